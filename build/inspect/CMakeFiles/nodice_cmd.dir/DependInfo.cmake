@@ -1,0 +1,22 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/inspect/cli.c" "inspect/CMakeFiles/nodice_cmd.dir/cli.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/cli.c.o.d"
+  "/work/main/inspect/main.c" "inspect/CMakeFiles/nodice_cmd.dir/main.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/main.c.o.d"
+  "/work/main/inspect/run.c" "inspect/CMakeFiles/nodice_cmd.dir/run.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/run.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/build/shim/CMakeFiles/nodice_core.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

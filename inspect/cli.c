@@ -1,0 +1,203 @@
+/*
+ * Everything the command prints goes through here, with one prefix:
+ * `nodice SUB: problem`, lowercase, one line; usage errors add
+ * `; try 'nodice --help'` and exit 2 before anything runs.
+ *
+ * The run options are validated with the shim's own parsers (config.c), so
+ * the command and the library refuse exactly the same values.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "config.h"
+
+static void vsay(const char *sub, const char *fmt, va_list ap, const char *tail)
+{
+	char line[8192];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "nodice%s%s: %s%s\n", sub ? " " : "", sub ? sub : "", line, tail);
+}
+
+void cli_error(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(sub, fmt, ap, "");
+	va_end(ap);
+}
+
+int cli_usage(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(sub, fmt, ap, "; try 'nodice --help'");
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+/* Matches `--name V` and `--name=V`; *value is set when matched. */
+static int option(const char *name, int argc, char **argv, int *i, const char **value, int *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*value = a + n + 1;
+		return 1;
+	}
+	if (a[n] != 0)
+		return 0;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return 1;
+	}
+	*value = argv[++*i];
+	return 1;
+}
+
+static int absolute_log(const char *sub, const char *path, struct cli_run_options *o)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/') {
+		snprintf(o->log, sizeof(o->log), "%s", path);
+	} else if (getcwd(cwd, sizeof(cwd))) {
+		if ((size_t)snprintf(o->log, sizeof(o->log), "%s/%s", cwd, path) >= sizeof(o->log))
+			return cli_usage(sub, "--log: path too long");
+	} else {
+		return cli_usage(sub, "--log '%s': cannot resolve the current directory", path);
+	}
+	int fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cli_usage(sub, "--log '%s': cannot open for appending: %s", path, strerror(errno));
+	close(fd);
+	o->has_log = 1;
+	return 0;
+}
+
+int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct cli_run_options *o)
+{
+	static const struct {
+		const char *name;
+		size_t field;
+	} opts[] = {
+		{ "--seed", offsetof(struct cli_run_options, seed) },
+		{ "--epoch", offsetof(struct cli_run_options, epoch) },
+		{ "--tick", offsetof(struct cli_run_options, tick) },
+		{ "--cpus", offsetof(struct cli_run_options, cpus) },
+		{ "--log", 0 },
+	};
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		const char *v = NULL, *why = NULL;
+		int missing = 0;
+		if (!option(opts[k].name, argc, argv, i, &v, &missing))
+			continue;
+		if (missing) {
+			cli_usage(sub, "%s needs a value", opts[k].name);
+			return -1;
+		}
+		uint64_t u;
+		int64_t s;
+		unsigned c;
+		switch (k) {
+		case 0: why = nd_config_parse_seed(v, &u); break;
+		case 1: why = nd_config_parse_epoch(v, &s); break;
+		case 2: why = nd_config_parse_tick(v, &u); break;
+		case 3: why = nd_config_parse_cpus(v, &c); break;
+		case 4:
+			if (!*v) {
+				cli_usage(sub, "--log: empty path");
+				return -1;
+			}
+			return absolute_log(sub, v, o) ? -1 : 1;
+		}
+		if (why) {
+			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
+			return -1;
+		}
+		*(const char **)((char *)o + opts[k].field) = v;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_library_path(char *out, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	*slash = 0;
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	if ((size_t)snprintf(out, size, "%s/lib/libnodice.so", exe) >= size)
+		return -1;
+	return access(out, R_OK);
+}
+
+int cli_export_run_env(const char *sub, const struct cli_run_options *o)
+{
+	char lib[PATH_MAX + 32], preload[2 * PATH_MAX + 64];
+	if (cli_library_path(lib, sizeof(lib)) < 0) {
+		cli_error(sub, "cannot find libnodice.so at %s: %s", lib, strerror(errno));
+		return CLI_SYSTEM;
+	}
+	const char *old = getenv("LD_PRELOAD");
+	if (old && *old && !strstr(old, lib))
+		snprintf(preload, sizeof(preload), "%s:%s", lib, old);
+	else
+		snprintf(preload, sizeof(preload), "%s", old && strstr(old, lib) ? old : lib);
+
+	const char *cpus = o->cpus ? o->cpus : getenv("NODICE_CPUS") ? getenv("NODICE_CPUS") : "1";
+	static const char *const pools[] = { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+					     "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+					     "LOKY_MAX_CPU_COUNT" };
+	int bad = setenv("LD_PRELOAD", preload, 1) || unsetenv("NODICE_LINEAGE") ||
+		  unsetenv("NODICE_CLOCK");
+	bad |= o->seed && setenv("NODICE_SEED", o->seed, 1);
+	bad |= o->epoch && setenv("NODICE_EPOCH", o->epoch, 1);
+	bad |= o->tick && setenv("NODICE_TICK_NS", o->tick, 1);
+	bad |= o->cpus && setenv("NODICE_CPUS", o->cpus, 1);
+	bad |= o->has_log && setenv("NODICE_LOG", o->log, 1);
+	if (!getenv("NODICE_SEED"))
+		bad |= setenv("NODICE_SEED", "0", 1);
+	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
+		bad |= setenv(pools[i], cpus, 0);
+	bad |= setenv("OMP_DYNAMIC", "false", 0) || setenv("OMP_WAIT_POLICY", "passive", 0);
+	if (bad) {
+		cli_error(sub, "cannot set the environment: %s", strerror(errno));
+		return CLI_SYSTEM;
+	}
+	return 0;
+}
+
+void cli_help(void)
+{
+	fputs("usage:\n"
+	      "  nodice run [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--] CMD [ARG...]\n"
+	      "\n"
+	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
+	      "so that the same seed gives the same result on every run.\n"
+	      "\n"
+	      "  --seed N     experiment seed, unsigned 64-bit, decimal or 0x-hex (default 0)\n"
+	      "  --epoch T    virtual wall clock start: unix seconds or YYYY-MM-DDTHH:MM:SSZ\n"
+	      "               (default 2000-01-01T00:00:00Z)\n"
+	      "  --tick NS    nanoseconds the virtual clocks move per read (default 1000)\n"
+	      "  --cpus N     CPU count every program sees (default 1)\n"
+	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
+	      "\n"
+	      "exit status: CMD's own (128+signal if killed), 126 not executable, 127 not found,\n"
+	      "2 usage error, 3 system error. See README.md and docs/.\n",
+	      stdout);
+}

@@ -1,0 +1,47 @@
+/*
+ * The command's outside: exit codes, every message it prints, and the run
+ * options that run, inspect and verify share (CONTRACT.md).
+ */
+#ifndef ND_CLI_H
+#define ND_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_FINDING = 1,
+	CLI_USAGE = 2,
+	CLI_SYSTEM = 3,
+	CLI_NOT_EXECUTABLE = 126,
+	CLI_NOT_FOUND = 127,
+};
+
+/* Options that decide how a command runs under the shim. NULL: not given. */
+struct cli_run_options {
+	const char *seed, *epoch, *tick, *cpus;
+	char log[4096];
+	int has_log;
+};
+
+/* `nodice SUB: message` on stderr, one line. */
+void cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, ending in `; try 'nodice --help'`; returns CLI_USAGE. */
+int cli_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Takes one run option at argv[*i] (with its value, as `--opt V` or
+ * `--opt=V`), validated with the shim's own parsers. Returns 1 when taken,
+ * 0 when argv[*i] is not a run option, -1 after a usage message. */
+int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct cli_run_options *o);
+
+/* Exports the options, the library and thread-pool defaults into this
+ * process's environment, ready for exec. Returns 0, or CLI_SYSTEM after a
+ * message. */
+int cli_export_run_env(const char *sub, const struct cli_run_options *o);
+
+/* The path of libnodice.so next to this executable (../lib/). */
+int cli_library_path(char *out, size_t size);
+
+void cli_help(void);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Address-space randomization off, for the library used alone.
+ *
+ * ASLR makes addresses differ between runs, and programs feed them into
+ * their results: CPython hashes plain objects by address (set order), OpenSSL
+ * mixes the thread pointer into its DRBG nonce. The personality flag
+ * ADDR_NO_RANDOMIZE only applies at exec, so a preloaded library can only get
+ * it by setting the flag and executing the program again, once, from its
+ * constructor, with the same argv and environment (/proc/self/exe is the same
+ * binary, and for a script it is the interpreter, whose argv already names
+ * the script). The new image finds the flag set and goes on; if the flag
+ * cannot be set, nothing is re-executed, so there is no loop. `nodice run`
+ * sets the flag before its own exec, so this costs nothing there.
+ * NODICE_ASLR=on leaves randomization as it is.
+ */
+#include "nodice.h"
+
+#include <sys/personality.h>
+
+extern char **environ;
+
+void nd_aslr_off(char **argv)
+{
+	if (nd_cfg.keep_aslr || !argv)
+		return;
+	int p = personality(0xffffffff);
+	if (p == -1 || (p & ADDR_NO_RANDOMIZE))
+		return;
+	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
+		return;
+	if (personality(0xffffffff) & ADDR_NO_RANDOMIZE)
+		nd_real.execve("/proc/self/exe", argv, environ);
+	personality((unsigned long)p);
+	nd_log_passed(ND_SYM_execve);
+}

@@ -1,0 +1,85 @@
+/*
+ * ChaCha20 with GCC vector extensions: the sixteen state words are held as
+ * four-lane vectors, one lane per block, so the compiler emits SSE2 on any
+ * x86-64 and the rounds cost a quarter of the scalar version per byte.
+ * No tables, no branches on data, no allocation: safe in a signal handler.
+ */
+#include "chacha.h"
+
+#include <string.h>
+
+typedef uint32_t v4 __attribute__((vector_size(16)));
+
+#define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
+#define QR(a, b, c, d)                                  \
+	do {                                            \
+		a += b; d ^= a; d = ROTL(d, 16);        \
+		c += d; b ^= c; b = ROTL(b, 12);        \
+		a += b; d ^= a; d = ROTL(d, 8);         \
+		c += d; b ^= c; b = ROTL(b, 7);         \
+	} while (0)
+
+static const uint32_t sigma[4] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
+
+/* in[w] for w in 12..15 is given per lane; everything else is shared. */
+static void core4(const uint32_t key[8], const v4 tail[4], uint8_t out[ND_CHACHA_BATCH])
+{
+	v4 s[16], x[16];
+	for (int i = 0; i < 4; i++)
+		s[i] = (v4){ sigma[i], sigma[i], sigma[i], sigma[i] };
+	for (int i = 0; i < 8; i++)
+		s[4 + i] = (v4){ key[i], key[i], key[i], key[i] };
+	for (int i = 0; i < 4; i++)
+		s[12 + i] = tail[i];
+	memcpy(x, s, sizeof(x));
+	for (int r = 0; r < 10; r++) {
+		QR(x[0], x[4], x[8], x[12]);
+		QR(x[1], x[5], x[9], x[13]);
+		QR(x[2], x[6], x[10], x[14]);
+		QR(x[3], x[7], x[11], x[15]);
+		QR(x[0], x[5], x[10], x[15]);
+		QR(x[1], x[6], x[11], x[12]);
+		QR(x[2], x[7], x[8], x[13]);
+		QR(x[3], x[4], x[9], x[14]);
+	}
+	uint32_t words[16][4];
+	for (int i = 0; i < 16; i++) {
+		v4 v = x[i] + s[i];
+		memcpy(words[i], &v, sizeof(v));
+	}
+	for (int lane = 0; lane < 4; lane++)
+		for (int i = 0; i < 16; i++)
+			memcpy(out + lane * ND_CHACHA_BLOCK + 4 * i, &words[i][lane], 4);
+}
+
+void nd_chacha_block(const uint32_t key[8], const uint32_t in[4], uint8_t out[ND_CHACHA_BLOCK])
+{
+	uint8_t batch[ND_CHACHA_BATCH];
+	v4 tail[4];
+	for (int i = 0; i < 4; i++)
+		tail[i] = (v4){ in[i], in[i], in[i], in[i] };
+	core4(key, tail, batch);
+	memcpy(out, batch, ND_CHACHA_BLOCK);
+}
+
+void nd_chacha_batch(const uint32_t key[8], uint64_t counter, uint64_t nonce,
+		     uint8_t out[ND_CHACHA_BATCH])
+{
+	v4 lo, hi;
+	for (int lane = 0; lane < 4; lane++) {
+		uint64_t c = counter + (uint64_t)lane;
+		lo[lane] = (uint32_t)c;
+		hi[lane] = (uint32_t)(c >> 32);
+	}
+	uint32_t n0 = (uint32_t)nonce, n1 = (uint32_t)(nonce >> 32);
+	v4 tail[4] = { lo, hi, { n0, n0, n0, n0 }, { n1, n1, n1, n1 } };
+	core4(key, tail, out);
+}
+
+void nd_chacha_derive(const uint32_t key[8], uint64_t a, uint64_t b, uint32_t out[8])
+{
+	uint32_t in[4] = { (uint32_t)a, (uint32_t)(a >> 32), (uint32_t)b, (uint32_t)(b >> 32) };
+	uint8_t block[ND_CHACHA_BLOCK];
+	nd_chacha_block(key, in, block);
+	memcpy(out, block, 32);
+}

@@ -1,0 +1,52 @@
+/*
+ * NODICE_* configuration: parsed and validated once, into one struct.
+ *
+ * The parsers are pure functions of a string, shared with the command (which
+ * validates its options with them before anything runs), and they never
+ * allocate, so the shim can call them before malloc is usable.
+ */
+#ifndef ND_CONFIG_H
+#define ND_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ND_CPUS_MAX 1024
+#define ND_EPOCH_DEFAULT 946684800LL /* 2000-01-01T00:00:00Z */
+#define ND_TICK_DEFAULT 1000ULL
+
+struct nd_config {
+	uint64_t seed;
+	int64_t epoch;       /* unix seconds where the virtual wall clock starts */
+	uint64_t tick_ns;    /* how far the virtual clocks move per read */
+	unsigned cpus;       /* the CPU count every program sees */
+	char log_path[4096]; /* empty: no event log */
+	int keep_aslr;       /* NODICE_ASLR=on: leave address randomization on */
+	/* Carried from parent to child through the environment (internal). */
+	int has_lineage;
+	uint64_t lineage;    /* the value the parent handed to this image */
+	uint64_t clock_ns;   /* virtual time already elapsed in the ancestors */
+};
+
+/* One failure: which variable, its value, and why it cannot be honoured. */
+struct nd_config_error {
+	const char *name;
+	const char *value;
+	const char *reason;
+};
+
+/* Each returns NULL on success or a reason phrase for the fatal/usage line. */
+const char *nd_config_parse_seed(const char *s, uint64_t *out);
+const char *nd_config_parse_epoch(const char *s, int64_t *out);
+const char *nd_config_parse_tick(const char *s, uint64_t *out);
+const char *nd_config_parse_cpus(const char *s, unsigned *out);
+const char *nd_config_parse_log(const char *s, char *out, size_t size);
+const char *nd_config_parse_hex64(const char *s, uint64_t *out);
+const char *nd_config_parse_aslr(const char *s, int *keep);
+
+/* Reads every NODICE_* variable through getenv-like `get`. Returns 0, or -1
+ * with *err naming the first value it cannot honour. */
+int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
+		   struct nd_config_error *err);
+
+#endif

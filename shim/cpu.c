@@ -1,0 +1,84 @@
+/*
+ * One CPU count everywhere: NODICE_CPUS (default 1) is what sysconf,
+ * get_nprocs and the affinity calls report, so thread pools size themselves
+ * the same on a 2-core laptop and a 64-core server, and reductions split the
+ * same way. The affinity mask reports CPUs 0..N-1. The thread-pool variables
+ * that libraries read instead (OpenMP, OpenBLAS, MKL, numexpr, loky) default
+ * to the same count unless the user set them.
+ */
+#include "nodice.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+void nd_cpu_fill(cpu_set_t *set, size_t size)
+{
+	memset(set, 0, size);
+	for (unsigned i = 0; i < nd_cfg.cpus && i / 8 < size; i++)
+		CPU_SET_S(i, size, set);
+}
+
+void nd_cpu_export_env(void)
+{
+	static const char *const vars[] = { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+					    "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+					    "LOKY_MAX_CPU_COUNT" };
+	char n[16];
+	snprintf(n, sizeof(n), "%u", nd_cfg.cpus);
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		setenv(vars[i], n, 0);
+	setenv("OMP_DYNAMIC", "false", 0);
+	setenv("OMP_WAIT_POLICY", "passive", 0);
+}
+
+/* sysconf(3): the processor counts; every other name goes to libc. */
+ND_EXPORT long sysconf(int name)
+{
+	if (!nd_passthrough() && (name == _SC_NPROCESSORS_ONLN || name == _SC_NPROCESSORS_CONF)) {
+		nd_log_served(ND_SYM_sysconf, 0);
+		return nd_cfg.cpus;
+	}
+	return nd_real.sysconf(name);
+}
+
+/* get_nprocs(3). */
+ND_EXPORT int get_nprocs(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* get_nprocs_conf(3). */
+ND_EXPORT int get_nprocs_conf(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_CONF);
+}
+
+/* sched_getaffinity(2): any live pid sees the virtual mask; libc's checks
+ * (ESRCH, EINVAL for a short mask) are kept by asking it first. */
+ND_EXPORT int sched_getaffinity(pid_t pid, size_t size, cpu_set_t *set)
+{
+	int pass = nd_passthrough();
+	int r = nd_real.sched_getaffinity(pid, size, set);
+	if (r < 0 || pass)
+		return r;
+	nd_log_served(ND_SYM_sched_getaffinity, 0);
+	nd_cpu_fill(set, size);
+	return 0;
+}
+
+/* pthread_getaffinity_np(3): returns an error number. */
+ND_EXPORT int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
+{
+	int pass = nd_passthrough();
+	int r = nd_real.pthread_getaffinity_np(t, size, set);
+	if (r != 0 || pass)
+		return r;
+	nd_log_served(ND_SYM_pthread_getaffinity_np, 0);
+	nd_cpu_fill(set, size);
+	return 0;
+}

@@ -1,0 +1,184 @@
+/*
+ * The process family: every way a program starts another program, and the
+ * two ways it leaves without running destructors.
+ *
+ * Each exec-like call builds the child's environment on the stack
+ * (process.c: lineage, virtual clock, configuration, LD_PRELOAD) and, when the
+ * calling image is about to be replaced, flushes the event log first. system
+ * and popen read `environ` inside glibc, so for the length of the call environ
+ * points at the prepared array (not thread-safe, like setenv). _exit and
+ * _Exit flush the log, which exit() does through the library destructor.
+ */
+#include "nodice.h"
+
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define CHILD_ENV(envp, name)                                               \
+	size_t name##_cap = nd_process_env_count(envp) + ND_ENV_EXTRA;      \
+	char *name##_slots[name##_cap];                                     \
+	struct nd_child_env name##_buf;                                     \
+	char **name = nd_process_child_env(envp, name##_slots, name##_cap, &name##_buf)
+
+enum how { BY_PATH, BY_SEARCH, BY_FD };
+
+static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd,
+			 char *const argv[], char *const envp[])
+{
+	CHILD_ENV(envp, env);
+	nd_log_served(sym, 0);
+	nd_log_flush("exec");
+	switch (how) {
+	case BY_SEARCH: return nd_real.execvpe(file, argv, env);
+	case BY_FD: return nd_real.fexecve(fd, argv, env);
+	default: return nd_real.execve(file, argv, env);
+	}
+}
+
+/* execve(2). */
+ND_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	if (nd_passthrough())
+		return nd_real.execve(path, argv, envp);
+	return replace_image(ND_SYM_execve, BY_PATH, path, -1, argv, envp);
+}
+
+/* execv(3). */
+ND_EXPORT int execv(const char *path, char *const argv[])
+{
+	if (nd_passthrough())
+		return nd_real.execve(path, argv, environ);
+	return replace_image(ND_SYM_execv, BY_PATH, path, -1, argv, environ);
+}
+
+/* execvpe(3). */
+ND_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	if (nd_passthrough())
+		return nd_real.execvpe(file, argv, envp);
+	return replace_image(ND_SYM_execvpe, BY_SEARCH, file, -1, argv, envp);
+}
+
+/* execvp(3). */
+ND_EXPORT int execvp(const char *file, char *const argv[])
+{
+	if (nd_passthrough())
+		return nd_real.execvpe(file, argv, environ);
+	return replace_image(ND_SYM_execvp, BY_SEARCH, file, -1, argv, environ);
+}
+
+/* fexecve(3). */
+ND_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	if (nd_passthrough())
+		return nd_real.fexecve(fd, argv, envp);
+	return replace_image(ND_SYM_fexecve, BY_FD, NULL, fd, argv, envp);
+}
+
+/* The execl family collects its arguments into an array on the stack. */
+#define COLLECT_ARGS(first, argv, after)                                    \
+	size_t argc_ = 1;                                                   \
+	va_list ap_;                                                        \
+	va_start(ap_, first);                                               \
+	while (va_arg(ap_, char *))                                         \
+		argc_++;                                                    \
+	va_end(ap_);                                                        \
+	char *argv[argc_ + 1];                                              \
+	argv[0] = (char *)(first);                                          \
+	va_start(ap_, first);                                               \
+	for (size_t i_ = 1; i_ <= argc_; i_++)                              \
+		argv[i_] = va_arg(ap_, char *);                             \
+	after;                                                              \
+	va_end(ap_)
+
+/* execl(3). */
+ND_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	COLLECT_ARGS(arg, argv, (void)0);
+	return execv(path, argv);
+}
+
+/* execlp(3). */
+ND_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	COLLECT_ARGS(arg, argv, (void)0);
+	return execvp(file, argv);
+}
+
+/* execle(3): the environment follows the terminating NULL. */
+ND_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char *const *envp;
+	COLLECT_ARGS(arg, argv, envp = va_arg(ap_, char *const *));
+	return execve(path, argv, envp);
+}
+
+/* posix_spawn(3). */
+ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (nd_passthrough())
+		return nd_real.posix_spawn(pid, path, fa, attr, argv, envp);
+	CHILD_ENV(envp, env);
+	nd_log_served(ND_SYM_posix_spawn, 0);
+	return nd_real.posix_spawn(pid, path, fa, attr, argv, env);
+}
+
+/* posix_spawnp(3). */
+ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (nd_passthrough())
+		return nd_real.posix_spawnp(pid, file, fa, attr, argv, envp);
+	CHILD_ENV(envp, env);
+	nd_log_served(ND_SYM_posix_spawnp, 0);
+	return nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
+}
+
+/* system(3). */
+ND_EXPORT int system(const char *cmd)
+{
+	if (nd_passthrough() || !cmd)
+		return nd_real.system(cmd);
+	CHILD_ENV(environ, env);
+	nd_log_served(ND_SYM_system, 0);
+	char **saved = environ;
+	environ = env;
+	int r = nd_real.system(cmd);
+	environ = saved;
+	return r;
+}
+
+/* popen(3). */
+ND_EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+	if (nd_passthrough())
+		return nd_real.popen(cmd, mode);
+	CHILD_ENV(environ, env);
+	nd_log_served(ND_SYM_popen, 0);
+	char **saved = environ;
+	environ = env;
+	FILE *f = nd_real.popen(cmd, mode);
+	environ = saved;
+	return f;
+}
+
+/* _exit(2): the log is flushed first, as exit() does in the destructor. */
+ND_EXPORT void _exit(int status)
+{
+	nd_log_flush("_exit");
+	for (;;)
+		nd_sys(SYS_exit_group, status, 0, 0, 0, 0, 0);
+}
+
+/* _Exit(2). */
+ND_EXPORT void _Exit(int status)
+{
+	_exit(status);
+}

@@ -1,0 +1,298 @@
+/*
+ * The descriptor-level interposers around the virtual devices (devices.c):
+ * the open family marks, the read family serves, and close/dup/fcntl/lseek
+ * keep the marks true. Every one checks readiness first (its real function is
+ * only known after start-up), then costs one byte load for an unmarked fd.
+ *
+ * Deviation: openat matches absolute paths only; a device opened relative to
+ * a directory descriptor is read from the kernel and counted as passed.
+ */
+#include "nodice.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+extern void __chk_fail(void) __attribute__((noreturn));
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
+ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off, size_t buflen);
+
+#define MODE_ARG(flags, mode)                                             \
+	do {                                                              \
+		if ((flags) & (O_CREAT | __O_TMPFILE)) {                  \
+			va_list ap;                                       \
+			va_start(ap, flags);                              \
+			mode = (mode_t)va_arg(ap, int);                   \
+			va_end(ap);                                       \
+		}                                                         \
+	} while (0)
+
+static int opened(const char *path, int flags, mode_t mode)
+{
+	nd_ready();
+	int fd = nd_real.open(path, flags, mode);
+	return nd_device_adopt(fd, nd_device_match(path), flags);
+}
+
+static int opened_at(int dirfd, const char *path, int flags, mode_t mode)
+{
+	nd_ready();
+	int fd = nd_real.openat(dirfd, path, flags, mode);
+	return nd_device_adopt(fd, nd_device_match(path), flags);
+}
+
+/* open(2). */
+ND_EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	MODE_ARG(flags, mode);
+	return opened(path, flags, mode);
+}
+
+/* open64(2): the same call on LP64. */
+ND_EXPORT int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	MODE_ARG(flags, mode);
+	return opened(path, flags, mode);
+}
+
+/* openat(2). */
+ND_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	MODE_ARG(flags, mode);
+	return opened_at(dirfd, path, flags, mode);
+}
+
+/* openat64(2). */
+ND_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	MODE_ARG(flags, mode);
+	return opened_at(dirfd, path, flags, mode);
+}
+
+/* The _FORTIFY_SOURCE entry points: open without a mode. */
+ND_EXPORT int __open_2(const char *path, int flags)
+{
+	return opened(path, flags, 0);
+}
+
+ND_EXPORT int __open64_2(const char *path, int flags)
+{
+	return opened(path, flags, 0);
+}
+
+ND_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return opened_at(dirfd, path, flags, 0);
+}
+
+ND_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return opened_at(dirfd, path, flags, 0);
+}
+
+/* read(2). */
+ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	if (nd_ready() && nd_device_fd(fd))
+		return nd_ret(nd_device_read(fd, buf, len, -1));
+	return nd_real.read(fd, buf, len);
+}
+
+/* __read_chk: read(2) under _FORTIFY_SOURCE. */
+ND_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		__chk_fail();
+	return read(fd, buf, len);
+}
+
+/* pread(2). */
+ND_EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	if (nd_ready() && nd_device_fd(fd)) {
+		if (off < 0)
+			return nd_ret(-EINVAL);
+		return nd_ret(nd_device_read(fd, buf, len, off));
+	}
+	return nd_real.pread(fd, buf, len, off);
+}
+
+ND_EXPORT ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return pread(fd, buf, len, off);
+}
+
+ND_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
+{
+	if (len > buflen)
+		__chk_fail();
+	return pread(fd, buf, len, off);
+}
+
+ND_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
+{
+	return __pread_chk(fd, buf, len, off, buflen);
+}
+
+static ssize_t device_readv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	if (cnt < 0 || cnt > IOV_MAX)
+		return -EINVAL;
+	ssize_t total = 0;
+	for (int i = 0; i < cnt; i++) {
+		ssize_t n = nd_device_read(fd, iov[i].iov_base, iov[i].iov_len,
+					   off < 0 ? -1 : off + total);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	return total;
+}
+
+/* readv(2). */
+ND_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	if (nd_ready() && nd_device_fd(fd))
+		return nd_ret(device_readv(fd, iov, cnt, -1));
+	return nd_real.readv(fd, iov, cnt);
+}
+
+/* preadv2(2): offset -1 means the current position, as in the kernel. */
+ND_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	if (nd_ready() && nd_device_fd(fd))
+		return nd_ret(device_readv(fd, iov, cnt, off));
+	return nd_real.preadv2(fd, iov, cnt, off, flags);
+}
+
+ND_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return preadv2(fd, iov, cnt, off, flags);
+}
+
+/* preadv(2). */
+ND_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	if (off < 0 && nd_ready() && nd_device_fd(fd))
+		return nd_ret(-EINVAL);
+	return preadv2(fd, iov, cnt, off, 0);
+}
+
+ND_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	return preadv(fd, iov, cnt, off);
+}
+
+/* lseek(2). */
+ND_EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	if (nd_ready() && nd_device_fd(fd)) {
+		nd_real.lseek(fd, off, whence);
+		return (off_t)nd_ret(nd_device_seek(fd, off, whence));
+	}
+	return nd_real.lseek(fd, off, whence);
+}
+
+ND_EXPORT off_t lseek64(int fd, off_t off, int whence)
+{
+	return lseek(fd, off, whence);
+}
+
+/* close(2). */
+ND_EXPORT int close(int fd)
+{
+	nd_ready();
+	nd_device_forget(fd);
+	return nd_real.close(fd);
+}
+
+/* close_range(2): CLOSE_RANGE_CLOEXEC leaves the descriptors open. */
+ND_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	nd_ready();
+	int r = nd_real.close_range(first, last, flags);
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+		for (unsigned fd = first; fd <= last && fd < ND_FD_MAX; fd++)
+			nd_device_forget((int)fd);
+	return r;
+}
+
+/* closefrom(3). */
+ND_EXPORT void closefrom(int low)
+{
+	nd_ready();
+	for (int fd = low < 0 ? 0 : low; fd < ND_FD_MAX; fd++)
+		nd_device_forget(fd);
+	nd_real.closefrom(low);
+}
+
+/* dup(2). */
+ND_EXPORT int dup(int fd)
+{
+	nd_ready();
+	int r = nd_real.dup(fd);
+	if (r >= 0)
+		nd_device_copy(fd, r);
+	return r;
+}
+
+/* dup2(2). */
+ND_EXPORT int dup2(int fd, int to)
+{
+	nd_ready();
+	int r = nd_real.dup2(fd, to);
+	if (r >= 0 && fd != to)
+		nd_device_copy(fd, r);
+	return r;
+}
+
+/* dup3(2). */
+ND_EXPORT int dup3(int fd, int to, int flags)
+{
+	nd_ready();
+	int r = nd_real.dup3(fd, to, flags);
+	if (r >= 0)
+		nd_device_copy(fd, r);
+	return r;
+}
+
+static int fcntl_common(int fd, int cmd, void *arg)
+{
+	nd_ready();
+	int r = nd_real.fcntl(fd, cmd, arg);
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		nd_device_copy(fd, r);
+	return r;
+}
+
+/* fcntl(2). */
+ND_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(fd, cmd, arg);
+}
+
+ND_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(fd, cmd, arg);
+}

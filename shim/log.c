@@ -1,0 +1,126 @@
+/*
+ * The event log: JSON Lines appended to NODICE_LOG by every process of a tree.
+ *
+ * Each process writes, when it exits, calls _exit or execs, one "process"
+ * record and one "source" record per interposed symbol it used (served and
+ * passed-through counts apart); the format is in docs/log-format.md. Each line
+ * goes out in a single write() on an O_APPEND descriptor, so lines of
+ * concurrent processes never interleave. The file is opened without following
+ * symlinks, mode 0600, close-on-exec. Everything here is async-signal-safe:
+ * raw system calls and stack buffers only, counters reset after each flush so
+ * a failed exec does not count twice.
+ */
+#include "nodice.h"
+#include "fmt.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+struct nd_counter nd_counters[ND_SYM_COUNT];
+uint64_t nd_first_seq;
+static int flushing;
+
+static const char *const sym_name[ND_SYM_COUNT] = {
+#define ND_SYMBOL(name, family, header) #name,
+#include "symbols.def"
+#undef ND_SYMBOL
+};
+
+static const char *const sym_family[ND_SYM_COUNT] = {
+#define ND_SYMBOL(name, family, header) #family,
+#include "symbols.def"
+#undef ND_SYMBOL
+};
+
+extern char *program_invocation_name;
+
+void nd_log_reset(void)
+{
+	memset(nd_counters, 0, sizeof(nd_counters));
+	nd_first_seq = 0;
+}
+
+static void emit(int fd, struct nd_buf *b, char *line)
+{
+	nd_fmt_str(b, "}\n");
+	if (!b->overflow)
+		nd_sys(SYS_write, fd, (long)line, (long)(b->p - line), 0, 0, 0);
+}
+
+static void head(struct nd_buf *b, const char *type)
+{
+	nd_fmt_str(b, "{\"type\":\"");
+	nd_fmt_str(b, type);
+	nd_fmt_str(b, "\",\"pid\":");
+	nd_fmt_i64(b, nd_pid);
+	nd_fmt_str(b, ",\"lineage\":\"");
+	nd_fmt_hex(b, nd_lineage, 16);
+	nd_fmt_str(b, "\"");
+}
+
+static void process_record(int fd, const char *end)
+{
+	char line[8192], exe[4096];
+	struct nd_buf b = ND_BUF(line);
+	long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
+	exe[n > 0 ? n : 0] = 0;
+	head(&b, "process");
+	nd_fmt_str(&b, ",\"ppid\":");
+	nd_fmt_i64(&b, nd_sys0(SYS_getppid));
+	nd_fmt_str(&b, ",\"seed\":");
+	nd_fmt_u64(&b, nd_cfg.seed);
+	nd_fmt_str(&b, ",\"exe\":");
+	nd_fmt_json(&b, exe);
+	nd_fmt_str(&b, ",\"argv0\":");
+	nd_fmt_json(&b, program_invocation_name);
+	nd_fmt_str(&b, ",\"end\":\"");
+	nd_fmt_str(&b, end);
+	nd_fmt_str(&b, "\",\"vtime_ns\":");
+	nd_fmt_u64(&b, nd_vclock_now());
+	emit(fd, &b, line);
+}
+
+static void source_record(int fd, int s, int controlled, uint64_t count)
+{
+	char line[512];
+	struct nd_buf b = ND_BUF(line);
+	head(&b, "source");
+	nd_fmt_str(&b, ",\"family\":\"");
+	nd_fmt_str(&b, sym_family[s]);
+	nd_fmt_str(&b, "\",\"symbol\":\"");
+	nd_fmt_str(&b, sym_name[s]);
+	nd_fmt_str(&b, controlled ? "\",\"controlled\":true" : "\",\"controlled\":false");
+	nd_fmt_str(&b, ",\"count\":");
+	nd_fmt_u64(&b, count);
+	if (controlled) {
+		nd_fmt_str(&b, ",\"bytes\":");
+		nd_fmt_u64(&b, nd_counters[s].bytes);
+	}
+	nd_fmt_str(&b, ",\"first\":");
+	nd_fmt_u64(&b, nd_counters[s].first);
+	emit(fd, &b, line);
+}
+
+void nd_log_flush(const char *end)
+{
+	if (nd_state != 2 || !nd_cfg.log_path[0] || nd_process_in_vfork_child())
+		return;
+	if (__atomic_exchange_n(&flushing, 1, __ATOMIC_ACQUIRE))
+		return;
+	int fd = (int)nd_sys(SYS_openat, AT_FDCWD, (long)nd_cfg.log_path,
+			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, 0, 0);
+	if (fd >= 0) {
+		process_record(fd, end);
+		for (int s = 0; s < ND_SYM_COUNT; s++) {
+			struct nd_counter *c = &nd_counters[s];
+			if (c->served)
+				source_record(fd, s, 1, c->served);
+			if (c->passed && strcmp(sym_family[s], "io") != 0)
+				source_record(fd, s, 0, c->passed);
+		}
+		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	}
+	nd_log_reset();
+	__atomic_store_n(&flushing, 0, __ATOMIC_RELEASE);
+}

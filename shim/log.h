@@ -1,0 +1,56 @@
+/*
+ * The event log's in-process side: one counter pair per interposed symbol,
+ * indexed by the enum that symbols.def generates. Counting is a relaxed atomic
+ * add, so a hot clock read costs a counter, not a write; records reach
+ * NODICE_LOG when the process exits, execs or calls _exit (log.c).
+ * The record format is documented in docs/log-format.md.
+ */
+#ifndef ND_LOG_H
+#define ND_LOG_H
+
+#include <stdint.h>
+
+enum nd_sym {
+#define ND_SYMBOL(name, family, header) ND_SYM_##name,
+#include "symbols.def"
+#undef ND_SYMBOL
+	ND_SYM_COUNT
+};
+
+struct nd_counter {
+	uint64_t served; /* answered from the seeded state */
+	uint64_t passed; /* handed to libc unchanged: not controlled */
+	uint64_t bytes;
+	uint64_t first;  /* order of first use in this process, 1-based */
+};
+
+extern struct nd_counter nd_counters[ND_SYM_COUNT];
+extern uint64_t nd_first_seq;
+
+static inline void nd_log_mark_first(enum nd_sym s)
+{
+	if (__builtin_expect(!__atomic_load_n(&nd_counters[s].first, __ATOMIC_RELAXED), 0)) {
+		uint64_t zero = 0, seq = __atomic_add_fetch(&nd_first_seq, 1, __ATOMIC_RELAXED);
+		__atomic_compare_exchange_n(&nd_counters[s].first, &zero, seq, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
+
+static inline void nd_log_served(enum nd_sym s, uint64_t bytes)
+{
+	nd_log_mark_first(s);
+	__atomic_add_fetch(&nd_counters[s].served, 1, __ATOMIC_RELAXED);
+	if (bytes)
+		__atomic_add_fetch(&nd_counters[s].bytes, bytes, __ATOMIC_RELAXED);
+}
+
+static inline void nd_log_passed(enum nd_sym s)
+{
+	nd_log_mark_first(s);
+	__atomic_add_fetch(&nd_counters[s].passed, 1, __ATOMIC_RELAXED);
+}
+
+/* Zeroes the counters (a fork child starts its own record). */
+void nd_log_reset(void);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * Internal interface shared by the shim's files: start-up state, the edge
+ * helpers every interposed function uses, and the modules' entry points.
+ *
+ * Rules every file keeps: internals return 0 or -errno and never print; an
+ * interposed function decides passthrough, makes one call into a module and
+ * converts the result at the edge with nd_ret(); nothing here allocates.
+ */
+#ifndef ND_NODICE_H
+#define ND_NODICE_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "real.h"
+
+#define ND_EXPORT __attribute__((visibility("default")))
+#define ND_TLS __thread __attribute__((tls_model("initial-exec")))
+#define ND_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ND_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+extern struct nd_config nd_cfg;
+extern int nd_state; /* 0 fresh, 1 initialising, 2 ready */
+
+/* init.c: runs the start-up order once; 1 when the shim may serve, 0 when the
+ * caller must pass through (a signal handler re-entering during start-up). */
+int nd_init_slow(void);
+
+static inline int nd_ready(void)
+{
+	if (ND_LIKELY(__atomic_load_n(&nd_state, __ATOMIC_ACQUIRE) == 2))
+		return 1;
+	return nd_init_slow();
+}
+
+#define nd_passthrough() (!nd_ready())
+
+static inline long nd_ret(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* Prints `nodice: fatal: NAME="value": reason` on stderr and exits 125. */
+__attribute__((noreturn)) void nd_fatal(const char *name, const char *value, const char *reason);
+
+/* Raw system calls that bypass every interposer (ours and libc's caches). */
+long nd_sys(long nr, long a, long b, long c, long d, long e, long f);
+#define nd_sys0(nr) nd_sys((nr), 0, 0, 0, 0, 0, 0)
+
+/* stream.c — seeded streams: one keyed generator, split per family, process
+ * lineage and thread. */
+enum nd_stream {
+	ND_STREAM_ENTROPY, /* getrandom, getentropy, arc4random */
+	ND_STREAM_DEVICE,  /* /dev/urandom, /dev/random, uuid */
+	ND_STREAM_PRNG,    /* initial states of the libc generators */
+	ND_STREAM_COUNT
+};
+void nd_stream_setup(uint64_t seed);
+void nd_stream_set_lineage(uint64_t lineage);
+void nd_stream_fill(enum nd_stream s, void *buf, size_t len);
+uint64_t nd_stream_u64(enum nd_stream s);
+uint64_t nd_stream_derive(uint64_t a, uint64_t b);
+void nd_stream_thread_adopt(uint64_t id);
+uint64_t nd_stream_thread_next(void);
+
+/* Tags that keep the derivations of nd_stream_derive apart. */
+#define ND_TAG(t) ((uint64_t)(t) << 48)
+enum { ND_TAG_IMAGE = 1, ND_TAG_FORK, ND_TAG_EXEC, ND_TAG_THREAD, ND_TAG_ANON_THREAD, ND_TAG_BOOT };
+
+/* vclock.c — the one virtual time line, in ns since the run started. */
+extern uint64_t nd_vt;
+extern uint64_t nd_vt_image_start;
+static inline uint64_t nd_vclock_read(void)
+{
+	return __atomic_add_fetch(&nd_vt, nd_cfg.tick_ns, __ATOMIC_RELAXED);
+}
+void nd_vclock_advance(uint64_t ns);
+void nd_vclock_advance_to(uint64_t vt);
+uint64_t nd_vclock_now(void); /* without moving it */
+/* The value of clock `clk` at virtual time vt; -EINVAL for an unknown clock. */
+int nd_vclock_at(int clk, uint64_t vt, int64_t *ns);
+/* Converts an absolute deadline on clock `clk` into virtual time. */
+uint64_t nd_vclock_deadline(int clk, int64_t abs_ns);
+#define ND_MONO_BASE 100000000000LL /* monotonic clocks start at 100 s */
+#define ND_NS 1000000000LL
+
+/* process.c — lineage across fork and exec, and the environment children get. */
+extern uint64_t nd_lineage;
+extern int nd_pid;
+void nd_process_start(void);
+void nd_process_register_atfork(void);
+int nd_process_in_vfork_child(void);
+/* Builds a child's environment on the caller's stack: see process.c. */
+#define ND_ENV_EXTRA 10
+struct nd_child_env {
+	char lineage[40];
+	char clock[40];
+	char preload[8192];
+	char config[5][48];
+	char log[4160];
+};
+char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf);
+size_t nd_process_env_count(char *const envp[]);
+
+/* devices.c — file descriptors that stand for virtual devices. */
+enum nd_fd_kind { ND_FD_NONE, ND_FD_RANDOM, ND_FD_UUID, ND_FD_BOOT_ID };
+enum nd_fd_kind nd_device_match(const char *path);
+int nd_device_adopt(int fd, enum nd_fd_kind kind, int flags);
+void nd_device_forget(int fd);
+void nd_device_copy(int from, int to);
+void nd_device_scan_inherited(void);
+#define ND_FD_MAX 65536
+extern uint8_t nd_fd_kind[ND_FD_MAX];
+static inline int nd_device_fd(int fd)
+{
+	return (unsigned)fd < ND_FD_MAX && nd_fd_kind[fd];
+}
+ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
+long nd_device_seek(int fd, int64_t off, int whence);
+
+/* random.c */
+long nd_random_getrandom(void *buf, size_t len, unsigned flags);
+
+/* clock.c */
+int nd_clock_gettime(int clk, struct timespec *ts);
+
+/* sleep.c */
+int nd_sleep_ns(int clk, int flags, const struct timespec *req);
+
+/* prng.c */
+void nd_prng_seed_once(void);
+
+/* cpu.c */
+void nd_cpu_fill(cpu_set_t *set, size_t size);
+void nd_cpu_export_env(void);
+
+/* aslr.c: re-executes the program once with ADDR_NO_RANDOMIZE. */
+void nd_aslr_off(char **argv);
+
+/* log.c flushes at exit, exec and _exit. */
+void nd_log_flush(const char *end);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * Lineage: how each process gets its own streams, derived from where it sits in
+ * the process tree rather than from timing.
+ *
+ * An image (one execve of one program) starts from the value V its parent put
+ * in NODICE_LINEAGE (0 at the root) and takes L = derive(V, IMAGE) as its
+ * lineage. Its k-th fork child continues with derive(L, FORK|k); its n-th exec
+ * or spawn hands derive(L, EXEC|n) to the new image. Counters live in shared
+ * memory during vfork, so a vfork child's exec advances the parent's count
+ * exactly as a fork would.
+ *
+ * Children get the shim, the configuration, their lineage and the virtual
+ * clock through the environment. nd_process_child_env() builds that
+ * environment on the caller's stack, so exec stays async-signal-safe; a child
+ * whose environment was scrubbed (`env -i`) gets the shim and the
+ * configuration back.
+ */
+#include "nodice.h"
+#include "fmt.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+uint64_t nd_lineage;
+int nd_pid;
+static uint64_t forks, spawns;
+static uint64_t fork_pending;
+
+void nd_process_start(void)
+{
+	uint64_t v = nd_cfg.has_lineage ? nd_cfg.lineage : 0;
+	nd_lineage = nd_stream_derive(v, ND_TAG(ND_TAG_IMAGE));
+	nd_pid = (int)nd_sys0(SYS_getpid);
+	nd_stream_set_lineage(nd_lineage);
+}
+
+static void before_fork(void)
+{
+	fork_pending = __atomic_add_fetch(&forks, 1, __ATOMIC_RELAXED);
+}
+
+static void in_child(void)
+{
+	nd_lineage = nd_stream_derive(nd_lineage, ND_TAG(ND_TAG_FORK) | fork_pending);
+	forks = spawns = 0;
+	nd_pid = (int)nd_sys0(SYS_getpid);
+	nd_log_reset();
+	nd_stream_set_lineage(nd_lineage);
+}
+
+void nd_process_register_atfork(void)
+{
+	pthread_atfork(before_fork, NULL, in_child);
+}
+
+int nd_process_in_vfork_child(void)
+{
+	return nd_sys0(SYS_getpid) != nd_pid;
+}
+
+size_t nd_process_env_count(char *const envp[])
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+static const char *find(char *const envp[], const char *prefix)
+{
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (has_prefix(envp[i], prefix))
+			return envp[i];
+	return NULL;
+}
+
+/* LD_PRELOAD with this library in it: kept as it is when it is already there,
+ * otherwise this library first and the program's own list after it. */
+static const char *preload(char *const envp[], char *buf, size_t size)
+{
+	const char *self = nd_real_self_path();
+	const char *cur = find(envp, "LD_PRELOAD=");
+	if (!self[0] || (cur && strstr(cur, self)))
+		return cur;
+	struct nd_buf b = { buf, buf + size, 0 };
+	nd_fmt_str(&b, "LD_PRELOAD=");
+	nd_fmt_str(&b, self);
+	if (cur && cur[11]) {
+		nd_fmt_str(&b, ":");
+		nd_fmt_str(&b, cur + 11);
+	}
+	return b.overflow ? cur : buf;
+}
+
+/* The configuration as this image read it, for a child that lost it. */
+static const char *config_var(int i, char *buf, size_t size)
+{
+	struct nd_buf b = { buf, buf + size, 0 };
+	switch (i) {
+	case 0: nd_fmt_str(&b, "NODICE_SEED="); nd_fmt_u64(&b, nd_cfg.seed); break;
+	case 1: nd_fmt_str(&b, "NODICE_EPOCH="); nd_fmt_i64(&b, nd_cfg.epoch); break;
+	case 2: nd_fmt_str(&b, "NODICE_TICK_NS="); nd_fmt_u64(&b, nd_cfg.tick_ns); break;
+	case 3: nd_fmt_str(&b, "NODICE_CPUS="); nd_fmt_u64(&b, nd_cfg.cpus); break;
+	case 4:
+		if (!nd_cfg.log_path[0])
+			return NULL;
+		nd_fmt_str(&b, "NODICE_LOG=");
+		nd_fmt_str(&b, nd_cfg.log_path);
+		break;
+	case 5:
+		if (!nd_cfg.keep_aslr)
+			return NULL;
+		nd_fmt_str(&b, "NODICE_ASLR=on");
+		break;
+	default: return NULL;
+	}
+	return b.overflow ? NULL : buf;
+}
+
+char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *b)
+{
+	uint64_t n = __atomic_add_fetch(&spawns, 1, __ATOMIC_RELAXED);
+	uint64_t child = nd_stream_derive(nd_lineage, ND_TAG(ND_TAG_EXEC) | n);
+	size_t k = 0;
+
+	for (size_t i = 0; envp && envp[i] && k + ND_ENV_EXTRA < cap; i++)
+		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
+		    !has_prefix(envp[i], "LD_PRELOAD="))
+			out[k++] = envp[i];
+	for (int i = 0; i < 6; i++) {
+		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
+				       : config_var(i, b->config[i < 4 ? i : 4], sizeof(b->config[0]));
+		size_t eq = v ? (size_t)(strchr(v, '=') - v) + 1 : 0;
+		char prefix[32];
+		if (!v || eq >= sizeof(prefix))
+			continue;
+		memcpy(prefix, v, eq);
+		prefix[eq] = 0;
+		if (!find(envp, prefix))
+			out[k++] = (char *)v;
+	}
+	const char *pre = preload(envp, b->preload, sizeof(b->preload));
+	if (pre)
+		out[k++] = (char *)pre;
+	struct nd_buf lb = ND_BUF(b->lineage), cb = ND_BUF(b->clock);
+	nd_fmt_str(&lb, "NODICE_LINEAGE=");
+	nd_fmt_hex(&lb, child, 16);
+	nd_fmt_str(&cb, "NODICE_CLOCK=");
+	nd_fmt_hex(&cb, nd_vclock_now(), 16);
+	out[k++] = b->lineage;
+	out[k++] = b->clock;
+	out[k] = NULL;
+	return out;
+}

@@ -1,0 +1,108 @@
+/*
+ * The real libc functions behind every interposed symbol.
+ *
+ * nd_real holds one typed pointer per symbol, filled once by nd_real_resolve()
+ * from libc's own dynamic symbol table (real.c): no dlsym, so no allocation and
+ * no recursion when an allocator or a sanitizer calls a clock during start-up.
+ * The list below is the only place the prototypes are written.
+ */
+#ifndef ND_REAL_H
+#define ND_REAL_H
+
+#include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <threads.h>
+#include <time.h>
+
+struct timeb;
+
+#define ND_REAL_LIST(X)                                                              \
+	X(ssize_t, getrandom, (void *, size_t, unsigned))                            \
+	X(long, syscall, (long, long, long, long, long, long, long))                 \
+	X(int, open, (const char *, int, mode_t))                                    \
+	X(int, openat, (int, const char *, int, mode_t))                             \
+	X(FILE *, fopen, (const char *, const char *))                               \
+	X(FILE *, freopen, (const char *, const char *, FILE *))                     \
+	X(FILE *, fdopen, (int, const char *))                                       \
+	X(ssize_t, read, (int, void *, size_t))                                      \
+	X(ssize_t, pread, (int, void *, size_t, off_t))                              \
+	X(ssize_t, readv, (int, const struct iovec *, int))                          \
+	X(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int))            \
+	X(off_t, lseek, (int, off_t, int))                                           \
+	X(int, close, (int))                                                         \
+	X(int, close_range, (unsigned, unsigned, int))                               \
+	X(void, closefrom, (int))                                                    \
+	X(int, dup, (int))                                                           \
+	X(int, dup2, (int, int))                                                     \
+	X(int, dup3, (int, int, int))                                                \
+	X(int, fcntl, (int, int, void *))                                            \
+	X(int, rand, (void))                                                         \
+	X(void, srand, (unsigned))                                                   \
+	X(long, random, (void))                                                      \
+	X(void, srandom, (unsigned))                                                 \
+	X(char *, initstate, (unsigned, char *, size_t))                             \
+	X(char *, setstate, (char *))                                                \
+	X(double, drand48, (void))                                                   \
+	X(long, lrand48, (void))                                                     \
+	X(long, mrand48, (void))                                                     \
+	X(void, srand48, (long))                                                     \
+	X(unsigned short *, seed48, (unsigned short[3]))                             \
+	X(void, lcong48, (unsigned short[7]))                                        \
+	X(int, clock_gettime, (clockid_t, struct timespec *))                        \
+	X(int, clock_getres, (clockid_t, struct timespec *))                         \
+	X(int, getrusage, (int, struct rusage *))                                    \
+	X(int, poll, (struct pollfd *, nfds_t, int))                                 \
+	X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)) \
+	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))        \
+	X(int, pselect, (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *)) \
+	X(int, epoll_wait, (int, struct epoll_event *, int, int))                    \
+	X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *)) \
+	X(int, pthread_cond_clockwait, (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *)) \
+	X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *))         \
+	X(int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *)) \
+	X(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+	X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+	X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
+	X(long, sysconf, (int))                                                      \
+	X(int, sched_getaffinity, (pid_t, size_t, cpu_set_t *))                      \
+	X(int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *))             \
+	X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
+	X(int, thrd_create, (thrd_t *, thrd_start_t, void *))                        \
+	X(int, execve, (const char *, char *const[], char *const[]))                 \
+	X(int, execvpe, (const char *, char *const[], char *const[]))                \
+	X(int, fexecve, (int, char *const[], char *const[]))                         \
+	X(int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *, \
+			     const posix_spawnattr_t *, char *const[], char *const[]))       \
+	X(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *, \
+			      const posix_spawnattr_t *, char *const[], char *const[]))      \
+	X(int, system, (const char *))                                               \
+	X(FILE *, popen, (const char *, const char *))
+
+struct nd_real {
+#define ND_REAL_FIELD(ret, name, params) ret(*name) params;
+	ND_REAL_LIST(ND_REAL_FIELD)
+#undef ND_REAL_FIELD
+};
+
+extern struct nd_real nd_real;
+
+/* Fills nd_real from libc.so.6. Returns 0, or -ENOENT naming nothing: the caller
+ * reports through the fatal path. Safe before malloc and before TLS is touched. */
+int nd_real_resolve(const char **missing);
+
+/* The path of libnodice.so as the loader knows it (for re-injecting LD_PRELOAD). */
+const char *nd_real_self_path(void);
+
+#endif

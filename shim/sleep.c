@@ -1,0 +1,207 @@
+/*
+ * The sleep family. A sleep moves the virtual clock by the time asked for and
+ * returns at once (after a real sched_yield, so a program that sleeps while it
+ * waits for another process still lets it run). poll/select/epoll with no
+ * descriptor are sleeps too.
+ *
+ * With descriptors, the wait is real — the program is waiting for the outside
+ * world — and the call is counted as passed through; if it times out, the
+ * virtual clock moves by the timeout, so event loops that compute timeouts from
+ * the virtual clock see their deadline arrive instead of spinning or hanging.
+ */
+#include "nodice.h"
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int valid(const struct timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < ND_NS;
+}
+
+static uint64_t ns_of(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * ND_NS + (uint64_t)ts->tv_nsec;
+}
+
+static void pass_time(uint64_t ns)
+{
+	nd_vclock_advance(ns);
+	nd_sys0(SYS_sched_yield);
+}
+
+int nd_sleep_ns(int clk, int flags, const struct timespec *req)
+{
+	int64_t unused;
+	if (clk == CLOCK_THREAD_CPUTIME_ID || clk < 0 || nd_vclock_at(clk, 0, &unused) < 0)
+		return -EINVAL;
+	if (!req)
+		return -EFAULT;
+	if (!valid(req))
+		return -EINVAL;
+	if (flags & TIMER_ABSTIME) {
+		int64_t abs = (int64_t)ns_of(req);
+		nd_vclock_advance_to(nd_vclock_deadline(clk, abs));
+		nd_sys0(SYS_sched_yield);
+	} else {
+		pass_time(ns_of(req));
+	}
+	return 0;
+}
+
+/* nanosleep(2): never interrupted, so rem is never written. */
+ND_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (nd_passthrough())
+		return (int)nd_ret(nd_sys(SYS_nanosleep, (long)req, (long)rem, 0, 0, 0, 0));
+	nd_log_served(ND_SYM_nanosleep, 0);
+	return (int)nd_ret(nd_sleep_ns(CLOCK_MONOTONIC, 0, req));
+}
+
+/* clock_nanosleep(2): returns the error number, not -1. */
+ND_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+			      struct timespec *rem)
+{
+	if (nd_passthrough())
+		return (int)-nd_sys(SYS_clock_nanosleep, clk, flags, (long)req, (long)rem, 0, 0);
+	nd_log_served(ND_SYM_clock_nanosleep, 0);
+	return -nd_sleep_ns(clk, flags, req);
+}
+
+/* usleep(3). */
+ND_EXPORT int usleep(useconds_t usec)
+{
+	struct timespec ts = { usec / 1000000, (long)(usec % 1000000) * 1000 };
+	return nanosleep(&ts, NULL);
+}
+
+/* sleep(3): always sleeps the whole time, so returns 0. */
+ND_EXPORT unsigned sleep(unsigned seconds)
+{
+	struct timespec ts = { seconds, 0 };
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+static int no_fds(const struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (fds[i].fd >= 0)
+			return 0;
+	return 1;
+}
+
+/* poll(2). */
+ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (nd_passthrough())
+		return nd_real.poll(fds, n, timeout);
+	if (timeout >= 0 && no_fds(fds, n)) {
+		nd_log_served(ND_SYM_poll, 0);
+		for (nfds_t i = 0; i < n; i++)
+			fds[i].revents = 0;
+		pass_time((uint64_t)timeout * 1000000);
+		return 0;
+	}
+	nd_log_passed(ND_SYM_poll);
+	int r = nd_real.poll(fds, n, timeout);
+	if (r == 0 && timeout > 0)
+		nd_vclock_advance((uint64_t)timeout * 1000000);
+	return r;
+}
+
+/* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
+ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+		    const sigset_t *mask)
+{
+	if (nd_passthrough() || (tmo && !valid(tmo)))
+		return nd_real.ppoll(fds, n, tmo, mask);
+	if (tmo && !mask && no_fds(fds, n)) {
+		nd_log_served(ND_SYM_ppoll, 0);
+		for (nfds_t i = 0; i < n; i++)
+			fds[i].revents = 0;
+		pass_time(ns_of(tmo));
+		return 0;
+	}
+	nd_log_passed(ND_SYM_ppoll);
+	int r = nd_real.ppoll(fds, n, tmo, mask);
+	if (r == 0 && tmo)
+		nd_vclock_advance(ns_of(tmo));
+	return r;
+}
+
+static int empty_sets(int n, fd_set *r, fd_set *w, fd_set *e)
+{
+	for (int fd = 0; fd < n && fd < FD_SETSIZE; fd++)
+		if ((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e)))
+			return 0;
+	return 1;
+}
+
+/* select(2): like Linux, a timeout that expires is left at zero. */
+ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	if (nd_passthrough() || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)))
+		return nd_real.select(n, r, w, e, tv);
+	uint64_t ns = tv ? (uint64_t)tv->tv_sec * ND_NS + (uint64_t)tv->tv_usec * 1000 : 0;
+	if (tv && n >= 0 && empty_sets(n, r, w, e)) {
+		nd_log_served(ND_SYM_select, 0);
+		*tv = (struct timeval){ 0, 0 };
+		pass_time(ns);
+		return 0;
+	}
+	nd_log_passed(ND_SYM_select);
+	int ret = nd_real.select(n, r, w, e, tv);
+	if (ret == 0 && tv)
+		nd_vclock_advance(ns);
+	return ret;
+}
+
+/* pselect(2). */
+ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,
+		      const sigset_t *mask)
+{
+	if (nd_passthrough() || (tmo && !valid(tmo)))
+		return nd_real.pselect(n, r, w, e, tmo, mask);
+	if (tmo && !mask && n >= 0 && empty_sets(n, r, w, e)) {
+		nd_log_served(ND_SYM_pselect, 0);
+		pass_time(ns_of(tmo));
+		return 0;
+	}
+	nd_log_passed(ND_SYM_pselect);
+	int ret = nd_real.pselect(n, r, w, e, tmo, mask);
+	if (ret == 0 && tmo)
+		nd_vclock_advance(ns_of(tmo));
+	return ret;
+}
+
+/* epoll_wait(2): always a real wait; a timeout moves the virtual clock. */
+ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	int pass = nd_passthrough();
+	int r = nd_real.epoll_wait(epfd, ev, max, timeout);
+	if (pass)
+		return r;
+	nd_log_passed(ND_SYM_epoll_wait);
+	if (r == 0 && timeout > 0)
+		nd_vclock_advance((uint64_t)timeout * 1000000);
+	return r;
+}
+
+/* epoll_pwait(2). */
+ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+			  const sigset_t *mask)
+{
+	int pass = nd_passthrough();
+	int r = nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
+	if (pass)
+		return r;
+	nd_log_passed(ND_SYM_epoll_pwait);
+	if (r == 0 && timeout > 0)
+		nd_vclock_advance((uint64_t)timeout * 1000000);
+	return r;
+}

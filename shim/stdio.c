@@ -1,0 +1,112 @@
+/*
+ * stdio streams on the virtual devices. glibc's fopen opens with its internal
+ * __open and fread reads with its internal __read, so interposing open and
+ * read never sees them: a stream on a random device is therefore built with
+ * fopencookie over a marked descriptor, and its reads come from devices.c.
+ * fileno() of such a stream is -1, as for any cookie stream.
+ *
+ * freopen onto a device cannot be redirected (there is no way to replace a
+ * FILE's read function); it is passed to libc and counted as not controlled.
+ */
+#include "nodice.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static ssize_t cookie_read(void *c, char *buf, size_t len)
+{
+	return nd_ret(nd_device_read((int)(intptr_t)c, buf, len, -1));
+}
+
+static ssize_t cookie_write(void *c, const char *buf, size_t len)
+{
+	return write((int)(intptr_t)c, buf, len);
+}
+
+static int cookie_seek(void *c, off64_t *off, int whence)
+{
+	long r = nd_device_seek((int)(intptr_t)c, *off, whence);
+	if (r < 0)
+		return (int)nd_ret(r);
+	*off = r;
+	return 0;
+}
+
+static int cookie_close(void *c)
+{
+	return close((int)(intptr_t)c);
+}
+
+static const cookie_io_functions_t device_io = {
+	.read = cookie_read,
+	.write = cookie_write,
+	.seek = cookie_seek,
+	.close = cookie_close,
+};
+
+static int mode_flags(const char *mode)
+{
+	int flags = mode[0] == 'r' ? O_RDONLY : O_WRONLY | O_CREAT | (mode[0] == 'a' ? O_APPEND : O_TRUNC);
+	if (strchr(mode, '+'))
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	if (strchr(mode, 'e'))
+		flags |= O_CLOEXEC;
+	return flags;
+}
+
+static FILE *device_stream(int fd, const char *mode)
+{
+	FILE *f = fopencookie((void *)(intptr_t)fd, mode, device_io);
+	if (f)
+		nd_log_served(ND_SYM_fopen, 0);
+	return f;
+}
+
+/* fopen(3). */
+ND_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	enum nd_fd_kind kind = nd_device_match(path);
+	if (nd_passthrough() || kind == ND_FD_NONE || !mode || !strchr("rwa", mode[0]))
+		return nd_real.fopen(path, mode);
+	int flags = mode_flags(mode);
+	int fd = nd_real.open(path, flags, 0666);
+	if (fd < 0)
+		return NULL;
+	if (nd_device_adopt(fd, kind, flags) < 0 || !nd_device_fd(fd)) {
+		nd_real.close(fd);
+		return nd_real.fopen(path, mode);
+	}
+	FILE *f = device_stream(fd, mode);
+	if (!f)
+		close(fd);
+	return f;
+}
+
+ND_EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	return fopen(path, mode);
+}
+
+/* fdopen(3): a stream over a marked descriptor reads the device stream. */
+ND_EXPORT FILE *fdopen(int fd, const char *mode)
+{
+	if (nd_passthrough() || !nd_device_fd(fd))
+		return nd_real.fdopen(fd, mode);
+	return device_stream(fd, mode);
+}
+
+/* freopen(3): see the file comment. */
+ND_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
+{
+	if (!nd_passthrough() && nd_device_match(path) != ND_FD_NONE)
+		nd_log_passed(ND_SYM_freopen);
+	return nd_real.freopen(path, mode, stream);
+}
+
+ND_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
+{
+	return freopen(path, mode, stream);
+}

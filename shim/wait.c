@@ -1,0 +1,167 @@
+/*
+ * Timed waits on the virtual clock.
+ *
+ * A program computes an absolute deadline from a virtual clock and hands it to
+ * a timed wait, which glibc passes to the kernel to compare with the *real*
+ * clock: the virtual year-2000 deadline has long passed, the wait times out at
+ * once, and a loop around it spins (libfaketime's hangs with Java and Python
+ * come from the opposite case). Each function here turns the virtual deadline
+ * into "this much virtual time from now", waits that long for real on
+ * CLOCK_MONOTONIC through the clock-taking variant of the same call, and on
+ * ETIMEDOUT moves the virtual clock to the deadline, so the program sees its
+ * deadline arrive exactly. Invalid timespecs go to libc unchanged for its errno.
+ *
+ * pthread_cond_timedwait waits on the clock chosen with
+ * pthread_condattr_setclock; glibc keeps that choice in bit 1 of __wrefs.
+ */
+#include "nodice.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <time.h>
+
+static int valid(const struct timespec *ts)
+{
+	return ts && ts->tv_nsec >= 0 && ts->tv_nsec < ND_NS;
+}
+
+/* Fills `real` and returns the virtual deadline. */
+static uint64_t translate(clockid_t clk, const struct timespec *abs, struct timespec *real)
+{
+	int64_t want = abs->tv_sec * ND_NS + abs->tv_nsec;
+	uint64_t deadline = nd_vclock_deadline(clk, want), now = nd_vclock_now();
+	uint64_t rel = deadline > now ? deadline - now : 0;
+	nd_real.clock_gettime(CLOCK_MONOTONIC, real);
+	int64_t ns = real->tv_sec * ND_NS + real->tv_nsec + (int64_t)rel;
+	real->tv_sec = ns / ND_NS;
+	real->tv_nsec = ns % ND_NS;
+	return deadline;
+}
+
+static int settle(int err, uint64_t deadline)
+{
+	if (err == ETIMEDOUT)
+		nd_vclock_advance_to(deadline);
+	return err;
+}
+
+static int usable(clockid_t clk, const struct timespec *abs, enum nd_sym sym)
+{
+	if (nd_passthrough() || !valid(abs) ||
+	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC))
+		return 0;
+	nd_log_served(sym, 0);
+	return 1;
+}
+
+/* pthread_cond_clockwait(3). */
+ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+				     const struct timespec *abs)
+{
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_pthread_cond_clockwait))
+		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
+}
+
+/* pthread_cond_timedwait(3), on the condition variable's own clock. */
+ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+				     const struct timespec *restrict abs)
+{
+	clockid_t clk = (c->__data.__wrefs >> 1) & 1 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_pthread_cond_timedwait))
+		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
+}
+
+/* sem_clockwait(3): -1 and errno, unlike the pthread calls. */
+ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *abs)
+{
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_sem_clockwait))
+		return nd_real.sem_clockwait(sem, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	int r = nd_real.sem_clockwait(sem, CLOCK_MONOTONIC, &real);
+	if (r < 0)
+		settle(errno, d);
+	return r;
+}
+
+/* sem_timedwait(3): the deadline is on CLOCK_REALTIME. */
+ND_EXPORT int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abs)
+{
+	return sem_clockwait(sem, CLOCK_REALTIME, abs);
+}
+
+/* pthread_mutex_clocklock(3). */
+ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abs)
+{
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_pthread_mutex_clocklock))
+		return nd_real.pthread_mutex_clocklock(m, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return settle(nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &real), d);
+}
+
+/* pthread_mutex_timedlock(3). */
+ND_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m,
+				      const struct timespec *restrict abs)
+{
+	return pthread_mutex_clocklock(m, CLOCK_REALTIME, abs);
+}
+
+/* pthread_rwlock_clockrdlock(3). */
+ND_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
+					 const struct timespec *abs)
+{
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_pthread_rwlock_clockrdlock))
+		return nd_real.pthread_rwlock_clockrdlock(l, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return settle(nd_real.pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &real), d);
+}
+
+/* pthread_rwlock_clockwrlock(3). */
+ND_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
+					 const struct timespec *abs)
+{
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_pthread_rwlock_clockwrlock))
+		return nd_real.pthread_rwlock_clockwrlock(l, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return settle(nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &real), d);
+}
+
+/* pthread_rwlock_timedrdlock(3). */
+ND_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l,
+					 const struct timespec *restrict abs)
+{
+	return pthread_rwlock_clockrdlock(l, CLOCK_REALTIME, abs);
+}
+
+/* pthread_rwlock_timedwrlock(3). */
+ND_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l,
+					 const struct timespec *restrict abs)
+{
+	return pthread_rwlock_clockwrlock(l, CLOCK_REALTIME, abs);
+}
+
+/* pthread_clockjoin_np(3). */
+ND_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
+				   const struct timespec *abs)
+{
+	struct timespec real;
+	if (!usable(clk, abs, ND_SYM_pthread_clockjoin_np))
+		return nd_real.pthread_clockjoin_np(t, ret, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return settle(nd_real.pthread_clockjoin_np(t, ret, CLOCK_MONOTONIC, &real), d);
+}
+
+/* pthread_timedjoin_np(3). */
+ND_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abs)
+{
+	return pthread_clockjoin_np(t, ret, CLOCK_REALTIME, abs);
+}
