@@ -12,15 +12,27 @@
  * cannot be set, nothing is re-executed, so there is no loop. `nodice run`
  * sets the flag before its own exec, so this costs nothing there.
  * NODICE_ASLR=on leaves randomization as it is.
+ *
+ * Executing /proc/self/exe would rename the process to "exe" (the kernel
+ * takes the name from the path), so the name travels in NODICE_COMM and the
+ * new image puts it back and removes the variable.
  */
 #include "nodice.h"
 
+#include <stdlib.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 
 extern char **environ;
 
 void nd_aslr_off(char **argv)
 {
+	char comm[17] = "";
+	const char *back = getenv("NODICE_COMM");
+	if (back) {
+		prctl(PR_SET_NAME, back);
+		unsetenv("NODICE_COMM");
+	}
 	if (nd_cfg.keep_aslr || !argv)
 		return;
 	int p = personality(0xffffffff);
@@ -28,8 +40,11 @@ void nd_aslr_off(char **argv)
 		return;
 	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
 		return;
-	if (personality(0xffffffff) & ADDR_NO_RANDOMIZE)
+	if ((personality(0xffffffff) & ADDR_NO_RANDOMIZE) && prctl(PR_GET_NAME, comm) == 0 &&
+	    setenv("NODICE_COMM", comm, 1) == 0) {
 		nd_real.execve("/proc/self/exe", argv, environ);
+		unsetenv("NODICE_COMM");
+	}
 	personality((unsigned long)p);
 	nd_log_passed(ND_SYM_execve);
 }

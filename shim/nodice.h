@@ -125,6 +125,9 @@ static inline int nd_device_fd(int fd)
 ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
 long nd_device_seek(int fd, int64_t off, int whence);
 
+/* stdio.c: a device inherited as fd 0 becomes the stdin stream. */
+void nd_stdio_adopt_stdin(void);
+
 /* random.c */
 long nd_random_getrandom(void *buf, size_t len, unsigned flags);
 

@@ -5,6 +5,10 @@
  * fopencookie over a marked descriptor, and its reads come from devices.c.
  * fileno() of such a stream is -1, as for any cookie stream.
  *
+ * A program started with a device as standard input (`od < /dev/urandom`)
+ * reads it through `stdin`, so at start-up that stream is replaced by a
+ * device stream over descriptor 0.
+ *
  * freopen onto a device cannot be redirected (there is no way to replace a
  * FILE's read function); it is passed to libc and counted as not controlled.
  */
@@ -109,4 +113,13 @@ ND_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 ND_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
 	return freopen(path, mode, stream);
+}
+
+void nd_stdio_adopt_stdin(void)
+{
+	if (!nd_device_fd(0))
+		return;
+	FILE *f = fopencookie((void *)(intptr_t)0, "r", device_io);
+	if (f)
+		stdin = f;
 }

@@ -1,0 +1,112 @@
+/* inspect/run.c and cli.c: `nodice run` options, messages and exit codes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "child.h"
+
+static void assert_usage(const char *const argv[], const char *needle)
+{
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 2, "%s: status %d", needle, r.status);
+	cr_assert_str_empty(r.out, "ran something: %s", r.out);
+	cr_assert_not_null(strstr(r.err, needle), "stderr: %s", r.err);
+	cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	cr_assert_not_null(strstr(r.err, "try 'nodice --help'"));
+	spawn_free(&r);
+}
+
+Test(run, bad_options_exit_2_with_one_line)
+{
+	const char *seed[] = { ND_TEST_NODICE, "run", "--seed", "x", "--", "echo", "hi", NULL };
+	assert_usage(seed, "nodice run: --seed 'x'");
+	const char *cpus[] = { ND_TEST_NODICE, "run", "--cpus", "0", "echo", NULL };
+	assert_usage(cpus, "--cpus '0': must be between 1 and 1024");
+	const char *tick[] = { ND_TEST_NODICE, "run", "--tick=0", "echo", NULL };
+	assert_usage(tick, "--tick '0'");
+	const char *epoch[] = { ND_TEST_NODICE, "run", "--epoch", "2000-02-30T00:00:00Z", "echo", NULL };
+	assert_usage(epoch, "--epoch");
+	const char *missing[] = { ND_TEST_NODICE, "run", "--seed", NULL };
+	assert_usage(missing, "--seed needs a value");
+	const char *unknown[] = { ND_TEST_NODICE, "run", "--frobnicate", "echo", NULL };
+	assert_usage(unknown, "unknown option '--frobnicate'");
+	const char *nocmd[] = { ND_TEST_NODICE, "run", "--seed", "1", NULL };
+	assert_usage(nocmd, "no command given");
+	const char *log[] = { ND_TEST_NODICE, "run", "--log", "/nonexistent/dir/log", "echo", NULL };
+	assert_usage(log, "--log '/nonexistent/dir/log': cannot open");
+	const char *sub[] = { ND_TEST_NODICE, "frobnicate", NULL };
+	assert_usage(sub, "unknown subcommand 'frobnicate'");
+}
+
+Test(run, missing_command_is_127_and_not_executable_is_126)
+{
+	const char *missing[] = { ND_TEST_NODICE, "run", "--", "no-such-command-nodice", NULL };
+	struct spawn_result r = spawn_run(missing, NULL);
+	cr_assert_eq(r.status, 127);
+	cr_assert_str_eq(r.err, "nodice run: no-such-command-nodice: command not found\n");
+	spawn_free(&r);
+	char path[] = "/tmp/nodice-noexec-XXXXXX";
+	int fd = mkstemp(path);
+	fchmod(fd, 0644);
+	close(fd);
+	const char *noexec[] = { ND_TEST_NODICE, "run", "--", path, NULL };
+	r = spawn_run(noexec, NULL);
+	unlink(path);
+	cr_assert_eq(r.status, 126);
+	cr_assert_not_null(strstr(r.err, "Permission denied"), "%s", r.err);
+	spawn_free(&r);
+}
+
+Test(run, exit_status_and_signals_are_the_commands)
+{
+	const char *exit3[] = { ND_TEST_NODICE, "run", "--", "sh", "-c", "exit 3", NULL };
+	struct spawn_result r = spawn_run(exit3, NULL);
+	cr_assert_eq(r.status, 3);
+	spawn_free(&r);
+	const char *killed[] = { ND_TEST_NODICE, "run", "--", "sh", "-c", "kill -TERM $$", NULL };
+	r = spawn_run(killed, NULL);
+	cr_assert_eq(r.status, 128 + 15);
+	spawn_free(&r);
+}
+
+Test(run, seed_is_visible_to_the_program_and_to_children)
+{
+	const char *argv[] = { ND_TEST_NODICE, "run", "--seed", "0x2a", "--", "sh", "-c",
+			       "echo $NODICE_SEED; env | grep -c '^LD_PRELOAD=.*libnodice.so'", NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, "0x2a\n1\n");
+	spawn_free(&r);
+}
+
+Test(run, log_records_every_process_of_the_tree)
+{
+	char path[] = "/tmp/nodice-test-log-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	const char *argv[] = { ND_TEST_NODICE, "run", "--log", path, "--", "sh", "-c",
+			       "head -c4 /dev/urandom >/dev/null; date >/dev/null", NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	char line[4096];
+	int processes = 0, urandom = 0, clock = 0;
+	while (fgets(line, sizeof(line), f)) {
+		cr_assert_eq(line[0], '{');
+		cr_assert_eq(line[strlen(line) - 2], '}');
+		processes += strstr(line, "\"type\":\"process\"") != NULL;
+		urandom += strstr(line, "\"symbol\":\"read\",\"controlled\":true") != NULL;
+		clock += strstr(line, "\"family\":\"clock\"") != NULL;
+	}
+	fclose(f);
+	unlink(path);
+	cr_assert_geq(processes, 3, "sh, head and date each leave a record");
+	cr_assert_geq(urandom, 1);
+	cr_assert_geq(clock, 1);
+	spawn_free(&r);
+}
