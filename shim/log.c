@@ -19,6 +19,7 @@
 
 struct nd_counter nd_counters[ND_SYM_COUNT];
 uint64_t nd_first_seq;
+int nd_threaded;
 static int flushing;
 
 static const char *const sym_name[ND_SYM_COUNT] = {

@@ -27,6 +27,19 @@ struct nd_counter {
 extern struct nd_counter nd_counters[ND_SYM_COUNT];
 extern uint64_t nd_first_seq;
 
+/* Set before the process's second thread starts (threads.c, stream.c). Until
+ * then counters and the clock use plain adds: a locked add costs about as
+ * much as the rest of a getrandom call. */
+extern int nd_threaded;
+
+static inline void nd_add(uint64_t *p, uint64_t v)
+{
+	if (__builtin_expect(__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED), 0))
+		__atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+	else
+		*(volatile uint64_t *)p += v;
+}
+
 static inline void nd_log_mark_first(enum nd_sym s)
 {
 	if (__builtin_expect(!__atomic_load_n(&nd_counters[s].first, __ATOMIC_RELAXED), 0)) {
@@ -39,15 +52,15 @@ static inline void nd_log_mark_first(enum nd_sym s)
 static inline void nd_log_served(enum nd_sym s, uint64_t bytes)
 {
 	nd_log_mark_first(s);
-	__atomic_add_fetch(&nd_counters[s].served, 1, __ATOMIC_RELAXED);
+	nd_add(&nd_counters[s].served, 1);
 	if (bytes)
-		__atomic_add_fetch(&nd_counters[s].bytes, bytes, __ATOMIC_RELAXED);
+		nd_add(&nd_counters[s].bytes, bytes);
 }
 
 static inline void nd_log_passed(enum nd_sym s)
 {
 	nd_log_mark_first(s);
-	__atomic_add_fetch(&nd_counters[s].passed, 1, __ATOMIC_RELAXED);
+	nd_add(&nd_counters[s].passed, 1);
 }
 
 /* Zeroes the counters (a fork child starts its own record). */

@@ -79,9 +79,16 @@ extern uint64_t nd_vt;
 extern uint64_t nd_vt_image_start;
 static inline uint64_t nd_vclock_read(void)
 {
-	return __atomic_add_fetch(&nd_vt, nd_cfg.tick_ns, __ATOMIC_RELAXED);
+	if (ND_UNLIKELY(__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED)))
+		return __atomic_add_fetch(&nd_vt, nd_cfg.tick_ns, __ATOMIC_RELAXED);
+	return *(volatile uint64_t *)&nd_vt += nd_cfg.tick_ns;
 }
 void nd_vclock_advance(uint64_t ns);
+/* Marks the process multi-threaded: counters and clock switch to atomics. */
+static inline void nd_mark_threaded(void)
+{
+	__atomic_store_n(&nd_threaded, 1, __ATOMIC_SEQ_CST);
+}
 void nd_vclock_advance_to(uint64_t vt);
 uint64_t nd_vclock_now(void); /* without moving it */
 /* The value of clock `clk` at virtual time vt; -EINVAL for an unknown clock. */

@@ -74,6 +74,7 @@ static void identify(void)
 	self.known = 1;
 	if (nd_sys0(SYS_gettid) == nd_sys0(SYS_getpid))
 		return;
+	nd_mark_threaded();
 	uint64_t n = __atomic_add_fetch(&anon_threads, 1, __ATOMIC_RELAXED);
 	self.id = nd_stream_derive(n, ND_TAG(ND_TAG_ANON_THREAD));
 	nd_log_passed(ND_SYM_pthread_create);
@@ -104,10 +105,11 @@ void nd_stream_fill(enum nd_stream s, void *buf, size_t len)
 		if (st->pos == ND_CHACHA_BATCH) {
 			if (len >= ND_CHACHA_BATCH) {
 				/* Whole batches go straight to the caller. */
-				nd_chacha_batch(st->key, st->counter, 0, out);
-				st->counter += 4;
-				out += ND_CHACHA_BATCH;
-				len -= ND_CHACHA_BATCH;
+				size_t n = len / ND_CHACHA_BATCH;
+				nd_chacha_stream(st->key, st->counter, 0, out, n);
+				st->counter += 4 * n;
+				out += n * ND_CHACHA_BATCH;
+				len -= n * ND_CHACHA_BATCH;
 				continue;
 			}
 			nd_chacha_batch(st->key, st->counter, 0, st->buf);

@@ -7,6 +7,9 @@
  * timers, AIO helpers) are not seen here; stream.c gives them an identity in
  * order of first draw and counts them as not controlled.
  *
+ * The process is marked multi-threaded before the thread exists, so counters
+ * and the clock switch to atomic adds in time (log.h).
+ *
  * The start record is allocated with malloc: pthread_create is not
  * async-signal-safe and allocates itself.
  */
@@ -56,6 +59,7 @@ ND_EXPORT int pthread_create(pthread_t *restrict t, const pthread_attr_t *restri
 	struct start *s = prepare(fn, NULL, arg);
 	if (!s)
 		return EAGAIN;
+	nd_mark_threaded();
 	int r = nd_real.pthread_create(t, attr, posix_trampoline, s);
 	if (r != 0)
 		free(s);
@@ -72,6 +76,7 @@ ND_EXPORT int thrd_create(thrd_t *t, thrd_start_t fn, void *arg)
 	struct start *s = prepare(NULL, fn, arg);
 	if (!s)
 		return thrd_nomem;
+	nd_mark_threaded();
 	int r = nd_real.thrd_create(t, c11_trampoline, s);
 	if (r != thrd_success)
 		free(s);

@@ -49,3 +49,19 @@ Test(chacha, derive_separates_inputs)
 	cr_assert_arr_neq(a, b, sizeof(a));
 	cr_assert_arr_neq(a, c, sizeof(a));
 }
+
+Test(chacha, avx2_and_sse2_streams_are_identical)
+{
+	uint32_t key[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+	static uint8_t wide[ND_CHACHA_BATCH * 6], narrow[ND_CHACHA_BATCH * 6];
+	nd_chacha_select(1);
+	nd_chacha_stream(key, 0xfffffffcULL, 3, wide, 6);
+	nd_chacha_select(0);
+	nd_chacha_stream(key, 0xfffffffcULL, 3, narrow, 6);
+	cr_assert_arr_eq(wide, narrow, sizeof(wide));
+	for (int i = 0; i < 6; i++) {
+		uint8_t one[ND_CHACHA_BATCH];
+		nd_chacha_batch(key, 0xfffffffcULL + 4 * (uint64_t)i, 3, one);
+		cr_assert_arr_eq(wide + i * ND_CHACHA_BATCH, one, ND_CHACHA_BATCH, "batch %d", i);
+	}
+}

@@ -137,11 +137,31 @@ shim/CMakeFiles/nodice.dir/aslr.c.o: /work/main/shim/aslr.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
-  /usr/include/x86_64-linux-gnu/sys/personality.h
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/alloca.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/x86_64-linux-gnu/sys/personality.h \
+  /usr/include/x86_64-linux-gnu/sys/prctl.h \
+  /usr/include/linux/prctl.h \
+  /usr/include/linux/types.h \
+  /usr/include/x86_64-linux-gnu/asm/types.h \
+  /usr/include/asm-generic/types.h \
+  /usr/include/asm-generic/int-ll64.h \
+  /usr/include/x86_64-linux-gnu/asm/bitsperlong.h \
+  /usr/include/asm-generic/bitsperlong.h \
+  /usr/include/linux/posix_types.h \
+  /usr/include/linux/stddef.h \
+  /usr/include/x86_64-linux-gnu/asm/posix_types.h \
+  /usr/include/x86_64-linux-gnu/asm/posix_types_64.h \
+  /usr/include/asm-generic/posix_types.h
 
 shim/CMakeFiles/nodice.dir/chacha.c.o: /work/main/shim/chacha.c \
   /usr/include/stdc-predef.h \
   /work/main/shim/chacha.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
@@ -160,7 +180,6 @@ shim/CMakeFiles/nodice.dir/chacha.c.o: /work/main/shim/chacha.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /usr/include/string.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
   /usr/include/strings.h
@@ -2882,6 +2901,22 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/linux/const.h:
 
+/usr/include/x86_64-linux-gnu/bits/statx.h:
+
+/usr/include/linux/sysinfo.h:
+
+/usr/include/x86_64-linux-gnu/sys/sysinfo.h:
+
+/work/main/shim/cpu.c:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_timeb.h:
+
+/work/main/shim/wait.c:
+
+/work/main/shim/clock.c:
+
+/work/main/shim/chacha.h:
+
 /usr/include/x86_64-linux-gnu/asm/posix_types.h:
 
 /usr/include/linux/stddef.h:
@@ -2896,11 +2931,9 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/linux/types.h:
 
-/usr/include/x86_64-linux-gnu/bits/statx.h:
+/usr/include/linux/prctl.h:
 
-/usr/include/linux/sysinfo.h:
-
-/usr/include/x86_64-linux-gnu/sys/sysinfo.h:
+/usr/include/x86_64-linux-gnu/sys/prctl.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h:
 
@@ -2909,16 +2942,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/x86_64-linux-gnu/bits/waitflags.h:
 
 /usr/include/stdlib.h:
-
-/work/main/shim/cpu.c:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_timeb.h:
-
-/work/main/shim/wait.c:
-
-/work/main/shim/clock.c:
-
-/work/main/shim/chacha.h:
 
 /work/main/shim/io.c:
 

@@ -4,6 +4,7 @@
 shim/CMakeFiles/nodice_core.dir/chacha.c.o: /work/main/shim/chacha.c \
   /usr/include/stdc-predef.h \
   /work/main/shim/chacha.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
@@ -22,7 +23,6 @@ shim/CMakeFiles/nodice_core.dir/chacha.c.o: /work/main/shim/chacha.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /usr/include/string.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
   /usr/include/strings.h
@@ -102,6 +102,10 @@ shim/CMakeFiles/nodice_core.dir/fmt.c.o: /work/main/shim/fmt.c \
 
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
 
+/usr/include/x86_64-linux-gnu/gnu/stubs.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
+
 /work/main/shim/config.c:
 
 /usr/include/stdc-predef.h:
@@ -113,10 +117,6 @@ shim/CMakeFiles/nodice_core.dir/fmt.c.o: /work/main/shim/fmt.c \
 /usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
 
 /usr/include/features.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
-
-/usr/include/x86_64-linux-gnu/gnu/stubs.h:
 
 /usr/include/x86_64-linux-gnu/bits/wchar.h:
 

@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_chacha"
-  "../bin/test_chacha.pdb"
   "CMakeFiles/test_chacha.dir/shim/test_chacha.c.o"
   "CMakeFiles/test_chacha.dir/shim/test_chacha.c.o.d"
+  "test_chacha"
+  "test_chacha.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

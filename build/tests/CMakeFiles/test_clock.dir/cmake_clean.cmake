@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_clock"
-  "../bin/test_clock.pdb"
   "CMakeFiles/test_clock.dir/shim/test_clock.c.o"
   "CMakeFiles/test_clock.dir/shim/test_clock.c.o.d"
+  "test_clock"
+  "test_clock.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_config"
-  "../bin/test_config.pdb"
   "CMakeFiles/test_config.dir/shim/test_config.c.o"
   "CMakeFiles/test_config.dir/shim/test_config.c.o.d"
+  "test_config"
+  "test_config.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

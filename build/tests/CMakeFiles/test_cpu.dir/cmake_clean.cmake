@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_cpu"
-  "../bin/test_cpu.pdb"
   "CMakeFiles/test_cpu.dir/shim/test_cpu.c.o"
   "CMakeFiles/test_cpu.dir/shim/test_cpu.c.o.d"
+  "test_cpu"
+  "test_cpu.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

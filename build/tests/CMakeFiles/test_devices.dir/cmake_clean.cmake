@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_devices"
-  "../bin/test_devices.pdb"
   "CMakeFiles/test_devices.dir/shim/test_devices.c.o"
   "CMakeFiles/test_devices.dir/shim/test_devices.c.o.d"
+  "test_devices"
+  "test_devices.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

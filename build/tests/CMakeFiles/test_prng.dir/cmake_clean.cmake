@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_prng"
-  "../bin/test_prng.pdb"
   "CMakeFiles/test_prng.dir/shim/test_prng.c.o"
   "CMakeFiles/test_prng.dir/shim/test_prng.c.o.d"
+  "test_prng"
+  "test_prng.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

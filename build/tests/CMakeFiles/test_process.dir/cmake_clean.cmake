@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_process"
-  "../bin/test_process.pdb"
   "CMakeFiles/test_process.dir/shim/test_process.c.o"
   "CMakeFiles/test_process.dir/shim/test_process.c.o.d"
+  "test_process"
+  "test_process.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

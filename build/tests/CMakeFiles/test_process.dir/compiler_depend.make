@@ -84,10 +84,23 @@ tests/CMakeFiles/test_process.dir/shim/test_process.c.o: /work/main/tests/shim/t
   /usr/include/criterion/internal/ordered-set.h \
   /usr/include/criterion/internal/test.h \
   /usr/include/criterion/internal/assert.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
   /work/main/tests/support/child.h
 
 
 /work/main/tests/support/child.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
 
 /usr/include/criterion/internal/test.h:
 
@@ -101,6 +114,8 @@ tests/CMakeFiles/test_process.dir/shim/test_process.c.o: /work/main/tests/shim/t
 
 /usr/include/criterion/internal/deprecation.h:
 
+/usr/include/x86_64-linux-gnu/bits/stdio.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/FILE.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
@@ -111,6 +126,8 @@ tests/CMakeFiles/test_process.dir/shim/test_process.c.o: /work/main/tests/shim/t
 
 /usr/include/x86_64-linux-gnu/bits/wchar.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
+
 /usr/include/wchar.h:
 
 /usr/include/alloca.h:
@@ -118,6 +135,8 @@ tests/CMakeFiles/test_process.dir/shim/test_process.c.o: /work/main/tests/shim/t
 /usr/include/stdlib.h:
 
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
+
+/usr/include/stdio.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
@@ -234,6 +253,8 @@ tests/CMakeFiles/test_process.dir/shim/test_process.c.o: /work/main/tests/shim/t
 /usr/include/x86_64-linux-gnu/sys/cdefs.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
 

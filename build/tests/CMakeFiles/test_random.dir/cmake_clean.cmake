@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_random"
-  "../bin/test_random.pdb"
   "CMakeFiles/test_random.dir/shim/test_random.c.o"
   "CMakeFiles/test_random.dir/shim/test_random.c.o.d"
+  "test_random"
+  "test_random.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

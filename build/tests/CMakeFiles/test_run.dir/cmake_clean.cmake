@@ -1,8 +1,8 @@
 file(REMOVE_RECURSE
-  "../bin/test_run"
-  "../bin/test_run.pdb"
   "CMakeFiles/test_run.dir/cmd/test_run.c.o"
   "CMakeFiles/test_run.dir/cmd/test_run.c.o.d"
+  "test_run"
+  "test_run.pdb"
 )
 
 # Per-language clean rules from dependency scanning.

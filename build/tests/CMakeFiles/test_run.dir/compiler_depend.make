@@ -83,10 +83,80 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
   /usr/include/criterion/internal/ordered-set.h \
   /usr/include/criterion/internal/test.h \
   /usr/include/criterion/internal/assert.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/x86_64-linux-gnu/sys/stat.h \
+  /usr/include/x86_64-linux-gnu/bits/stat.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_stat.h \
+  /usr/include/x86_64-linux-gnu/bits/statx.h \
+  /usr/include/linux/stat.h \
+  /usr/include/linux/types.h \
+  /usr/include/x86_64-linux-gnu/asm/types.h \
+  /usr/include/asm-generic/types.h \
+  /usr/include/asm-generic/int-ll64.h \
+  /usr/include/x86_64-linux-gnu/asm/bitsperlong.h \
+  /usr/include/asm-generic/bitsperlong.h \
+  /usr/include/linux/posix_types.h \
+  /usr/include/linux/stddef.h \
+  /usr/include/x86_64-linux-gnu/asm/posix_types.h \
+  /usr/include/x86_64-linux-gnu/asm/posix_types_64.h \
+  /usr/include/asm-generic/posix_types.h \
+  /usr/include/x86_64-linux-gnu/bits/statx-generic.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h \
+  /usr/include/unistd.h \
+  /usr/include/x86_64-linux-gnu/bits/posix_opt.h \
+  /usr/include/x86_64-linux-gnu/bits/environments.h \
+  /usr/include/x86_64-linux-gnu/bits/confname.h \
+  /usr/include/x86_64-linux-gnu/bits/getopt_posix.h \
+  /usr/include/x86_64-linux-gnu/bits/getopt_core.h \
+  /usr/include/x86_64-linux-gnu/bits/unistd_ext.h \
+  /usr/include/linux/close_range.h \
   /work/main/tests/support/child.h
 
 
 /work/main/tests/support/child.h:
+
+/usr/include/linux/close_range.h:
+
+/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
+
+/usr/include/x86_64-linux-gnu/bits/confname.h:
+
+/usr/include/x86_64-linux-gnu/bits/posix_opt.h:
+
+/usr/include/unistd.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_statx.h:
+
+/usr/include/x86_64-linux-gnu/bits/statx-generic.h:
+
+/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
+
+/usr/include/linux/posix_types.h:
+
+/usr/include/x86_64-linux-gnu/asm/bitsperlong.h:
+
+/usr/include/asm-generic/types.h:
+
+/usr/include/x86_64-linux-gnu/asm/types.h:
+
+/usr/include/linux/stat.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_stat.h:
+
+/usr/include/x86_64-linux-gnu/sys/stat.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
 
 /usr/include/criterion/internal/test.h:
 
@@ -100,6 +170,10 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 
 /usr/include/criterion/internal/deprecation.h:
 
+/usr/include/linux/types.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdio.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/FILE.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
@@ -110,11 +184,19 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 
 /usr/include/x86_64-linux-gnu/bits/wchar.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
+
 /usr/include/wchar.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h:
 
 /usr/include/stdlib.h:
 
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
+
+/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
+
+/usr/include/stdio.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
@@ -122,13 +204,19 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 
 /usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
 
+/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
+
 /usr/include/x86_64-linux-gnu/bits/timesize.h:
 
 /usr/include/features-time64.h:
 
+/usr/include/asm-generic/int-ll64.h:
+
 /usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
 
 /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
+
+/usr/include/linux/stddef.h:
 
 /usr/include/criterion/internal/ordered-set.h:
 
@@ -143,6 +231,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
 
 /usr/include/criterion/types.h:
+
+/usr/include/x86_64-linux-gnu/bits/statx.h:
 
 /usr/include/criterion/assert.h:
 
@@ -159,6 +249,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 /usr/include/criterion/internal/assert.h:
 
 /usr/include/x86_64-linux-gnu/bits/waitstatus.h:
+
+/usr/include/asm-generic/bitsperlong.h:
 
 /usr/include/x86_64-linux-gnu/gnu/stubs.h:
 
@@ -182,6 +274,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 
 /usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
 
+/usr/include/x86_64-linux-gnu/asm/posix_types.h:
+
 /usr/include/criterion/internal/preprocess.h:
 
 /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
@@ -191,6 +285,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 /usr/include/x86_64-linux-gnu/sys/types.h:
 
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
+
+/usr/include/asm-generic/posix_types.h:
 
 /usr/include/x86_64-linux-gnu/bits/typesizes.h:
 
@@ -214,6 +310,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 
 /usr/include/x86_64-linux-gnu/bits/endian.h:
 
+/usr/include/x86_64-linux-gnu/bits/environments.h:
+
 /usr/include/x86_64-linux-gnu/sys/select.h:
 
 /usr/include/criterion/event.h:
@@ -232,6 +330,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
@@ -239,6 +339,8 @@ tests/CMakeFiles/test_run.dir/cmd/test_run.c.o: /work/main/tests/cmd/test_run.c 
 /usr/include/x86_64-linux-gnu/bits/types/time_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
+
+/usr/include/x86_64-linux-gnu/bits/stat.h:
 
 /usr/include/x86_64-linux-gnu/bits/types.h:
 

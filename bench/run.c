@@ -1,0 +1,188 @@
+/*
+ * nodice-bench: the foundation's micro-benchmarks, as ratios to native
+ * measured in the same run. Every figure is timed from outside the measured
+ * process with the real monotonic clock (the runner is not under the shim).
+ *
+ *   per call  = (median T(N) - median T(0)) / N      for clock_gettime, getrandom
+ *   MB/s      = N MiB / (median T(N) - median T(0))  for /dev/urandom
+ *   start-up  = median T(`nodice run -- true`) - median T(`true`)
+ *
+ * Modes: native; nodice (LD_PRELOAD=libnodice.so, ASLR already off so no
+ * re-exec is measured, as under `nodice run`); libfaketime when installed.
+ * Usage: nodice-bench [--quick] [--torch]
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+extern char **environ;
+static char lib[PATH_MAX], workload[PATH_MAX], nodice[PATH_MAX];
+static int reps = 7;
+
+enum mode { NATIVE, NODICE, FAKETIME, MODES };
+static const char *mode_name[MODES] = { "native", "nodice", "libfaketime" };
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double run_once(char *const argv[], enum mode m)
+{
+	char *env[512];
+	size_t k = 0;
+	for (size_t i = 0; environ[i] && k < 500; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "NODICE_", 7) &&
+		    strncmp(environ[i], "FAKE", 4))
+			env[k++] = environ[i];
+	static char pre_nd[PATH_MAX + 16], pre_ft[PATH_MAX + 16];
+	snprintf(pre_nd, sizeof(pre_nd), "LD_PRELOAD=%s", lib);
+	snprintf(pre_ft, sizeof(pre_ft), "LD_PRELOAD=%s", FAKETIME_LIB);
+	if (m == NODICE) {
+		env[k++] = pre_nd;
+		env[k++] = "NODICE_SEED=1";
+	} else if (m == FAKETIME) {
+		env[k++] = pre_ft;
+		env[k++] = "FAKETIME=@2000-01-01 00:00:00";
+		env[k++] = "FAKERANDOM_SEED=0x12345678DEADBEEF";
+	}
+	env[k] = NULL;
+	pid_t pid;
+	posix_spawn_file_actions_t quiet;
+	posix_spawn_file_actions_init(&quiet);
+	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+	double t0 = now();
+	int rc = posix_spawn(&pid, argv[0], &quiet, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&quiet);
+	if (rc != 0)
+		return -1;
+	int status;
+	waitpid(pid, &status, 0);
+	double t = now() - t0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median_of(char *const argv[], enum mode m)
+{
+	double t[64];
+	for (int i = 0; i < reps; i++)
+		if ((t[i] = run_once(argv, m)) < 0)
+			return -1;
+	qsort(t, (size_t)reps, sizeof(double), cmp);
+	return t[reps / 2];
+}
+
+/* Seconds per unit of OP: (T(n) - T(0)) / n. */
+static double per_unit(const char *op, long n, enum mode m)
+{
+	char count[32];
+	snprintf(count, sizeof(count), "%ld", n);
+	char *big[] = { workload, (char *)op, count, NULL };
+	char *zero[] = { workload, (char *)op, "0", NULL };
+	double tn = median_of(big, m), t0 = median_of(zero, m);
+	return tn < 0 || t0 < 0 ? -1 : (tn - t0) / (double)n;
+}
+
+static int have_faketime(void)
+{
+	return access(FAKETIME_LIB, R_OK) == 0;
+}
+
+static void micro(const char *title, const char *op, long n, double scale, const char *unit,
+		  int throughput)
+{
+	double v[MODES];
+	for (int m = 0; m < MODES; m++)
+		v[m] = m == FAKETIME && !have_faketime() ? -1 : per_unit(op, n, (enum mode)m);
+	printf("%-28s", title);
+	for (int m = 0; m < MODES; m++) {
+		if (v[m] <= 0) {
+			printf(" %20s", "n/a");
+			continue;
+		}
+		double shown = throughput ? scale / v[m] : v[m] * scale;
+		double ratio = throughput ? v[NATIVE] / v[m] : v[m] / v[NATIVE];
+		printf(" %10.1f %-3s %5.2fx", shown, unit, ratio);
+	}
+	printf("\n");
+}
+
+static void startup(void)
+{
+	char *plain[] = { "/bin/true", NULL };
+	char *wrapped[] = { nodice, "run", "--", "/bin/true", NULL };
+	double native = median_of(plain, NATIVE), nd = median_of(wrapped, NATIVE);
+	printf("%-28s %10.2f ms native, %.2f ms under nodice run: +%.2f ms\n", "nodice run -- /bin/true",
+	       native * 1e3, nd * 1e3, (nd - native) * 1e3);
+}
+
+static void torch(void)
+{
+	char script[PATH_MAX];
+	snprintf(script, sizeof(script), "%s", NODICE_SOURCE_DIR "/fixtures/python/train_torch.py");
+	char *plain[] = { "/usr/bin/python3", script, NULL };
+	char *wrapped[] = { nodice, "run", "--seed", "7", "--", "/usr/bin/python3", script, NULL };
+	int saved = reps;
+	reps = 5;
+	double native = median_of(plain, NATIVE), nd = median_of(wrapped, NATIVE);
+	reps = saved;
+	printf("%-28s %10.2f s native, %.2f s under nodice run: %.3fx\n", "torch training fixture",
+	       native, nd, nd / native);
+}
+
+int main(int argc, char **argv)
+{
+	int quick = 0, with_torch = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--torch"))
+			with_torch = 1;
+		else {
+			fprintf(stderr, "nodice-bench: unknown option '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return 3;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(workload, sizeof(workload), "%s/workload", self);
+	snprintf(lib, sizeof(lib), "%s/../lib/libnodice.so", self);
+	snprintf(nodice, sizeof(nodice), "%s/../bin/nodice", self);
+	if (quick)
+		reps = 3;
+	/* As under `nodice run`: ASLR off for every mode, so the shim does not re-exec. */
+	personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE);
+
+	long calls = quick ? 2000000 : 20000000;
+	printf("%-28s %20s %20s %20s\n", "", mode_name[0], mode_name[1], mode_name[2]);
+	micro("clock_gettime per call", "clock_gettime", calls, 1e9, "ns", 0);
+	micro("getrandom(16) per call", "getrandom16", calls / 10, 1e9, "ns", 0);
+	micro("/dev/urandom 1 MiB reads", "urandom_mib", quick ? 64 : 512, 1.048576, "MB/s", 1);
+	startup();
+	if (with_torch)
+		torch();
+	printf("(ratios: time per call to native, or throughput to native; medians of %d runs)\n", reps);
+	return 0;
+}

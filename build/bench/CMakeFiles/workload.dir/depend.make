@@ -1,0 +1,2 @@
+# Empty dependencies file for workload.
+# This may be replaced when dependencies are built.
