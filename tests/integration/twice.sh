@@ -17,6 +17,10 @@ trap 'rm -rf "$out"' EXIT
 run() {
 	local seed=$1 file=$2
 	shift 2
+	# Identical runs make identical temporary names: each gets its own TMPDIR
+	# so that runs going on at the same time do not collide.
+	mkdir -p "$file.tmp"
+	export TMPDIR=$file.tmp
 	case $mode in
 	run) "$NODICE" run --seed "$seed" -- "$@" >"$file" 2>"$file.err" ;;
 	preload) LD_PRELOAD="$NODICE_LIB" NODICE_SEED=$seed "$@" >"$file" 2>"$file.err" ;;
