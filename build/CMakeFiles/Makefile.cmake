@@ -60,6 +60,7 @@ set(CMAKE_DEPEND_INFO_FILES
   "shim/CMakeFiles/nodice.dir/DependInfo.cmake"
   "inspect/CMakeFiles/nodice_cmd.dir/DependInfo.cmake"
   "fixtures/CMakeFiles/probe.dir/DependInfo.cmake"
+  "fixtures/CMakeFiles/own_malloc.dir/DependInfo.cmake"
   "bench/CMakeFiles/workload.dir/DependInfo.cmake"
   "bench/CMakeFiles/nodice-bench.dir/DependInfo.cmake"
   "tests/CMakeFiles/nd_test_support.dir/DependInfo.cmake"
