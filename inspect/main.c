@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "run.h"
 
@@ -12,6 +13,7 @@ static const struct {
 	int (*main)(int argc, char **argv);
 } commands[] = {
 	{ "run", run_main },
+	{ "audit", audit_main },
 };
 
 int main(int argc, char **argv)

@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 
 extern char **environ;
+int nd_aslr_on;
 
 void nd_aslr_off(char **argv)
 {
@@ -33,10 +34,12 @@ void nd_aslr_off(char **argv)
 		prctl(PR_SET_NAME, back);
 		unsetenv("NODICE_COMM");
 	}
-	if (nd_cfg.keep_aslr || !argv)
-		return;
 	int p = personality(0xffffffff);
-	if (p == -1 || (p & ADDR_NO_RANDOMIZE))
+	nd_aslr_on = p == -1 || !(p & ADDR_NO_RANDOMIZE);
+	if (nd_aslr_on)
+		nd_log_uncontrolled("aslr", nd_cfg.keep_aslr ? "left on by NODICE_ASLR=on"
+							   : "address space randomization is on");
+	if (nd_cfg.keep_aslr || !argv || !nd_aslr_on)
 		return;
 	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
 		return;

@@ -45,6 +45,14 @@ void nd_fmt_hex(struct nd_buf *b, uint64_t v, int width)
 		put(b, digits[(v >> (4 * i)) & 15]);
 }
 
+void nd_fmt_hexmin(struct nd_buf *b, uint64_t v)
+{
+	int width = 1;
+	while (width < 16 && (v >> (4 * width)))
+		width++;
+	nd_fmt_hex(b, v, width);
+}
+
 void nd_fmt_json(struct nd_buf *b, const char *s)
 {
 	put(b, '"');

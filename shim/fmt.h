@@ -21,6 +21,7 @@ void nd_fmt_str(struct nd_buf *b, const char *s);
 void nd_fmt_u64(struct nd_buf *b, uint64_t v);
 void nd_fmt_i64(struct nd_buf *b, int64_t v);
 void nd_fmt_hex(struct nd_buf *b, uint64_t v, int width);
+void nd_fmt_hexmin(struct nd_buf *b, uint64_t v); /* no leading zeros */
 void nd_fmt_json(struct nd_buf *b, const char *s); /* a quoted, escaped JSON string */
 
 #endif

@@ -89,6 +89,7 @@ int nd_init_slow(void)
 	if (nd_config_load(&nd_cfg, env_get, &err) < 0)
 		nd_fatal(err.name, err.value, err.reason);
 
+	nd_sites_on = nd_cfg.log_path[0] != 0;
 	nd_stream_setup(nd_cfg.seed);
 	nd_vt = nd_vt_image_start = nd_cfg.clock_ns;
 	nd_process_start();

@@ -14,15 +14,27 @@
 #include "fmt.h"
 
 #include <fcntl.h>
+#include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 
 struct nd_counter nd_counters[ND_SYM_COUNT];
+
+struct event {
+	char kind[32];
+	char detail[480];
+	uint64_t count;
+	int ready;
+};
+#define EVENTS 64
+static struct event events[EVENTS];
+static uint32_t nevents;
+static uint64_t events_dropped;
 uint64_t nd_first_seq;
 int nd_threaded;
 static int flushing;
 
-static const char *const sym_name[ND_SYM_COUNT] = {
+const char *const nd_sym_name[ND_SYM_COUNT] = {
 #define ND_SYMBOL(name, family, header) #name,
 #include "symbols.def"
 #undef ND_SYMBOL
@@ -36,10 +48,102 @@ static const char *const sym_family[ND_SYM_COUNT] = {
 
 extern char *program_invocation_name;
 
+static void head(struct nd_buf *b, const char *type);
+static void emit(int fd, struct nd_buf *b, char *line);
+
 void nd_log_reset(void)
 {
 	memset(nd_counters, 0, sizeof(nd_counters));
+	memset(events, 0, sizeof(events));
+	nevents = 0;
+	events_dropped = 0;
 	nd_first_seq = 0;
+	nd_sites_reset();
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+void nd_log_uncontrolled(const char *kind, const char *detail)
+{
+	uint32_t n = __atomic_load_n(&nevents, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < n && i < EVENTS; i++) {
+		struct event *e = &events[i];
+		if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) && strcmp(e->kind, kind) == 0 &&
+		    strncmp(e->detail, detail, sizeof(e->detail) - 1) == 0) {
+			nd_add(&e->count, 1);
+			return;
+		}
+	}
+	uint32_t i = __atomic_fetch_add(&nevents, 1, __ATOMIC_ACQ_REL);
+	if (i >= EVENTS) {
+		nd_add(&events_dropped, 1);
+		return;
+	}
+	copy(events[i].kind, sizeof(events[i].kind), kind);
+	copy(events[i].detail, sizeof(events[i].detail), detail);
+	events[i].count = 1;
+	__atomic_store_n(&events[i].ready, 1, __ATOMIC_RELEASE);
+}
+
+static void write_line(int fd, const char *text, long len)
+{
+	nd_sys(SYS_write, fd, (long)text, len, 0, 0, 0);
+}
+
+static void event_records(int fd)
+{
+	char line[1024];
+	for (uint32_t i = 0; i < nevents && i < EVENTS; i++) {
+		if (!events[i].ready)
+			continue;
+		struct nd_buf b = ND_BUF(line);
+		head(&b, "uncontrolled");
+		nd_fmt_str(&b, ",\"kind\":");
+		nd_fmt_json(&b, events[i].kind);
+		nd_fmt_str(&b, ",\"detail\":");
+		nd_fmt_json(&b, events[i].detail);
+		nd_fmt_str(&b, ",\"count\":");
+		nd_fmt_u64(&b, events[i].count);
+		emit(fd, &b, line);
+	}
+	if (events_dropped) {
+		struct nd_buf b = ND_BUF(line);
+		head(&b, "uncontrolled");
+		nd_fmt_str(&b, ",\"kind\":\"events-dropped\",\"detail\":\"more than 64 distinct events\",\"count\":");
+		nd_fmt_u64(&b, events_dropped);
+		emit(fd, &b, line);
+	}
+}
+
+static int object_name(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct nd_buf *b = data;
+	const char *name = info->dlpi_name;
+	if (!name || !name[0] || name[0] != '/')
+		return 0;
+	nd_fmt_str(b, ",");
+	nd_fmt_json(b, name);
+	return 0;
+}
+
+/* The objects loaded now, for `nodice inspect` to scan for instructions. */
+static void objects_record(int fd, const char *exe)
+{
+	static char line[65536];
+	struct nd_buf b = ND_BUF(line);
+	head(&b, "objects");
+	nd_fmt_str(&b, ",\"paths\":[");
+	nd_fmt_json(&b, exe);
+	dl_iterate_phdr(object_name, &b);
+	nd_fmt_str(&b, "]");
+	emit(fd, &b, line);
 }
 
 static void emit(int fd, struct nd_buf *b, char *line)
@@ -60,12 +164,10 @@ static void head(struct nd_buf *b, const char *type)
 	nd_fmt_str(b, "\"");
 }
 
-static void process_record(int fd, const char *end)
+static void process_record(int fd, const char *end, const char *exe)
 {
-	char line[8192], exe[4096];
+	char line[8192];
 	struct nd_buf b = ND_BUF(line);
-	long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
-	exe[n > 0 ? n : 0] = 0;
 	head(&b, "process");
 	nd_fmt_str(&b, ",\"ppid\":");
 	nd_fmt_i64(&b, nd_sys0(SYS_getppid));
@@ -79,6 +181,7 @@ static void process_record(int fd, const char *end)
 	nd_fmt_str(&b, end);
 	nd_fmt_str(&b, "\",\"vtime_ns\":");
 	nd_fmt_u64(&b, nd_vclock_now());
+	nd_fmt_str(&b, nd_aslr_on ? ",\"aslr\":\"on\"" : ",\"aslr\":\"off\"");
 	emit(fd, &b, line);
 }
 
@@ -90,7 +193,7 @@ static void source_record(int fd, int s, int controlled, uint64_t count)
 	nd_fmt_str(&b, ",\"family\":\"");
 	nd_fmt_str(&b, sym_family[s]);
 	nd_fmt_str(&b, "\",\"symbol\":\"");
-	nd_fmt_str(&b, sym_name[s]);
+	nd_fmt_str(&b, nd_sym_name[s]);
 	nd_fmt_str(&b, controlled ? "\",\"controlled\":true" : "\",\"controlled\":false");
 	nd_fmt_str(&b, ",\"count\":");
 	nd_fmt_u64(&b, count);
@@ -112,7 +215,10 @@ void nd_log_flush(const char *end)
 	int fd = (int)nd_sys(SYS_openat, AT_FDCWD, (long)nd_cfg.log_path,
 			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, 0, 0);
 	if (fd >= 0) {
-		process_record(fd, end);
+		char exe[4096];
+		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
+		exe[n > 0 ? n : 0] = 0;
+		process_record(fd, end, exe);
 		for (int s = 0; s < ND_SYM_COUNT; s++) {
 			struct nd_counter *c = &nd_counters[s];
 			if (c->served)
@@ -120,6 +226,9 @@ void nd_log_flush(const char *end)
 			if (c->passed && strcmp(sym_family[s], "io") != 0)
 				source_record(fd, s, 0, c->passed);
 		}
+		nd_sites_flush(fd, write_line);
+		event_records(fd);
+		objects_record(fd, exe);
 		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
 	}
 	nd_log_reset();

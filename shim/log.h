@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "sites.h"
+
 enum nd_sym {
 #define ND_SYMBOL(name, family, header) ND_SYM_##name,
 #include "symbols.def"
@@ -49,19 +51,32 @@ static inline void nd_log_mark_first(enum nd_sym s)
 	}
 }
 
-static inline void nd_log_served(enum nd_sym s, uint64_t bytes)
+static inline void nd_log_served_at(enum nd_sym s, uint64_t bytes, void *caller)
 {
 	nd_log_mark_first(s);
 	nd_add(&nd_counters[s].served, 1);
 	if (bytes)
 		nd_add(&nd_counters[s].bytes, bytes);
+	if (caller)
+		nd_site_note(s, caller);
 }
 
-static inline void nd_log_passed(enum nd_sym s)
+static inline void nd_log_passed_at(enum nd_sym s, void *caller)
 {
 	nd_log_mark_first(s);
 	nd_add(&nd_counters[s].passed, 1);
+	if (caller)
+		nd_site_note(s, caller);
 }
+
+/* The caller is found only when the log is on (sites.h). */
+#define nd_log_served(s, bytes) nd_log_served_at((s), (bytes), nd_sites_on ? nd_caller() : NULL)
+#define nd_log_passed(s) nd_log_passed_at((s), nd_sites_on ? nd_caller() : NULL)
+
+/* Something nodice could not control, with what it was (log.c). Up to 64
+ * distinct (kind, detail) pairs per process are kept with counts; more are
+ * counted under kind "events-dropped". */
+void nd_log_uncontrolled(const char *kind, const char *detail);
 
 /* Zeroes the counters (a fork child starts its own record). */
 void nd_log_reset(void);

@@ -151,8 +151,10 @@ void nd_prng_seed_once(void);
 void nd_cpu_fill(cpu_set_t *set, size_t size);
 void nd_cpu_export_env(void);
 
-/* aslr.c: re-executes the program once with ADDR_NO_RANDOMIZE. */
+/* aslr.c: re-executes the program once with ADDR_NO_RANDOMIZE; nd_aslr_on
+ * tells whether randomization is still on in this image. */
 void nd_aslr_off(char **argv);
+extern int nd_aslr_on;
 
 /* log.c flushes at exit, exec and _exit. */
 void nd_log_flush(const char *end);

@@ -32,6 +32,7 @@ struct elf_index {
 
 static struct elf_index libc;
 static char self_path[4096];
+uintptr_t nd_self_lo, nd_self_hi;
 
 static uintptr_t relocated(uintptr_t base, ElfW(Addr) ptr)
 {
@@ -80,9 +81,20 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 	const char *base = slash ? slash + 1 : name;
 	if (!libc.symtab && strncmp(base, "libc.so.", 8) == 0)
 		index_object(info, &libc);
-	if (!self_path[0] && contains(info, (uintptr_t)&visit) &&
-	    strlen(name) < sizeof(self_path))
-		strcpy(self_path, name);
+	if (!nd_self_hi && contains(info, (uintptr_t)&visit)) {
+		if (strlen(name) < sizeof(self_path))
+			strcpy(self_path, name);
+		for (int i = 0; i < info->dlpi_phnum; i++) {
+			const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+			uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+			if (ph->p_type != PT_LOAD)
+				continue;
+			if (!nd_self_lo || lo < nd_self_lo)
+				nd_self_lo = lo;
+			if (hi > nd_self_hi)
+				nd_self_hi = hi;
+		}
+	}
 	return 0;
 }
 

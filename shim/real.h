@@ -10,6 +10,7 @@
 #define ND_REAL_H
 
 #include <dirent.h>
+#include <stdint.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -101,6 +102,9 @@ extern struct nd_real nd_real;
 /* Fills nd_real from libc.so.6. Returns 0, or -ENOENT naming nothing: the caller
  * reports through the fatal path. Safe before malloc and before TLS is touched. */
 int nd_real_resolve(const char **missing);
+
+/* Where libnodice.so itself is mapped (set by nd_real_resolve). */
+extern uintptr_t nd_self_lo, nd_self_hi;
 
 /* The path of libnodice.so as the loader knows it (for re-injecting LD_PRELOAD). */
 const char *nd_real_self_path(void);

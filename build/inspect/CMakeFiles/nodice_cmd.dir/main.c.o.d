@@ -26,7 +26,8 @@ inspect/CMakeFiles/nodice_cmd.dir/main.c.o: /work/main/inspect/main.c \
  /usr/include/x86_64-linux-gnu/bits/stdio.h /usr/include/string.h \
  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
- /usr/include/strings.h /work/main/inspect/cli.h \
+ /usr/include/strings.h /work/main/inspect/audit.h \
+ /work/main/inspect/cli.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \

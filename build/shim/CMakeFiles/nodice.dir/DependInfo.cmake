@@ -23,6 +23,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/shim/process.c" "shim/CMakeFiles/nodice.dir/process.c.o" "gcc" "shim/CMakeFiles/nodice.dir/process.c.o.d"
   "/work/main/shim/random.c" "shim/CMakeFiles/nodice.dir/random.c.o" "gcc" "shim/CMakeFiles/nodice.dir/random.c.o.d"
   "/work/main/shim/real.c" "shim/CMakeFiles/nodice.dir/real.c.o" "gcc" "shim/CMakeFiles/nodice.dir/real.c.o.d"
+  "/work/main/shim/sites.c" "shim/CMakeFiles/nodice.dir/sites.c.o" "gcc" "shim/CMakeFiles/nodice.dir/sites.c.o.d"
   "/work/main/shim/sleep.c" "shim/CMakeFiles/nodice.dir/sleep.c.o" "gcc" "shim/CMakeFiles/nodice.dir/sleep.c.o.d"
   "/work/main/shim/stdio.c" "shim/CMakeFiles/nodice.dir/stdio.c.o" "gcc" "shim/CMakeFiles/nodice.dir/stdio.c.o.d"
   "/work/main/shim/stream.c" "shim/CMakeFiles/nodice.dir/stream.c.o" "gcc" "shim/CMakeFiles/nodice.dir/stream.c.o.d"

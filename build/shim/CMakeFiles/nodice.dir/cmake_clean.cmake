@@ -31,6 +31,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/nodice.dir/random.c.o.d"
   "CMakeFiles/nodice.dir/real.c.o"
   "CMakeFiles/nodice.dir/real.c.o.d"
+  "CMakeFiles/nodice.dir/sites.c.o"
+  "CMakeFiles/nodice.dir/sites.c.o.d"
   "CMakeFiles/nodice.dir/sleep.c.o"
   "CMakeFiles/nodice.dir/sleep.c.o.d"
   "CMakeFiles/nodice.dir/stdio.c.o"

@@ -31,7 +31,7 @@ shim/CMakeFiles/nodice.dir/aslr.c.o: /work/main/shim/aslr.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -137,6 +137,7 @@ shim/CMakeFiles/nodice.dir/aslr.c.o: /work/main/shim/aslr.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -214,7 +215,7 @@ shim/CMakeFiles/nodice.dir/clock.c.o: /work/main/shim/clock.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -320,6 +321,7 @@ shim/CMakeFiles/nodice.dir/clock.c.o: /work/main/shim/clock.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/x86_64-linux-gnu/sys/timeb.h \
   /usr/include/x86_64-linux-gnu/bits/types/struct_timeb.h
 
@@ -379,7 +381,7 @@ shim/CMakeFiles/nodice.dir/cpu.c.o: /work/main/shim/cpu.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -485,6 +487,7 @@ shim/CMakeFiles/nodice.dir/cpu.c.o: /work/main/shim/cpu.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -539,7 +542,7 @@ shim/CMakeFiles/nodice.dir/devices.c.o: /work/main/shim/devices.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -645,6 +648,7 @@ shim/CMakeFiles/nodice.dir/devices.c.o: /work/main/shim/devices.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h \
@@ -707,7 +711,7 @@ shim/CMakeFiles/nodice.dir/exec.c.o: /work/main/shim/exec.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -813,6 +817,7 @@ shim/CMakeFiles/nodice.dir/exec.c.o: /work/main/shim/exec.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -876,7 +881,7 @@ shim/CMakeFiles/nodice.dir/init.c.o: /work/main/shim/init.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -982,6 +987,7 @@ shim/CMakeFiles/nodice.dir/init.c.o: /work/main/shim/init.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -1025,7 +1031,7 @@ shim/CMakeFiles/nodice.dir/io.c.o: /work/main/shim/io.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1131,6 +1137,7 @@ shim/CMakeFiles/nodice.dir/io.c.o: /work/main/shim/io.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h \
@@ -1173,7 +1180,7 @@ shim/CMakeFiles/nodice.dir/log.c.o: /work/main/shim/log.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1279,6 +1286,7 @@ shim/CMakeFiles/nodice.dir/log.c.o: /work/main/shim/log.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /work/main/shim/fmt.h \
   /usr/include/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl.h \
@@ -1286,6 +1294,15 @@ shim/CMakeFiles/nodice.dir/log.c.o: /work/main/shim/log.c \
   /usr/include/linux/falloc.h \
   /usr/include/x86_64-linux-gnu/bits/stat.h \
   /usr/include/x86_64-linux-gnu/bits/struct_stat.h \
+  /usr/include/link.h \
+  /usr/include/elf.h \
+  /usr/include/x86_64-linux-gnu/bits/auxv.h \
+  /usr/include/dlfcn.h \
+  /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
+  /usr/include/x86_64-linux-gnu/bits/dl_find_object.h \
+  /usr/include/x86_64-linux-gnu/bits/elfclass.h \
+  /usr/include/x86_64-linux-gnu/bits/link.h \
+  /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h \
   /usr/include/string.h \
   /usr/include/strings.h \
   /usr/include/x86_64-linux-gnu/sys/syscall.h \
@@ -1323,7 +1340,7 @@ shim/CMakeFiles/nodice.dir/prng.c.o: /work/main/shim/prng.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1429,6 +1446,7 @@ shim/CMakeFiles/nodice.dir/prng.c.o: /work/main/shim/prng.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -1466,7 +1484,7 @@ shim/CMakeFiles/nodice.dir/process.c.o: /work/main/shim/process.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1572,6 +1590,7 @@ shim/CMakeFiles/nodice.dir/process.c.o: /work/main/shim/process.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /work/main/shim/fmt.h \
   /usr/include/string.h \
   /usr/include/strings.h \
@@ -1610,7 +1629,7 @@ shim/CMakeFiles/nodice.dir/random.c.o: /work/main/shim/random.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1716,6 +1735,7 @@ shim/CMakeFiles/nodice.dir/random.c.o: /work/main/shim/random.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -1746,6 +1766,12 @@ shim/CMakeFiles/nodice.dir/real.c.o: /work/main/shim/real.c \
   /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/include/x86_64-linux-gnu/bits/dirent_ext.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /usr/include/poll.h \
   /usr/include/x86_64-linux-gnu/sys/poll.h \
   /usr/include/x86_64-linux-gnu/bits/poll.h \
@@ -1780,7 +1806,6 @@ shim/CMakeFiles/nodice.dir/real.c.o: /work/main/shim/real.c \
   /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h \
   /usr/include/semaphore.h \
   /usr/include/x86_64-linux-gnu/sys/types.h \
-  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/endian.h \
   /usr/include/x86_64-linux-gnu/bits/byteswap.h \
   /usr/include/x86_64-linux-gnu/bits/uintn-identity.h \
@@ -1820,7 +1845,6 @@ shim/CMakeFiles/nodice.dir/real.c.o: /work/main/shim/real.c \
   /usr/include/x86_64-linux-gnu/bits/signal_ext.h \
   /usr/include/spawn.h \
   /usr/include/stdio.h \
-  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
@@ -1834,10 +1858,6 @@ shim/CMakeFiles/nodice.dir/real.c.o: /work/main/shim/real.c \
   /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
   /usr/include/x86_64-linux-gnu/bits/stdio.h \
   /usr/include/x86_64-linux-gnu/sys/epoll.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
-  /usr/include/stdint.h \
-  /usr/include/x86_64-linux-gnu/bits/wchar.h \
-  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /usr/include/x86_64-linux-gnu/bits/epoll.h \
   /usr/include/x86_64-linux-gnu/sys/resource.h \
   /usr/include/x86_64-linux-gnu/bits/resource.h \
@@ -1867,6 +1887,167 @@ shim/CMakeFiles/nodice.dir/real.c.o: /work/main/shim/real.c \
   /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h \
   /usr/include/string.h \
   /usr/include/strings.h
+
+shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
+  /usr/include/stdc-predef.h \
+  /work/main/shim/nodice.h \
+  /usr/include/errno.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/errno.h \
+  /usr/include/linux/errno.h \
+  /usr/include/x86_64-linux-gnu/asm/errno.h \
+  /usr/include/asm-generic/errno.h \
+  /usr/include/asm-generic/errno-base.h \
+  /usr/include/x86_64-linux-gnu/bits/types/error_t.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/shim/config.h \
+  /work/main/shim/log.h \
+  /work/main/shim/sites.h \
+  /work/main/shim/real.h \
+  /usr/include/dirent.h \
+  /usr/include/x86_64-linux-gnu/bits/dirent.h \
+  /usr/include/x86_64-linux-gnu/bits/posix1_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/local_lim.h \
+  /usr/include/linux/limits.h \
+  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
+  /usr/include/x86_64-linux-gnu/bits/dirent_ext.h \
+  /usr/include/poll.h \
+  /usr/include/x86_64-linux-gnu/sys/poll.h \
+  /usr/include/x86_64-linux-gnu/bits/poll.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
+  /usr/include/x86_64-linux-gnu/bits/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endianness.h \
+  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
+  /usr/include/pthread.h \
+  /usr/include/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h \
+  /usr/include/x86_64-linux-gnu/bits/cpu-set.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/timex.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
+  /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_mutex.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h \
+  /usr/include/x86_64-linux-gnu/bits/setjmp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h \
+  /usr/include/semaphore.h \
+  /usr/include/x86_64-linux-gnu/sys/types.h \
+  /usr/include/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/byteswap.h \
+  /usr/include/x86_64-linux-gnu/bits/uintn-identity.h \
+  /usr/include/x86_64-linux-gnu/sys/select.h \
+  /usr/include/x86_64-linux-gnu/bits/select.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/semaphore.h \
+  /usr/include/signal.h \
+  /usr/include/x86_64-linux-gnu/bits/signum-generic.h \
+  /usr/include/x86_64-linux-gnu/bits/signum-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sig_atomic_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/siginfo_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigval_t.h \
+  /usr/include/x86_64-linux-gnu/bits/siginfo-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/siginfo-consts.h \
+  /usr/include/x86_64-linux-gnu/bits/siginfo-consts-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigval_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigevent_t.h \
+  /usr/include/x86_64-linux-gnu/bits/sigevent-consts.h \
+  /usr/include/x86_64-linux-gnu/bits/sigaction.h \
+  /usr/include/x86_64-linux-gnu/bits/sigcontext.h \
+  /usr/include/x86_64-linux-gnu/bits/types/stack_t.h \
+  /usr/include/x86_64-linux-gnu/sys/ucontext.h \
+  /usr/include/x86_64-linux-gnu/bits/sigstack.h \
+  /usr/include/x86_64-linux-gnu/bits/sigstksz.h \
+  /usr/include/unistd.h \
+  /usr/include/x86_64-linux-gnu/bits/posix_opt.h \
+  /usr/include/x86_64-linux-gnu/bits/environments.h \
+  /usr/include/x86_64-linux-gnu/bits/confname.h \
+  /usr/include/x86_64-linux-gnu/bits/getopt_posix.h \
+  /usr/include/x86_64-linux-gnu/bits/getopt_core.h \
+  /usr/include/x86_64-linux-gnu/bits/unistd_ext.h \
+  /usr/include/linux/close_range.h \
+  /usr/include/x86_64-linux-gnu/bits/ss_flags.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_sigstack.h \
+  /usr/include/x86_64-linux-gnu/bits/sigthread.h \
+  /usr/include/x86_64-linux-gnu/bits/signal_ext.h \
+  /usr/include/spawn.h \
+  /usr/include/stdio.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/x86_64-linux-gnu/sys/epoll.h \
+  /usr/include/x86_64-linux-gnu/bits/epoll.h \
+  /usr/include/x86_64-linux-gnu/sys/resource.h \
+  /usr/include/x86_64-linux-gnu/bits/resource.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_rusage.h \
+  /usr/include/x86_64-linux-gnu/sys/time.h \
+  /usr/include/x86_64-linux-gnu/sys/times.h \
+  /usr/include/x86_64-linux-gnu/sys/uio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
+  /usr/include/threads.h \
+  /work/main/shim/symbols.def \
+  /work/main/shim/fmt.h \
+  /usr/include/link.h \
+  /usr/include/elf.h \
+  /usr/include/x86_64-linux-gnu/bits/auxv.h \
+  /usr/include/dlfcn.h \
+  /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
+  /usr/include/x86_64-linux-gnu/bits/dl_find_object.h \
+  /usr/include/x86_64-linux-gnu/bits/elfclass.h \
+  /usr/include/x86_64-linux-gnu/bits/link.h \
+  /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h \
+  /usr/include/string.h \
+  /usr/include/strings.h \
+  /usr/include/x86_64-linux-gnu/sys/syscall.h \
+  /usr/include/x86_64-linux-gnu/asm/unistd.h \
+  /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
+  /usr/include/x86_64-linux-gnu/bits/syscall.h \
+  /usr/include/x86_64-linux-gnu/libunwind.h \
+  /usr/include/x86_64-linux-gnu/libunwind-x86_64.h \
+  /usr/include/inttypes.h \
+  /usr/include/ucontext.h \
+  /usr/include/x86_64-linux-gnu/bits/indirect-return.h \
+  /usr/include/x86_64-linux-gnu/libunwind-dynamic.h \
+  /usr/include/x86_64-linux-gnu/libunwind-common.h
 
 shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c \
   /usr/include/stdc-predef.h \
@@ -1898,7 +2079,7 @@ shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2004,6 +2185,7 @@ shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/x86_64-linux-gnu/sys/syscall.h \
   /usr/include/x86_64-linux-gnu/asm/unistd.h \
   /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
@@ -2039,7 +2221,7 @@ shim/CMakeFiles/nodice.dir/stdio.c.o: /work/main/shim/stdio.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2145,6 +2327,7 @@ shim/CMakeFiles/nodice.dir/stdio.c.o: /work/main/shim/stdio.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h \
@@ -2184,7 +2367,7 @@ shim/CMakeFiles/nodice.dir/stream.c.o: /work/main/shim/stream.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2290,6 +2473,7 @@ shim/CMakeFiles/nodice.dir/stream.c.o: /work/main/shim/stream.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /work/main/shim/chacha.h \
   /usr/include/string.h \
   /usr/include/strings.h \
@@ -2328,7 +2512,7 @@ shim/CMakeFiles/nodice.dir/syscall.c.o: /work/main/shim/syscall.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2434,6 +2618,7 @@ shim/CMakeFiles/nodice.dir/syscall.c.o: /work/main/shim/syscall.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/x86_64-linux-gnu/sys/syscall.h \
   /usr/include/x86_64-linux-gnu/asm/unistd.h \
   /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
@@ -2469,7 +2654,7 @@ shim/CMakeFiles/nodice.dir/threads.c.o: /work/main/shim/threads.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2575,6 +2760,7 @@ shim/CMakeFiles/nodice.dir/threads.c.o: /work/main/shim/threads.c \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/threads.h \
+  /work/main/shim/symbols.def \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -2612,7 +2798,7 @@ shim/CMakeFiles/nodice.dir/vclock.c.o: /work/main/shim/vclock.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2717,7 +2903,8 @@ shim/CMakeFiles/nodice.dir/vclock.c.o: /work/main/shim/vclock.c \
   /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
-  /usr/include/threads.h
+  /usr/include/threads.h \
+  /work/main/shim/symbols.def
 
 shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
   /usr/include/stdc-predef.h \
@@ -2749,7 +2936,7 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
-  /work/main/shim/symbols.def \
+  /work/main/shim/sites.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2854,12 +3041,21 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
   /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
   /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
-  /usr/include/threads.h
+  /usr/include/threads.h \
+  /work/main/shim/symbols.def
 
 
 /work/main/shim/threads.c:
 
 /work/main/shim/syscall.c:
+
+/usr/include/inttypes.h:
+
+/usr/include/x86_64-linux-gnu/libunwind-x86_64.h:
+
+/work/main/shim/sites.c:
+
+/work/main/shim/prng.c:
 
 /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h:
 
@@ -2871,11 +3067,11 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/dlfcn.h:
 
-/usr/include/link.h:
+/usr/include/x86_64-linux-gnu/bits/indirect-return.h:
 
 /usr/include/elf.h:
 
-/work/main/shim/prng.c:
+/usr/include/link.h:
 
 /work/main/shim/log.c:
 
@@ -2896,6 +3092,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/linux/falloc.h:
 
 /usr/include/x86_64-linux-gnu/bits/fcntl.h:
+
+/usr/include/ucontext.h:
 
 /usr/include/fcntl.h:
 
@@ -2926,6 +3124,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/linux/posix_types.h:
 
 /usr/include/asm-generic/int-ll64.h:
+
+/usr/include/x86_64-linux-gnu/libunwind-dynamic.h:
 
 /work/main/shim/random.c:
 
@@ -3003,7 +3203,7 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
 
-/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
+/usr/include/linux/close_range.h:
 
 /usr/include/x86_64-linux-gnu/bits/long-double.h:
 
@@ -3014,6 +3214,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/pthread.h:
 
 /work/main/shim/real.h:
+
+/usr/include/x86_64-linux-gnu/libunwind-common.h:
 
 /usr/include/x86_64-linux-gnu/bits/time64.h:
 
@@ -3169,6 +3371,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
 
+/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
+
 /usr/include/strings.h:
 
 /work/main/shim/log.h:
@@ -3227,6 +3431,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/__sigval_t.h:
 
+/work/main/shim/sites.h:
+
 /usr/include/x86_64-linux-gnu/bits/confname.h:
 
 /usr/include/x86_64-linux-gnu/bits/siginfo-arch.h:
@@ -3236,6 +3442,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/x86_64-linux-gnu/bits/stat.h:
 
 /usr/include/x86_64-linux-gnu/bits/siginfo-consts.h:
+
+/usr/include/x86_64-linux-gnu/libunwind.h:
 
 /work/main/shim/symbols.def:
 
@@ -3268,8 +3476,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/x86_64-linux-gnu/bits/posix_opt.h:
 
 /usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
-
-/usr/include/linux/close_range.h:
 
 /work/main/shim/stream.c:
 

@@ -6,5 +6,5 @@ C_DEFINES = -D_GNU_SOURCE -Dnodice_EXPORTS
 
 C_INCLUDES = 
 
-C_FLAGS = -O3 -DNDEBUG -fPIC -fvisibility=hidden -fno-plt -ftls-model=initial-exec -fno-delete-null-pointer-checks -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -std=gnu11
+C_FLAGS = -O3 -DNDEBUG -fPIC -fvisibility=hidden -fno-plt -ftls-model=initial-exec -fno-delete-null-pointer-checks -fno-omit-frame-pointer -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -std=gnu11
 

@@ -20,8 +20,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
- /work/main/shim/config.h /work/main/shim/log.h \
- /work/main/shim/symbols.def /work/main/shim/real.h /usr/include/dirent.h \
+ /work/main/shim/config.h /work/main/shim/log.h /work/main/shim/sites.h \
+ /work/main/shim/real.h /usr/include/dirent.h \
  /usr/include/x86_64-linux-gnu/bits/dirent.h \
  /usr/include/x86_64-linux-gnu/bits/posix1_lim.h \
  /usr/include/x86_64-linux-gnu/bits/local_lim.h \
@@ -113,4 +113,5 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
  /usr/include/x86_64-linux-gnu/sys/uio.h \
  /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
- /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/threads.h
+ /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/threads.h \
+ /work/main/shim/symbols.def

@@ -1,0 +1,166 @@
+/*
+ * Call-site table; see sites.h. 4096 slots, linear probing over at most 32,
+ * keys (symbol, address) published with a compare-and-swap, counts added
+ * with nd_add. A site that finds no slot is counted in `dropped`, which the
+ * log reports, so a full table is never silent. Capturing a stack runs
+ * libunwind, which may itself call interposed functions: a per-thread flag
+ * keeps those calls out of the table.
+ */
+#include "nodice.h"
+#include "sites.h"
+#include "fmt.h"
+
+#include <link.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#define SLOTS 4096
+#define PROBES 32
+#define FRAMES 6
+
+struct site {
+	uint64_t key; /* address | (symbol + 1) << 48; 0 = free */
+	uint64_t count;
+	uint32_t nframes;
+	uintptr_t frames[FRAMES];
+};
+
+int nd_sites_on;
+static struct site table[SLOTS];
+static uint64_t dropped;
+static ND_TLS int capturing;
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static void capture(struct site *s)
+{
+	void *raw[FRAMES + 12];
+	capturing = 1;
+	int n = unw_backtrace(raw, FRAMES + 12);
+	capturing = 0;
+	uint32_t k = 0;
+	for (int i = 0; i < n && k < FRAMES; i++)
+		if (!nd_in_self(raw[i]))
+			s->frames[k++] = (uintptr_t)raw[i];
+	__atomic_store_n(&s->nframes, k, __ATOMIC_RELEASE);
+}
+
+void nd_site_note(int sym, void *caller)
+{
+	if (capturing)
+		return;
+	uint64_t key = ((uint64_t)(uintptr_t)caller & 0xffffffffffffULL) | (uint64_t)(sym + 1) << 48;
+	uint64_t h = mix(key);
+	for (int p = 0; p < PROBES; p++) {
+		struct site *s = &table[(h + (uint64_t)p) & (SLOTS - 1)];
+		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		if (k == 0) {
+			uint64_t zero = 0;
+			if (__atomic_compare_exchange_n(&s->key, &zero, key, 0, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				capture(s);
+				nd_add(&s->count, 1);
+				return;
+			}
+			k = zero;
+		}
+		if (k == key) {
+			nd_add(&s->count, 1);
+			return;
+		}
+	}
+	nd_add(&dropped, 1);
+}
+
+struct where {
+	uintptr_t addr;
+	const char *object;
+	uintptr_t offset;
+};
+
+static int locate(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct where *w = data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && w->addr >= lo && w->addr < lo + ph->p_memsz) {
+			w->object = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
+			w->offset = w->addr - info->dlpi_addr;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void frame(struct nd_buf *b, uintptr_t addr, const char *exe)
+{
+	struct where w = { addr, NULL, addr };
+	dl_iterate_phdr(locate, &w);
+	nd_fmt_str(b, "{\"object\":");
+	nd_fmt_json(b, w.object ? w.object : exe);
+	nd_fmt_str(b, ",\"offset\":\"0x");
+	nd_fmt_hexmin(b, w.offset);
+	nd_fmt_str(b, "\"}");
+}
+
+extern const char *const nd_sym_name[];
+
+void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
+{
+	char exe[4096], text[4096];
+	long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
+	exe[n > 0 ? n : 0] = 0;
+	for (int i = 0; i < SLOTS; i++) {
+		struct site *s = &table[i];
+		if (!s->key || !s->count)
+			continue;
+		struct nd_buf b = ND_BUF(text);
+		nd_fmt_str(&b, "{\"type\":\"site\",\"pid\":");
+		nd_fmt_i64(&b, nd_pid);
+		nd_fmt_str(&b, ",\"lineage\":\"");
+		nd_fmt_hex(&b, nd_lineage, 16);
+		nd_fmt_str(&b, "\",\"symbol\":\"");
+		nd_fmt_str(&b, nd_sym_name[(s->key >> 48) - 1]);
+		nd_fmt_str(&b, "\",\"count\":");
+		nd_fmt_u64(&b, s->count);
+		nd_fmt_str(&b, ",\"frames\":[");
+		frame(&b, (uintptr_t)(s->key & 0xffffffffffffULL), exe);
+		uint32_t nf = __atomic_load_n(&s->nframes, __ATOMIC_ACQUIRE);
+		for (uint32_t f = 0; f < nf; f++) {
+			if (s->frames[f] == (uintptr_t)(s->key & 0xffffffffffffULL))
+				continue;
+			nd_fmt_str(&b, ",");
+			frame(&b, s->frames[f], exe);
+		}
+		nd_fmt_str(&b, "]}\n");
+		if (!b.overflow)
+			line(fd, text, b.p - text);
+	}
+	if (dropped) {
+		struct nd_buf b = ND_BUF(text);
+		nd_fmt_str(&b, "{\"type\":\"uncontrolled\",\"pid\":");
+		nd_fmt_i64(&b, nd_pid);
+		nd_fmt_str(&b, ",\"lineage\":\"");
+		nd_fmt_hex(&b, nd_lineage, 16);
+		nd_fmt_str(&b, "\",\"kind\":\"sites-dropped\",\"detail\":\"the call-site table was full; ");
+		nd_fmt_u64(&b, dropped);
+		nd_fmt_str(&b, " calls were counted without their site\"}\n");
+		line(fd, text, b.p - text);
+	}
+}
+
+void nd_sites_reset(void)
+{
+	memset(table, 0, sizeof(table));
+	dropped = 0;
+}
