@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "inspect.h"
 #include "run.h"
 
 static const struct {
@@ -13,6 +14,7 @@ static const struct {
 	int (*main)(int argc, char **argv);
 } commands[] = {
 	{ "run", run_main },
+	{ "inspect", inspect_main },
 	{ "audit", audit_main },
 };
 

@@ -338,16 +338,22 @@ const char *object_describe(const struct object *o, const struct object_refs *re
 	if (best == (refs ? refs->n : 0))
 		return object_function(o, vaddr, buf, size);
 	size_t len = (size_t)snprintf(buf, size, "an unnamed function used by ");
-	int named = 0;
+	int named = 0, more = 0;
 	uint32_t last = UINT32_MAX;
 	for (size_t i = 0; i < refs->n && len < size; i++) {
 		if (refs->v[i].target != refs->v[best].target || refs->v[i].from == last)
 			continue;
-		char name[1024];
 		last = refs->v[i].from;
+		if (named == 3) {
+			more++;
+			continue;
+		}
+		char name[1024];
 		len += (size_t)snprintf(buf + len, size - len, "%s%s", named++ ? ", " : "",
 					object_demangle(o->funcs[last].name, name, sizeof(name)));
 	}
+	if (more && len < size)
+		snprintf(buf + len, size - len, " and %d more", more);
 	return buf;
 }
 

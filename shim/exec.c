@@ -33,6 +33,7 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 {
 	CHILD_ENV(envp, env);
 	nd_log_served(sym, 0);
+	nd_target_check(file, how == BY_SEARCH, env);
 	nd_log_flush("exec");
 	switch (how) {
 	case BY_SEARCH: return nd_real.execvpe(file, argv, env);
@@ -127,6 +128,7 @@ ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 		return nd_real.posix_spawn(pid, path, fa, attr, argv, envp);
 	CHILD_ENV(envp, env);
 	nd_log_served(ND_SYM_posix_spawn, 0);
+	nd_target_check(path, 0, env);
 	return nd_real.posix_spawn(pid, path, fa, attr, argv, env);
 }
 
@@ -138,6 +140,7 @@ ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 		return nd_real.posix_spawnp(pid, file, fa, attr, argv, envp);
 	CHILD_ENV(envp, env);
 	nd_log_served(ND_SYM_posix_spawnp, 0);
+	nd_target_check(file, 1, env);
 	return nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
 }
 

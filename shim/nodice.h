@@ -151,6 +151,10 @@ void nd_prng_seed_once(void);
 void nd_cpu_fill(cpu_set_t *set, size_t size);
 void nd_cpu_export_env(void);
 
+/* target.c: records an event when `file` (searched in PATH when `search`)
+ * is an executable the shim cannot load into. Only with the log on. */
+void nd_target_check(const char *file, int search, char *const envp[]);
+
 /* aslr.c: re-executes the program once with ADDR_NO_RANDOMIZE; nd_aslr_on
  * tells whether randomization is still on in this image. */
 void nd_aslr_off(char **argv);

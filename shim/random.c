@@ -24,7 +24,6 @@ long nd_random_getrandom(void *buf, size_t len, unsigned flags)
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
 	nd_stream_fill(ND_STREAM_ENTROPY, buf, len);
-	nd_log_served(ND_SYM_getrandom, len);
 	return (long)len;
 }
 
@@ -33,7 +32,9 @@ ND_EXPORT ssize_t getrandom(void *buf, size_t len, unsigned flags)
 {
 	if (nd_passthrough())
 		return nd_real.getrandom(buf, len, flags);
-	return nd_ret(nd_random_getrandom(buf, len, flags));
+	long r = nd_random_getrandom(buf, len, flags);
+	nd_log_served(ND_SYM_getrandom, r > 0 ? (uint64_t)r : 0);
+	return nd_ret(r);
 }
 
 /* getentropy(3): at most 256 bytes, EIO beyond, like glibc. */

@@ -20,6 +20,8 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <sys/types.h>
@@ -89,7 +91,19 @@ struct timeb;
 	X(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *, \
 			      const posix_spawnattr_t *, char *const[], char *const[]))      \
 	X(int, system, (const char *))                                               \
-	X(FILE *, popen, (const char *, const char *))
+	X(FILE *, popen, (const char *, const char *))                               \
+	X(pid_t, getpid, (void))                                                     \
+	X(pid_t, getppid, (void))                                                    \
+	X(pid_t, gettid, (void))                                                     \
+	X(int, gethostname, (char *, size_t))                                        \
+	X(int, uname, (struct utsname *))                                            \
+	X(int, socket, (int, int, int))                                              \
+	X(int, connect, (int, const struct sockaddr *, socklen_t))                   \
+	X(int, accept, (int, struct sockaddr *, socklen_t *))                        \
+	X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                  \
+	X(ssize_t, recv, (int, void *, size_t, int))                                 \
+	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
+	X(ssize_t, recvmsg, (int, struct msghdr *, int))
 
 struct nd_real {
 #define ND_REAL_FIELD(ret, name, params) ret(*name) params;

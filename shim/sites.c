@@ -19,11 +19,25 @@
 
 #define SLOTS 4096
 #define PROBES 32
-#define FRAMES 6
+#define FRAMES 24
+#define DEEP_CALLS 64 /* calls per site that get a full stack of their own */
 
+/*
+ * Two kinds of entry share the table. A site entry (stack 0) counts every
+ * call from one return address. The first DEEP_CALLS calls from it also
+ * take a full stack and count under a stack entry keyed by that stack, so
+ * different callers behind one libc or interpreter function (os.urandom
+ * reached from CPython's start-up, and from NumPy's SeedSequence) are told
+ * apart, while a hot site costs only a probe and an add after 64 calls.
+ */
 struct site {
-	uint64_t key; /* address | (symbol + 1) << 48; 0 = free */
-	uint64_t count;
+	uint64_t key; /* hash of (symbol, caller, stack hash); 0 = free */
+	int ready;
+	uint16_t sym;
+	uint64_t caller;
+	uint64_t stack;  /* 0 for a site entry */
+	uint64_t count;  /* site entry: calls not counted in a stack entry */
+	uint64_t deep;   /* site entry: calls that took a stack */
 	uint32_t nframes;
 	uintptr_t frames[FRAMES];
 };
@@ -38,47 +52,81 @@ static uint64_t mix(uint64_t k)
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdULL;
 	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
 	return k;
 }
 
-static void capture(struct site *s)
+static struct site *find(uint64_t key, int sym, uint64_t caller, uint64_t stack)
+{
+	key |= 1; /* never 0 */
+	for (int p = 0; p < PROBES; p++) {
+		struct site *s = &table[(key + (uint64_t)p) & (SLOTS - 1)];
+		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		if (k == 0) {
+			uint64_t zero = 0;
+			if (__atomic_compare_exchange_n(&s->key, &zero, key, 0, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				s->sym = (uint16_t)sym;
+				s->caller = caller;
+				s->stack = stack;
+				__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+				return s;
+			}
+			k = zero;
+		}
+		if (k == key)
+			return s;
+	}
+	nd_add(&dropped, 1);
+	return NULL;
+}
+
+/* A full stack outside this library; returns its hash. */
+static uint64_t take_stack(uintptr_t *frames, uint32_t *n)
 {
 	void *raw[FRAMES + 12];
 	capturing = 1;
-	int n = unw_backtrace(raw, FRAMES + 12);
+	int got = unw_backtrace(raw, FRAMES + 12);
 	capturing = 0;
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	uint32_t k = 0;
-	for (int i = 0; i < n && k < FRAMES; i++)
-		if (!nd_in_self(raw[i]))
-			s->frames[k++] = (uintptr_t)raw[i];
-	__atomic_store_n(&s->nframes, k, __ATOMIC_RELEASE);
+	for (int i = 0; i < got && k < FRAMES; i++)
+		if (!nd_in_self(raw[i])) {
+			frames[k++] = (uintptr_t)raw[i];
+			h = mix(h ^ (uint64_t)(uintptr_t)raw[i]);
+		}
+	*n = k;
+	return h | 1;
 }
 
 void nd_site_note(int sym, void *caller)
 {
 	if (capturing)
 		return;
-	uint64_t key = ((uint64_t)(uintptr_t)caller & 0xffffffffffffULL) | (uint64_t)(sym + 1) << 48;
-	uint64_t h = mix(key);
-	for (int p = 0; p < PROBES; p++) {
-		struct site *s = &table[(h + (uint64_t)p) & (SLOTS - 1)];
-		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
-		if (k == 0) {
-			uint64_t zero = 0;
-			if (__atomic_compare_exchange_n(&s->key, &zero, key, 0, __ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				capture(s);
-				nd_add(&s->count, 1);
-				return;
-			}
-			k = zero;
-		}
-		if (k == key) {
-			nd_add(&s->count, 1);
-			return;
-		}
+	uint64_t c = (uint64_t)(uintptr_t)caller;
+	struct site *site = find(mix(c ^ ((uint64_t)sym << 52)), sym, c, 0);
+	if (!site)
+		return;
+	if (__atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS) {
+		nd_add(&site->count, 1);
+		return;
 	}
-	nd_add(&dropped, 1);
+	nd_add(&site->deep, 1);
+	uintptr_t frames[FRAMES];
+	uint32_t n;
+	uint64_t h = take_stack(frames, &n);
+	struct site *st = find(mix(c ^ ((uint64_t)sym << 52) ^ h), sym, c, h);
+	if (!st) {
+		nd_add(&site->count, 1);
+		return;
+	}
+	if (!__atomic_load_n(&st->nframes, __ATOMIC_ACQUIRE)) {
+		for (uint32_t i = 0; i < n; i++)
+			st->frames[i] = frames[i];
+		__atomic_store_n(&st->nframes, n, __ATOMIC_RELEASE);
+	}
+	nd_add(&st->count, 1);
 }
 
 struct where {
@@ -117,12 +165,12 @@ extern const char *const nd_sym_name[];
 
 void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 {
-	char exe[4096], text[4096];
+	char exe[4096], text[8192];
 	long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
 	exe[n > 0 ? n : 0] = 0;
 	for (int i = 0; i < SLOTS; i++) {
 		struct site *s = &table[i];
-		if (!s->key || !s->count)
+		if (!s->key || !s->ready || !s->count)
 			continue;
 		struct nd_buf b = ND_BUF(text);
 		nd_fmt_str(&b, "{\"type\":\"site\",\"pid\":");
@@ -130,14 +178,14 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 		nd_fmt_str(&b, ",\"lineage\":\"");
 		nd_fmt_hex(&b, nd_lineage, 16);
 		nd_fmt_str(&b, "\",\"symbol\":\"");
-		nd_fmt_str(&b, nd_sym_name[(s->key >> 48) - 1]);
+		nd_fmt_str(&b, nd_sym_name[s->sym]);
 		nd_fmt_str(&b, "\",\"count\":");
 		nd_fmt_u64(&b, s->count);
 		nd_fmt_str(&b, ",\"frames\":[");
-		frame(&b, (uintptr_t)(s->key & 0xffffffffffffULL), exe);
+		frame(&b, (uintptr_t)s->caller, exe);
 		uint32_t nf = __atomic_load_n(&s->nframes, __ATOMIC_ACQUIRE);
 		for (uint32_t f = 0; f < nf; f++) {
-			if (s->frames[f] == (uintptr_t)(s->key & 0xffffffffffffULL))
+			if (s->frames[f] == (uintptr_t)s->caller)
 				continue;
 			nd_fmt_str(&b, ",");
 			frame(&b, s->frames[f], exe);

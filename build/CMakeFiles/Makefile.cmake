@@ -58,9 +58,13 @@ set(CMAKE_MAKEFILE_PRODUCTS
 set(CMAKE_DEPEND_INFO_FILES
   "shim/CMakeFiles/nodice_core.dir/DependInfo.cmake"
   "shim/CMakeFiles/nodice.dir/DependInfo.cmake"
+  "inspect/CMakeFiles/nodice_inspect.dir/DependInfo.cmake"
   "inspect/CMakeFiles/nodice_cmd.dir/DependInfo.cmake"
   "fixtures/CMakeFiles/probe.dir/DependInfo.cmake"
   "fixtures/CMakeFiles/own_malloc.dir/DependInfo.cmake"
+  "fixtures/CMakeFiles/static_getrandom.dir/DependInfo.cmake"
+  "fixtures/CMakeFiles/ndfix.dir/DependInfo.cmake"
+  "fixtures/CMakeFiles/uses_ndfix.dir/DependInfo.cmake"
   "bench/CMakeFiles/workload.dir/DependInfo.cmake"
   "bench/CMakeFiles/nodice-bench.dir/DependInfo.cmake"
   "tests/CMakeFiles/nd_test_support.dir/DependInfo.cmake"
@@ -73,4 +77,8 @@ set(CMAKE_DEPEND_INFO_FILES
   "tests/CMakeFiles/test_process.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_cpu.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_run.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_x86.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_resolve.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_audit.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_inspect.dir/DependInfo.cmake"
   )

@@ -8,18 +8,12 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
-  "/work/main/inspect/audit.c" "inspect/CMakeFiles/nodice_cmd.dir/audit.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/audit.c.o.d"
-  "/work/main/inspect/cli.c" "inspect/CMakeFiles/nodice_cmd.dir/cli.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/cli.c.o.d"
   "/work/main/inspect/main.c" "inspect/CMakeFiles/nodice_cmd.dir/main.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/main.c.o.d"
-  "/work/main/inspect/object.c" "inspect/CMakeFiles/nodice_cmd.dir/object.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/object.c.o.d"
-  "/work/main/inspect/resolve.c" "inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o.d"
-  "/work/main/inspect/run.c" "inspect/CMakeFiles/nodice_cmd.dir/run.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/run.c.o.d"
-  "/work/main/inspect/sources.c" "inspect/CMakeFiles/nodice_cmd.dir/sources.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/sources.c.o.d"
-  "/work/main/inspect/x86.c" "inspect/CMakeFiles/nodice_cmd.dir/x86.c.o" "gcc" "inspect/CMakeFiles/nodice_cmd.dir/x86.c.o.d"
   )
 
 # Targets to which this target links.
 set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/build/inspect/CMakeFiles/nodice_inspect.dir/DependInfo.cmake"
   "/work/main/build/shim/CMakeFiles/nodice_core.dir/DependInfo.cmake"
   )
 

@@ -69,38 +69,10 @@ include inspect/CMakeFiles/nodice_cmd.dir/progress.make
 # Include the compile flags for this target's objects.
 include inspect/CMakeFiles/nodice_cmd.dir/flags.make
 
-inspect/CMakeFiles/nodice_cmd.dir/audit.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/audit.c.o: /work/main/inspect/audit.c
-inspect/CMakeFiles/nodice_cmd.dir/audit.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object inspect/CMakeFiles/nodice_cmd.dir/audit.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/audit.c.o -MF CMakeFiles/nodice_cmd.dir/audit.c.o.d -o CMakeFiles/nodice_cmd.dir/audit.c.o -c /work/main/inspect/audit.c
-
-inspect/CMakeFiles/nodice_cmd.dir/audit.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/audit.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/audit.c > CMakeFiles/nodice_cmd.dir/audit.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/audit.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/audit.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/audit.c -o CMakeFiles/nodice_cmd.dir/audit.c.s
-
-inspect/CMakeFiles/nodice_cmd.dir/cli.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/cli.c.o: /work/main/inspect/cli.c
-inspect/CMakeFiles/nodice_cmd.dir/cli.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object inspect/CMakeFiles/nodice_cmd.dir/cli.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/cli.c.o -MF CMakeFiles/nodice_cmd.dir/cli.c.o.d -o CMakeFiles/nodice_cmd.dir/cli.c.o -c /work/main/inspect/cli.c
-
-inspect/CMakeFiles/nodice_cmd.dir/cli.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/cli.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/cli.c > CMakeFiles/nodice_cmd.dir/cli.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/cli.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/cli.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/cli.c -o CMakeFiles/nodice_cmd.dir/cli.c.s
-
 inspect/CMakeFiles/nodice_cmd.dir/main.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
 inspect/CMakeFiles/nodice_cmd.dir/main.c.o: /work/main/inspect/main.c
 inspect/CMakeFiles/nodice_cmd.dir/main.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object inspect/CMakeFiles/nodice_cmd.dir/main.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object inspect/CMakeFiles/nodice_cmd.dir/main.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/main.c.o -MF CMakeFiles/nodice_cmd.dir/main.c.o.d -o CMakeFiles/nodice_cmd.dir/main.c.o -c /work/main/inspect/main.c
 
 inspect/CMakeFiles/nodice_cmd.dir/main.c.i: cmake_force
@@ -111,104 +83,21 @@ inspect/CMakeFiles/nodice_cmd.dir/main.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/main.c.s"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/main.c -o CMakeFiles/nodice_cmd.dir/main.c.s
 
-inspect/CMakeFiles/nodice_cmd.dir/object.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/object.c.o: /work/main/inspect/object.c
-inspect/CMakeFiles/nodice_cmd.dir/object.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object inspect/CMakeFiles/nodice_cmd.dir/object.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/object.c.o -MF CMakeFiles/nodice_cmd.dir/object.c.o.d -o CMakeFiles/nodice_cmd.dir/object.c.o -c /work/main/inspect/object.c
-
-inspect/CMakeFiles/nodice_cmd.dir/object.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/object.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/object.c > CMakeFiles/nodice_cmd.dir/object.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/object.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/object.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/object.c -o CMakeFiles/nodice_cmd.dir/object.c.s
-
-inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o: /work/main/inspect/resolve.c
-inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o -MF CMakeFiles/nodice_cmd.dir/resolve.c.o.d -o CMakeFiles/nodice_cmd.dir/resolve.c.o -c /work/main/inspect/resolve.c
-
-inspect/CMakeFiles/nodice_cmd.dir/resolve.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/resolve.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/resolve.c > CMakeFiles/nodice_cmd.dir/resolve.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/resolve.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/resolve.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/resolve.c -o CMakeFiles/nodice_cmd.dir/resolve.c.s
-
-inspect/CMakeFiles/nodice_cmd.dir/run.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/run.c.o: /work/main/inspect/run.c
-inspect/CMakeFiles/nodice_cmd.dir/run.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object inspect/CMakeFiles/nodice_cmd.dir/run.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/run.c.o -MF CMakeFiles/nodice_cmd.dir/run.c.o.d -o CMakeFiles/nodice_cmd.dir/run.c.o -c /work/main/inspect/run.c
-
-inspect/CMakeFiles/nodice_cmd.dir/run.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/run.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/run.c > CMakeFiles/nodice_cmd.dir/run.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/run.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/run.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/run.c -o CMakeFiles/nodice_cmd.dir/run.c.s
-
-inspect/CMakeFiles/nodice_cmd.dir/sources.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/sources.c.o: /work/main/inspect/sources.c
-inspect/CMakeFiles/nodice_cmd.dir/sources.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object inspect/CMakeFiles/nodice_cmd.dir/sources.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/sources.c.o -MF CMakeFiles/nodice_cmd.dir/sources.c.o.d -o CMakeFiles/nodice_cmd.dir/sources.c.o -c /work/main/inspect/sources.c
-
-inspect/CMakeFiles/nodice_cmd.dir/sources.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/sources.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/sources.c > CMakeFiles/nodice_cmd.dir/sources.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/sources.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/sources.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/sources.c -o CMakeFiles/nodice_cmd.dir/sources.c.s
-
-inspect/CMakeFiles/nodice_cmd.dir/x86.c.o: inspect/CMakeFiles/nodice_cmd.dir/flags.make
-inspect/CMakeFiles/nodice_cmd.dir/x86.c.o: /work/main/inspect/x86.c
-inspect/CMakeFiles/nodice_cmd.dir/x86.c.o: inspect/CMakeFiles/nodice_cmd.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object inspect/CMakeFiles/nodice_cmd.dir/x86.c.o"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_cmd.dir/x86.c.o -MF CMakeFiles/nodice_cmd.dir/x86.c.o.d -o CMakeFiles/nodice_cmd.dir/x86.c.o -c /work/main/inspect/x86.c
-
-inspect/CMakeFiles/nodice_cmd.dir/x86.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_cmd.dir/x86.c.i"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/x86.c > CMakeFiles/nodice_cmd.dir/x86.c.i
-
-inspect/CMakeFiles/nodice_cmd.dir/x86.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_cmd.dir/x86.c.s"
-	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/x86.c -o CMakeFiles/nodice_cmd.dir/x86.c.s
-
 # Object files for target nodice_cmd
 nodice_cmd_OBJECTS = \
-"CMakeFiles/nodice_cmd.dir/audit.c.o" \
-"CMakeFiles/nodice_cmd.dir/cli.c.o" \
-"CMakeFiles/nodice_cmd.dir/main.c.o" \
-"CMakeFiles/nodice_cmd.dir/object.c.o" \
-"CMakeFiles/nodice_cmd.dir/resolve.c.o" \
-"CMakeFiles/nodice_cmd.dir/run.c.o" \
-"CMakeFiles/nodice_cmd.dir/sources.c.o" \
-"CMakeFiles/nodice_cmd.dir/x86.c.o"
+"CMakeFiles/nodice_cmd.dir/main.c.o"
 
 # External object files for target nodice_cmd
 nodice_cmd_EXTERNAL_OBJECTS =
 
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/audit.c.o
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/cli.c.o
 bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/main.c.o
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/object.c.o
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/resolve.c.o
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/run.c.o
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/sources.c.o
-bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/x86.c.o
 bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/build.make
+bin/nodice: inspect/libnodice_inspect.a
 bin/nodice: shim/libnodice_core.a
 bin/nodice: /usr/lib/x86_64-linux-gnu/libelf.so
 bin/nodice: /usr/lib/x86_64-linux-gnu/libjson-c.so
 bin/nodice: inspect/CMakeFiles/nodice_cmd.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Linking C executable ../bin/nodice"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable ../bin/nodice"
 	cd /work/main/build/inspect && $(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/nodice_cmd.dir/link.txt --verbose=$(VERBOSE)
 
 # Rule to build all files generated by this target.

@@ -4,7 +4,7 @@
 # compile C with /usr/bin/cc
 C_DEFINES = -DNODICE_VERSION=\"0.1.0\" -D_GNU_SOURCE
 
-C_INCLUDES = -I/work/main/shim -isystem /usr/include/json-c
+C_INCLUDES = -I/work/main/inspect -I/work/main/shim -isystem /usr/include/json-c
 
 C_FLAGS = -O3 -DNDEBUG -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -std=gnu11
 

@@ -279,10 +279,24 @@ shim/CMakeFiles/nodice.dir/real.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice.dir/real.c.s"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/shim/real.c -o CMakeFiles/nodice.dir/real.c.s
 
+shim/CMakeFiles/nodice.dir/reported.c.o: shim/CMakeFiles/nodice.dir/flags.make
+shim/CMakeFiles/nodice.dir/reported.c.o: /work/main/shim/reported.c
+shim/CMakeFiles/nodice.dir/reported.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object shim/CMakeFiles/nodice.dir/reported.c.o"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/reported.c.o -MF CMakeFiles/nodice.dir/reported.c.o.d -o CMakeFiles/nodice.dir/reported.c.o -c /work/main/shim/reported.c
+
+shim/CMakeFiles/nodice.dir/reported.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice.dir/reported.c.i"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/shim/reported.c > CMakeFiles/nodice.dir/reported.c.i
+
+shim/CMakeFiles/nodice.dir/reported.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice.dir/reported.c.s"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/shim/reported.c -o CMakeFiles/nodice.dir/reported.c.s
+
 shim/CMakeFiles/nodice.dir/sites.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c
 shim/CMakeFiles/nodice.dir/sites.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object shim/CMakeFiles/nodice.dir/sites.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object shim/CMakeFiles/nodice.dir/sites.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/sites.c.o -MF CMakeFiles/nodice.dir/sites.c.o.d -o CMakeFiles/nodice.dir/sites.c.o -c /work/main/shim/sites.c
 
 shim/CMakeFiles/nodice.dir/sites.c.i: cmake_force
@@ -296,7 +310,7 @@ shim/CMakeFiles/nodice.dir/sites.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/sleep.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c
 shim/CMakeFiles/nodice.dir/sleep.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object shim/CMakeFiles/nodice.dir/sleep.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object shim/CMakeFiles/nodice.dir/sleep.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/sleep.c.o -MF CMakeFiles/nodice.dir/sleep.c.o.d -o CMakeFiles/nodice.dir/sleep.c.o -c /work/main/shim/sleep.c
 
 shim/CMakeFiles/nodice.dir/sleep.c.i: cmake_force
@@ -310,7 +324,7 @@ shim/CMakeFiles/nodice.dir/sleep.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/stdio.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/stdio.c.o: /work/main/shim/stdio.c
 shim/CMakeFiles/nodice.dir/stdio.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object shim/CMakeFiles/nodice.dir/stdio.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object shim/CMakeFiles/nodice.dir/stdio.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/stdio.c.o -MF CMakeFiles/nodice.dir/stdio.c.o.d -o CMakeFiles/nodice.dir/stdio.c.o -c /work/main/shim/stdio.c
 
 shim/CMakeFiles/nodice.dir/stdio.c.i: cmake_force
@@ -324,7 +338,7 @@ shim/CMakeFiles/nodice.dir/stdio.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/stream.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/stream.c.o: /work/main/shim/stream.c
 shim/CMakeFiles/nodice.dir/stream.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object shim/CMakeFiles/nodice.dir/stream.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object shim/CMakeFiles/nodice.dir/stream.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/stream.c.o -MF CMakeFiles/nodice.dir/stream.c.o.d -o CMakeFiles/nodice.dir/stream.c.o -c /work/main/shim/stream.c
 
 shim/CMakeFiles/nodice.dir/stream.c.i: cmake_force
@@ -338,7 +352,7 @@ shim/CMakeFiles/nodice.dir/stream.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/syscall.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/syscall.c.o: /work/main/shim/syscall.c
 shim/CMakeFiles/nodice.dir/syscall.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object shim/CMakeFiles/nodice.dir/syscall.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_21) "Building C object shim/CMakeFiles/nodice.dir/syscall.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/syscall.c.o -MF CMakeFiles/nodice.dir/syscall.c.o.d -o CMakeFiles/nodice.dir/syscall.c.o -c /work/main/shim/syscall.c
 
 shim/CMakeFiles/nodice.dir/syscall.c.i: cmake_force
@@ -349,10 +363,24 @@ shim/CMakeFiles/nodice.dir/syscall.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice.dir/syscall.c.s"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/shim/syscall.c -o CMakeFiles/nodice.dir/syscall.c.s
 
+shim/CMakeFiles/nodice.dir/target.c.o: shim/CMakeFiles/nodice.dir/flags.make
+shim/CMakeFiles/nodice.dir/target.c.o: /work/main/shim/target.c
+shim/CMakeFiles/nodice.dir/target.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_22) "Building C object shim/CMakeFiles/nodice.dir/target.c.o"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/target.c.o -MF CMakeFiles/nodice.dir/target.c.o.d -o CMakeFiles/nodice.dir/target.c.o -c /work/main/shim/target.c
+
+shim/CMakeFiles/nodice.dir/target.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice.dir/target.c.i"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/shim/target.c > CMakeFiles/nodice.dir/target.c.i
+
+shim/CMakeFiles/nodice.dir/target.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice.dir/target.c.s"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/shim/target.c -o CMakeFiles/nodice.dir/target.c.s
+
 shim/CMakeFiles/nodice.dir/threads.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/threads.c.o: /work/main/shim/threads.c
 shim/CMakeFiles/nodice.dir/threads.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_21) "Building C object shim/CMakeFiles/nodice.dir/threads.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_23) "Building C object shim/CMakeFiles/nodice.dir/threads.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/threads.c.o -MF CMakeFiles/nodice.dir/threads.c.o.d -o CMakeFiles/nodice.dir/threads.c.o -c /work/main/shim/threads.c
 
 shim/CMakeFiles/nodice.dir/threads.c.i: cmake_force
@@ -366,7 +394,7 @@ shim/CMakeFiles/nodice.dir/threads.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/vclock.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/vclock.c.o: /work/main/shim/vclock.c
 shim/CMakeFiles/nodice.dir/vclock.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_22) "Building C object shim/CMakeFiles/nodice.dir/vclock.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_24) "Building C object shim/CMakeFiles/nodice.dir/vclock.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/vclock.c.o -MF CMakeFiles/nodice.dir/vclock.c.o.d -o CMakeFiles/nodice.dir/vclock.c.o -c /work/main/shim/vclock.c
 
 shim/CMakeFiles/nodice.dir/vclock.c.i: cmake_force
@@ -380,7 +408,7 @@ shim/CMakeFiles/nodice.dir/vclock.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/wait.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c
 shim/CMakeFiles/nodice.dir/wait.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_23) "Building C object shim/CMakeFiles/nodice.dir/wait.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_25) "Building C object shim/CMakeFiles/nodice.dir/wait.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/wait.c.o -MF CMakeFiles/nodice.dir/wait.c.o.d -o CMakeFiles/nodice.dir/wait.c.o -c /work/main/shim/wait.c
 
 shim/CMakeFiles/nodice.dir/wait.c.i: cmake_force
@@ -408,11 +436,13 @@ nodice_OBJECTS = \
 "CMakeFiles/nodice.dir/process.c.o" \
 "CMakeFiles/nodice.dir/random.c.o" \
 "CMakeFiles/nodice.dir/real.c.o" \
+"CMakeFiles/nodice.dir/reported.c.o" \
 "CMakeFiles/nodice.dir/sites.c.o" \
 "CMakeFiles/nodice.dir/sleep.c.o" \
 "CMakeFiles/nodice.dir/stdio.c.o" \
 "CMakeFiles/nodice.dir/stream.c.o" \
 "CMakeFiles/nodice.dir/syscall.c.o" \
+"CMakeFiles/nodice.dir/target.c.o" \
 "CMakeFiles/nodice.dir/threads.c.o" \
 "CMakeFiles/nodice.dir/vclock.c.o" \
 "CMakeFiles/nodice.dir/wait.c.o"
@@ -435,11 +465,13 @@ lib/libnodice.so: shim/CMakeFiles/nodice.dir/prng.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/process.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/random.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/real.c.o
+lib/libnodice.so: shim/CMakeFiles/nodice.dir/reported.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/sites.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/sleep.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/stdio.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/stream.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/syscall.c.o
+lib/libnodice.so: shim/CMakeFiles/nodice.dir/target.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/threads.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/vclock.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/wait.c.o
@@ -447,7 +479,7 @@ lib/libnodice.so: shim/CMakeFiles/nodice.dir/build.make
 lib/libnodice.so: /usr/lib/x86_64-linux-gnu/libunwind.so
 lib/libnodice.so: shim/libnodice.map
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_24) "Linking C shared library ../lib/libnodice.so"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_26) "Linking C shared library ../lib/libnodice.so"
 	cd /work/main/build/shim && $(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/nodice.dir/link.txt --verbose=$(VERBOSE)
 
 # Rule to build all files generated by this target.

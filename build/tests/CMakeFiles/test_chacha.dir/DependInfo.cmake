@@ -13,8 +13,9 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
 
 # Targets to which this target links.
 set(CMAKE_TARGET_LINKED_INFO_FILES
-  "/work/main/build/shim/CMakeFiles/nodice_core.dir/DependInfo.cmake"
+  "/work/main/build/inspect/CMakeFiles/nodice_inspect.dir/DependInfo.cmake"
   "/work/main/build/tests/CMakeFiles/nd_test_support.dir/DependInfo.cmake"
+  "/work/main/build/shim/CMakeFiles/nodice_core.dir/DependInfo.cmake"
   )
 
 # Fortran module output directory.

@@ -92,8 +92,11 @@ test_chacha_EXTERNAL_OBJECTS =
 
 tests/test_chacha: tests/CMakeFiles/test_chacha.dir/shim/test_chacha.c.o
 tests/test_chacha: tests/CMakeFiles/test_chacha.dir/build.make
-tests/test_chacha: shim/libnodice_core.a
+tests/test_chacha: inspect/libnodice_inspect.a
 tests/test_chacha: tests/libnd_test_support.a
+tests/test_chacha: shim/libnodice_core.a
+tests/test_chacha: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_chacha: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_chacha: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_chacha: tests/CMakeFiles/test_chacha.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_chacha"

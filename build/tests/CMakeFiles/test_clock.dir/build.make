@@ -92,8 +92,11 @@ test_clock_EXTERNAL_OBJECTS =
 
 tests/test_clock: tests/CMakeFiles/test_clock.dir/shim/test_clock.c.o
 tests/test_clock: tests/CMakeFiles/test_clock.dir/build.make
-tests/test_clock: shim/libnodice_core.a
+tests/test_clock: inspect/libnodice_inspect.a
 tests/test_clock: tests/libnd_test_support.a
+tests/test_clock: shim/libnodice_core.a
+tests/test_clock: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_clock: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_clock: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_clock: tests/CMakeFiles/test_clock.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_clock"

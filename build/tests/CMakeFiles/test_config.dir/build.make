@@ -92,8 +92,11 @@ test_config_EXTERNAL_OBJECTS =
 
 tests/test_config: tests/CMakeFiles/test_config.dir/shim/test_config.c.o
 tests/test_config: tests/CMakeFiles/test_config.dir/build.make
-tests/test_config: shim/libnodice_core.a
+tests/test_config: inspect/libnodice_inspect.a
 tests/test_config: tests/libnd_test_support.a
+tests/test_config: shim/libnodice_core.a
+tests/test_config: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_config: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_config: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_config: tests/CMakeFiles/test_config.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_config"

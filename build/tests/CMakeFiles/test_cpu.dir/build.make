@@ -92,8 +92,11 @@ test_cpu_EXTERNAL_OBJECTS =
 
 tests/test_cpu: tests/CMakeFiles/test_cpu.dir/shim/test_cpu.c.o
 tests/test_cpu: tests/CMakeFiles/test_cpu.dir/build.make
-tests/test_cpu: shim/libnodice_core.a
+tests/test_cpu: inspect/libnodice_inspect.a
 tests/test_cpu: tests/libnd_test_support.a
+tests/test_cpu: shim/libnodice_core.a
+tests/test_cpu: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_cpu: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_cpu: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_cpu: tests/CMakeFiles/test_cpu.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_cpu"

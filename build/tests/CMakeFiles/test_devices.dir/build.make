@@ -92,8 +92,11 @@ test_devices_EXTERNAL_OBJECTS =
 
 tests/test_devices: tests/CMakeFiles/test_devices.dir/shim/test_devices.c.o
 tests/test_devices: tests/CMakeFiles/test_devices.dir/build.make
-tests/test_devices: shim/libnodice_core.a
+tests/test_devices: inspect/libnodice_inspect.a
 tests/test_devices: tests/libnd_test_support.a
+tests/test_devices: shim/libnodice_core.a
+tests/test_devices: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_devices: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_devices: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_devices: tests/CMakeFiles/test_devices.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_devices"

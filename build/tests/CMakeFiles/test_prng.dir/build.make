@@ -92,8 +92,11 @@ test_prng_EXTERNAL_OBJECTS =
 
 tests/test_prng: tests/CMakeFiles/test_prng.dir/shim/test_prng.c.o
 tests/test_prng: tests/CMakeFiles/test_prng.dir/build.make
-tests/test_prng: shim/libnodice_core.a
+tests/test_prng: inspect/libnodice_inspect.a
 tests/test_prng: tests/libnd_test_support.a
+tests/test_prng: shim/libnodice_core.a
+tests/test_prng: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_prng: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_prng: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_prng: tests/CMakeFiles/test_prng.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_prng"

@@ -92,8 +92,11 @@ test_process_EXTERNAL_OBJECTS =
 
 tests/test_process: tests/CMakeFiles/test_process.dir/shim/test_process.c.o
 tests/test_process: tests/CMakeFiles/test_process.dir/build.make
-tests/test_process: shim/libnodice_core.a
+tests/test_process: inspect/libnodice_inspect.a
 tests/test_process: tests/libnd_test_support.a
+tests/test_process: shim/libnodice_core.a
+tests/test_process: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_process: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_process: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_process: tests/CMakeFiles/test_process.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_process"

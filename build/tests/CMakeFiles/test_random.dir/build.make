@@ -92,8 +92,11 @@ test_random_EXTERNAL_OBJECTS =
 
 tests/test_random: tests/CMakeFiles/test_random.dir/shim/test_random.c.o
 tests/test_random: tests/CMakeFiles/test_random.dir/build.make
-tests/test_random: shim/libnodice_core.a
+tests/test_random: inspect/libnodice_inspect.a
 tests/test_random: tests/libnd_test_support.a
+tests/test_random: shim/libnodice_core.a
+tests/test_random: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_random: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_random: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_random: tests/CMakeFiles/test_random.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_random"

@@ -92,8 +92,11 @@ test_run_EXTERNAL_OBJECTS =
 
 tests/test_run: tests/CMakeFiles/test_run.dir/cmd/test_run.c.o
 tests/test_run: tests/CMakeFiles/test_run.dir/build.make
-tests/test_run: shim/libnodice_core.a
+tests/test_run: inspect/libnodice_inspect.a
 tests/test_run: tests/libnd_test_support.a
+tests/test_run: shim/libnodice_core.a
+tests/test_run: /usr/lib/x86_64-linux-gnu/libelf.so
+tests/test_run: /usr/lib/x86_64-linux-gnu/libjson-c.so
 tests/test_run: /usr/lib/x86_64-linux-gnu/libcriterion.so
 tests/test_run: tests/CMakeFiles/test_run.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C executable test_run"

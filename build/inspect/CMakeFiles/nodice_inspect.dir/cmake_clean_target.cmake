@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libnodice_inspect.a"
+)

@@ -1,0 +1,133 @@
+/*
+ * `nodice inspect [run options] [--json FILE] [--strict] [--] CMD [ARG...]`:
+ * runs CMD under the shim with the event log on (a private temporary file
+ * unless --log names one), waits for it, and reports every source the
+ * process tree touched, where from, and what nodice could not control.
+ * Exit status: CMD's (128+signal if killed); with --strict, 1 when an
+ * uncontrolled entry that fails --strict was observed; 2 usage; 3 system.
+ */
+#include "inspect.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "logread.h"
+#include "report.h"
+
+static int run_child(char **argv, const struct cli_run_options *o)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		cli_error("inspect", "cannot fork: %s", strerror(errno));
+		return -CLI_SYSTEM;
+	}
+	if (pid == 0) {
+		if (cli_export_run_env("inspect", o))
+			_exit(CLI_SYSTEM);
+		int persona = personality(0xffffffff);
+		if (persona != -1)
+			personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
+		execvp(argv[0], argv);
+		int err = errno;
+		cli_error("inspect", "%s: %s", argv[0], err == ENOENT ? "command not found" : strerror(err));
+		_exit(err == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE);
+	}
+	/* The terminal's signals reach the child; the inspector waits and reports. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int inspect_main(int argc, char **argv)
+{
+	struct cli_run_options o = { 0 };
+	const char *json_path = NULL;
+	int strict = 0, i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "--strict")) {
+			strict = 1;
+			continue;
+		}
+		if (!strncmp(argv[i], "--json", 6) && (argv[i][6] == 0 || argv[i][6] == '=')) {
+			json_path = argv[i][6] ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!json_path || !*json_path)
+				return cli_usage("inspect", "--json needs a file");
+			continue;
+		}
+		int r = cli_take_run_option("inspect", argc, argv, &i, &o);
+		if (r < 0)
+			return CLI_USAGE;
+		if (r == 0) {
+			if (argv[i][0] == '-')
+				return cli_usage("inspect", "unknown option '%s'", argv[i]);
+			break;
+		}
+	}
+	if (i >= argc)
+		return cli_usage("inspect", "no command given");
+	FILE *json_out = NULL;
+	if (json_path && !(json_out = fopen(json_path, "w")))
+		return cli_usage("inspect", "--json '%s': cannot write: %s", json_path, strerror(errno));
+
+	char tmp[] = "/tmp/nodice-inspect-XXXXXX";
+	int own_log = !o.has_log;
+	if (own_log) {
+		const char *dir = getenv("TMPDIR");
+		int fd;
+		if (dir && *dir && strlen(dir) < sizeof(o.log) - 32) {
+			snprintf(o.log, sizeof(o.log), "%s/nodice-inspect-XXXXXX", dir);
+			fd = mkstemp(o.log);
+		} else {
+			fd = mkstemp(tmp);
+			snprintf(o.log, sizeof(o.log), "%s", tmp);
+		}
+		if (fd < 0) {
+			cli_error("inspect", "cannot create the event log: %s", strerror(errno));
+			return CLI_SYSTEM;
+		}
+		close(fd);
+		o.has_log = 1;
+	}
+
+	int status = run_child(&argv[i], &o);
+	if (status < 0)
+		return -status;
+	char why[512];
+	json_object *model = logread_load(o.log, why, sizeof(why));
+	if (own_log)
+		unlink(o.log);
+	if (!model) {
+		cli_error("inspect", "%s", why);
+		return CLI_SYSTEM;
+	}
+	logread_scan_objects(model);
+	json_object_object_add(model, "exit_status", json_object_new_int(status));
+
+	char command[4096] = "";
+	for (int k = i, n = 0; k < argc && n < (int)sizeof(command) - 1; k++)
+		n += snprintf(command + n, sizeof(command) - (size_t)n, "%s%s", k > i ? " " : "", argv[k]);
+	report_print(stdout, model, status, command);
+	if (json_out) {
+		fputs(json_object_to_json_string_ext(model, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
+		      json_out);
+		fputc('\n', json_out);
+		fclose(json_out);
+	}
+	int failed = strict && report_strict_findings(model) > 0;
+	json_object_put(model);
+	return failed ? CLI_FINDING : status;
+}

@@ -1,0 +1,336 @@
+/*
+ * Event log -> report model. Records are aggregated across the processes of
+ * the tree: sources by (family, symbol, controlled); call sites by (symbol,
+ * object, function), the function found by libelf from the (object, offset)
+ * the shim wrote; uncontrolled events by (kind, detail). Objects are opened
+ * once per run of the command (a small cache), since a torch process maps
+ * dozens of libraries.
+ */
+#include "logread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "object.h"
+#include "report.h"
+#include "sources.h"
+
+#define CACHE 256
+
+struct cached {
+	char path[4096];
+	struct object obj;
+	int ok;
+};
+
+static struct cached *cache[CACHE];
+static int ncached;
+
+static struct object *open_cached(const char *path)
+{
+	for (int i = 0; i < ncached; i++)
+		if (!strcmp(cache[i]->path, path))
+			return cache[i]->ok ? &cache[i]->obj : NULL;
+	if (ncached == CACHE)
+		return NULL;
+	struct cached *c = calloc(1, sizeof(*c));
+	char why[256];
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->ok = object_open(path, &c->obj, why, sizeof(why)) == 0;
+	cache[ncached++] = c;
+	return c->ok ? &c->obj : NULL;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static int64_t num(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static const char *base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* The entry of array whose keys equal the given pairs, created if absent. */
+static json_object *entry(json_object *array, const char *k1, const char *v1, const char *k2,
+			  const char *v2, const char *k3, json_object *v3)
+{
+	size_t n = json_object_array_length(array);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(array, i), *x;
+		if (strcmp(str(e, k1), v1) || (k2 && strcmp(str(e, k2), v2)))
+			continue;
+		if (k3 && (!json_object_object_get_ex(e, k3, &x) || !json_object_equal(x, v3)))
+			continue;
+		if (k3)
+			json_object_put(v3);
+		return e;
+	}
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, k1, json_object_new_string(v1));
+	if (k2)
+		json_object_object_add(e, k2, json_object_new_string(v2));
+	if (k3)
+		json_object_object_add(e, k3, v3);
+	json_object_array_add(array, e);
+	return e;
+}
+
+static void add_count(json_object *e, const char *key, int64_t by)
+{
+	json_object_object_add(e, key, json_object_new_int64(num(e, key) + by));
+}
+
+/* Function name for a return address (object, offset) from the log. */
+static void symbolize(const char *object, const char *offset, char *out, size_t size)
+{
+	struct object *o = open_cached(object);
+	uint64_t off = strtoull(offset, NULL, 16);
+	char buf[1024];
+	const char *fn = o && off ? object_function(o, off - 1, buf, sizeof(buf)) : NULL;
+	snprintf(out, size, "%s", fn ? fn : "?");
+}
+
+/* The first frame in another object than the top one, as "object: function":
+ * who called into the library or interpreter that made the call. */
+static void via_of(json_object *frames, char *out, size_t size)
+{
+	out[0] = 0;
+	const char *top = str(json_object_array_get_idx(frames, 0), "object");
+	size_t n = json_object_array_length(frames);
+	for (size_t i = 1; i < n; i++) {
+		json_object *f = json_object_array_get_idx(frames, i);
+		if (!strcmp(str(f, "object"), top))
+			continue;
+		char fn[1024];
+		symbolize(str(f, "object"), str(f, "offset"), fn, sizeof(fn));
+		snprintf(out, size, "%s: %s", base(str(f, "object")), fn);
+		return;
+	}
+}
+
+static void on_site(json_object *model, json_object *rec)
+{
+	json_object *frames, *sites = json_object_object_get(model, "_sites");
+	if (!json_object_object_get_ex(rec, "frames", &frames) || !json_object_array_length(frames))
+		return;
+	json_object *top = json_object_array_get_idx(frames, 0);
+	char fn[1024], via[1400], key[2600];
+	symbolize(str(top, "object"), str(top, "offset"), fn, sizeof(fn));
+	via_of(frames, via, sizeof(via));
+	snprintf(key, sizeof(key), "%s\n%s", fn, via);
+	json_object *e = entry(sites, "symbol", str(rec, "symbol"), "object", base(str(top, "object")),
+			       "key", json_object_new_string(key));
+	if (!json_object_object_get_ex(e, "function", NULL)) {
+		json_object_object_add(e, "function", json_object_new_string(fn));
+		if (via[0])
+			json_object_object_add(e, "via", json_object_new_string(via));
+	}
+	add_count(e, "count", num(rec, "count"));
+	json_object *stack;
+	size_t n = json_object_array_length(frames);
+	if (n > 1 && !json_object_object_get_ex(e, "stack", &stack)) {
+		stack = json_object_new_array();
+		for (size_t i = 0; i < n; i++) {
+			json_object *f = json_object_array_get_idx(frames, i), *s = json_object_new_object();
+			char name[1024];
+			symbolize(str(f, "object"), str(f, "offset"), name, sizeof(name));
+			json_object_object_add(s, "object", json_object_new_string(base(str(f, "object"))));
+			json_object_object_add(s, "function", json_object_new_string(name));
+			json_object_array_add(stack, s);
+		}
+		json_object_object_add(e, "stack", stack);
+	}
+}
+
+static void on_source(json_object *model, json_object *rec)
+{
+	json_object *sources = json_object_object_get(model, "sources"), *c;
+	json_object_object_get_ex(rec, "controlled", &c);
+	json_object *e = entry(sources, "family", str(rec, "family"), "symbol", str(rec, "symbol"),
+			       "controlled", json_object_new_boolean(json_object_get_boolean(c)));
+	add_count(e, "count", num(rec, "count"));
+	add_count(e, "bytes", num(rec, "bytes"));
+}
+
+static void on_process(json_object *model, json_object *rec)
+{
+	json_object *p = json_object_new_object();
+	static const char *keys[] = { "pid", "ppid", "lineage", "exe", "argv0", "end", "aslr" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_object *v;
+		if (json_object_object_get_ex(rec, keys[i], &v))
+			json_object_object_add(p, keys[i], json_object_get(v));
+	}
+	json_object_array_add(json_object_object_get(model, "processes"), p);
+	json_object *seed;
+	if (json_object_object_get_ex(rec, "seed", &seed))
+		json_object_object_add(model, "seed", json_object_get(seed));
+	if (!strcmp(str(rec, "aslr"), "on"))
+		uncontrolled_add(model, "aslr", str(rec, "exe"), 1, 1);
+}
+
+static void on_objects(json_object *model, json_object *rec)
+{
+	json_object *paths, *all = json_object_object_get(model, "_objects");
+	if (!json_object_object_get_ex(rec, "paths", &paths))
+		return;
+	size_t n = json_object_array_length(paths);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = json_object_get_string(json_object_array_get_idx(paths, i));
+		if (p && !json_object_object_get_ex(all, p, NULL))
+			json_object_object_add(all, p, json_object_new_boolean(1));
+	}
+}
+
+static int by_count(const void *a, const void *b)
+{
+	int64_t x = num(*(json_object *const *)a, "count"), y = num(*(json_object *const *)b, "count");
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Each source gets its sites; passed-through identity/external sources and
+ * threads nodice did not start become observed uncontrolled entries. */
+static void finish(json_object *model)
+{
+	json_object *sources = json_object_object_get(model, "sources");
+	json_object *sites = json_object_object_get(model, "_sites");
+	json_object_array_sort(sites, by_count);
+	size_t n = json_object_array_length(sources);
+	for (size_t i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(sources, i), *list = json_object_new_array();
+		size_t m = json_object_array_length(sites);
+		for (size_t k = 0; k < m; k++) {
+			json_object *site = json_object_array_get_idx(sites, k);
+			if (strcmp(str(site, "symbol"), str(s, "symbol")))
+				continue;
+			json_object *out = json_object_new_object();
+			json_object_object_add(out, "object", json_object_new_string(str(site, "object")));
+			json_object_object_add(out, "function", json_object_new_string(str(site, "function")));
+			json_object_object_add(out, "count", json_object_new_int64(num(site, "count")));
+			json_object *via;
+			if (json_object_object_get_ex(site, "via", &via))
+				json_object_object_add(out, "via", json_object_get(via));
+			json_object *stack;
+			if (json_object_object_get_ex(site, "stack", &stack))
+				json_object_object_add(out, "stack", json_object_get(stack));
+			json_object_array_add(list, out);
+		}
+		json_object_object_add(s, "sites", list);
+		json_object *c;
+		json_object_object_get_ex(s, "controlled", &c);
+		const char *fam = str(s, "family");
+		if (json_object_get_boolean(c) || !strcmp(fam, "io"))
+			continue;
+		char detail[256];
+		snprintf(detail, sizeof(detail), "%s passed through to libc", str(s, "symbol"));
+		const char *kind = !strcmp(fam, "identity") ? "identity"
+				   : !strcmp(fam, "external") ? "external"
+				   : !strcmp(fam, "thread")   ? "foreign-thread"
+				   : !strcmp(fam, "sleep")    ? "real-wait"
+							      : "passed-through";
+		uncontrolled_add(model, kind, detail, num(s, "count"), 1);
+		json_object *u = json_object_object_get(model, "uncontrolled");
+		json_object *last = json_object_array_get_idx(u, json_object_array_length(u) - 1);
+		if (!json_object_object_get_ex(last, "sites", NULL))
+			json_object_object_add(last, "sites", json_object_get(list));
+	}
+	json_object_object_del(model, "_sites");
+}
+
+json_object *logread_load(const char *path, char *why, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(why, size, "cannot read the event log %s", path);
+		return NULL;
+	}
+	json_object *model = json_object_new_object();
+	json_object_object_add(model, "seed", json_object_new_int64(0));
+	json_object_object_add(model, "sources", json_object_new_array());
+	json_object_object_add(model, "uncontrolled", json_object_new_array());
+	json_object_object_add(model, "processes", json_object_new_array());
+	json_object_object_add(model, "_sites", json_object_new_array());
+	json_object_object_add(model, "_objects", json_object_new_object());
+	char *line = NULL;
+	size_t cap = 0;
+	int64_t corrupt = 0;
+	while (getline(&line, &cap, f) > 0) {
+		json_object *rec = json_tokener_parse(line);
+		if (!rec || !json_object_is_type(rec, json_type_object)) {
+			corrupt++;
+			json_object_put(rec);
+			continue;
+		}
+		const char *type = str(rec, "type");
+		if (!strcmp(type, "process"))
+			on_process(model, rec);
+		else if (!strcmp(type, "source"))
+			on_source(model, rec);
+		else if (!strcmp(type, "site"))
+			on_site(model, rec);
+		else if (!strcmp(type, "uncontrolled"))
+			uncontrolled_add(model, str(rec, "kind"), str(rec, "detail"), num(rec, "count"), 1);
+		else if (!strcmp(type, "objects"))
+			on_objects(model, rec);
+		json_object_put(rec);
+	}
+	free(line);
+	fclose(f);
+	json_object_object_add(model, "corrupt_lines", json_object_new_int64(corrupt));
+	finish(model);
+	return model;
+}
+
+struct scan_state {
+	json_object *model;
+	struct object *o;
+	const char *name;
+	struct object_refs **refs;
+};
+
+static void on_instruction(const struct object_site *s, void *data)
+{
+	struct scan_state *st = data;
+	if (s->kind == X86_SYSCALL && !sources_syscall_name(s->sysno))
+		return;
+	char buf[1024], detail[1400];
+	const char *fn = object_describe(st->o, *st->refs, s->vaddr, buf, sizeof(buf));
+	if (s->kind == X86_CPUID)
+		snprintf(detail, sizeof(detail), "cpuid in %s", st->name); /* per object: it is noise per site */
+	else if (s->kind == X86_SYSCALL)
+		snprintf(detail, sizeof(detail), "inline syscall %s in %s: %s", sources_syscall_name(s->sysno),
+			 st->name, fn);
+	else
+		snprintf(detail, sizeof(detail), "%s in %s: %s", x86_kind_name(s->kind), st->name, fn);
+	uncontrolled_add(st->model, x86_kind_name(s->kind), detail, 1, 0);
+}
+
+void logread_scan_objects(json_object *model)
+{
+	json_object *all = json_object_object_get(model, "_objects");
+	json_object_object_foreach(all, path, unused)
+	{
+		(void)unused;
+		if (!strcmp(base(path), "libnodice.so"))
+			continue; /* the shim's own raw calls are how it serves */
+		struct object *o = open_cached(path);
+		if (!o)
+			continue;
+		struct object_refs *refs = NULL;
+		struct scan_state st = { model, o, base(path), &refs };
+		char why[256];
+		object_scan(o, on_instruction, &st, &refs, why, sizeof(why));
+		object_refs_free(refs);
+	}
+	json_object_object_del(model, "_objects");
+}

@@ -1,0 +1,179 @@
+/*
+ * The inspect report. Every kind of uncontrolled entry has one line of advice
+ * and a decision on --strict, in the table below: what happened in this run
+ * and could change its result fails --strict (a child that dropped the shim,
+ * ASLR on, network input, a thread nodice did not start, a device read it
+ * could not serve); what only informs does not (pid reads, real waits on
+ * descriptors, instructions present in loaded code whose execution nodice
+ * cannot observe until it traps them).
+ */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *kind;
+	int strict;
+	const char *advice;
+} catalogue[] = {
+	{ "static-child", 1, "a statically linked program never loads the shim: link it dynamically or keep it out of the measured step" },
+	{ "setuid-child", 1, "the loader drops LD_PRELOAD for set-user/group-ID programs: keep them out of the measured step" },
+	{ "32bit-child", 1, "libnodice.so is x86-64 only: a 32-bit program runs uncontrolled" },
+	{ "aslr", 1, "addresses differ between runs: use `nodice run`, or do not set NODICE_ASLR=on" },
+	{ "external", 1, "network input comes from outside the run: record it to a file and replay it" },
+	{ "foreign-thread", 1, "a thread nodice did not start (glibc-internal, or from before start-up) drew randomness in order of first draw" },
+	{ "passed-through", 1, "a call nodice could not serve went to libc (a device opened write-only or via freopen, a descriptor beyond 65535)" },
+	{ "sites-dropped", 0, "the call-site table was full: counts are complete, some sites are not named" },
+	{ "events-dropped", 0, "more than 64 distinct events in one process: the rest are counted only" },
+	{ "identity", 0, "pids and host names differ between runs and machines: do not let them into results (a PID namespace makes pids repeat)" },
+	{ "real-wait", 0, "waited on real descriptors in real time; a timeout moved the virtual clock by its length" },
+	{ "rdrand", 0, "hardware randomness: not intercepted on this machine (no CPUID faulting); set OPENSSL_ia32cap or avoid std::random_device" },
+	{ "rdseed", 0, "hardware randomness: not intercepted on this machine (no CPUID faulting)" },
+	{ "rdtsc", 0, "reads the time-stamp counter: not trapped yet (PR_SET_TSC)" },
+	{ "rdtscp", 0, "reads the time-stamp counter: not trapped yet (PR_SET_TSC)" },
+	{ "cpuid", 0, "CPU feature detection: results can differ between machines, not between runs" },
+	{ "syscall", 0, "an inline system call to a source nodice serves only through libc: not intercepted yet (seccomp trap)" },
+};
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static int64_t num(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static int flag(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+void uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count, int observed)
+{
+	json_object *list = json_object_object_get(model, "uncontrolled");
+	size_t n = json_object_array_length(list);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		if (!strcmp(str(e, "kind"), kind) && !strcmp(str(e, "detail"), detail)) {
+			json_object_object_add(e, "count", json_object_new_int64(num(e, "count") + count));
+			return;
+		}
+	}
+	int strict = 0;
+	const char *advice = "";
+	for (size_t i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++)
+		if (!strcmp(catalogue[i].kind, kind)) {
+			strict = catalogue[i].strict;
+			advice = catalogue[i].advice;
+		}
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, "kind", json_object_new_string(kind));
+	json_object_object_add(e, "detail", json_object_new_string(detail));
+	json_object_object_add(e, "count", json_object_new_int64(count));
+	json_object_object_add(e, "observed", json_object_new_boolean(observed));
+	json_object_object_add(e, "strict", json_object_new_boolean(strict && observed));
+	json_object_object_add(e, "advice", json_object_new_string(advice));
+	json_object_array_add(list, e);
+}
+
+int report_strict_findings(json_object *model)
+{
+	json_object *list = json_object_object_get(model, "uncontrolled");
+	int n = 0;
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+		n += flag(json_object_array_get_idx(list, i), "strict");
+	return n;
+}
+
+static void print_sites(FILE *out, json_object *sites, int max)
+{
+	size_t n = sites ? json_object_array_length(sites) : 0;
+	for (size_t i = 0; i < n && (int)i < max; i++) {
+		json_object *s = json_object_array_get_idx(sites, i);
+		fprintf(out, "      %6lld  %s: %s\n", (long long)num(s, "count"), str(s, "object"), str(s, "function"));
+		if (*str(s, "via"))
+			fprintf(out, "              via %s\n", str(s, "via"));
+	}
+	if ((int)n > max)
+		fprintf(out, "              (%zu more sites)\n", n - (size_t)max);
+}
+
+static int by_kind(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+	if (flag(x, "observed") != flag(y, "observed"))
+		return flag(y, "observed") - flag(x, "observed");
+	return strcmp(str(x, "kind"), str(y, "kind"));
+}
+
+static int by_family(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+	int c = strcmp(str(x, "family"), str(y, "family"));
+	return c ? c : strcmp(str(x, "symbol"), str(y, "symbol"));
+}
+
+void report_print(FILE *out, json_object *model, int status, const char *command)
+{
+	json_object *sources = json_object_object_get(model, "sources");
+	json_object *unc = json_object_object_get(model, "uncontrolled");
+	json_object *procs = json_object_object_get(model, "processes");
+	json_object_array_sort(sources, by_family);
+	json_object_array_sort(unc, by_kind);
+
+	fprintf(out, "nodice inspect: %s\n", command);
+	fprintf(out, "seed %s, %zu process%s, exit status %d\n\n", str(model, "seed"),
+		json_object_array_length(procs), json_object_array_length(procs) == 1 ? "" : "es", status);
+	fprintf(out, "Sources\n  %-9s %-24s %10s  %-10s  call sites (calls  object: function)\n", "family",
+		"symbol", "calls", "controlled");
+	for (size_t i = 0; i < json_object_array_length(sources); i++) {
+		json_object *s = json_object_array_get_idx(sources, i);
+		if (!strcmp(str(s, "family"), "io") || !strcmp(str(s, "family"), "process"))
+			continue;
+		fprintf(out, "  %-9s %-24s %10lld  %-10s\n", str(s, "family"), str(s, "symbol"),
+			(long long)num(s, "count"), flag(s, "controlled") ? "yes" : "NO");
+		json_object *sites;
+		if (json_object_object_get_ex(s, "sites", &sites))
+			print_sites(out, sites, 3);
+	}
+
+	fprintf(out, "\nProcesses\n");
+	for (size_t i = 0; i < json_object_array_length(procs); i++) {
+		json_object *p = json_object_array_get_idx(procs, i);
+		fprintf(out, "  %s  pid %-7s %s (%s)\n", str(p, "lineage"), str(p, "pid"), str(p, "exe"), str(p, "end"));
+	}
+
+	int observed = 0, possible = 0;
+	for (size_t i = 0; i < json_object_array_length(unc); i++)
+		flag(json_object_array_get_idx(unc, i), "observed") ? observed++ : possible++;
+	fprintf(out, "\nUncontrolled in this run:%s\n", observed ? "" : " nothing");
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			fprintf(out, "\nPresent in loaded code, not observed (bypasses the shim if it runs):%s\n",
+				possible ? "" : " nothing");
+		const char *last_kind = "";
+		for (size_t i = 0; i < json_object_array_length(unc); i++) {
+			json_object *e = json_object_array_get_idx(unc, i);
+			if (flag(e, "observed") != (pass == 0))
+				continue;
+			if (strcmp(last_kind, str(e, "kind"))) {
+				last_kind = str(e, "kind");
+				fprintf(out, "  %s%s: %s\n", last_kind, flag(e, "strict") ? " [fails --strict]" : "",
+					str(e, "advice"));
+			}
+			fprintf(out, "    - %s (%lld)\n", str(e, "detail"), (long long)num(e, "count"));
+			json_object *sites;
+			if (json_object_object_get_ex(e, "sites", &sites))
+				print_sites(out, sites, 3);
+		}
+	}
+	if (num(model, "corrupt_lines"))
+		fprintf(out, "\nwarning: %lld lines of the event log were not JSON\n",
+			(long long)num(model, "corrupt_lines"));
+}

@@ -1,0 +1,86 @@
+/*
+ * Sources nodice passes through and reports: the identity of the process and
+ * machine (pids, thread ids, host name, uname), which programs feed into seeds
+ * and file names, and input from the network, whose content and timing come
+ * from outside. Each call goes to libc unchanged and is counted as not
+ * controlled, so `nodice inspect` can say where such values were read.
+ * Virtualizing pids would break kill(getpid()) and /proc/<pid>; a PID
+ * namespace is the way to fix them, not this file.
+ */
+#include "nodice.h"
+
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define PASS(sym, call)                       \
+	do {                                  \
+		if (!nd_passthrough())        \
+			nd_log_passed(sym);   \
+		return call;                  \
+	} while (0)
+
+/* getpid(2), getppid(2), gettid(2). */
+ND_EXPORT pid_t getpid(void)
+{
+	PASS(ND_SYM_getpid, nd_real.getpid());
+}
+
+ND_EXPORT pid_t getppid(void)
+{
+	PASS(ND_SYM_getppid, nd_real.getppid());
+}
+
+ND_EXPORT pid_t gettid(void)
+{
+	PASS(ND_SYM_gettid, nd_real.gettid());
+}
+
+/* gethostname(2), uname(2). */
+ND_EXPORT int gethostname(char *name, size_t len)
+{
+	PASS(ND_SYM_gethostname, nd_real.gethostname(name, len));
+}
+
+ND_EXPORT int uname(struct utsname *buf)
+{
+	PASS(ND_SYM_uname, nd_real.uname(buf));
+}
+
+/* socket(2), connect(2), accept(2), accept4(2). */
+ND_EXPORT int socket(int domain, int type, int protocol)
+{
+	PASS(ND_SYM_socket, nd_real.socket(domain, type, protocol));
+}
+
+ND_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	PASS(ND_SYM_connect, nd_real.connect(fd, addr, len));
+}
+
+ND_EXPORT int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
+{
+	PASS(ND_SYM_accept, nd_real.accept(fd, addr, len));
+}
+
+ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
+{
+	PASS(ND_SYM_accept4, nd_real.accept4(fd, addr, len, flags));
+}
+
+/* recv(2), recvfrom(2), recvmsg(2). */
+ND_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	PASS(ND_SYM_recv, nd_real.recv(fd, buf, len, flags));
+}
+
+ND_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags,
+			   struct sockaddr *restrict addr, socklen_t *restrict alen)
+{
+	PASS(ND_SYM_recvfrom, nd_real.recvfrom(fd, buf, len, flags, addr, alen));
+}
+
+ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	PASS(ND_SYM_recvmsg, nd_real.recvmsg(fd, msg, flags));
+}

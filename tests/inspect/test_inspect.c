@@ -1,0 +1,138 @@
+/* inspect.c, logread.c, report.c: the report of a real run. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "logread.h"
+
+static json_object *inspect(const char *const cmd[], int strict, int *status, char **text)
+{
+	char path[] = "/tmp/nodice-inspect-test-XXXXXX";
+	close(mkstemp(path));
+	const char *argv[32] = { ND_TEST_NODICE, "inspect", "--json", path };
+	int n = 4;
+	if (strict)
+		argv[n++] = "--strict";
+	argv[n++] = "--";
+	for (int i = 0; cmd[i]; i++)
+		argv[n++] = cmd[i];
+	argv[n] = NULL;
+	struct spawn_result r = spawn_run(argv, NULL);
+	*status = r.status;
+	json_object *j = json_object_from_file(path);
+	unlink(path);
+	cr_assert_not_null(j, "no JSON report; stderr: %s", r.err);
+	if (text)
+		*text = strdup(r.out);
+	spawn_free(&r);
+	return j;
+}
+
+static json_object *source(json_object *j, const char *symbol, int controlled)
+{
+	json_object *s = json_object_object_get(j, "sources");
+	for (size_t i = 0; i < json_object_array_length(s); i++) {
+		json_object *e = json_object_array_get_idx(s, i);
+		if (!strcmp(json_object_get_string(json_object_object_get(e, "symbol")), symbol) &&
+		    json_object_get_boolean(json_object_object_get(e, "controlled")) == controlled)
+			return e;
+	}
+	return NULL;
+}
+
+static int uncontrolled(json_object *j, const char *kind, int observed)
+{
+	json_object *u = json_object_object_get(j, "uncontrolled");
+	for (size_t i = 0; i < json_object_array_length(u); i++) {
+		json_object *e = json_object_array_get_idx(u, i);
+		if (!strcmp(json_object_get_string(json_object_object_get(e, "kind")), kind) &&
+		    json_object_get_boolean(json_object_object_get(e, "observed")) == observed)
+			return 1;
+	}
+	return 0;
+}
+
+Test(inspect, sources_are_counted_with_their_call_site, .timeout = 60)
+{
+	const char *cmd[] = { ND_TEST_PROBE, "entropy", NULL };
+	int status;
+	json_object *j = inspect(cmd, 0, &status, NULL);
+	cr_assert_eq(status, 0);
+	json_object *g = source(j, "getrandom", 1);
+	cr_assert_not_null(g);
+	cr_assert_eq(json_object_get_int64(json_object_object_get(g, "count")), 1);
+	json_object *sites = json_object_object_get(g, "sites");
+	cr_assert_eq(json_object_array_length(sites), 1);
+	json_object *site = json_object_array_get_idx(sites, 0);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(site, "object")), "probe");
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(site, "function")), "entropy");
+	cr_assert_eq(json_object_get_int64(json_object_object_get(j, "seed")), 0);
+	json_object_put(j);
+}
+
+Test(inspect, static_child_is_uncontrolled_and_fails_strict, .timeout = 60)
+{
+	const char *cmd[] = { "sh", "-c", ND_TEST_STATIC " >/dev/null", NULL };
+	int status;
+	json_object *j = inspect(cmd, 0, &status, NULL);
+	cr_assert_eq(status, 0);
+	cr_assert(uncontrolled(j, "static-child", 1));
+	json_object_put(j);
+	j = inspect(cmd, 1, &status, NULL);
+	cr_assert_eq(status, 1, "--strict must fail on a static child");
+	json_object_put(j);
+}
+
+Test(inspect, controlled_run_passes_strict_and_keeps_exit_status, .timeout = 60)
+{
+	const char *ok[] = { ND_TEST_PROBE, "entropy", NULL };
+	int status;
+	json_object *j = inspect(ok, 1, &status, NULL);
+	cr_assert_eq(status, 0);
+	json_object_put(j);
+	const char *fails[] = { "sh", "-c", "exit 7", NULL };
+	j = inspect(fails, 0, &status, NULL);
+	cr_assert_eq(status, 7);
+	json_object_put(j);
+}
+
+Test(inspect, hardware_randomness_in_loaded_code_is_listed, .timeout = 120)
+{
+	/* Python loads libstdc++ through NumPy; its random_device holds RDRAND. */
+	const char *cmd[] = { "/usr/bin/python3", "-c", "import numpy", NULL };
+	int status;
+	char *text;
+	json_object *j = inspect(cmd, 0, &status, &text);
+	cr_assert_eq(status, 0);
+	cr_assert(uncontrolled(j, "rdrand", 0));
+	cr_assert_not_null(strstr(text, "Uncontrolled in this run"));
+	free(text);
+	json_object_put(j);
+}
+
+Test(logread, counts_round_trip_through_the_log)
+{
+	char path[] = "/tmp/nodice-log-test-XXXXXX";
+	close(mkstemp(path));
+	char var[128];
+	snprintf(var, sizeof(var), "NODICE_LOG=%s", path);
+	const char *argv[] = { ND_TEST_PROBE, "fork", NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, var, NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0);
+	char why[256];
+	json_object *m = logread_load(path, why, sizeof(why));
+	unlink(path);
+	cr_assert_not_null(m, "%s", why);
+	/* The parent draws twice, each of three children once. */
+	json_object *g = source(m, "getrandom", 1);
+	cr_assert_eq(json_object_get_int64(json_object_object_get(g, "count")), 5);
+	cr_assert_eq(json_object_array_length(json_object_object_get(m, "processes")), 4);
+	cr_assert_eq(json_object_get_int64(json_object_object_get(m, "corrupt_lines")), 0);
+	json_object_put(m);
+	spawn_free(&r);
+}
