@@ -29,8 +29,8 @@ extern char **environ;
 static char lib[PATH_MAX], workload[PATH_MAX], nodice[PATH_MAX];
 static int reps = 7;
 
-enum mode { NATIVE, NODICE, FAKETIME, MODES };
-static const char *mode_name[MODES] = { "native", "nodice", "libfaketime" };
+enum mode { NATIVE, NODICE, FAKETIME, LOGGED, MODES };
+static const char *mode_name[MODES] = { "native", "nodice", "libfaketime", "nodice+log" };
 
 static double now(void)
 {
@@ -50,9 +50,11 @@ static double run_once(char *const argv[], enum mode m)
 	static char pre_nd[PATH_MAX + 16], pre_ft[PATH_MAX + 16];
 	snprintf(pre_nd, sizeof(pre_nd), "LD_PRELOAD=%s", lib);
 	snprintf(pre_ft, sizeof(pre_ft), "LD_PRELOAD=%s", FAKETIME_LIB);
-	if (m == NODICE) {
+	if (m == NODICE || m == LOGGED) {
 		env[k++] = pre_nd;
 		env[k++] = "NODICE_SEED=1";
+		if (m == LOGGED)
+			env[k++] = "NODICE_LOG=/dev/null";
 	} else if (m == FAKETIME) {
 		env[k++] = pre_ft;
 		env[k++] = "FAKETIME=@2000-01-01 00:00:00";
@@ -122,6 +124,8 @@ static void micro(const char *title, const char *op, long n, double scale, const
 		double ratio = throughput ? v[NATIVE] / v[m] : v[m] / v[NATIVE];
 		printf(" %10.1f %-3s %5.2fx", shown, unit, ratio);
 	}
+	if (v[LOGGED] > 0 && v[NODICE] > 0)
+		printf("   log on/off %.2fx", throughput ? v[LOGGED] / v[NODICE] : v[LOGGED] / v[NODICE]);
 	printf("\n");
 }
 
@@ -176,7 +180,7 @@ int main(int argc, char **argv)
 	personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 
 	long calls = quick ? 2000000 : 20000000;
-	printf("%-28s %20s %20s %20s\n", "", mode_name[0], mode_name[1], mode_name[2]);
+	printf("%-28s %20s %20s %20s %20s\n", "", mode_name[0], mode_name[1], mode_name[2], mode_name[3]);
 	micro("clock_gettime per call", "clock_gettime", calls, 1e9, "ns", 0);
 	micro("getrandom(16) per call", "getrandom16", calls / 10, 1e9, "ns", 0);
 	micro("/dev/urandom 1 MiB reads", "urandom_mib", quick ? 64 : 512, 1.048576, "MB/s", 1);

@@ -11,6 +11,7 @@
  */
 #include "object.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,7 +20,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+/* The C++ runtime's demangler, loaded on first use: `nodice run` must not
+ * pay for libstdc++ at start-up. */
+typedef char *demangle_fn(const char *mangled, char *out, size_t *len, int *status);
+
+static demangle_fn *demangler(void)
+{
+	static demangle_fn *fn;
+	static int tried;
+	if (!tried) {
+		tried = 1;
+		void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+		if (h)
+			fn = (demangle_fn *)dlsym(h, "__cxa_demangle");
+	}
+	return fn;
+}
 
 static int fail(char *why, size_t size, const char *what)
 {
@@ -229,7 +245,8 @@ const char *object_demangle(const char *name, char *buf, size_t size)
 	if (strncmp(name, "_Z", 2) != 0)
 		return name;
 	int status = 0;
-	char *d = __cxa_demangle(name, NULL, NULL, &status);
+	demangle_fn *fn = demangler();
+	char *d = fn ? fn(name, NULL, NULL, &status) : NULL;
 	if (!d || status != 0)
 		return name;
 	snprintf(buf, size, "%s", d);

@@ -219,6 +219,7 @@ void nd_log_flush(const char *end)
 		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
 		exe[n > 0 ? n : 0] = 0;
 		process_record(fd, end, exe);
+		nd_sites_fold();
 		for (int s = 0; s < ND_SYM_COUNT; s++) {
 			struct nd_counter *c = &nd_counters[s];
 			if (c->served)

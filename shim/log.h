@@ -29,19 +29,6 @@ struct nd_counter {
 extern struct nd_counter nd_counters[ND_SYM_COUNT];
 extern uint64_t nd_first_seq;
 
-/* Set before the process's second thread starts (threads.c, stream.c). Until
- * then counters and the clock use plain adds: a locked add costs about as
- * much as the rest of a getrandom call. */
-extern int nd_threaded;
-
-static inline void nd_add(uint64_t *p, uint64_t v)
-{
-	if (__builtin_expect(__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED), 0))
-		__atomic_add_fetch(p, v, __ATOMIC_RELAXED);
-	else
-		*(volatile uint64_t *)p += v;
-}
-
 static inline void nd_log_mark_first(enum nd_sym s)
 {
 	if (__builtin_expect(!__atomic_load_n(&nd_counters[s].first, __ATOMIC_RELAXED), 0)) {
@@ -51,22 +38,26 @@ static inline void nd_log_mark_first(enum nd_sym s)
 	}
 }
 
+/* With the log on, a call is counted once, at its site (sites.c folds the
+ * site counts into these totals when the log is flushed). */
 static inline void nd_log_served_at(enum nd_sym s, uint64_t bytes, void *caller)
 {
 	nd_log_mark_first(s);
-	nd_add(&nd_counters[s].served, 1);
 	if (bytes)
 		nd_add(&nd_counters[s].bytes, bytes);
 	if (caller)
 		nd_site_note(s, caller);
+	else
+		nd_add(&nd_counters[s].served, 1);
 }
 
 static inline void nd_log_passed_at(enum nd_sym s, void *caller)
 {
 	nd_log_mark_first(s);
-	nd_add(&nd_counters[s].passed, 1);
 	if (caller)
-		nd_site_note(s, caller);
+		nd_site_note((int)s | ND_SITE_PASSED, caller);
+	else
+		nd_add(&nd_counters[s].passed, 1);
 }
 
 /* The caller is found only when the log is on (sites.h). */

@@ -10,12 +10,25 @@
 #include "sites.h"
 #include "fmt.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
+/* libunwind's unw_backtrace, loaded only when the log is on so that a
+ * process that logs nothing does not map libunwind and liblzma. */
+static int (*backtrace_fn)(void **buffer, int size);
+
+void nd_sites_start(void)
+{
+	if (!nd_sites_on || backtrace_fn)
+		return;
+	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (h)
+		backtrace_fn = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+	if (!backtrace_fn)
+		nd_log_uncontrolled("sites-dropped", "libunwind.so.8 could not be loaded: call sites have no stacks");
+}
 
 #define SLOTS 4096
 #define PROBES 32
@@ -45,7 +58,12 @@ struct site {
 int nd_sites_on;
 static struct site table[SLOTS];
 static uint64_t dropped;
-static ND_TLS int capturing;
+uint32_t nd_sites_gen = 1; /* bumped by reset: invalidates the caches */
+ND_TLS int nd_sites_capturing;
+ND_TLS struct nd_site_cache nd_sites_last;
+#define capturing nd_sites_capturing
+#define last nd_sites_last
+#define table_gen nd_sites_gen
 
 static uint64_t mix(uint64_t k)
 {
@@ -86,9 +104,12 @@ static struct site *find(uint64_t key, int sym, uint64_t caller, uint64_t stack)
 static uint64_t take_stack(uintptr_t *frames, uint32_t *n)
 {
 	void *raw[FRAMES + 12];
-	capturing = 1;
-	int got = unw_backtrace(raw, FRAMES + 12);
-	capturing = 0;
+	int got = 0;
+	if (backtrace_fn) {
+		capturing = 1;
+		got = backtrace_fn(raw, FRAMES + 12);
+		capturing = 0;
+	}
 	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	uint32_t k = 0;
 	for (int i = 0; i < got && k < FRAMES; i++)
@@ -100,15 +121,39 @@ static uint64_t take_stack(uintptr_t *frames, uint32_t *n)
 	return h | 1;
 }
 
-void nd_site_note(int sym, void *caller)
+/* A call the table cannot place is still counted, in the symbol's total. */
+static void count_unplaced(int sym)
 {
-	if (capturing)
+	struct nd_counter *c = &nd_counters[sym & ~ND_SITE_PASSED];
+	nd_add(sym & ND_SITE_PASSED ? &c->passed : &c->served, 1);
+}
+
+void nd_site_note_slow(int sym, void *caller)
+{
+	if (capturing) {
+		count_unplaced(sym);
 		return;
+	}
 	uint64_t c = (uint64_t)(uintptr_t)caller;
-	struct site *site = find(mix(c ^ ((uint64_t)sym << 52)), sym, c, 0);
-	if (!site)
-		return;
+	struct site *site;
+	uint32_t gen = __atomic_load_n(&table_gen, __ATOMIC_RELAXED);
+	if (last.caller == c && last.sym == sym && last.gen == gen) {
+		site = last.site;
+	} else {
+		site = find(mix(c ^ ((uint64_t)sym << 48)), sym, c, 0);
+		if (!site) {
+			count_unplaced(sym);
+			return;
+		}
+		last.caller = c;
+		last.sym = sym;
+		last.gen = gen;
+		last.site = site;
+		last.count = &site->count;
+		last.hot = __atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS;
+	}
 	if (__atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS) {
+		last.hot = 1;
 		nd_add(&site->count, 1);
 		return;
 	}
@@ -116,7 +161,7 @@ void nd_site_note(int sym, void *caller)
 	uintptr_t frames[FRAMES];
 	uint32_t n;
 	uint64_t h = take_stack(frames, &n);
-	struct site *st = find(mix(c ^ ((uint64_t)sym << 52) ^ h), sym, c, h);
+	struct site *st = find(mix(c ^ ((uint64_t)sym << 48) ^ h), sym, c, h);
 	if (!st) {
 		nd_add(&site->count, 1);
 		return;
@@ -163,6 +208,17 @@ static void frame(struct nd_buf *b, uintptr_t addr, const char *exe)
 
 extern const char *const nd_sym_name[];
 
+void nd_sites_fold(void)
+{
+	for (int i = 0; i < SLOTS; i++) {
+		struct site *s = &table[i];
+		if (!s->key || !s->ready || !s->count)
+			continue;
+		struct nd_counter *c = &nd_counters[s->sym & ~ND_SITE_PASSED];
+		__atomic_add_fetch(s->sym & ND_SITE_PASSED ? &c->passed : &c->served, s->count, __ATOMIC_RELAXED);
+	}
+}
+
 void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 {
 	char exe[4096], text[8192];
@@ -178,8 +234,9 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 		nd_fmt_str(&b, ",\"lineage\":\"");
 		nd_fmt_hex(&b, nd_lineage, 16);
 		nd_fmt_str(&b, "\",\"symbol\":\"");
-		nd_fmt_str(&b, nd_sym_name[s->sym]);
-		nd_fmt_str(&b, "\",\"count\":");
+		nd_fmt_str(&b, nd_sym_name[s->sym & ~ND_SITE_PASSED]);
+		nd_fmt_str(&b, s->sym & ND_SITE_PASSED ? "\",\"controlled\":false" : "\",\"controlled\":true");
+		nd_fmt_str(&b, ",\"count\":");
 		nd_fmt_u64(&b, s->count);
 		nd_fmt_str(&b, ",\"frames\":[");
 		frame(&b, (uintptr_t)s->caller, exe);
@@ -211,4 +268,5 @@ void nd_sites_reset(void)
 {
 	memset(table, 0, sizeof(table));
 	dropped = 0;
+	__atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
 }

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "count.h"
 #include "real.h"
 
 extern int nd_sites_on;
@@ -40,7 +41,44 @@ __attribute__((always_inline)) static inline void *nd_caller(void)
 	return ra;
 }
 
-void nd_site_note(int sym, void *caller);
+/* Each thread remembers the site entry it used last; once that site has
+ * taken its full stacks ("hot"), a call from the same place is one add. */
+struct nd_site_cache {
+	uint64_t caller;
+	int sym;
+	uint32_t gen;
+	int hot;
+	void *site;
+	uint64_t *count;
+};
+extern __thread struct nd_site_cache nd_sites_last __attribute__((tls_model("initial-exec")));
+extern __thread int nd_sites_capturing __attribute__((tls_model("initial-exec")));
+extern uint32_t nd_sites_gen;
+
+/* Added to the symbol for a call passed through to libc. */
+#define ND_SITE_PASSED 0x8000
+
+void nd_site_note_slow(int sym, void *caller);
+
+static inline void nd_site_note(int sym, void *caller)
+{
+	struct nd_site_cache *c = &nd_sites_last;
+	if (__builtin_expect(c->hot && c->caller == (uint64_t)(uintptr_t)caller && c->sym == sym &&
+				     c->gen == __atomic_load_n(&nd_sites_gen, __ATOMIC_RELAXED) &&
+				     !nd_sites_capturing,
+			     1)) {
+		nd_add(c->count, 1);
+		return;
+	}
+	nd_site_note_slow(sym, caller);
+}
+
+/* Loads libunwind when the log is on (from the constructor: dlopen is not
+ * safe where an interposed call may come from). */
+void nd_sites_start(void);
+
+/* Adds every site's calls to nd_counters (log.c calls it before writing). */
+void nd_sites_fold(void);
 
 /* Writes one "site" record per site to fd (log.c calls it at flush). */
 void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len));

@@ -474,6 +474,9 @@ inspect/CMakeFiles/nodice_inspect.dir/object.c.o: /work/main/inspect/object.c \
   /usr/include/elf.h \
   /usr/include/x86_64-linux-gnu/bits/auxv.h \
   /work/main/inspect/x86.h \
+  /usr/include/dlfcn.h \
+  /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
+  /usr/include/x86_64-linux-gnu/bits/dl_find_object.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
   /usr/include/linux/errno.h \
@@ -834,9 +837,13 @@ inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: /work/main/inspect/x86.c \
 
 /usr/include/x86_64-linux-gnu/sys/mman.h:
 
+/usr/include/x86_64-linux-gnu/bits/dl_find_object.h:
+
 /work/main/inspect/object.c:
 
 /work/main/inspect/logread.c:
+
+/usr/include/x86_64-linux-gnu/bits/dlfcn.h:
 
 /work/main/inspect/report.h:
 
@@ -973,6 +980,8 @@ inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: /work/main/inspect/x86.c \
 /usr/include/x86_64-linux-gnu/gnu/stubs.h:
 
 /usr/include/json-c/json_util.h:
+
+/usr/include/dlfcn.h:
 
 /usr/include/json-c/json_config.h:
 

@@ -476,7 +476,6 @@ lib/libnodice.so: shim/CMakeFiles/nodice.dir/threads.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/vclock.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/wait.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/build.make
-lib/libnodice.so: /usr/lib/x86_64-linux-gnu/libunwind.so
 lib/libnodice.so: shim/libnodice.map
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/link.txt
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_26) "Linking C shared library ../lib/libnodice.so"

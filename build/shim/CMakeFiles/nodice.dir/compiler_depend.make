@@ -32,6 +32,7 @@ shim/CMakeFiles/nodice.dir/aslr.c.o: /work/main/shim/aslr.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -227,6 +228,7 @@ shim/CMakeFiles/nodice.dir/clock.c.o: /work/main/shim/clock.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -411,6 +413,7 @@ shim/CMakeFiles/nodice.dir/cpu.c.o: /work/main/shim/cpu.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -583,6 +586,7 @@ shim/CMakeFiles/nodice.dir/devices.c.o: /work/main/shim/devices.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -763,6 +767,7 @@ shim/CMakeFiles/nodice.dir/exec.c.o: /work/main/shim/exec.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -951,6 +956,7 @@ shim/CMakeFiles/nodice.dir/init.c.o: /work/main/shim/init.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1119,6 +1125,7 @@ shim/CMakeFiles/nodice.dir/io.c.o: /work/main/shim/io.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1286,6 +1293,7 @@ shim/CMakeFiles/nodice.dir/log.c.o: /work/main/shim/log.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1464,6 +1472,7 @@ shim/CMakeFiles/nodice.dir/prng.c.o: /work/main/shim/prng.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1626,6 +1635,7 @@ shim/CMakeFiles/nodice.dir/process.c.o: /work/main/shim/process.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -1789,6 +1799,7 @@ shim/CMakeFiles/nodice.dir/random.c.o: /work/main/shim/random.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2114,6 +2125,7 @@ shim/CMakeFiles/nodice.dir/reported.c.o: /work/main/shim/reported.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2270,6 +2282,7 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2395,12 +2408,12 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
   /usr/include/threads.h \
   /work/main/shim/symbols.def \
   /work/main/shim/fmt.h \
-  /usr/include/link.h \
-  /usr/include/elf.h \
-  /usr/include/x86_64-linux-gnu/bits/auxv.h \
   /usr/include/dlfcn.h \
   /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
   /usr/include/x86_64-linux-gnu/bits/dl_find_object.h \
+  /usr/include/link.h \
+  /usr/include/elf.h \
+  /usr/include/x86_64-linux-gnu/bits/auxv.h \
   /usr/include/x86_64-linux-gnu/bits/elfclass.h \
   /usr/include/x86_64-linux-gnu/bits/link.h \
   /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h \
@@ -2409,14 +2422,7 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
   /usr/include/x86_64-linux-gnu/sys/syscall.h \
   /usr/include/x86_64-linux-gnu/asm/unistd.h \
   /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
-  /usr/include/x86_64-linux-gnu/bits/syscall.h \
-  /usr/include/x86_64-linux-gnu/libunwind.h \
-  /usr/include/x86_64-linux-gnu/libunwind-x86_64.h \
-  /usr/include/inttypes.h \
-  /usr/include/ucontext.h \
-  /usr/include/x86_64-linux-gnu/bits/indirect-return.h \
-  /usr/include/x86_64-linux-gnu/libunwind-dynamic.h \
-  /usr/include/x86_64-linux-gnu/libunwind-common.h
+  /usr/include/x86_64-linux-gnu/bits/syscall.h
 
 shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c \
   /usr/include/stdc-predef.h \
@@ -2449,6 +2455,7 @@ shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2609,6 +2616,7 @@ shim/CMakeFiles/nodice.dir/stdio.c.o: /work/main/shim/stdio.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2773,6 +2781,7 @@ shim/CMakeFiles/nodice.dir/stream.c.o: /work/main/shim/stream.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -2936,6 +2945,7 @@ shim/CMakeFiles/nodice.dir/syscall.c.o: /work/main/shim/syscall.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -3096,6 +3106,7 @@ shim/CMakeFiles/nodice.dir/target.c.o: /work/main/shim/target.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -3276,6 +3287,7 @@ shim/CMakeFiles/nodice.dir/threads.c.o: /work/main/shim/threads.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -3438,6 +3450,7 @@ shim/CMakeFiles/nodice.dir/vclock.c.o: /work/main/shim/vclock.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -3594,6 +3607,7 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
   /work/main/shim/config.h \
   /work/main/shim/log.h \
   /work/main/shim/sites.h \
+  /work/main/shim/count.h \
   /work/main/shim/real.h \
   /usr/include/dirent.h \
   /usr/include/x86_64-linux-gnu/bits/dirent.h \
@@ -3726,10 +3740,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /work/main/shim/syscall.c:
 
-/usr/include/inttypes.h:
-
-/usr/include/x86_64-linux-gnu/libunwind-x86_64.h:
-
 /work/main/shim/sites.c:
 
 /work/main/shim/reported.c:
@@ -3764,8 +3774,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/fcntl.h:
 
-/usr/include/ucontext.h:
-
 /usr/include/fcntl.h:
 
 /usr/include/linux/const.h:
@@ -3787,8 +3795,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /work/main/shim/chacha.h:
 
 /usr/include/asm-generic/int-ll64.h:
-
-/usr/include/x86_64-linux-gnu/libunwind-dynamic.h:
 
 /work/main/shim/random.c:
 
@@ -3858,8 +3864,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h:
 
-/usr/include/x86_64-linux-gnu/bits/indirect-return.h:
-
 /usr/include/elf.h:
 
 /usr/include/x86_64-linux-gnu/sys/socket.h:
@@ -3867,6 +3871,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/x86_64-linux-gnu/sys/timeb.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_rusage.h:
+
+/usr/include/x86_64-linux-gnu/sys/resource.h:
 
 /usr/include/x86_64-linux-gnu/sys/cdefs.h:
 
@@ -3898,6 +3904,8 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
 
+/work/main/shim/count.h:
+
 /usr/include/linux/close_range.h:
 
 /usr/include/x86_64-linux-gnu/bits/long-double.h:
@@ -3909,8 +3917,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/pthread.h:
 
 /work/main/shim/real.h:
-
-/usr/include/x86_64-linux-gnu/libunwind-common.h:
 
 /usr/include/x86_64-linux-gnu/bits/time64.h:
 
@@ -3968,12 +3974,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /work/main/shim/nodice.h:
 
-/usr/include/linux/kernel.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h:
-
 /usr/include/asm-generic/posix_types.h:
 
 /usr/include/stdc-predef.h:
@@ -3993,6 +3993,12 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/asm-generic/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
+
+/usr/include/asm-generic/socket.h:
+
+/usr/include/x86_64-linux-gnu/bits/setjmp.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
 
 /usr/include/asm-generic/types.h:
 
@@ -4054,6 +4060,12 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/wchar.h:
 
+/usr/include/linux/kernel.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h:
+
 /usr/lib/gcc/x86_64-linux-gnu/12/include/limits.h:
 
 /usr/include/endian.h:
@@ -4075,12 +4087,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /work/main/shim/log.h:
 
 /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
-
-/usr/include/asm-generic/socket.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/setjmp.h:
 
 /usr/include/semaphore.h:
 
@@ -4142,8 +4148,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/siginfo-consts.h:
 
-/usr/include/x86_64-linux-gnu/libunwind.h:
-
 /work/main/shim/symbols.def:
 
 /usr/include/x86_64-linux-gnu/bits/types/sigval_t.h:
@@ -4201,5 +4205,3 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/features.h:
 
 /usr/include/x86_64-linux-gnu/sys/epoll.h:
-
-/usr/include/x86_64-linux-gnu/sys/resource.h:

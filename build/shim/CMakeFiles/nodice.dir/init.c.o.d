@@ -21,7 +21,7 @@ shim/CMakeFiles/nodice.dir/init.c.o: /work/main/shim/init.c \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
  /work/main/shim/config.h /work/main/shim/log.h /work/main/shim/sites.h \
- /work/main/shim/real.h /usr/include/dirent.h \
+ /work/main/shim/count.h /work/main/shim/real.h /usr/include/dirent.h \
  /usr/include/x86_64-linux-gnu/bits/dirent.h \
  /usr/include/x86_64-linux-gnu/bits/posix1_lim.h \
  /usr/include/x86_64-linux-gnu/bits/local_lim.h \

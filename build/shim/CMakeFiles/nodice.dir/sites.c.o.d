@@ -21,7 +21,7 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
  /work/main/shim/config.h /work/main/shim/log.h /work/main/shim/sites.h \
- /work/main/shim/real.h /usr/include/dirent.h \
+ /work/main/shim/count.h /work/main/shim/real.h /usr/include/dirent.h \
  /usr/include/x86_64-linux-gnu/bits/dirent.h \
  /usr/include/x86_64-linux-gnu/bits/posix1_lim.h \
  /usr/include/x86_64-linux-gnu/bits/local_lim.h \
@@ -131,10 +131,10 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
  /usr/include/x86_64-linux-gnu/sys/uio.h \
  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
  /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/threads.h \
- /work/main/shim/symbols.def /work/main/shim/fmt.h /usr/include/link.h \
+ /work/main/shim/symbols.def /work/main/shim/fmt.h /usr/include/dlfcn.h \
+ /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
+ /usr/include/x86_64-linux-gnu/bits/dl_find_object.h /usr/include/link.h \
  /usr/include/elf.h /usr/include/x86_64-linux-gnu/bits/auxv.h \
- /usr/include/dlfcn.h /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
- /usr/include/x86_64-linux-gnu/bits/dl_find_object.h \
  /usr/include/x86_64-linux-gnu/bits/elfclass.h \
  /usr/include/x86_64-linux-gnu/bits/link.h \
  /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h \
@@ -142,10 +142,4 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
  /usr/include/x86_64-linux-gnu/sys/syscall.h \
  /usr/include/x86_64-linux-gnu/asm/unistd.h \
  /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
- /usr/include/x86_64-linux-gnu/bits/syscall.h \
- /usr/include/x86_64-linux-gnu/libunwind.h \
- /usr/include/x86_64-linux-gnu/libunwind-x86_64.h /usr/include/inttypes.h \
- /usr/include/ucontext.h \
- /usr/include/x86_64-linux-gnu/bits/indirect-return.h \
- /usr/include/x86_64-linux-gnu/libunwind-dynamic.h \
- /usr/include/x86_64-linux-gnu/libunwind-common.h
+ /usr/include/x86_64-linux-gnu/bits/syscall.h

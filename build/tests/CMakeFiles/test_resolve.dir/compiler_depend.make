@@ -83,6 +83,13 @@ tests/CMakeFiles/test_resolve.dir/inspect/test_resolve.c.o: /work/main/tests/ins
   /usr/include/criterion/internal/ordered-set.h \
   /usr/include/criterion/internal/test.h \
   /usr/include/criterion/internal/assert.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
   /work/main/inspect/object.h \
   /usr/include/gelf.h \
   /usr/include/libelf.h \
@@ -108,6 +115,12 @@ tests/CMakeFiles/test_resolve.dir/inspect/test_resolve.c.o: /work/main/tests/ins
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h:
 
+/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
+
 /usr/include/criterion/internal/test.h:
 
 /work/main/inspect/resolve.h:
@@ -122,6 +135,8 @@ tests/CMakeFiles/test_resolve.dir/inspect/test_resolve.c.o: /work/main/tests/ins
 
 /usr/include/criterion/internal/deprecation.h:
 
+/usr/include/x86_64-linux-gnu/bits/stdio.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/FILE.h:
 
 /usr/include/gelf.h:
@@ -134,7 +149,11 @@ tests/CMakeFiles/test_resolve.dir/inspect/test_resolve.c.o: /work/main/tests/ins
 
 /usr/include/x86_64-linux-gnu/bits/wchar.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
+
 /usr/include/wchar.h:
+
+/usr/include/stdio.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
@@ -259,6 +278,8 @@ tests/CMakeFiles/test_resolve.dir/inspect/test_resolve.c.o: /work/main/tests/ins
 /usr/include/x86_64-linux-gnu/sys/cdefs.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
 

@@ -1,0 +1,22 @@
+/*
+ * Counting that costs a plain add until the process has a second thread.
+ */
+#ifndef ND_COUNT_H
+#define ND_COUNT_H
+
+#include <stdint.h>
+
+/* Set before the process's second thread starts (threads.c, stream.c). Until
+ * then counters and the clock use plain adds: a locked add costs about as
+ * much as the rest of a getrandom call. */
+extern int nd_threaded;
+
+static inline void nd_add(uint64_t *p, uint64_t v)
+{
+	if (__builtin_expect(__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED), 0))
+		__atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+	else
+		*(volatile uint64_t *)p += v;
+}
+
+#endif
