@@ -90,13 +90,13 @@ static void add_count(json_object *e, const char *key, int64_t by)
 	json_object_object_add(e, key, json_object_new_int64(num(e, key) + by));
 }
 
-/* Function name for a return address (object, offset) from the log. */
-static void symbolize(const char *object, const char *offset, char *out, size_t size)
+/* Function name for a return address given as (object, file offset). */
+static void symbolize(json_object *frame, char *out, size_t size)
 {
-	struct object *o = open_cached(object);
-	uint64_t off = strtoull(offset, NULL, 16);
+	struct object *o = open_cached(str(frame, "object"));
+	uint64_t va = o ? object_vaddr_of(o, strtoull(str(frame, "file_offset"), NULL, 16)) : 0;
 	char buf[1024];
-	const char *fn = o && off ? object_function(o, off - 1, buf, sizeof(buf)) : NULL;
+	const char *fn = va ? object_function(o, va - 1, buf, sizeof(buf)) : NULL;
 	snprintf(out, size, "%s", fn ? fn : "?");
 }
 
@@ -112,7 +112,7 @@ static void via_of(json_object *frames, char *out, size_t size)
 		if (!strcmp(str(f, "object"), top))
 			continue;
 		char fn[1024];
-		symbolize(str(f, "object"), str(f, "offset"), fn, sizeof(fn));
+		symbolize(f, fn, sizeof(fn));
 		snprintf(out, size, "%s: %s", base(str(f, "object")), fn);
 		return;
 	}
@@ -125,7 +125,7 @@ static void on_site(json_object *model, json_object *rec)
 		return;
 	json_object *top = json_object_array_get_idx(frames, 0);
 	char fn[1024], via[1400], key[2600];
-	symbolize(str(top, "object"), str(top, "offset"), fn, sizeof(fn));
+	symbolize(top, fn, sizeof(fn));
 	via_of(frames, via, sizeof(via));
 	snprintf(key, sizeof(key), "%s\n%s", fn, via);
 	json_object *e = entry(sites, "symbol", str(rec, "symbol"), "object", base(str(top, "object")),
@@ -143,7 +143,7 @@ static void on_site(json_object *model, json_object *rec)
 		for (size_t i = 0; i < n; i++) {
 			json_object *f = json_object_array_get_idx(frames, i), *s = json_object_new_object();
 			char name[1024];
-			symbolize(str(f, "object"), str(f, "offset"), name, sizeof(name));
+			symbolize(f, name, sizeof(name));
 			json_object_object_add(s, "object", json_object_new_string(base(str(f, "object"))));
 			json_object_object_add(s, "function", json_object_new_string(name));
 			json_object_array_add(stack, s);
@@ -229,7 +229,7 @@ static void finish(json_object *model)
 		json_object *c;
 		json_object_object_get_ex(s, "controlled", &c);
 		const char *fam = str(s, "family");
-		if (json_object_get_boolean(c) || !strcmp(fam, "io"))
+		if (json_object_get_boolean(c) || !strcmp(fam, "io") || !strcmp(fam, "signal"))
 			continue;
 		char detail[256];
 		snprintf(detail, sizeof(detail), "%s passed through to libc", str(s, "symbol"));

@@ -240,6 +240,20 @@ void object_close(struct object *o)
 	o->fd = -1;
 }
 
+uint64_t object_vaddr_of(const struct object *o, uint64_t off)
+{
+	size_t nph;
+	if (elf_getphdrnum(o->elf, &nph) < 0)
+		return 0;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(o->elf, (int)i, &ph) && ph.p_type == PT_LOAD && off >= ph.p_offset &&
+		    off < ph.p_offset + ph.p_filesz)
+			return off - ph.p_offset + ph.p_vaddr;
+	}
+	return 0;
+}
+
 const char *object_demangle(const char *name, char *buf, size_t size)
 {
 	if (strncmp(name, "_Z", 2) != 0)

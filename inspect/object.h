@@ -44,6 +44,9 @@ struct object {
 int object_open(const char *path, struct object *o, char *why, size_t size);
 void object_close(struct object *o);
 
+/* The virtual address that file offset `off` is loaded at, or 0. */
+uint64_t object_vaddr_of(const struct object *o, uint64_t off);
+
 /* The function containing vaddr (demangled into buf), or NULL. */
 const char *object_function(const struct object *o, uint64_t vaddr, char *buf, size_t size);
 

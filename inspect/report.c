@@ -134,7 +134,8 @@ void report_print(FILE *out, json_object *model, int status, const char *command
 		"symbol", "calls", "controlled");
 	for (size_t i = 0; i < json_object_array_length(sources); i++) {
 		json_object *s = json_object_array_get_idx(sources, i);
-		if (!strcmp(str(s, "family"), "io") || !strcmp(str(s, "family"), "process"))
+		if (!strcmp(str(s, "family"), "io") || !strcmp(str(s, "family"), "process") ||
+		    !strcmp(str(s, "family"), "signal"))
 			continue;
 		fprintf(out, "  %-9s %-24s %10lld  %-10s\n", str(s, "family"), str(s, "symbol"),
 			(long long)num(s, "count"), flag(s, "controlled") ? "yes" : "NO");

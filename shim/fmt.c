@@ -55,8 +55,16 @@ void nd_fmt_hexmin(struct nd_buf *b, uint64_t v)
 
 void nd_fmt_json(struct nd_buf *b, const char *s)
 {
+	size_t n = 0;
+	while (s && s[n])
+		n++;
+	nd_fmt_jsonn(b, s, n);
+}
+
+void nd_fmt_jsonn(struct nd_buf *b, const char *s, size_t len)
+{
 	put(b, '"');
-	for (; s && *s; s++) {
+	for (const char *end = s + len; s && s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\') {
 			put(b, '\\');

@@ -23,5 +23,6 @@ void nd_fmt_i64(struct nd_buf *b, int64_t v);
 void nd_fmt_hex(struct nd_buf *b, uint64_t v, int width);
 void nd_fmt_hexmin(struct nd_buf *b, uint64_t v); /* no leading zeros */
 void nd_fmt_json(struct nd_buf *b, const char *s); /* a quoted, escaped JSON string */
+void nd_fmt_jsonn(struct nd_buf *b, const char *s, size_t len); /* the same, len bytes */
 
 #endif

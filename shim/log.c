@@ -12,9 +12,9 @@
  */
 #include "nodice.h"
 #include "fmt.h"
+#include "maps.h"
 
 #include <fcntl.h>
-#include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -122,26 +122,22 @@ static void event_records(int fd)
 	}
 }
 
-static int object_name(struct dl_phdr_info *info, size_t size, void *data)
+static void object_name(const char *path, size_t len, void *data)
 {
 	struct nd_buf *b = data;
-	const char *name = info->dlpi_name;
-	if (!name || !name[0] || name[0] != '/')
-		return 0;
-	nd_fmt_str(b, ",");
-	nd_fmt_json(b, name);
-	return 0;
+	if (b->p[-1] != '[')
+		nd_fmt_str(b, ",");
+	nd_fmt_jsonn(b, path, len);
 }
 
-/* The objects loaded now, for `nodice inspect` to scan for instructions. */
-static void objects_record(int fd, const char *exe)
+/* The files mapped executable now, for `nodice inspect` to scan. */
+static void objects_record(int fd)
 {
 	static char line[65536];
 	struct nd_buf b = ND_BUF(line);
 	head(&b, "objects");
 	nd_fmt_str(&b, ",\"paths\":[");
-	nd_fmt_json(&b, exe);
-	dl_iterate_phdr(object_name, &b);
+	nd_maps_objects(object_name, &b);
 	nd_fmt_str(&b, "]");
 	emit(fd, &b, line);
 }
@@ -219,6 +215,7 @@ void nd_log_flush(const char *end)
 		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
 		exe[n > 0 ? n : 0] = 0;
 		process_record(fd, end, exe);
+		nd_maps_load();
 		nd_sites_fold();
 		for (int s = 0; s < ND_SYM_COUNT; s++) {
 			struct nd_counter *c = &nd_counters[s];
@@ -229,7 +226,7 @@ void nd_log_flush(const char *end)
 		}
 		nd_sites_flush(fd, write_line);
 		event_records(fd);
-		objects_record(fd, exe);
+		objects_record(fd);
 		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
 	}
 	nd_log_reset();

@@ -155,6 +155,9 @@ void nd_cpu_export_env(void);
  * is an executable the shim cannot load into. Only with the log on. */
 void nd_target_check(const char *file, int search, char *const envp[]);
 
+/* signals.c: with the log on, flush it when a default-action signal kills. */
+void nd_signals_start(void);
+
 /* aslr.c: re-executes the program once with ADDR_NO_RANDOMIZE; nd_aslr_on
  * tells whether randomization is still on in this image. */
 void nd_aslr_off(char **argv);

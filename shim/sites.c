@@ -9,9 +9,9 @@
 #include "nodice.h"
 #include "sites.h"
 #include "fmt.h"
+#include "maps.h"
 
 #include <dlfcn.h>
-#include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -174,35 +174,23 @@ void nd_site_note_slow(int sym, void *caller)
 	nd_add(&st->count, 1);
 }
 
-struct where {
-	uintptr_t addr;
-	const char *object;
-	uintptr_t offset;
-};
-
-static int locate(struct dl_phdr_info *info, size_t size, void *data)
+/* One frame as the file and the offset in it: the command turns the file
+ * offset into a virtual address with the file's program headers. */
+static void frame(struct nd_buf *b, uintptr_t addr)
 {
-	struct where *w = data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && w->addr >= lo && w->addr < lo + ph->p_memsz) {
-			w->object = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
-			w->offset = w->addr - info->dlpi_addr;
-			return 1;
-		}
+	const char *path;
+	size_t len;
+	uint64_t off;
+	if (nd_maps_locate(addr, &path, &len, &off) < 0) {
+		nd_fmt_str(b, "{\"object\":\"?\",\"address\":\"0x");
+		nd_fmt_hexmin(b, addr);
+		nd_fmt_str(b, "\"}");
+		return;
 	}
-	return 0;
-}
-
-static void frame(struct nd_buf *b, uintptr_t addr, const char *exe)
-{
-	struct where w = { addr, NULL, addr };
-	dl_iterate_phdr(locate, &w);
 	nd_fmt_str(b, "{\"object\":");
-	nd_fmt_json(b, w.object ? w.object : exe);
-	nd_fmt_str(b, ",\"offset\":\"0x");
-	nd_fmt_hexmin(b, w.offset);
+	nd_fmt_jsonn(b, path, len);
+	nd_fmt_str(b, ",\"file_offset\":\"0x");
+	nd_fmt_hexmin(b, off);
 	nd_fmt_str(b, "\"}");
 }
 
@@ -221,9 +209,7 @@ void nd_sites_fold(void)
 
 void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 {
-	char exe[4096], text[8192];
-	long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
-	exe[n > 0 ? n : 0] = 0;
+	char text[8192];
 	for (int i = 0; i < SLOTS; i++) {
 		struct site *s = &table[i];
 		if (!s->key || !s->ready || !s->count)
@@ -239,13 +225,13 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 		nd_fmt_str(&b, ",\"count\":");
 		nd_fmt_u64(&b, s->count);
 		nd_fmt_str(&b, ",\"frames\":[");
-		frame(&b, (uintptr_t)s->caller, exe);
+		frame(&b, (uintptr_t)s->caller);
 		uint32_t nf = __atomic_load_n(&s->nframes, __ATOMIC_ACQUIRE);
 		for (uint32_t f = 0; f < nf; f++) {
 			if (s->frames[f] == (uintptr_t)s->caller)
 				continue;
 			nd_fmt_str(&b, ",");
-			frame(&b, s->frames[f], exe);
+			frame(&b, s->frames[f]);
 		}
 		nd_fmt_str(&b, "]}\n");
 		if (!b.overflow)

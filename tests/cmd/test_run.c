@@ -110,3 +110,61 @@ Test(run, log_records_every_process_of_the_tree)
 	cr_assert_geq(clock, 1);
 	spawn_free(&r);
 }
+
+static int count_in(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[65536];
+	int n = 0;
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+Test(run, log_is_complete_when_the_program_is_killed)
+{
+	char path[] = "/tmp/nodice-test-kill-XXXXXX";
+	close(mkstemp(path));
+	const char *argv[] = { ND_TEST_NODICE, "run", "--log", path, "--", "sh", "-c",
+			       "head -c4 /dev/urandom >/dev/null; kill -TERM $$; sleep 100", NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 128 + 15, "the shell must still die of SIGTERM");
+	cr_assert_eq(count_in(path, "\"end\":\"signal\""), 1);
+	cr_assert_eq(count_in(path, "\"family\":\"device\",\"symbol\":\"read\",\"controlled\":true"), 1,
+		     "head's record is missing");
+	unlink(path);
+	spawn_free(&r);
+}
+
+Test(run, logging_hides_its_signal_hooks_from_the_program)
+{
+	char path[] = "/tmp/nodice-test-sig-XXXXXX";
+	close(mkstemp(path));
+	const char *argv[] = { ND_TEST_NODICE, "run", "--log", path, "--", "/usr/bin/python3", "-c",
+			       "import signal; print(signal.getsignal(signal.SIGINT).__name__, "
+			       "signal.getsignal(signal.SIGTERM))", NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* Native Python prints the same: the default action is 0 (SIG_DFL). */
+	cr_assert_str_eq(r.out, "default_int_handler 0\n");
+	unlink(path);
+	spawn_free(&r);
+}
+
+Test(run, logging_does_not_change_what_the_program_computes, .timeout = 120)
+{
+	char path[] = "/tmp/nodice-test-same-XXXXXX";
+	close(mkstemp(path));
+	const char *plain[] = { ND_TEST_NODICE, "run", "--seed", "3", "--", "/usr/bin/python3",
+				ND_TEST_FIXTURES "/python/sources.py", NULL };
+	const char *logged[] = { ND_TEST_NODICE, "run", "--seed", "3", "--log", path, "--", "/usr/bin/python3",
+				 ND_TEST_FIXTURES "/python/sources.py", NULL };
+	struct spawn_result a = spawn_run(plain, NULL), b = spawn_run(logged, NULL);
+	cr_assert_eq(a.status, 0);
+	cr_assert_str_eq(a.out, b.out);
+	unlink(path);
+	spawn_free(&a);
+	spawn_free(&b);
+}

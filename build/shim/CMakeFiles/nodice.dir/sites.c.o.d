@@ -131,13 +131,9 @@ shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c \
  /usr/include/x86_64-linux-gnu/sys/uio.h \
  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
  /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/threads.h \
- /work/main/shim/symbols.def /work/main/shim/fmt.h /usr/include/dlfcn.h \
- /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
- /usr/include/x86_64-linux-gnu/bits/dl_find_object.h /usr/include/link.h \
- /usr/include/elf.h /usr/include/x86_64-linux-gnu/bits/auxv.h \
- /usr/include/x86_64-linux-gnu/bits/elfclass.h \
- /usr/include/x86_64-linux-gnu/bits/link.h \
- /usr/include/x86_64-linux-gnu/bits/link_lavcurrent.h \
+ /work/main/shim/symbols.def /work/main/shim/fmt.h /work/main/shim/maps.h \
+ /usr/include/dlfcn.h /usr/include/x86_64-linux-gnu/bits/dlfcn.h \
+ /usr/include/x86_64-linux-gnu/bits/dl_find_object.h \
  /usr/include/string.h /usr/include/strings.h \
  /usr/include/x86_64-linux-gnu/sys/syscall.h \
  /usr/include/x86_64-linux-gnu/asm/unistd.h \
