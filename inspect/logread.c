@@ -124,13 +124,26 @@ static void on_site(json_object *model, json_object *rec)
 	if (!json_object_object_get_ex(rec, "frames", &frames) || !json_object_array_length(frames))
 		return;
 	json_object *top = json_object_array_get_idx(frames, 0);
-	char fn[1024], via[1400], key[2600];
+	char fn[1024], via[1400], key[2600], where[4200];
+	snprintf(where, sizeof(where), "%s@%s", str(top, "object"), str(top, "file_offset"));
+	if (json_object_array_length(frames) == 1) {
+		/* Calls past the site's stack budget: folded into an entry of the same
+		 * call address in finish(). */
+		json_object *rest = json_object_new_object();
+		json_object_object_add(rest, "symbol", json_object_new_string(str(rec, "symbol")));
+		json_object_object_add(rest, "where", json_object_new_string(where));
+		json_object_object_add(rest, "count", json_object_new_int64(num(rec, "count")));
+		json_object_object_add(rest, "frame", json_object_get(top));
+		json_object_array_add(json_object_object_get(model, "_rest"), rest);
+		return;
+	}
 	symbolize(top, fn, sizeof(fn));
 	via_of(frames, via, sizeof(via));
 	snprintf(key, sizeof(key), "%s\n%s", fn, via);
 	json_object *e = entry(sites, "symbol", str(rec, "symbol"), "object", base(str(top, "object")),
 			       "key", json_object_new_string(key));
 	if (!json_object_object_get_ex(e, "function", NULL)) {
+		json_object_object_add(e, "where", json_object_new_string(where));
 		json_object_object_add(e, "function", json_object_new_string(fn));
 		if (via[0])
 			json_object_object_add(e, "via", json_object_new_string(via));
@@ -200,8 +213,36 @@ static int by_count(const void *a, const void *b)
 
 /* Each source gets its sites; passed-through identity/external sources and
  * threads nodice did not start become observed uncontrolled entries. */
+/* Adds each site-only count to an entry with the same call address, or
+ * makes one. */
+static void fold_rest(json_object *model)
+{
+	json_object *rest = json_object_object_get(model, "_rest");
+	json_object *sites = json_object_object_get(model, "_sites");
+	for (size_t i = 0; i < json_object_array_length(rest); i++) {
+		json_object *r = json_object_array_get_idx(rest, i), *into = NULL;
+		for (size_t k = 0; k < json_object_array_length(sites) && !into; k++) {
+			json_object *e = json_object_array_get_idx(sites, k);
+			if (!strcmp(str(e, "symbol"), str(r, "symbol")) && !strcmp(str(e, "where"), str(r, "where")))
+				into = e;
+		}
+		if (!into) {
+			char fn[1024];
+			json_object *top = json_object_object_get(r, "frame");
+			symbolize(top, fn, sizeof(fn));
+			into = entry(sites, "symbol", str(r, "symbol"), "object", base(str(top, "object")), "key",
+				     json_object_new_string(str(r, "where")));
+			json_object_object_add(into, "where", json_object_new_string(str(r, "where")));
+			json_object_object_add(into, "function", json_object_new_string(fn));
+		}
+		add_count(into, "count", num(r, "count"));
+	}
+	json_object_object_del(model, "_rest");
+}
+
 static void finish(json_object *model)
 {
+	fold_rest(model);
 	json_object *sources = json_object_object_get(model, "sources");
 	json_object *sites = json_object_object_get(model, "_sites");
 	json_object_array_sort(sites, by_count);
@@ -260,6 +301,7 @@ json_object *logread_load(const char *path, char *why, size_t size)
 	json_object_object_add(model, "uncontrolled", json_object_new_array());
 	json_object_object_add(model, "processes", json_object_new_array());
 	json_object_object_add(model, "_sites", json_object_new_array());
+	json_object_object_add(model, "_rest", json_object_new_array());
 	json_object_object_add(model, "_objects", json_object_new_object());
 	char *line = NULL;
 	size_t cap = 0;

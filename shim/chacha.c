@@ -10,6 +10,13 @@
 
 typedef uint32_t v4 __attribute__((vector_size(16)));
 
+/* A two-vector lane shuffle, in GCC's and in clang's spelling. */
+#if defined(__clang__)
+#define SHUF(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUF(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4){ i0, i1, i2, i3 })
+#endif
+
 #define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
 #define QR(a, b, c, d)                                  \
 	do {                                            \
@@ -51,15 +58,15 @@ static void core4(const uint32_t key[8], const v4 tail[4], uint8_t out[ND_CHACHA
 	for (int i = 0; i < 16; i += 4) {
 		v4 a = x[i] + s[i], b = x[i + 1] + s[i + 1];
 		v4 c = x[i + 2] + s[i + 2], d = x[i + 3] + s[i + 3];
-		v4 ab_lo = __builtin_shuffle(a, b, (v4){ 0, 4, 1, 5 });
-		v4 ab_hi = __builtin_shuffle(a, b, (v4){ 2, 6, 3, 7 });
-		v4 cd_lo = __builtin_shuffle(c, d, (v4){ 0, 4, 1, 5 });
-		v4 cd_hi = __builtin_shuffle(c, d, (v4){ 2, 6, 3, 7 });
+		v4 ab_lo = SHUF(a, b, 0, 4, 1, 5);
+		v4 ab_hi = SHUF(a, b, 2, 6, 3, 7);
+		v4 cd_lo = SHUF(c, d, 0, 4, 1, 5);
+		v4 cd_hi = SHUF(c, d, 2, 6, 3, 7);
 		v4 lane[4] = {
-			__builtin_shuffle(ab_lo, cd_lo, (v4){ 0, 1, 4, 5 }),
-			__builtin_shuffle(ab_lo, cd_lo, (v4){ 2, 3, 6, 7 }),
-			__builtin_shuffle(ab_hi, cd_hi, (v4){ 0, 1, 4, 5 }),
-			__builtin_shuffle(ab_hi, cd_hi, (v4){ 2, 3, 6, 7 }),
+			SHUF(ab_lo, cd_lo, 0, 1, 4, 5),
+			SHUF(ab_lo, cd_lo, 2, 3, 6, 7),
+			SHUF(ab_hi, cd_hi, 0, 1, 4, 5),
+			SHUF(ab_hi, cd_hi, 2, 3, 6, 7),
 		};
 		for (int l = 0; l < 4; l++)
 			memcpy(out + l * ND_CHACHA_BLOCK + 4 * i, &lane[l], sizeof(v4));

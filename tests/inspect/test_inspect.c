@@ -136,3 +136,35 @@ Test(logread, counts_round_trip_through_the_log)
 	json_object_put(m);
 	spawn_free(&r);
 }
+
+Test(inspect, calls_from_one_site_aggregate_into_one_entry, .timeout = 60)
+{
+	const char *cmd[] = { ND_TEST_PROBE, "hot", NULL };
+	int status;
+	json_object *j = inspect(cmd, 0, &status, NULL);
+	cr_assert_eq(status, 0);
+	json_object *c = source(j, "clock_gettime", 1);
+	cr_assert_not_null(c);
+	cr_assert_eq(json_object_get_int64(json_object_object_get(c, "count")), 1000);
+	json_object *sites = json_object_object_get(c, "sites");
+	cr_assert_eq(json_object_array_length(sites), 1, "one call site, one entry");
+	json_object *site = json_object_array_get_idx(sites, 0);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(site, "function")), "hot");
+	cr_assert_eq(json_object_get_int64(json_object_object_get(site, "count")), 1000);
+	json_object_put(j);
+}
+
+Test(inspect, torch_urandom_read_is_named_in_libc10, .timeout = 180)
+{
+	const char *cmd[] = { "/usr/bin/python3", "-c", "import torch; torch.rand(1)", NULL };
+	int status;
+	json_object *j = inspect(cmd, 0, &status, NULL);
+	cr_assert_eq(status, 0);
+	json_object *r = source(j, "read", 1);
+	cr_assert_not_null(r, "no controlled read: the /dev/urandom read was not seen");
+	json_object *site = json_object_array_get_idx(json_object_object_get(r, "sites"), 0);
+	cr_assert_not_null(strstr(json_object_get_string(json_object_object_get(site, "object")), "libc10"));
+	cr_assert_not_null(strstr(json_object_get_string(json_object_object_get(site, "function")),
+				  "c10::detail::getNonDeterministicRandom"));
+	json_object_put(j);
+}
