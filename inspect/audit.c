@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "object.h"
@@ -137,6 +138,41 @@ static void imports(struct object *o, struct audited *a)
 			add(a, f);
 		}
 	}
+}
+
+static int find_in_path(const char *file, char *out, size_t size)
+{
+	if (strchr(file, '/')) {
+		snprintf(out, size, "%s", file);
+		return 0;
+	}
+	const char *path = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(out, size, "%.*s/%s", (int)n, p, file);
+		if (access(out, X_OK) == 0)
+			return 0;
+		p += n + (p[n] == ':');
+	}
+	return -1;
+}
+
+int audit_unloadable(const char *file, char *why, size_t size)
+{
+	char path[4096], err[256];
+	struct object o;
+	struct audited a;
+	if (find_in_path(file, path, sizeof(path)) < 0 || object_open(path, &o, err, sizeof(err)) < 0) {
+		object_close(&o);
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	judge(&o, &a);
+	object_close(&o);
+	if (strcmp(a.verdict, "not-coverable"))
+		return 0;
+	snprintf(why, size, "%s: %s", path, a.reason);
+	return 1;
 }
 
 static int audit_object(const char *path, struct object *o, struct audited *a)

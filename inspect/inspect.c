@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "logread.h"
 #include "report.h"
@@ -115,6 +116,9 @@ int inspect_main(int argc, char **argv)
 		return CLI_SYSTEM;
 	}
 	logread_scan_objects(model);
+	char unloadable[4400];
+	if (audit_unloadable(argv[i], unloadable, sizeof(unloadable)))
+		uncontrolled_add(model, "command-not-coverable", unloadable, 1, 1);
 	json_object_object_add(model, "exit_status", json_object_new_int(status));
 
 	char command[4096] = "";

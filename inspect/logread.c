@@ -118,6 +118,17 @@ static void via_of(json_object *frames, char *out, size_t size)
 	}
 }
 
+void logread_symbolize(const char *object, const char *file_offset, char *out, size_t size)
+{
+	json_object *f = json_object_new_object();
+	char fn[1024];
+	json_object_object_add(f, "object", json_object_new_string(object));
+	json_object_object_add(f, "file_offset", json_object_new_string(file_offset));
+	symbolize(f, fn, sizeof(fn));
+	json_object_put(f);
+	snprintf(out, size, "%s: %s", base(object), fn);
+}
+
 static void on_site(json_object *model, json_object *rec)
 {
 	json_object *frames, *sites = json_object_object_get(model, "_sites");

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "inspect.h"
 #include "run.h"
+#include "verify.h"
 
 static const struct {
 	const char *name;
@@ -16,6 +17,7 @@ static const struct {
 	{ "run", run_main },
 	{ "inspect", inspect_main },
 	{ "audit", audit_main },
+	{ "verify", verify_main },
 };
 
 int main(int argc, char **argv)

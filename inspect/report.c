@@ -17,6 +17,7 @@ static const struct {
 	int strict;
 	const char *advice;
 } catalogue[] = {
+	{ "command-not-coverable", 1, "the command itself never loads the shim: nothing it does is controlled" },
 	{ "static-child", 1, "a statically linked program never loads the shim: link it dynamically or keep it out of the measured step" },
 	{ "setuid-child", 1, "the loader drops LD_PRELOAD for set-user/group-ID programs: keep them out of the measured step" },
 	{ "32bit-child", 1, "libnodice.so is x86-64 only: a 32-bit program runs uncontrolled" },

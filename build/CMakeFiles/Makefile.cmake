@@ -77,6 +77,7 @@ set(CMAKE_DEPEND_INFO_FILES
   "tests/CMakeFiles/test_process.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_cpu.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_run.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_verify.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_x86.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_resolve.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_audit.dir/DependInfo.cmake"

@@ -41,10 +41,13 @@ inspect/CMakeFiles/nodice_cmd.dir/main.c.o: /work/main/inspect/main.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/inspect/inspect.h \
-  /work/main/inspect/run.h
+  /work/main/inspect/run.h \
+  /work/main/inspect/verify.h
 
 
 /usr/include/x86_64-linux-gnu/bits/stdint-intn.h:
+
+/work/main/inspect/verify.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h:
 

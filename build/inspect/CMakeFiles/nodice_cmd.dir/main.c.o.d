@@ -32,4 +32,5 @@ inspect/CMakeFiles/nodice_cmd.dir/main.c.o: /work/main/inspect/main.c \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
- /work/main/inspect/inspect.h /work/main/inspect/run.h
+ /work/main/inspect/inspect.h /work/main/inspect/run.h \
+ /work/main/inspect/verify.h

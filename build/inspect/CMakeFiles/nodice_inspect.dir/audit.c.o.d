@@ -1,8 +1,8 @@
 inspect/CMakeFiles/nodice_inspect.dir/audit.c.o: \
  /work/main/inspect/audit.c /usr/include/stdc-predef.h \
- /work/main/inspect/audit.h /usr/include/json-c/json.h \
- /usr/include/json-c/arraylist.h \
+ /work/main/inspect/audit.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+ /usr/include/json-c/json.h /usr/include/json-c/arraylist.h \
  /usr/include/json-c/debug.h /usr/include/stdlib.h \
  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
  /usr/include/features.h /usr/include/features-time64.h \
@@ -80,7 +80,14 @@ inspect/CMakeFiles/nodice_inspect.dir/audit.c.o: \
  /usr/include/x86_64-linux-gnu/bits/statx-generic.h \
  /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h \
  /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h \
- /work/main/inspect/cli.h /work/main/inspect/object.h /usr/include/gelf.h \
- /usr/include/libelf.h /usr/include/elf.h \
- /usr/include/x86_64-linux-gnu/bits/auxv.h /work/main/inspect/x86.h \
- /work/main/inspect/resolve.h /work/main/inspect/sources.h
+ /usr/include/unistd.h /usr/include/x86_64-linux-gnu/bits/posix_opt.h \
+ /usr/include/x86_64-linux-gnu/bits/environments.h \
+ /usr/include/x86_64-linux-gnu/bits/confname.h \
+ /usr/include/x86_64-linux-gnu/bits/getopt_posix.h \
+ /usr/include/x86_64-linux-gnu/bits/getopt_core.h \
+ /usr/include/x86_64-linux-gnu/bits/unistd_ext.h \
+ /usr/include/linux/close_range.h /work/main/inspect/cli.h \
+ /work/main/inspect/object.h /usr/include/gelf.h /usr/include/libelf.h \
+ /usr/include/elf.h /usr/include/x86_64-linux-gnu/bits/auxv.h \
+ /work/main/inspect/x86.h /work/main/inspect/resolve.h \
+ /work/main/inspect/sources.h

@@ -69,10 +69,24 @@ include inspect/CMakeFiles/nodice_inspect.dir/progress.make
 # Include the compile flags for this target's objects.
 include inspect/CMakeFiles/nodice_inspect.dir/flags.make
 
+inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.o: /work/main/inspect/artifacts.c
+inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.o -MF CMakeFiles/nodice_inspect.dir/artifacts.c.o.d -o CMakeFiles/nodice_inspect.dir/artifacts.c.o -c /work/main/inspect/artifacts.c
+
+inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/artifacts.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/artifacts.c > CMakeFiles/nodice_inspect.dir/artifacts.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/artifacts.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/artifacts.c -o CMakeFiles/nodice_inspect.dir/artifacts.c.s
+
 inspect/CMakeFiles/nodice_inspect.dir/audit.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/audit.c.o: /work/main/inspect/audit.c
 inspect/CMakeFiles/nodice_inspect.dir/audit.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object inspect/CMakeFiles/nodice_inspect.dir/audit.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object inspect/CMakeFiles/nodice_inspect.dir/audit.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/audit.c.o -MF CMakeFiles/nodice_inspect.dir/audit.c.o.d -o CMakeFiles/nodice_inspect.dir/audit.c.o -c /work/main/inspect/audit.c
 
 inspect/CMakeFiles/nodice_inspect.dir/audit.c.i: cmake_force
@@ -86,7 +100,7 @@ inspect/CMakeFiles/nodice_inspect.dir/audit.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/cli.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/cli.c.o: /work/main/inspect/cli.c
 inspect/CMakeFiles/nodice_inspect.dir/cli.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object inspect/CMakeFiles/nodice_inspect.dir/cli.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object inspect/CMakeFiles/nodice_inspect.dir/cli.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/cli.c.o -MF CMakeFiles/nodice_inspect.dir/cli.c.o.d -o CMakeFiles/nodice_inspect.dir/cli.c.o -c /work/main/inspect/cli.c
 
 inspect/CMakeFiles/nodice_inspect.dir/cli.c.i: cmake_force
@@ -97,10 +111,24 @@ inspect/CMakeFiles/nodice_inspect.dir/cli.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/cli.c.s"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/cli.c -o CMakeFiles/nodice_inspect.dir/cli.c.s
 
+inspect/CMakeFiles/nodice_inspect.dir/compare.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/compare.c.o: /work/main/inspect/compare.c
+inspect/CMakeFiles/nodice_inspect.dir/compare.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object inspect/CMakeFiles/nodice_inspect.dir/compare.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/compare.c.o -MF CMakeFiles/nodice_inspect.dir/compare.c.o.d -o CMakeFiles/nodice_inspect.dir/compare.c.o -c /work/main/inspect/compare.c
+
+inspect/CMakeFiles/nodice_inspect.dir/compare.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/compare.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/compare.c > CMakeFiles/nodice_inspect.dir/compare.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/compare.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/compare.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/compare.c -o CMakeFiles/nodice_inspect.dir/compare.c.s
+
 inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o: /work/main/inspect/inspect.c
 inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o -MF CMakeFiles/nodice_inspect.dir/inspect.c.o.d -o CMakeFiles/nodice_inspect.dir/inspect.c.o -c /work/main/inspect/inspect.c
 
 inspect/CMakeFiles/nodice_inspect.dir/inspect.c.i: cmake_force
@@ -111,10 +139,38 @@ inspect/CMakeFiles/nodice_inspect.dir/inspect.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/inspect.c.s"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/inspect.c -o CMakeFiles/nodice_inspect.dir/inspect.c.s
 
+inspect/CMakeFiles/nodice_inspect.dir/junit.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/junit.c.o: /work/main/inspect/junit.c
+inspect/CMakeFiles/nodice_inspect.dir/junit.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object inspect/CMakeFiles/nodice_inspect.dir/junit.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/junit.c.o -MF CMakeFiles/nodice_inspect.dir/junit.c.o.d -o CMakeFiles/nodice_inspect.dir/junit.c.o -c /work/main/inspect/junit.c
+
+inspect/CMakeFiles/nodice_inspect.dir/junit.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/junit.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/junit.c > CMakeFiles/nodice_inspect.dir/junit.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/junit.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/junit.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/junit.c -o CMakeFiles/nodice_inspect.dir/junit.c.s
+
+inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o: /work/main/inspect/logdiff.c
+inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o -MF CMakeFiles/nodice_inspect.dir/logdiff.c.o.d -o CMakeFiles/nodice_inspect.dir/logdiff.c.o -c /work/main/inspect/logdiff.c
+
+inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/logdiff.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/logdiff.c > CMakeFiles/nodice_inspect.dir/logdiff.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/logdiff.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/logdiff.c -o CMakeFiles/nodice_inspect.dir/logdiff.c.s
+
 inspect/CMakeFiles/nodice_inspect.dir/logread.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/logread.c.o: /work/main/inspect/logread.c
 inspect/CMakeFiles/nodice_inspect.dir/logread.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object inspect/CMakeFiles/nodice_inspect.dir/logread.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object inspect/CMakeFiles/nodice_inspect.dir/logread.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/logread.c.o -MF CMakeFiles/nodice_inspect.dir/logread.c.o.d -o CMakeFiles/nodice_inspect.dir/logread.c.o -c /work/main/inspect/logread.c
 
 inspect/CMakeFiles/nodice_inspect.dir/logread.c.i: cmake_force
@@ -125,10 +181,24 @@ inspect/CMakeFiles/nodice_inspect.dir/logread.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/logread.c.s"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/logread.c -o CMakeFiles/nodice_inspect.dir/logread.c.s
 
+inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o: /work/main/inspect/manifest.c
+inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o -MF CMakeFiles/nodice_inspect.dir/manifest.c.o.d -o CMakeFiles/nodice_inspect.dir/manifest.c.o -c /work/main/inspect/manifest.c
+
+inspect/CMakeFiles/nodice_inspect.dir/manifest.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/manifest.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/manifest.c > CMakeFiles/nodice_inspect.dir/manifest.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/manifest.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/manifest.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/manifest.c -o CMakeFiles/nodice_inspect.dir/manifest.c.s
+
 inspect/CMakeFiles/nodice_inspect.dir/object.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/object.c.o: /work/main/inspect/object.c
 inspect/CMakeFiles/nodice_inspect.dir/object.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object inspect/CMakeFiles/nodice_inspect.dir/object.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object inspect/CMakeFiles/nodice_inspect.dir/object.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/object.c.o -MF CMakeFiles/nodice_inspect.dir/object.c.o.d -o CMakeFiles/nodice_inspect.dir/object.c.o -c /work/main/inspect/object.c
 
 inspect/CMakeFiles/nodice_inspect.dir/object.c.i: cmake_force
@@ -142,7 +212,7 @@ inspect/CMakeFiles/nodice_inspect.dir/object.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/report.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/report.c.o: /work/main/inspect/report.c
 inspect/CMakeFiles/nodice_inspect.dir/report.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object inspect/CMakeFiles/nodice_inspect.dir/report.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object inspect/CMakeFiles/nodice_inspect.dir/report.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/report.c.o -MF CMakeFiles/nodice_inspect.dir/report.c.o.d -o CMakeFiles/nodice_inspect.dir/report.c.o -c /work/main/inspect/report.c
 
 inspect/CMakeFiles/nodice_inspect.dir/report.c.i: cmake_force
@@ -156,7 +226,7 @@ inspect/CMakeFiles/nodice_inspect.dir/report.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o: /work/main/inspect/resolve.c
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o -MF CMakeFiles/nodice_inspect.dir/resolve.c.o.d -o CMakeFiles/nodice_inspect.dir/resolve.c.o -c /work/main/inspect/resolve.c
 
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.i: cmake_force
@@ -170,7 +240,7 @@ inspect/CMakeFiles/nodice_inspect.dir/resolve.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/run.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/run.c.o: /work/main/inspect/run.c
 inspect/CMakeFiles/nodice_inspect.dir/run.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object inspect/CMakeFiles/nodice_inspect.dir/run.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object inspect/CMakeFiles/nodice_inspect.dir/run.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/run.c.o -MF CMakeFiles/nodice_inspect.dir/run.c.o.d -o CMakeFiles/nodice_inspect.dir/run.c.o -c /work/main/inspect/run.c
 
 inspect/CMakeFiles/nodice_inspect.dir/run.c.i: cmake_force
@@ -184,7 +254,7 @@ inspect/CMakeFiles/nodice_inspect.dir/run.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.o: /work/main/inspect/sources.c
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object inspect/CMakeFiles/nodice_inspect.dir/sources.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object inspect/CMakeFiles/nodice_inspect.dir/sources.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/sources.c.o -MF CMakeFiles/nodice_inspect.dir/sources.c.o.d -o CMakeFiles/nodice_inspect.dir/sources.c.o -c /work/main/inspect/sources.c
 
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.i: cmake_force
@@ -195,10 +265,24 @@ inspect/CMakeFiles/nodice_inspect.dir/sources.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/sources.c.s"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/sources.c -o CMakeFiles/nodice_inspect.dir/sources.c.s
 
+inspect/CMakeFiles/nodice_inspect.dir/verify.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/verify.c.o: /work/main/inspect/verify.c
+inspect/CMakeFiles/nodice_inspect.dir/verify.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object inspect/CMakeFiles/nodice_inspect.dir/verify.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/verify.c.o -MF CMakeFiles/nodice_inspect.dir/verify.c.o.d -o CMakeFiles/nodice_inspect.dir/verify.c.o -c /work/main/inspect/verify.c
+
+inspect/CMakeFiles/nodice_inspect.dir/verify.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/verify.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/verify.c > CMakeFiles/nodice_inspect.dir/verify.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/verify.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/verify.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/verify.c -o CMakeFiles/nodice_inspect.dir/verify.c.s
+
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: /work/main/inspect/x86.c
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object inspect/CMakeFiles/nodice_inspect.dir/x86.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object inspect/CMakeFiles/nodice_inspect.dir/x86.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/x86.c.o -MF CMakeFiles/nodice_inspect.dir/x86.c.o.d -o CMakeFiles/nodice_inspect.dir/x86.c.o -c /work/main/inspect/x86.c
 
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.i: cmake_force
@@ -211,33 +295,45 @@ inspect/CMakeFiles/nodice_inspect.dir/x86.c.s: cmake_force
 
 # Object files for target nodice_inspect
 nodice_inspect_OBJECTS = \
+"CMakeFiles/nodice_inspect.dir/artifacts.c.o" \
 "CMakeFiles/nodice_inspect.dir/audit.c.o" \
 "CMakeFiles/nodice_inspect.dir/cli.c.o" \
+"CMakeFiles/nodice_inspect.dir/compare.c.o" \
 "CMakeFiles/nodice_inspect.dir/inspect.c.o" \
+"CMakeFiles/nodice_inspect.dir/junit.c.o" \
+"CMakeFiles/nodice_inspect.dir/logdiff.c.o" \
 "CMakeFiles/nodice_inspect.dir/logread.c.o" \
+"CMakeFiles/nodice_inspect.dir/manifest.c.o" \
 "CMakeFiles/nodice_inspect.dir/object.c.o" \
 "CMakeFiles/nodice_inspect.dir/report.c.o" \
 "CMakeFiles/nodice_inspect.dir/resolve.c.o" \
 "CMakeFiles/nodice_inspect.dir/run.c.o" \
 "CMakeFiles/nodice_inspect.dir/sources.c.o" \
+"CMakeFiles/nodice_inspect.dir/verify.c.o" \
 "CMakeFiles/nodice_inspect.dir/x86.c.o"
 
 # External object files for target nodice_inspect
 nodice_inspect_EXTERNAL_OBJECTS =
 
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/artifacts.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/audit.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/cli.c.o
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/compare.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/junit.c.o
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/logread.c.o
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/object.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/report.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/run.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/sources.c.o
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/verify.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/x86.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/build.make
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Linking C static library libnodice_inspect.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Linking C static library libnodice_inspect.a"
 	cd /work/main/build/inspect && $(CMAKE_COMMAND) -P CMakeFiles/nodice_inspect.dir/cmake_clean_target.cmake
 	cd /work/main/build/inspect && $(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/nodice_inspect.dir/link.txt --verbose=$(VERBOSE)
 

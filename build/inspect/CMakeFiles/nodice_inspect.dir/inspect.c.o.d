@@ -89,7 +89,7 @@ inspect/CMakeFiles/nodice_inspect.dir/inspect.c.o: \
  /usr/include/strings.h /usr/include/x86_64-linux-gnu/sys/personality.h \
  /usr/include/x86_64-linux-gnu/sys/wait.h \
  /usr/include/x86_64-linux-gnu/bits/types/idtype_t.h \
- /work/main/inspect/cli.h \
+ /work/main/inspect/audit.h /work/main/inspect/cli.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \

@@ -1,0 +1,183 @@
+/* First divergent event between two event logs; see logdiff.h. */
+#include "logdiff.h"
+#include "logread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static int64_t num(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* lineage -> {"exe", "order", "sources": {"symbol/controlled": record}, "sites": {symbol: record}} */
+static json_object *index_log(const char *path, json_object **uncontrolled)
+{
+	FILE *f = fopen(path, "r");
+	json_object *procs = json_object_new_object();
+	*uncontrolled = json_object_new_array();
+	if (!f)
+		return procs;
+	char *line = NULL;
+	size_t cap = 0;
+	int order = 0;
+	while (getline(&line, &cap, f) > 0) {
+		json_object *rec = json_tokener_parse(line);
+		if (!rec)
+			continue;
+		const char *type = str(rec, "type"), *lineage = str(rec, "lineage");
+		json_object *p;
+		if (!json_object_object_get_ex(procs, lineage, &p)) {
+			p = json_object_new_object();
+			json_object_object_add(p, "order", json_object_new_int(order++));
+			json_object_object_add(p, "sources", json_object_new_object());
+			json_object_object_add(p, "sites", json_object_new_object());
+			json_object_object_add(procs, lineage, p);
+		}
+		char key[256];
+		if (!strcmp(type, "process")) {
+			json_object_object_add(p, "exe", json_object_new_string(str(rec, "exe")));
+		} else if (!strcmp(type, "source")) {
+			int served = json_object_get_boolean(json_object_object_get(rec, "controlled"));
+			snprintf(key, sizeof(key), "%s/%s", str(rec, "symbol"), served ? "served" : "passed");
+			json_object_object_add(json_object_object_get(p, "sources"), key, json_object_get(rec));
+			const char *fam = str(rec, "family");
+			if (!served && strcmp(fam, "io") && strcmp(fam, "signal")) {
+				/* The kinds inspect reports for passed-through calls. */
+				const char *kind = !strcmp(fam, "external") ? "external"
+						   : !strcmp(fam, "identity") ? "identity"
+						   : !strcmp(fam, "thread")   ? "foreign-thread"
+						   : !strcmp(fam, "sleep")    ? "real-wait"
+									      : "passed-through";
+				char text[512];
+				snprintf(text, sizeof(text), "%s: %s passed through to libc in %s", kind, str(rec, "symbol"),
+					 str(rec, "lineage"));
+				json_object_array_add(*uncontrolled, json_object_new_string(text));
+			}
+		} else if (!strcmp(type, "site")) {
+			json_object *sites = json_object_object_get(p, "sites"), *best;
+			if (!json_object_object_get_ex(sites, str(rec, "symbol"), &best) ||
+			    num(rec, "count") > num(best, "count"))
+				json_object_object_add(sites, str(rec, "symbol"), json_object_get(rec));
+		} else if (!strcmp(type, "uncontrolled")) {
+			snprintf(key, sizeof(key), "%s: ", str(rec, "kind"));
+			char text[1024];
+			snprintf(text, sizeof(text), "%s%s", key, str(rec, "detail"));
+			json_object_array_add(*uncontrolled, json_object_new_string(text));
+		}
+		json_object_put(rec);
+	}
+	free(line);
+	fclose(f);
+	return procs;
+}
+
+static json_object *event(const char *lineage, json_object *proc, const char *family, const char *symbol,
+			  const char *detail)
+{
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, "process", json_object_new_string(str(proc, "exe")));
+	json_object_object_add(e, "lineage", json_object_new_string(lineage));
+	json_object_object_add(e, "family", json_object_new_string(family));
+	json_object_object_add(e, "symbol", json_object_new_string(symbol));
+	json_object_object_add(e, "detail", json_object_new_string(detail));
+	json_object *site;
+	if (json_object_object_get_ex(json_object_object_get(proc, "sites"), symbol, &site)) {
+		json_object *frames = json_object_object_get(site, "frames");
+		json_object *top = frames ? json_object_array_get_idx(frames, 0) : NULL;
+		if (top) {
+			char where[4200];
+			logread_symbolize(str(top, "object"), str(top, "file_offset"), where, sizeof(where));
+			json_object_object_add(e, "site", json_object_new_string(where));
+		}
+	}
+	return e;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	int64_t x = num(*(json_object *const *)a, "first"), y = num(*(json_object *const *)b, "first");
+	return (x > y) - (x < y);
+}
+
+/* The first differing source of one process present in both runs. */
+static json_object *compare_process(const char *lineage, json_object *pa, json_object *pb)
+{
+	json_object *sa = json_object_object_get(pa, "sources"), *sb = json_object_object_get(pb, "sources");
+	json_object *list = json_object_new_array();
+	json_object_object_foreach(sa, k1, v1)
+	{
+		(void)k1;
+		json_object_array_add(list, json_object_get(v1));
+	}
+	json_object_object_foreach(sb, k2, v2)
+	{
+		if (!json_object_object_get_ex(sa, k2, NULL))
+			json_object_array_add(list, json_object_get(v2));
+	}
+	json_object_array_sort(list, by_first);
+	json_object *found = NULL;
+	for (size_t i = 0; i < json_object_array_length(list) && !found; i++) {
+		json_object *r = json_object_array_get_idx(list, i), *ra, *rb;
+		char key[256], detail[512];
+		snprintf(key, sizeof(key), "%s/%s", str(r, "symbol"),
+			 json_object_get_boolean(json_object_object_get(r, "controlled")) ? "served" : "passed");
+		int in_a = json_object_object_get_ex(sa, key, &ra), in_b = json_object_object_get_ex(sb, key, &rb);
+		if (in_a && in_b && num(ra, "count") == num(rb, "count") && num(ra, "bytes") == num(rb, "bytes") &&
+		    num(ra, "first") == num(rb, "first"))
+			continue;
+		snprintf(detail, sizeof(detail), "%s %s: %lld calls (%lld bytes) in one run, %lld calls (%lld bytes) in the other",
+			 str(r, "family"), str(r, "symbol"), (long long)(in_a ? num(ra, "count") : 0),
+			 (long long)(in_a ? num(ra, "bytes") : 0), (long long)(in_b ? num(rb, "count") : 0),
+			 (long long)(in_b ? num(rb, "bytes") : 0));
+		found = event(lineage, in_a ? pa : pb, str(r, "family"), str(r, "symbol"), detail);
+	}
+	json_object_put(list);
+	return found;
+}
+
+json_object *logdiff_first(const char *log_a, const char *log_b)
+{
+	json_object *ua, *ub;
+	json_object *a = index_log(log_a, &ua), *b = index_log(log_b, &ub);
+	json_object *found = NULL;
+	json_object_object_foreach(a, lineage, pa)
+	{
+		json_object *pb;
+		if (found)
+			break;
+		if (!json_object_object_get_ex(b, lineage, &pb)) {
+			found = event(lineage, pa, "process", "fork/exec", "this process ran in one run only");
+			continue;
+		}
+		found = compare_process(lineage, pa, pb);
+	}
+	json_object_object_foreach(b, lineage2, pb2)
+	{
+		if (!found && !json_object_object_get_ex(a, lineage2, NULL))
+			found = event(lineage2, pb2, "process", "fork/exec", "this process ran in one run only");
+	}
+	if (found && (json_object_array_length(ua) || json_object_array_length(ub))) {
+		json_object_object_add(found, "uncontrolled", json_object_get(json_object_array_length(ua) ? ua : ub));
+	}
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(ua);
+	json_object_put(ub);
+	return found;
+}
+
+json_object *logdiff_uncontrolled(const char *log)
+{
+	json_object *u;
+	json_object_put(index_log(log, &u));
+	return u;
+}

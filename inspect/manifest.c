@@ -1,0 +1,107 @@
+/* Verify manifests; see manifest.h. */
+#include "manifest.h"
+
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void cpu_model(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	snprintf(out, size, "unknown");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(out, size, "%s", strchr(line, ':') + 2);
+			out[strcspn(out, "\n")] = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* Versions of Python's numeric stack, asked of /usr/bin/python3 itself. */
+static json_object *python_versions(void)
+{
+	FILE *p = popen("/usr/bin/python3 -c 'import sys\n"
+			"print(\"python\", sys.version.split()[0])\n"
+			"for m in (\"numpy\", \"torch\", \"sklearn\"):\n"
+			"    try:\n"
+			"        print(m, __import__(m).__version__)\n"
+			"    except Exception:\n"
+			"        pass' 2>/dev/null",
+			"r");
+	json_object *v = json_object_new_object();
+	char line[256], name[64], ver[128];
+	while (p && fgets(line, sizeof(line), p))
+		if (sscanf(line, "%63s %127s", name, ver) == 2)
+			json_object_object_add(v, name, json_object_new_string(ver));
+	if (p)
+		pclose(p);
+	return v;
+}
+
+json_object *manifest_environment(void)
+{
+	json_object *e = json_object_new_object();
+	struct utsname u;
+	char cpu[256];
+	cpu_model(cpu, sizeof(cpu));
+	uname(&u);
+	json_object_object_add(e, "nodice", json_object_new_string(NODICE_VERSION));
+	json_object_object_add(e, "glibc", json_object_new_string(gnu_get_libc_version()));
+	json_object_object_add(e, "kernel", json_object_new_string(u.release));
+	json_object_object_add(e, "machine", json_object_new_string(u.machine));
+	json_object_object_add(e, "cpu", json_object_new_string(cpu));
+	json_object_object_add(e, "libraries", python_versions());
+	return e;
+}
+
+int manifest_writable(const char *path, char *why, size_t size)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.nodice-check-%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(why, size, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	unlink(tmp);
+	return 0;
+}
+
+int manifest_write(const char *path, json_object *root, char *why, size_t size)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.nodice-tmp-%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(why, size, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) < 0) {
+		snprintf(why, size, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+json_object *manifest_read(const char *path, char *why, size_t size)
+{
+	json_object *j = json_object_from_file(path);
+	if (!j || !json_object_is_type(j, json_type_object) || !json_object_object_get_ex(j, "hashes", NULL)) {
+		snprintf(why, size, "%s is not a nodice manifest", path);
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
