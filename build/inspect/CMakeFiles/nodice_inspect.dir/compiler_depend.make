@@ -677,6 +677,7 @@ inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o: /work/main/inspect/logdiff.c 
   /usr/include/json-c/json_tokener.h \
   /usr/include/json-c/json_util.h \
   /usr/include/json-c/linkhash.h \
+  /work/main/inspect/logread.h \
   /usr/include/stdio.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
