@@ -78,7 +78,8 @@ Test(verify, static_program_reading_getrandom_diverges, .timeout = 60)
 	cr_assert(differs(v.report, "stdout"));
 	cr_assert(cause_mentions(v.report, "statically linked"), "%s", v.out);
 	json_object *d = json_object_array_get_idx(json_object_object_get(v.report, "differences"), 0);
-	cr_assert_eq(json_object_get_int64(json_object_object_get(d, "first_offset")), 0);
+	/* 16 random hex digits: they differ within them (equal prefixes happen). */
+	cr_assert_lt(json_object_get_int64(json_object_object_get(d, "first_offset")), 16);
 	json_object_put(v.report);
 }
 
