@@ -58,6 +58,15 @@ json_object *manifest_environment(void)
 	json_object_object_add(e, "machine", json_object_new_string(u.machine));
 	json_object_object_add(e, "cpu", json_object_new_string(cpu));
 	json_object_object_add(e, "libraries", python_versions());
+	/* The variables that change what a run computes. */
+	static const char *const vars[] = { "NODICE_SEED", "NODICE_EPOCH", "NODICE_TICK_NS", "NODICE_CPUS",
+					    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+					    "PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "LANG", "LC_ALL", "TZ" };
+	json_object *env = json_object_new_object();
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (getenv(vars[i]))
+			json_object_object_add(env, vars[i], json_object_new_string(getenv(vars[i])));
+	json_object_object_add(e, "variables", env);
 	return e;
 }
 

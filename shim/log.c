@@ -18,6 +18,10 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+/* Lines hold a head (exe up to 4 KiB, argv[0] up to 1 KiB, escaped) and a
+ * body; 16 KiB always fits. */
+#define LINE 16384
+
 struct nd_counter nd_counters[ND_SYM_COUNT];
 
 struct event {
@@ -48,8 +52,8 @@ static const char *const sym_family[ND_SYM_COUNT] = {
 
 extern char *program_invocation_name;
 
-static void head(struct nd_buf *b, const char *type);
 static void emit(int fd, struct nd_buf *b, char *line);
+#define head nd_log_head
 
 void nd_log_reset(void)
 {
@@ -99,7 +103,7 @@ static void write_line(int fd, const char *text, long len)
 
 static void event_records(int fd)
 {
-	char line[1024];
+	char line[LINE];
 	for (uint32_t i = 0; i < nevents && i < EVENTS; i++) {
 		if (!events[i].ready)
 			continue;
@@ -149,7 +153,10 @@ static void emit(int fd, struct nd_buf *b, char *line)
 		nd_sys(SYS_write, fd, (long)line, (long)(b->p - line), 0, 0, 0);
 }
 
-static void head(struct nd_buf *b, const char *type)
+static char flush_exe[4096];
+
+/* Every record names its process: pid, lineage, executable and argv[0]. */
+void nd_log_head(struct nd_buf *b, const char *type)
 {
 	nd_fmt_str(b, "{\"type\":\"");
 	nd_fmt_str(b, type);
@@ -157,22 +164,24 @@ static void head(struct nd_buf *b, const char *type)
 	nd_fmt_i64(b, nd_pid);
 	nd_fmt_str(b, ",\"lineage\":\"");
 	nd_fmt_hex(b, nd_lineage, 16);
-	nd_fmt_str(b, "\"");
+	nd_fmt_str(b, "\",\"exe\":");
+	nd_fmt_json(b, flush_exe);
+	nd_fmt_str(b, ",\"argv0\":");
+	size_t n = 0; /* argv[0] is bounded so that every line fits its buffer */
+	while (program_invocation_name && program_invocation_name[n] && n < 1024)
+		n++;
+	nd_fmt_jsonn(b, program_invocation_name, n);
 }
 
-static void process_record(int fd, const char *end, const char *exe)
+static void process_record(int fd, const char *end)
 {
-	char line[8192];
+	char line[LINE];
 	struct nd_buf b = ND_BUF(line);
 	head(&b, "process");
 	nd_fmt_str(&b, ",\"ppid\":");
 	nd_fmt_i64(&b, nd_sys0(SYS_getppid));
 	nd_fmt_str(&b, ",\"seed\":");
 	nd_fmt_u64(&b, nd_cfg.seed);
-	nd_fmt_str(&b, ",\"exe\":");
-	nd_fmt_json(&b, exe);
-	nd_fmt_str(&b, ",\"argv0\":");
-	nd_fmt_json(&b, program_invocation_name);
 	nd_fmt_str(&b, ",\"end\":\"");
 	nd_fmt_str(&b, end);
 	nd_fmt_str(&b, "\",\"vtime_ns\":");
@@ -183,7 +192,7 @@ static void process_record(int fd, const char *end, const char *exe)
 
 static void source_record(int fd, int s, int controlled, uint64_t count)
 {
-	char line[512];
+	char line[LINE];
 	struct nd_buf b = ND_BUF(line);
 	head(&b, "source");
 	nd_fmt_str(&b, ",\"family\":\"");
@@ -211,10 +220,9 @@ void nd_log_flush(const char *end)
 	int fd = (int)nd_sys(SYS_openat, AT_FDCWD, (long)nd_cfg.log_path,
 			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, 0, 0);
 	if (fd >= 0) {
-		char exe[4096];
-		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
-		exe[n > 0 ? n : 0] = 0;
-		process_record(fd, end, exe);
+		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)flush_exe, sizeof(flush_exe) - 1, 0, 0, 0);
+		flush_exe[n > 0 ? n : 0] = 0;
+		process_record(fd, end);
 		nd_maps_load();
 		nd_sites_fold();
 		for (int s = 0; s < ND_SYM_COUNT; s++) {

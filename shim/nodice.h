@@ -163,7 +163,10 @@ void nd_signals_start(void);
 void nd_aslr_off(char **argv);
 extern int nd_aslr_on;
 
-/* log.c flushes at exit, exec and _exit. */
+/* log.c flushes at exit, exec, _exit and on a fatal signal. */
 void nd_log_flush(const char *end);
+struct nd_buf;
+/* Opens a record: type, pid, lineage, exe, argv0 (no closing brace). */
+void nd_log_head(struct nd_buf *b, const char *type);
 
 #endif

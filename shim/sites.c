@@ -209,17 +209,14 @@ void nd_sites_fold(void)
 
 void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 {
-	char text[8192];
+	static char text[65536]; /* a head and up to 25 frames of 4 KiB paths */
 	for (int i = 0; i < SLOTS; i++) {
 		struct site *s = &table[i];
 		if (!s->key || !s->ready || !s->count)
 			continue;
 		struct nd_buf b = ND_BUF(text);
-		nd_fmt_str(&b, "{\"type\":\"site\",\"pid\":");
-		nd_fmt_i64(&b, nd_pid);
-		nd_fmt_str(&b, ",\"lineage\":\"");
-		nd_fmt_hex(&b, nd_lineage, 16);
-		nd_fmt_str(&b, "\",\"symbol\":\"");
+		nd_log_head(&b, "site");
+		nd_fmt_str(&b, ",\"symbol\":\"");
 		nd_fmt_str(&b, nd_sym_name[s->sym & ~ND_SITE_PASSED]);
 		nd_fmt_str(&b, s->sym & ND_SITE_PASSED ? "\",\"controlled\":false" : "\",\"controlled\":true");
 		nd_fmt_str(&b, ",\"count\":");
@@ -239,11 +236,8 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 	}
 	if (dropped) {
 		struct nd_buf b = ND_BUF(text);
-		nd_fmt_str(&b, "{\"type\":\"uncontrolled\",\"pid\":");
-		nd_fmt_i64(&b, nd_pid);
-		nd_fmt_str(&b, ",\"lineage\":\"");
-		nd_fmt_hex(&b, nd_lineage, 16);
-		nd_fmt_str(&b, "\",\"kind\":\"sites-dropped\",\"detail\":\"the call-site table was full; ");
+		nd_log_head(&b, "uncontrolled");
+		nd_fmt_str(&b, ",\"kind\":\"sites-dropped\",\"detail\":\"the call-site table was full; ");
 		nd_fmt_u64(&b, dropped);
 		nd_fmt_str(&b, " calls were counted without their site\"}\n");
 		line(fd, text, b.p - text);
