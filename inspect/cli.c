@@ -175,6 +175,9 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
 		bad |= setenv(pools[i], cpus, 0);
 	bad |= setenv("OMP_DYNAMIC", "false", 0) || setenv("OMP_WAIT_POLICY", "passive", 0);
+	/* RDRAND/RDSEED cannot be hidden without CPUID faulting: tell the
+	 * libraries that have a switch not to use them. */
+	bad |= setenv("OPENSSL_ia32cap", "~0x4000000000000000:~0x40000", 0) || setenv("SYSTEMD_RDRAND", "0", 0);
 	if (bad) {
 		cli_error(sub, "cannot set the environment: %s", strerror(errno));
 		return CLI_SYSTEM;

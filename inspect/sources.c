@@ -27,23 +27,6 @@ static const struct {
 	{ "recv", "external", SOURCES_REPORTED },
 	{ "recvfrom", "external", SOURCES_REPORTED },
 	{ "recvmsg", "external", SOURCES_REPORTED },
-	{ "getauxval", "identity", SOURCES_REPORTED },
-	{ "_ZNSt13random_device9_M_getvalEv", "entropy", SOURCES_UNCOVERED },
-	{ "_ZNSt13random_device13_M_getentropyEv", "entropy", SOURCES_UNCOVERED },
-	{ "_ZNSt13random_device7_M_initERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE", "entropy",
-	  SOURCES_UNCOVERED },
-	{ "_ZNSt13random_device14_M_init_pretr1ERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE",
-	  "entropy", SOURCES_UNCOVERED },
-	{ "mkstemp", "tempname", SOURCES_UNCOVERED },
-	{ "mkstemps", "tempname", SOURCES_UNCOVERED },
-	{ "mkostemp", "tempname", SOURCES_UNCOVERED },
-	{ "mkostemps", "tempname", SOURCES_UNCOVERED },
-	{ "mkdtemp", "tempname", SOURCES_UNCOVERED },
-	{ "mktemp", "tempname", SOURCES_UNCOVERED },
-	{ "tmpfile", "tempname", SOURCES_UNCOVERED },
-	{ "tmpfile64", "tempname", SOURCES_UNCOVERED },
-	{ "tmpnam", "tempname", SOURCES_UNCOVERED },
-	{ "tempnam", "tempname", SOURCES_UNCOVERED },
 };
 
 /* Families whose interposed symbols are sources in their own right (not
@@ -51,7 +34,7 @@ static const struct {
 static int source_family(const char *f)
 {
 	return !strcmp(f, "entropy") || !strcmp(f, "prng") || !strcmp(f, "clock") || !strcmp(f, "sleep") ||
-	       !strcmp(f, "wait") || !strcmp(f, "cpu") || !strcmp(f, "thread");
+	       !strcmp(f, "wait") || !strcmp(f, "cpu") || !strcmp(f, "thread") || !strcmp(f, "tempname");
 }
 
 enum sources_class sources_classify(const char *symbol, const char **family)

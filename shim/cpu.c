@@ -34,6 +34,10 @@ void nd_cpu_export_env(void)
 		setenv(vars[i], n, 0);
 	setenv("OMP_DYNAMIC", "false", 0);
 	setenv("OMP_WAIT_POLICY", "passive", 0);
+	/* Hardware randomness the shim cannot intercept here: libraries that
+	 * honour a switch are told not to use it (OpenSSL: RDRAND and RDSEED). */
+	setenv("OPENSSL_ia32cap", "~0x4000000000000000:~0x40000", 0);
+	setenv("SYSTEMD_RDRAND", "0", 0);
 }
 
 /* sysconf(3): the processor counts; every other name goes to libc. */

@@ -104,6 +104,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 {
 	nd_ready();
 	nd_aslr_off(argv);
+	nd_auxv_start();
 	nd_sites_start();
 	nd_signals_start();
 	nd_stdio_adopt_stdin();

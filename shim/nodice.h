@@ -59,7 +59,8 @@ long nd_sys(long nr, long a, long b, long c, long d, long e, long f);
 enum nd_stream {
 	ND_STREAM_ENTROPY, /* getrandom, getentropy, arc4random */
 	ND_STREAM_DEVICE,  /* /dev/urandom, /dev/random, uuid */
-	ND_STREAM_PRNG,    /* initial states of the libc generators */
+	ND_STREAM_PRNG,    /* initial states of the libc generators, AT_RANDOM */
+	ND_STREAM_TEMPNAME, /* mkstemp and the other temporary names */
 	ND_STREAM_COUNT
 };
 void nd_stream_setup(uint64_t seed);
@@ -157,6 +158,9 @@ void nd_target_check(const char *file, int search, char *const envp[]);
 
 /* signals.c: with the log on, flush it when a default-action signal kills. */
 void nd_signals_start(void);
+
+/* auxv.c: replaces the AT_RANDOM bytes with stream bytes. */
+void nd_auxv_start(void);
 
 /* aslr.c: re-executes the program once with ADDR_NO_RANDOMIZE; nd_aslr_on
  * tells whether randomization is still on in this image. */

@@ -104,7 +104,8 @@ struct timeb;
 	X(ssize_t, recv, (int, void *, size_t, int))                                 \
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
 	X(ssize_t, recvmsg, (int, struct msghdr *, int))                             \
-	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))
+	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))       \
+	X(unsigned long, getauxval, (unsigned long))
 
 struct nd_real {
 #define ND_REAL_FIELD(ret, name, params) ret(*name) params;

@@ -9,6 +9,7 @@ set(CMAKE_DEPENDS_LANGUAGES
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/shim/aslr.c" "shim/CMakeFiles/nodice.dir/aslr.c.o" "gcc" "shim/CMakeFiles/nodice.dir/aslr.c.o.d"
+  "/work/main/shim/auxv.c" "shim/CMakeFiles/nodice.dir/auxv.c.o" "gcc" "shim/CMakeFiles/nodice.dir/auxv.c.o.d"
   "/work/main/shim/chacha.c" "shim/CMakeFiles/nodice.dir/chacha.c.o" "gcc" "shim/CMakeFiles/nodice.dir/chacha.c.o.d"
   "/work/main/shim/clock.c" "shim/CMakeFiles/nodice.dir/clock.c.o" "gcc" "shim/CMakeFiles/nodice.dir/clock.c.o.d"
   "/work/main/shim/config.c" "shim/CMakeFiles/nodice.dir/config.c.o" "gcc" "shim/CMakeFiles/nodice.dir/config.c.o.d"
@@ -28,10 +29,12 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/shim/signals.c" "shim/CMakeFiles/nodice.dir/signals.c.o" "gcc" "shim/CMakeFiles/nodice.dir/signals.c.o.d"
   "/work/main/shim/sites.c" "shim/CMakeFiles/nodice.dir/sites.c.o" "gcc" "shim/CMakeFiles/nodice.dir/sites.c.o.d"
   "/work/main/shim/sleep.c" "shim/CMakeFiles/nodice.dir/sleep.c.o" "gcc" "shim/CMakeFiles/nodice.dir/sleep.c.o.d"
+  "/work/main/shim/stdcxx.c" "shim/CMakeFiles/nodice.dir/stdcxx.c.o" "gcc" "shim/CMakeFiles/nodice.dir/stdcxx.c.o.d"
   "/work/main/shim/stdio.c" "shim/CMakeFiles/nodice.dir/stdio.c.o" "gcc" "shim/CMakeFiles/nodice.dir/stdio.c.o.d"
   "/work/main/shim/stream.c" "shim/CMakeFiles/nodice.dir/stream.c.o" "gcc" "shim/CMakeFiles/nodice.dir/stream.c.o.d"
   "/work/main/shim/syscall.c" "shim/CMakeFiles/nodice.dir/syscall.c.o" "gcc" "shim/CMakeFiles/nodice.dir/syscall.c.o.d"
   "/work/main/shim/target.c" "shim/CMakeFiles/nodice.dir/target.c.o" "gcc" "shim/CMakeFiles/nodice.dir/target.c.o.d"
+  "/work/main/shim/tempname.c" "shim/CMakeFiles/nodice.dir/tempname.c.o" "gcc" "shim/CMakeFiles/nodice.dir/tempname.c.o.d"
   "/work/main/shim/threads.c" "shim/CMakeFiles/nodice.dir/threads.c.o" "gcc" "shim/CMakeFiles/nodice.dir/threads.c.o.d"
   "/work/main/shim/vclock.c" "shim/CMakeFiles/nodice.dir/vclock.c.o" "gcc" "shim/CMakeFiles/nodice.dir/vclock.c.o.d"
   "/work/main/shim/wait.c" "shim/CMakeFiles/nodice.dir/wait.c.o" "gcc" "shim/CMakeFiles/nodice.dir/wait.c.o.d"

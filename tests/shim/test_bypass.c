@@ -1,0 +1,47 @@
+/* stdcxx.c, auxv.c, tempname.c: sources glibc and libstdc++ reach without
+ * the usual symbols. */
+#include "probe_assert.h"
+
+Test(bypass, random_device_follows_the_seed_with_every_token)
+{
+	const char *argv[] = { ND_TEST_RANDOM_DEVICE, NULL };
+	const char *env7[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=7", NULL };
+	const char *env8[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=8", NULL };
+	struct spawn_result a = spawn_run(argv, env7), b = spawn_run(argv, env7), c = spawn_run(argv, env8);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_str_eq(a.out, b.out);
+	char d7[64], u7[64];
+	snprintf(d7, sizeof(d7), "%s", spawn_field(a.out, "default"));
+	snprintf(u7, sizeof(u7), "%s", spawn_field(a.out, "urandom"));
+	cr_assert_str_neq(d7, spawn_field(c.out, "default"));
+	cr_assert_str_neq(u7, spawn_field(c.out, "urandom"));
+	cr_assert_str_eq(spawn_field(a.out, "entropy"), "0");
+	spawn_free(&a);
+	spawn_free(&b);
+	spawn_free(&c);
+}
+
+Test(bypass, at_random_bytes_follow_the_seed)
+{
+	struct spawn_result out[2];
+	probe_twice_and_other("auxv", out);
+	assert_moves_with_seed(out, "at_random");
+	spawn_free(&out[0]);
+	spawn_free(&out[1]);
+}
+
+Test(bypass, temporary_names_repeat_and_keep_glibc_errors)
+{
+	struct spawn_result out[2];
+	probe_twice_and_other("tempnames", out);
+	assert_moves_with_seed(out, "mkstemp");
+	assert_moves_with_seed(out, "mkdtemp");
+	assert_moves_with_seed(out, "tempnam");
+	cr_assert_null(strstr(out[0].out, "WRONG"), "%s", out[0].out);
+	cr_assert_str_eq(spawn_field(out[0].out, "mkstemp_bad"), "EINVAL");
+	cr_assert_str_eq(spawn_field(out[0].out, "mkstemp_mode"), "600");
+	const char *s = spawn_field(out[0].out, "mkstemps");
+	cr_assert_not_null(strstr(s, ".txt ok"), "%s", s);
+	spawn_free(&out[0]);
+	spawn_free(&out[1]);
+}
