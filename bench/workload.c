@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 static volatile long sink;
 
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
 				return 1;
 			sink += b[0];
 		}
+	} else if (!strcmp(op, "rdtsc")) {
+		for (long i = 0; i < n; i++)
+			sink += (long)__rdtsc();
 	} else if (!strcmp(op, "urandom_mib")) {
 		static unsigned char b[1 << 20];
 		int fd = open("/dev/urandom", O_RDONLY);

@@ -8,6 +8,7 @@
  * and popen read `environ` inside glibc, so for the length of the call environ
  * points at the prepared array (not thread-safe, like setenv). _exit and
  * _Exit flush the log, which exit() does through the library destructor.
+ * Every path into a new program switches the rdtsc trap off first (tsc.c).
  */
 #include "nodice.h"
 
@@ -35,11 +36,17 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 	nd_log_served(sym, 0);
 	nd_target_check(file, how == BY_SEARCH, env);
 	nd_log_flush("exec");
+	nd_tsc_before_exec();
+	int r;
 	switch (how) {
-	case BY_SEARCH: return nd_real.execvpe(file, argv, env);
-	case BY_FD: return nd_real.fexecve(fd, argv, env);
-	default: return nd_real.execve(file, argv, env);
+	case BY_SEARCH: r = nd_real.execvpe(file, argv, env); break;
+	case BY_FD: r = nd_real.fexecve(fd, argv, env); break;
+	default: r = nd_real.execve(file, argv, env); break;
 	}
+	int err = errno;
+	nd_tsc_after_exec_failed();
+	errno = err;
+	return r;
 }
 
 /* execve(2). */
@@ -129,7 +136,10 @@ ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 	CHILD_ENV(envp, env);
 	nd_log_served(ND_SYM_posix_spawn, 0);
 	nd_target_check(path, 0, env);
-	return nd_real.posix_spawn(pid, path, fa, attr, argv, env);
+	nd_tsc_before_exec();
+	int r = nd_real.posix_spawn(pid, path, fa, attr, argv, env);
+	nd_tsc_after_exec_failed();
+	return r;
 }
 
 /* posix_spawnp(3). */
@@ -141,7 +151,10 @@ ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	CHILD_ENV(envp, env);
 	nd_log_served(ND_SYM_posix_spawnp, 0);
 	nd_target_check(file, 1, env);
-	return nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
+	nd_tsc_before_exec();
+	int r = nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
+	nd_tsc_after_exec_failed();
+	return r;
 }
 
 /* system(3). */
@@ -153,7 +166,9 @@ ND_EXPORT int system(const char *cmd)
 	nd_log_served(ND_SYM_system, 0);
 	char **saved = environ;
 	environ = env;
+	nd_tsc_before_exec();
 	int r = nd_real.system(cmd);
+	nd_tsc_after_exec_failed();
 	environ = saved;
 	return r;
 }
@@ -167,7 +182,9 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 	nd_log_served(ND_SYM_popen, 0);
 	char **saved = environ;
 	environ = env;
+	nd_tsc_before_exec();
 	FILE *f = nd_real.popen(cmd, mode);
+	nd_tsc_after_exec_failed();
 	environ = saved;
 	return f;
 }

@@ -107,6 +107,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 	nd_auxv_start();
 	nd_sites_start();
 	nd_signals_start();
+	nd_tsc_start();
 	nd_stdio_adopt_stdin();
 	nd_process_register_atfork();
 	nd_prng_seed_once();

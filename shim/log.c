@@ -23,6 +23,14 @@
 #define LINE 16384
 
 struct nd_counter nd_counters[ND_SYM_COUNT];
+uint64_t nd_trap_counts[ND_TRAP_COUNT];
+static int trap_active[ND_TRAP_COUNT];
+static const char *const trap_name[ND_TRAP_COUNT] = { "rdtsc", "rdtscp", "syscall", "vdso" };
+
+void nd_log_trap_active(enum nd_trap t)
+{
+	trap_active[t] = 1;
+}
 
 struct event {
 	char kind[32];
@@ -58,6 +66,7 @@ static void emit(int fd, struct nd_buf *b, char *line);
 void nd_log_reset(void)
 {
 	memset(nd_counters, 0, sizeof(nd_counters));
+	memset(nd_trap_counts, 0, sizeof(nd_trap_counts));
 	memset(events, 0, sizeof(events));
 	nevents = 0;
 	events_dropped = 0;
@@ -187,6 +196,14 @@ static void process_record(int fd, const char *end)
 	nd_fmt_str(&b, "\",\"vtime_ns\":");
 	nd_fmt_u64(&b, nd_vclock_now());
 	nd_fmt_str(&b, nd_aslr_on ? ",\"aslr\":\"on\"" : ",\"aslr\":\"off\"");
+	nd_fmt_str(&b, ",\"traps\":[");
+	for (int t = 0, n = 0; t < ND_TRAP_COUNT; t++)
+		if (trap_active[t]) {
+			nd_fmt_str(&b, n++ ? ",\"" : "\"");
+			nd_fmt_str(&b, trap_name[t]);
+			nd_fmt_str(&b, "\"");
+		}
+	nd_fmt_str(&b, "]");
 	emit(fd, &b, line);
 }
 
@@ -232,6 +249,17 @@ void nd_log_flush(const char *end)
 			if (c->passed && strcmp(sym_family[s], "io") != 0)
 				source_record(fd, s, 0, c->passed);
 		}
+		for (int t = 0; t < ND_TRAP_COUNT; t++)
+			if (nd_trap_counts[t]) {
+				char line[LINE];
+				struct nd_buf b = ND_BUF(line);
+				head(&b, "source");
+				nd_fmt_str(&b, ",\"family\":\"trap\",\"symbol\":\"");
+				nd_fmt_str(&b, trap_name[t]);
+				nd_fmt_str(&b, "\",\"controlled\":true,\"count\":");
+				nd_fmt_u64(&b, nd_trap_counts[t]);
+				emit(fd, &b, line);
+			}
 		nd_sites_flush(fd, write_line);
 		event_records(fd);
 		objects_record(fd);

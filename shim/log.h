@@ -64,6 +64,18 @@ static inline void nd_log_passed_at(enum nd_sym s, void *caller)
 #define nd_log_served(s, bytes) nd_log_served_at((s), (bytes), nd_sites_on ? nd_caller() : NULL)
 #define nd_log_passed(s) nd_log_passed_at((s), nd_sites_on ? nd_caller() : NULL)
 
+/* Sources served by a trap rather than an interposed symbol: an instruction
+ * or a system call caught on its way (tsc.c, dispatch.c, vdso.c). They are
+ * written as "source" records of family "trap". */
+enum nd_trap { ND_TRAP_RDTSC, ND_TRAP_RDTSCP, ND_TRAP_SYSCALL, ND_TRAP_VDSO, ND_TRAP_COUNT };
+extern uint64_t nd_trap_counts[ND_TRAP_COUNT];
+static inline void nd_log_trap(enum nd_trap t)
+{
+	nd_add(&nd_trap_counts[t], 1);
+}
+/* Marks a trap as armed in this process (the process record lists them). */
+void nd_log_trap_active(enum nd_trap t);
+
 /* Something nodice could not control, with what it was (log.c). Up to 64
  * distinct (kind, detail) pairs per process are kept with counts; more are
  * counted under kind "events-dropped". */

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "real.h"
 
+#include <signal.h>
+
 #define ND_EXPORT __attribute__((visibility("default")))
 #define ND_TLS __thread __attribute__((tls_model("initial-exec")))
 #define ND_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -156,8 +158,19 @@ void nd_cpu_export_env(void);
  * is an executable the shim cannot load into. Only with the log on. */
 void nd_target_check(const char *file, int search, char *const envp[]);
 
-/* signals.c: with the log on, flush it when a default-action signal kills. */
+/* signals.c: with the log on, flush it when a default-action signal kills;
+ * signals the shim owns (its handler stays, the program's is chained). */
 void nd_signals_start(void);
+int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *));
+void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
+
+/* tsc.c: rdtsc/rdtscp trapped (PR_SET_TSC) and answered from the virtual
+ * clock; re-enabled around every exec so a child that cannot load the shim
+ * is not killed by its first rdtsc. */
+void nd_tsc_start(void);
+void nd_tsc_before_exec(void);
+void nd_tsc_after_exec_failed(void);
+extern int nd_tsc_trapped;
 
 /* auxv.c: replaces the AT_RANDOM bytes with stream bytes. */
 void nd_auxv_start(void);

@@ -105,7 +105,10 @@ struct timeb;
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
 	X(ssize_t, recvmsg, (int, struct msghdr *, int))                             \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))       \
-	X(unsigned long, getauxval, (unsigned long))
+	X(unsigned long, getauxval, (unsigned long))                                 \
+	X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                     \
+	X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                 \
+	X(int, prctl, (int, unsigned long, unsigned long, unsigned long, unsigned long))
 
 struct nd_real {
 #define ND_REAL_FIELD(ret, name, params) ret(*name) params;

@@ -12,6 +12,12 @@
  * KeyboardInterrupt handler only if SIGINT's initial action is the default),
  * setting SIG_DFL keeps the hook, and setting anything else replaces it.
  * SIGKILL cannot be caught; a process killed by it leaves no records.
+ *
+ * Signals the shim itself needs (SIGSEGV for the rdtsc trap, SIGSYS for
+ * system call dispatch) are "owned": the shim's handler stays installed,
+ * the program's sigaction calls read and write a saved action instead, and
+ * nd_signals_chain() hands it every signal that was not the shim's, as the
+ * kernel would have.
  */
 #include "nodice.h"
 
@@ -21,7 +27,8 @@
 
 static const int hooked_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2 };
 static int hooked[65];                    /* 1 while our handler stands in for SIG_DFL */
-static struct sigaction program_view[65]; /* what the program last set (SIG_DFL) */
+static int owned[65];                     /* 1 for signals the shim needs itself */
+static struct sigaction program_view[65]; /* what the program last set */
 
 static void on_signal(int sig)
 {
@@ -58,9 +65,61 @@ void nd_signals_start(void)
 	}
 }
 
+int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *))
+{
+	struct sigaction cur, ours;
+	if (nd_real.sigaction(sig, NULL, &cur) < 0)
+		return -errno;
+	memset(&ours, 0, sizeof(ours));
+	ours.sa_sigaction = handler;
+	ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&ours.sa_mask);
+	if (nd_real.sigaction(sig, &ours, NULL) < 0)
+		return -errno;
+	program_view[sig] = cur;
+	owned[sig] = 1;
+	return 0;
+}
+
+void nd_signals_chain(int sig, siginfo_t *info, void *ctx)
+{
+	struct sigaction a = program_view[sig];
+	if (a.sa_handler == SIG_IGN || a.sa_handler == SIG_DFL) {
+		/* A synchronous fault with no handler kills: flush the log, restore
+		 * the default action and let the instruction fault again. */
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		nd_log_flush("signal");
+		nd_real.sigaction(sig, &dfl, NULL);
+		owned[sig] = 0;
+		return;
+	}
+	if (a.sa_flags & SA_RESETHAND) {
+		memset(&program_view[sig], 0, sizeof(program_view[sig]));
+		program_view[sig].sa_handler = SIG_DFL;
+	}
+	sigset_t mask = a.sa_mask, old;
+	if (!(a.sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&mask, (long)&old, 8, 0, 0);
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, info, ctx);
+	else
+		a.sa_handler(sig);
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+}
+
 /* sigaction(2): see the file comment. */
 ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
+	if (!nd_passthrough() && sig > 0 && sig < 65 && owned[sig]) {
+		if (old)
+			*old = program_view[sig];
+		if (act)
+			program_view[sig] = *act;
+		return 0;
+	}
 	if (nd_passthrough() || sig <= 0 || sig >= 65 || !hooked[sig])
 		return nd_real.sigaction(sig, act, old);
 	if (old)
@@ -74,6 +133,37 @@ ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct si
 		}
 	}
 	return 0;
+}
+
+/* A set without the signals the shim owns: a synchronous fault on a blocked
+ * signal is forced to its default action by the kernel, so blocking SIGSEGV
+ * would turn the next trapped rdtsc into a crash. */
+static const sigset_t *unowned(const sigset_t *set, sigset_t *copy)
+{
+	if (!set)
+		return set;
+	*copy = *set;
+	for (int sig = 1; sig < 65; sig++)
+		if (owned[sig])
+			sigdelset(copy, sig);
+	return copy;
+}
+
+/* sigprocmask(2), pthread_sigmask(3): the owned signals are never blocked. */
+ND_EXPORT int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
+{
+	sigset_t copy;
+	if (nd_passthrough() || how == SIG_UNBLOCK)
+		return nd_real.sigprocmask(how, set, old);
+	return nd_real.sigprocmask(how, unowned(set, &copy), old);
+}
+
+ND_EXPORT int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
+{
+	sigset_t copy;
+	if (nd_passthrough() || how == SIG_UNBLOCK)
+		return nd_real.pthread_sigmask(how, set, old);
+	return nd_real.pthread_sigmask(how, unowned(set, &copy), old);
 }
 
 /* signal(2): glibc's BSD semantics (SA_RESTART), through sigaction above,

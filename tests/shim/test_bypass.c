@@ -45,3 +45,40 @@ Test(bypass, temporary_names_repeat_and_keep_glibc_errors)
 	spawn_free(&out[0]);
 	spawn_free(&out[1]);
 }
+
+Test(bypass, rdtsc_is_trapped_and_answered_from_the_virtual_clock)
+{
+	struct spawn_result out[2];
+	probe_twice_and_other("tsc", out);
+	cr_assert_str_eq(spawn_field(out[0].out, "increasing"), "1");
+	cr_assert_str_eq(spawn_field(out[0].out, "aux"), "0");
+	cr_assert_str_eq(spawn_field(out[0].out, "thread"), "1", "the blocked thread's rdtsc was not served");
+	/* Virtual ticks: the first reads of a fresh process are small numbers. */
+	cr_assert_lt(atoll(spawn_field(out[0].out, "rdtsc")), 1000000000LL);
+	spawn_free(&out[0]);
+	spawn_free(&out[1]);
+}
+
+Test(bypass, a_static_child_is_not_killed_by_the_inherited_rdtsc_trap)
+{
+	/* PR_SET_TSC survives exec; the shim must switch it off before exec. */
+	const char *argv[] = { "sh", "-c", ND_TEST_STATIC " >/dev/null && echo alive", NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "alive\n");
+	spawn_free(&r);
+}
+
+Test(bypass, program_sigsegv_handlers_still_see_real_faults)
+{
+	const char *argv[] = { "/usr/bin/python3", "-c",
+			       "import faulthandler, ctypes, subprocess, sys\n"
+			       "r = subprocess.run([sys.executable, '-c', 'import ctypes; ctypes.string_at(0)'])\n"
+			       "print(r.returncode)", NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "-11\n", "a real NULL dereference must still kill with SIGSEGV");
+	spawn_free(&r);
+}

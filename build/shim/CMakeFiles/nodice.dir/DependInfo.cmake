@@ -36,6 +36,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/shim/target.c" "shim/CMakeFiles/nodice.dir/target.c.o" "gcc" "shim/CMakeFiles/nodice.dir/target.c.o.d"
   "/work/main/shim/tempname.c" "shim/CMakeFiles/nodice.dir/tempname.c.o" "gcc" "shim/CMakeFiles/nodice.dir/tempname.c.o.d"
   "/work/main/shim/threads.c" "shim/CMakeFiles/nodice.dir/threads.c.o" "gcc" "shim/CMakeFiles/nodice.dir/threads.c.o.d"
+  "/work/main/shim/tsc.c" "shim/CMakeFiles/nodice.dir/tsc.c.o" "gcc" "shim/CMakeFiles/nodice.dir/tsc.c.o.d"
   "/work/main/shim/vclock.c" "shim/CMakeFiles/nodice.dir/vclock.c.o" "gcc" "shim/CMakeFiles/nodice.dir/vclock.c.o.d"
   "/work/main/shim/wait.c" "shim/CMakeFiles/nodice.dir/wait.c.o" "gcc" "shim/CMakeFiles/nodice.dir/wait.c.o.d"
   )

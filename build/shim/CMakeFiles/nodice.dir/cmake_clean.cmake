@@ -57,6 +57,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/nodice.dir/tempname.c.o.d"
   "CMakeFiles/nodice.dir/threads.c.o"
   "CMakeFiles/nodice.dir/threads.c.o.d"
+  "CMakeFiles/nodice.dir/tsc.c.o"
+  "CMakeFiles/nodice.dir/tsc.c.o.d"
   "CMakeFiles/nodice.dir/vclock.c.o"
   "CMakeFiles/nodice.dir/vclock.c.o.d"
   "CMakeFiles/nodice.dir/wait.c.o"

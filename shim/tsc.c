@@ -1,0 +1,98 @@
+/*
+ * The time-stamp counter. RDTSC and RDTSCP read it without any call a
+ * preload can see (OpenSSL mixes it into its DRBG, glibc's adaptive mutexes
+ * spin on it). prctl(PR_SET_TSC, PR_TSC_SIGSEGV) makes both instructions
+ * fault; the SIGSEGV handler recognizes them at the faulting address (a
+ * general-protection fault, si_code SI_KERNEL, never a page fault), answers
+ * from the virtual clock (one TSC tick per virtual nanosecond; RDTSCP's
+ * TSC_AUX is CPU 0), steps over the instruction and returns. Every other
+ * SIGSEGV goes to the program's own handler, or kills as natively.
+ *
+ * The setting survives execve, so it is switched off right before every exec
+ * the shim sees (the next image's shim switches it on again) and back on if
+ * the exec fails: a static child must never meet a trapped RDTSC without a
+ * handler. Cost: a trapped read takes a signal round trip (microseconds).
+ * A program's own PR_SET_TSC/PR_GET_TSC are kept apart (prctl below), and
+ * signals.c never lets the program block SIGSEGV, which would make the
+ * kernel kill it at the next trapped read.
+ */
+#include "nodice.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <stdarg.h>
+#include <ucontext.h>
+
+int nd_tsc_trapped;
+static int program_mode = PR_TSC_ENABLE; /* what the program set with prctl */
+
+static void on_segv(int sig, siginfo_t *info, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	greg_t *g = uc->uc_mcontext.gregs;
+	if (info->si_code == SI_KERNEL) {
+		const uint8_t *ip = (const uint8_t *)g[REG_RIP];
+		int rdtsc = ip[0] == 0x0f && ip[1] == 0x31;
+		int rdtscp = ip[0] == 0x0f && ip[1] == 0x01 && ip[2] == 0xf9;
+		if ((rdtsc || rdtscp) && program_mode == PR_TSC_ENABLE) {
+			uint64_t t = nd_vclock_read();
+			g[REG_RAX] = (greg_t)(uint32_t)t;
+			g[REG_RDX] = (greg_t)(t >> 32);
+			if (rdtscp)
+				g[REG_RCX] = 0;
+			g[REG_RIP] += rdtscp ? 3 : 2;
+			nd_log_trap(rdtscp ? ND_TRAP_RDTSCP : ND_TRAP_RDTSC);
+			return;
+		}
+	}
+	nd_signals_chain(sig, info, ctx);
+}
+
+void nd_tsc_start(void)
+{
+	if (nd_signals_own(SIGSEGV, on_segv) < 0 || nd_real.prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0) {
+		nd_log_uncontrolled("rdtsc", "PR_SET_TSC is not available: rdtsc reads the real counter");
+		return;
+	}
+	nd_tsc_trapped = 1;
+	nd_log_trap_active(ND_TRAP_RDTSC);
+	nd_log_trap_active(ND_TRAP_RDTSCP);
+}
+
+void nd_tsc_before_exec(void)
+{
+	if (nd_tsc_trapped && program_mode == PR_TSC_ENABLE)
+		nd_real.prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+}
+
+void nd_tsc_after_exec_failed(void)
+{
+	if (nd_tsc_trapped)
+		nd_real.prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+}
+
+/* prctl(2): PR_SET_TSC and PR_GET_TSC see the program's own setting (a
+ * program that asks for SIGSEGV on rdtsc gets it, through its handler);
+ * the trap itself stays armed. Every other option is libc's. */
+ND_EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);
+	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (!nd_passthrough() && nd_tsc_trapped && option == PR_SET_TSC) {
+		if (a != PR_TSC_ENABLE && a != PR_TSC_SIGSEGV)
+			return (int)nd_ret(-EINVAL);
+		program_mode = (int)a;
+		return 0;
+	}
+	if (!nd_passthrough() && nd_tsc_trapped && option == PR_GET_TSC) {
+		if (!a)
+			return (int)nd_ret(-EFAULT);
+		*(int *)a = program_mode;
+		return 0;
+	}
+	return nd_real.prctl(option, a, b, c, d);
+}
