@@ -11,6 +11,7 @@
 #include "nodice.h"
 
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timeb.h>
 #include <sys/times.h>
@@ -38,10 +39,10 @@ int nd_clock_gettime(int clk, struct timespec *ts)
 	if (clk < 0) {
 		/* Dynamic ids: another process's or thread's CPU clock, or a
 		 * clock device (fd-based, low bits 3), which is passed through. */
-		int r = nd_real.clock_gettime(clk, ts);
+		long r = nd_sys(SYS_clock_gettime, clk, (long)ts, 0, 0, 0, 0);
 		if (r < 0 || (clk & 7) == 3) {
 			nd_log_passed(ND_SYM_clock_gettime);
-			return r < 0 ? -errno : 0;
+			return (int)(r < 0 ? r : 0);
 		}
 		ns = cpu_ns();
 	} else if (nd_vclock_at(clk, nd_vclock_read(), &ns) < 0) {

@@ -164,6 +164,9 @@ void nd_signals_start(void);
 int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *));
 void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
 
+/* vdso.c: points every vDSO entry at the shim; returns how many. */
+int nd_vdso_start(void);
+
 /* tsc.c: rdtsc/rdtscp trapped (PR_SET_TSC) and answered from the virtual
  * clock; re-enabled around every exec so a child that cannot load the shim
  * is not killed by its first rdtsc. */

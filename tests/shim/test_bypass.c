@@ -82,3 +82,11 @@ Test(bypass, program_sigsegv_handlers_still_see_real_faults)
 	cr_assert_str_eq(r.out, "-11\n", "a real NULL dereference must still kill with SIGSEGV");
 	spawn_free(&r);
 }
+
+Test(bypass, direct_vdso_calls_read_the_virtual_clock)
+{
+	struct spawn_result r = spawn_probe("vdso", "7");
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(spawn_field(r.out, "vdso_realtime"), "946684800");
+	spawn_free(&r);
+}

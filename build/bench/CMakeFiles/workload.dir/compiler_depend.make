@@ -82,169 +82,442 @@ bench/CMakeFiles/workload.dir/workload.c.o: /work/main/bench/workload.c \
   /usr/include/x86_64-linux-gnu/bits/getopt_posix.h \
   /usr/include/x86_64-linux-gnu/bits/getopt_core.h \
   /usr/include/x86_64-linux-gnu/bits/unistd_ext.h \
-  /usr/include/linux/close_range.h
+  /usr/include/linux/close_range.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/x86intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/x86gprintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/ia32intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/adxintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/bmiintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/bmi2intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/cetintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/cldemoteintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/clflushoptintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/clwbintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/clzerointrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/enqcmdintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/fxsrintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/lzcntintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/lwpintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/movdirintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/mwaitintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/mwaitxintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/pconfigintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/popcntintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/pkuintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/rdseedintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/rtmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/serializeintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/sgxintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/tbmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/tsxldtrkintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/uintrintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/waitpkgintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/wbnoinvdintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xsaveintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xsavecintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xsaveoptintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xsavesintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xtestintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/hresetintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/immintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/mmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xmmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/mm_malloc.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/emmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/pmmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/tmmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/smmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/wmmintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avxintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avxvnniintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx2intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512fintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512erintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512pfintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512cdintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bwintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512dqintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vlbwintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vldqintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512ifmaintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512ifmavlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmiintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmivlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx5124fmapsintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx5124vnniwintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vpopcntdqintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmi2intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmi2vlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vnniintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vnnivlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vpopcntdqvlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bitalgintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vp2intersectintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vp2intersectvlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512fp16intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512fp16vlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/shaintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/fmaintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/f16cintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/gfniintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/vaesintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/vpclmulqdqintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bf16vlintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bf16intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/amxtileintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/amxint8intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/amxbf16intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/prfchwintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/keylockerintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/mm3dnow.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/fma4intrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/ammintrin.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/xopintrin.h
+
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xopintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/keylockerintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/amxbf16intrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bf16vlintrin.h:
 
+/usr/lib/gcc/x86_64-linux-gnu/12/include/vpclmulqdqintrin.h:
 
-/usr/include/linux/close_range.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/gfniintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512fp16intrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/confname.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bitalgintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/posix_opt.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vpopcntdqvlintrin.h:
 
-/usr/include/unistd.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vnnivlintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmi2intrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/timex.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vpopcntdqintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/time.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx5124vnniwintrin.h:
 
-/usr/include/time.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmivlintrin.h:
 
-/usr/include/strings.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vp2intersectintrin.h:
 
-/usr/include/alloca.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512ifmavlintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512ifmaintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vldqintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/vaesintrin.h:
 
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512dqintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bwintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/time_t.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vlintrin.h:
 
-/usr/include/x86_64-linux-gnu/sys/types.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512cdintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/struct_stat.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512erintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/endianness.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx2intrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/typesizes.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avxintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
-
-/usr/include/string.h:
-
-/usr/include/x86_64-linux-gnu/bits/endian.h:
-
-/usr/include/linux/falloc.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdint-intn.h:
-
-/usr/include/x86_64-linux-gnu/bits/fcntl.h:
-
-/usr/include/x86_64-linux-gnu/bits/waitstatus.h:
-
-/work/main/bench/workload.c:
-
-/usr/include/features.h:
-
-/usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
-
-/usr/include/stdc-predef.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/time64.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/sigset_t.h:
-
-/usr/include/fcntl.h:
-
-/usr/include/x86_64-linux-gnu/gnu/stubs.h:
-
-/usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
-
-/usr/include/x86_64-linux-gnu/bits/stat.h:
-
-/usr/include/x86_64-linux-gnu/bits/types.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h:
-
-/usr/include/x86_64-linux-gnu/bits/floatn.h:
-
-/usr/include/x86_64-linux-gnu/bits/wordsize.h:
-
-/usr/include/stdlib.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
-
-/usr/include/features-time64.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
-
-/usr/include/x86_64-linux-gnu/bits/timesize.h:
-
-/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
-
-/usr/include/x86_64-linux-gnu/sys/cdefs.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
-
-/usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
-
-/usr/include/x86_64-linux-gnu/sys/random.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
-
-/usr/include/stdio.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/floatn-common.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_tm.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/FILE.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdio.h:
-
-/usr/include/x86_64-linux-gnu/bits/waitflags.h:
-
-/usr/include/endian.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/environments.h:
-
-/usr/include/x86_64-linux-gnu/sys/select.h:
-
-/usr/include/x86_64-linux-gnu/bits/select.h:
-
-/usr/include/x86_64-linux-gnu/bits/long-double.h:
-
-/usr/include/x86_64-linux-gnu/bits/byteswap.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
+/usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
 
-/usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
+/usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/long-double.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
+
+/usr/include/endian.h:
+
+/usr/include/x86_64-linux-gnu/bits/waitflags.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512pfintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_tm.h:
+
+/usr/include/x86_64-linux-gnu/bits/floatn-common.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmiintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/movdirintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/shaintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
+
+/usr/include/stdio.h:
+
+/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/fxsrintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
+
+/usr/include/x86_64-linux-gnu/bits/environments.h:
+
+/usr/include/x86_64-linux-gnu/sys/random.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/pkuintrin.h:
+
+/usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
+
+/usr/include/x86_64-linux-gnu/sys/cdefs.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512fp16vlintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/timesize.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/mm3dnow.h:
+
+/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
+
+/usr/include/features-time64.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/serializeintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
+
+/usr/include/stdlib.h:
+
+/usr/include/x86_64-linux-gnu/bits/wordsize.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/cldemoteintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/FILE.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/adxintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/stat.h:
+
+/usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/tbmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/mm_malloc.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512fintrin.h:
+
+/usr/include/fcntl.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/sigset_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/time64.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/tsxldtrkintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
+
+/usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/wmmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/amxtileintrin.h:
+
+/usr/include/features.h:
+
+/work/main/bench/workload.c:
+
+/usr/include/x86_64-linux-gnu/bits/waitstatus.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/amxint8intrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/fcntl.h:
+
+/usr/include/stdc-predef.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/immintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avxvnniintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdint-intn.h:
+
+/usr/include/linux/falloc.h:
+
+/usr/include/x86_64-linux-gnu/gnu/stubs.h:
+
+/usr/include/x86_64-linux-gnu/bits/endian.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/pmmintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdio.h:
+
+/usr/include/string.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
+
+/usr/include/x86_64-linux-gnu/bits/typesizes.h:
+
+/usr/include/x86_64-linux-gnu/bits/endianness.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/clzerointrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmi2vlintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/select.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_stat.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/prfchwintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/time_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/ia32intrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/mwaitxintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xsaveintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx5124fmapsintrin.h:
+
+/usr/include/alloca.h:
+
+/usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/popcntintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/hresetintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
+
+/usr/include/strings.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/ammintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bf16intrin.h:
+
+/usr/include/time.h:
+
+/usr/include/x86_64-linux-gnu/bits/time.h:
+
+/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
+
+/usr/include/x86_64-linux-gnu/bits/timex.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/fma4intrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/fmaintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/floatn.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/rdseedintrin.h:
+
+/usr/include/x86_64-linux-gnu/sys/select.h:
+
+/usr/include/unistd.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vlbwintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/posix_opt.h:
+
+/usr/include/x86_64-linux-gnu/bits/confname.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/sgxintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/waitpkgintrin.h:
+
+/usr/include/linux/close_range.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/x86intrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/x86gprintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vp2intersectvlintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/bmiintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/bmi2intrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/cetintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/clflushoptintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/clwbintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/enqcmdintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xmmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vnniintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/lzcntintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/lwpintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/emmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/mwaitintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/pconfigintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/rtmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/f16cintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/uintrintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/wbnoinvdintrin.h:
+
+/usr/include/x86_64-linux-gnu/sys/types.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xsavecintrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/byteswap.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xsavesintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xtestintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/mmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/xsaveoptintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/tmmintrin.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/smmintrin.h:

@@ -38,6 +38,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/shim/threads.c" "shim/CMakeFiles/nodice.dir/threads.c.o" "gcc" "shim/CMakeFiles/nodice.dir/threads.c.o.d"
   "/work/main/shim/tsc.c" "shim/CMakeFiles/nodice.dir/tsc.c.o" "gcc" "shim/CMakeFiles/nodice.dir/tsc.c.o.d"
   "/work/main/shim/vclock.c" "shim/CMakeFiles/nodice.dir/vclock.c.o" "gcc" "shim/CMakeFiles/nodice.dir/vclock.c.o.d"
+  "/work/main/shim/vdso.c" "shim/CMakeFiles/nodice.dir/vdso.c.o" "gcc" "shim/CMakeFiles/nodice.dir/vdso.c.o.d"
   "/work/main/shim/wait.c" "shim/CMakeFiles/nodice.dir/wait.c.o" "gcc" "shim/CMakeFiles/nodice.dir/wait.c.o.d"
   )
 

@@ -131,5 +131,9 @@ shim/CMakeFiles/nodice.dir/clock.c.o: /work/main/shim/clock.c \
  /usr/include/x86_64-linux-gnu/sys/uio.h \
  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
  /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/threads.h \
- /work/main/shim/symbols.def /usr/include/x86_64-linux-gnu/sys/timeb.h \
+ /work/main/shim/symbols.def /usr/include/x86_64-linux-gnu/sys/syscall.h \
+ /usr/include/x86_64-linux-gnu/asm/unistd.h \
+ /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
+ /usr/include/x86_64-linux-gnu/bits/syscall.h \
+ /usr/include/x86_64-linux-gnu/sys/timeb.h \
  /usr/include/x86_64-linux-gnu/bits/types/struct_timeb.h

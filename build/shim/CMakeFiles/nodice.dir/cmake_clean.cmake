@@ -61,6 +61,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/nodice.dir/tsc.c.o.d"
   "CMakeFiles/nodice.dir/vclock.c.o"
   "CMakeFiles/nodice.dir/vclock.c.o.d"
+  "CMakeFiles/nodice.dir/vdso.c.o"
+  "CMakeFiles/nodice.dir/vdso.c.o.d"
   "CMakeFiles/nodice.dir/wait.c.o"
   "CMakeFiles/nodice.dir/wait.c.o.d"
 )
