@@ -158,6 +158,15 @@ const char *nd_config_parse_aslr(const char *s, int *keep)
 	return "must be 'off' or 'on'";
 }
 
+const char *nd_config_parse_rdtsc(const char *s, int *native)
+{
+	if (strcmp(s, "trap") == 0 || strcmp(s, "native") == 0) {
+		*native = s[0] == 'n';
+		return NULL;
+	}
+	return "must be 'trap' or 'native'";
+}
+
 #define FAIL(n, v, r)                   \
 	do {                            \
 		err->name = (n);        \
@@ -188,6 +197,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_LOG", v, why);
 	if ((v = get("NODICE_ASLR")) && (why = nd_config_parse_aslr(v, &cfg->keep_aslr)))
 		FAIL("NODICE_ASLR", v, why);
+	if ((v = get("NODICE_RDTSC")) && (why = nd_config_parse_rdtsc(v, &cfg->native_tsc)))
+		FAIL("NODICE_RDTSC", v, why);
 	if ((v = get("NODICE_LINEAGE"))) {
 		if ((why = nd_config_parse_hex64(v, &cfg->lineage)))
 			FAIL("NODICE_LINEAGE", v, why);

@@ -30,19 +30,6 @@ struct nd_config nd_cfg;
 int nd_state;
 static long init_tid;
 
-long nd_sys(long nr, long a, long b, long c, long d, long e, long f)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
 static void say(const char *s)
 {
 	nd_sys(SYS_write, 2, (long)s, (long)strlen(s), 0, 0, 0);
@@ -110,6 +97,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 	nd_tsc_start();
 	if (nd_vdso_start() <= 0)
 		nd_log_uncontrolled("vdso", "the vDSO could not be patched: its direct callers read the real clock");
+	nd_dispatch_start();
 	nd_stdio_adopt_stdin();
 	nd_process_register_atfork();
 	nd_prng_seed_once();

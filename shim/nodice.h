@@ -113,7 +113,7 @@ struct nd_child_env {
 	char lineage[40];
 	char clock[40];
 	char preload[8192];
-	char config[5][48];
+	char config[6][48];
 	char log[4160];
 };
 char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf);
@@ -163,6 +163,11 @@ void nd_target_check(const char *file, int search, char *const envp[]);
 void nd_signals_start(void);
 int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *));
 void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
+
+/* dispatch.c: inline system calls outside libc trapped (syscall user
+ * dispatch) and served or performed; armed per thread. */
+void nd_dispatch_start(void);
+void nd_dispatch_thread_start(void);
 
 /* vdso.c: points every vDSO entry at the shim; returns how many. */
 int nd_vdso_start(void);

@@ -118,6 +118,11 @@ static const char *config_var(int i, char *buf, size_t size)
 			return NULL;
 		nd_fmt_str(&b, "NODICE_ASLR=on");
 		break;
+	case 6:
+		if (!nd_cfg.native_tsc)
+			return NULL;
+		nd_fmt_str(&b, "NODICE_RDTSC=native");
+		break;
 	default: return NULL;
 	}
 	return b.overflow ? NULL : buf;
@@ -133,9 +138,9 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
 		    !has_prefix(envp[i], "LD_PRELOAD="))
 			out[k++] = envp[i];
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
-				       : config_var(i, b->config[i < 4 ? i : 4], sizeof(b->config[0]));
+				       : config_var(i, b->config[i < 4 ? i : i - 1], sizeof(b->config[0]));
 		size_t eq = v ? (size_t)(strchr(v, '=') - v) + 1 : 0;
 		char prefix[32];
 		if (!v || eq >= sizeof(prefix))

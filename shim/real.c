@@ -33,6 +33,7 @@ struct elf_index {
 static struct elf_index libc;
 static char self_path[4096];
 uintptr_t nd_self_lo, nd_self_hi;
+uintptr_t nd_libc_text_lo, nd_libc_text_hi;
 
 static uintptr_t relocated(uintptr_t base, ElfW(Addr) ptr)
 {
@@ -79,8 +80,14 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 	const char *name = info->dlpi_name ? info->dlpi_name : "";
 	const char *slash = strrchr(name, '/');
 	const char *base = slash ? slash + 1 : name;
-	if (!libc.symtab && strncmp(base, "libc.so.", 8) == 0)
-		index_object(info, &libc);
+	if (!libc.symtab && strncmp(base, "libc.so.", 8) == 0 && index_object(info, &libc) == 0)
+		for (int i = 0; i < info->dlpi_phnum; i++) {
+			const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+			if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+				nd_libc_text_lo = info->dlpi_addr + ph->p_vaddr;
+				nd_libc_text_hi = nd_libc_text_lo + ph->p_memsz;
+			}
+		}
 	if (!nd_self_hi && contains(info, (uintptr_t)&visit)) {
 		if (strlen(name) < sizeof(self_path))
 			strcpy(self_path, name);

@@ -124,6 +124,9 @@ int nd_real_resolve(const char **missing);
 
 /* Where libnodice.so itself is mapped (set by nd_real_resolve). */
 extern uintptr_t nd_self_lo, nd_self_hi;
+/* libc's executable segment: the one region whose system calls are never
+ * dispatched (dispatch.c). */
+extern uintptr_t nd_libc_text_lo, nd_libc_text_hi;
 
 /* The path of libnodice.so as the loader knows it (for re-injecting LD_PRELOAD). */
 const char *nd_real_self_path(void);

@@ -39,6 +39,7 @@ static void *posix_trampoline(void *p)
 	struct start s = *(struct start *)p;
 	free(p);
 	nd_stream_thread_adopt(s.id);
+	nd_dispatch_thread_start();
 	return s.fn(s.arg);
 }
 
@@ -47,6 +48,7 @@ static int c11_trampoline(void *p)
 	struct start s = *(struct start *)p;
 	free(p);
 	nd_stream_thread_adopt(s.id);
+	nd_dispatch_thread_start();
 	return s.c11(s.arg);
 }
 

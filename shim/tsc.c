@@ -51,6 +51,10 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
 
 void nd_tsc_start(void)
 {
+	if (nd_cfg.native_tsc) {
+		nd_log_uncontrolled("rdtsc", "NODICE_RDTSC=native: rdtsc reads the real counter");
+		return;
+	}
 	if (nd_signals_own(SIGSEGV, on_segv) < 0 || nd_real.prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0) {
 		nd_log_uncontrolled("rdtsc", "PR_SET_TSC is not available: rdtsc reads the real counter");
 		return;

@@ -90,3 +90,27 @@ Test(bypass, direct_vdso_calls_read_the_virtual_clock)
 	cr_assert_str_eq(spawn_field(r.out, "vdso_realtime"), "946684800");
 	spawn_free(&r);
 }
+
+Test(bypass, inline_system_calls_are_served_or_performed)
+{
+	struct spawn_result out[2];
+	probe_twice_and_other("rawcalls", out);
+	assert_moves_with_seed(out, "raw_getrandom");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_getrandom_ret"), "8");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_clock"), "946684800");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_getrandom_bad_flags"), "-22", "EINVAL, as the kernel");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_getpid_matches"), "1");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_write"), "0");
+	spawn_free(&out[0]);
+	spawn_free(&out[1]);
+}
+
+Test(bypass, rdtsc_trap_can_be_turned_off_and_is_then_reported)
+{
+	const char *argv[] = { ND_TEST_NODICE, "inspect", "--", ND_TEST_PROBE, "tsc", NULL };
+	const char *env[] = { "NODICE_RDTSC=native", NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "NODICE_RDTSC=native: rdtsc reads the real counter"), "%s", r.out);
+	spawn_free(&r);
+}

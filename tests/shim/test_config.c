@@ -111,5 +111,6 @@ Test(config, bad_variables_stop_before_main_with_125)
 	assert_fatal("NODICE_CPUS=0", "nodice: fatal: NODICE_CPUS=\"0\": must be between 1 and 1024\n");
 	assert_fatal("NODICE_LOG=", "nodice: fatal: NODICE_LOG=\"\": empty path\n");
 	assert_fatal("NODICE_ASLR=maybe", "nodice: fatal: NODICE_ASLR=\"maybe\": must be 'off' or 'on'\n");
+	assert_fatal("NODICE_RDTSC=fast", "nodice: fatal: NODICE_RDTSC=\"fast\": must be 'trap' or 'native'\n");
 	assert_fatal("NODICE_LINEAGE=xyz", "nodice: fatal: NODICE_LINEAGE=\"xyz\": not a hexadecimal number\n");
 }
