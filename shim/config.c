@@ -167,6 +167,15 @@ const char *nd_config_parse_rdtsc(const char *s, int *native)
 	return "must be 'trap' or 'native'";
 }
 
+const char *nd_config_parse_dirs(const char *s, int *native)
+{
+	if (strcmp(s, "sorted") == 0 || strcmp(s, "native") == 0) {
+		*native = s[0] == 'n';
+		return NULL;
+	}
+	return "must be 'sorted' or 'native'";
+}
+
 #define FAIL(n, v, r)                   \
 	do {                            \
 		err->name = (n);        \
@@ -199,6 +208,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_ASLR", v, why);
 	if ((v = get("NODICE_RDTSC")) && (why = nd_config_parse_rdtsc(v, &cfg->native_tsc)))
 		FAIL("NODICE_RDTSC", v, why);
+	if ((v = get("NODICE_DIRS")) && (why = nd_config_parse_dirs(v, &cfg->native_dirs)))
+		FAIL("NODICE_DIRS", v, why);
 	if ((v = get("NODICE_LINEAGE"))) {
 		if ((why = nd_config_parse_hex64(v, &cfg->lineage)))
 			FAIL("NODICE_LINEAGE", v, why);

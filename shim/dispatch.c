@@ -27,6 +27,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -70,48 +71,93 @@ long nd_sys(long nr, long a, long b, long c, long d, long e, long f)
 	return ret;
 }
 
+/* The program's memory is touched only through process_vm_readv/writev on
+ * the process itself: a bad pointer gives -EFAULT, as the kernel would,
+ * instead of a fault inside the handler. */
+static long copy_out(long dst, const void *src, size_t n)
+{
+	struct iovec local = { (void *)src, n }, remote = { (void *)dst, n };
+	long w = n ? nd_sys(SYS_process_vm_writev, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0) : 0;
+	return w == (long)n ? 0 : w < 0 ? w : -EFAULT;
+}
+
+static long copy_in(void *dst, long src, size_t n)
+{
+	struct iovec local = { dst, n }, remote = { (void *)src, n };
+	long r = nd_sys(SYS_process_vm_readv, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0);
+	return r == (long)n ? 0 : r < 0 ? r : -EFAULT;
+}
+
+static long serve_getrandom(long buf, size_t len, unsigned flags)
+{
+	uint8_t chunk[4096];
+	long r = nd_random_getrandom(chunk, 0, flags); /* the flag checks alone */
+	if (r < 0)
+		return r;
+	if (len > 0x7ffff000UL)
+		len = 0x7ffff000UL;
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		nd_stream_fill(ND_STREAM_ENTROPY, chunk, n);
+		if ((r = copy_out(buf + (long)done, chunk, n)) < 0)
+			return done ? (long)done : r;
+		done += n;
+	}
+	return (long)len;
+}
+
+static long serve_sleep(int clk, int flags, long req)
+{
+	struct timespec ts;
+	long r = copy_in(&ts, req, sizeof(ts));
+	return r < 0 ? r : nd_sleep_ns(clk, flags, &ts);
+}
+
 /* Serves a controlled call; -ENOSYS when nr is not one. */
 static long serve(long nr, const greg_t *g)
 {
-	long a = g[REG_RDI], b = g[REG_RSI], c = g[REG_RDX];
+	long a = g[REG_RDI], b = g[REG_RSI], c = g[REG_RDX], r;
+	struct timespec ts;
 	switch (nr) {
 	case SYS_getrandom:
-		return nd_random_getrandom((void *)a, (size_t)b, (unsigned)c);
+		return serve_getrandom(a, (size_t)b, (unsigned)c);
 	case SYS_clock_gettime:
-		return nd_clock_gettime((int)a, (struct timespec *)b);
+		if ((r = nd_clock_gettime((int)a, &ts)) < 0)
+			return r;
+		return copy_out(b, &ts, sizeof(ts));
 	case SYS_gettimeofday: {
-		struct timespec ts;
 		nd_clock_gettime(CLOCK_REALTIME, &ts);
-		if (a) {
-			((struct timeval *)a)->tv_sec = ts.tv_sec;
-			((struct timeval *)a)->tv_usec = ts.tv_nsec / 1000;
-		}
-		if (b)
-			memset((void *)b, 0, sizeof(struct timezone));
-		return 0;
+		struct timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
+		struct timezone tz = { 0, 0 };
+		if (a && (r = copy_out(a, &tv, sizeof(tv))) < 0)
+			return r;
+		return b ? copy_out(b, &tz, sizeof(tz)) : 0;
 	}
-	case SYS_time: {
-		struct timespec ts;
+	case SYS_time:
 		nd_clock_gettime(CLOCK_REALTIME, &ts);
-		if (a)
-			*(time_t *)a = ts.tv_sec;
+		if (a && (r = copy_out(a, &ts.tv_sec, sizeof(time_t))) < 0)
+			return r;
 		return ts.tv_sec;
-	}
 	case SYS_nanosleep:
-		return nd_sleep_ns(CLOCK_MONOTONIC, 0, (const struct timespec *)a);
+		return serve_sleep(CLOCK_MONOTONIC, 0, a);
 	case SYS_clock_nanosleep:
-		return nd_sleep_ns((int)a, (int)b, (const struct timespec *)c);
-	case SYS_sched_getaffinity:
+		return serve_sleep((int)a, (int)b, c); /* raw: -errno, unlike the libc wrapper */
+	case SYS_sched_getaffinity: {
+		cpu_set_t set;
+		size_t n = (size_t)b < sizeof(set) ? (size_t)b : sizeof(set);
 		if ((size_t)b < sizeof(unsigned long))
 			return -EINVAL;
-		nd_cpu_fill((cpu_set_t *)c, (size_t)b);
+		nd_cpu_fill(&set, n);
+		if ((r = copy_out(c, &set, n)) < 0)
+			return r;
 		return (long)(((nd_cfg.cpus + 63) / 64) * sizeof(unsigned long));
-	case SYS_getcpu:
-		if (a)
-			*(unsigned *)a = 0;
-		if (b)
-			*(unsigned *)b = 0;
-		return 0;
+	}
+	case SYS_getcpu: {
+		unsigned zero = 0;
+		if (a && (r = copy_out(a, &zero, sizeof(zero))) < 0)
+			return r;
+		return b ? copy_out(b, &zero, sizeof(zero)) : 0;
+	}
 	}
 	return -ENOSYS;
 }

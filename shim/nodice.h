@@ -113,7 +113,7 @@ struct nd_child_env {
 	char lineage[40];
 	char clock[40];
 	char preload[8192];
-	char config[6][48];
+	char config[7][48];
 	char log[4160];
 };
 char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf);

@@ -123,6 +123,11 @@ static const char *config_var(int i, char *buf, size_t size)
 			return NULL;
 		nd_fmt_str(&b, "NODICE_RDTSC=native");
 		break;
+	case 7:
+		if (!nd_cfg.native_dirs)
+			return NULL;
+		nd_fmt_str(&b, "NODICE_DIRS=native");
+		break;
 	default: return NULL;
 	}
 	return b.overflow ? NULL : buf;
@@ -138,7 +143,7 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
 		    !has_prefix(envp[i], "LD_PRELOAD="))
 			out[k++] = envp[i];
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
 				       : config_var(i, b->config[i < 4 ? i : i - 1], sizeof(b->config[0]));
 		size_t eq = v ? (size_t)(strchr(v, '=') - v) + 1 : 0;

@@ -108,7 +108,12 @@ struct timeb;
 	X(unsigned long, getauxval, (unsigned long))                                 \
 	X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                     \
 	X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                 \
-	X(int, prctl, (int, unsigned long, unsigned long, unsigned long, unsigned long))
+	X(int, prctl, (int, unsigned long, unsigned long, unsigned long, unsigned long)) \
+	X(DIR *, opendir, (const char *))                                            \
+	X(DIR *, fdopendir, (int))                                                   \
+	X(struct dirent64 *, readdir64, (DIR *))                                     \
+	X(void, rewinddir, (DIR *))                                                  \
+	X(int, closedir, (DIR *))
 
 struct nd_real {
 #define ND_REAL_FIELD(ret, name, params) ret(*name) params;

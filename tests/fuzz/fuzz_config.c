@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nd_config_parse_hex64(s, &u);
 	nd_config_parse_aslr(s, &keep);
 	nd_config_parse_rdtsc(s, &keep);
+	nd_config_parse_dirs(s, &keep);
 	nd_config_parse_log(s, log, sizeof(log));
 	free(s);
 	return 0;

@@ -2,6 +2,8 @@
  * the usual symbols. */
 #include "probe_assert.h"
 
+#include <unistd.h>
+
 Test(bypass, random_device_follows_the_seed_with_every_token)
 {
 	const char *argv[] = { ND_TEST_RANDOM_DEVICE, NULL };
@@ -101,6 +103,12 @@ Test(bypass, inline_system_calls_are_served_or_performed)
 	cr_assert_str_eq(spawn_field(out[0].out, "raw_getrandom_bad_flags"), "-22", "EINVAL, as the kernel");
 	cr_assert_str_eq(spawn_field(out[0].out, "raw_getpid_matches"), "1");
 	cr_assert_str_eq(spawn_field(out[0].out, "raw_write"), "0");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_getrandom_efault"), "-14");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_clock_efault"), "-14");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_nanosleep_efault"), "-14");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_time_efault"), "-14");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_nanosleep_einval"), "-22");
+	cr_assert_str_eq(spawn_field(out[0].out, "raw_nanosleep_virtual"), "5");
 	spawn_free(&out[0]);
 	spawn_free(&out[1]);
 }
@@ -113,4 +121,55 @@ Test(bypass, rdtsc_trap_can_be_turned_off_and_is_then_reported)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_not_null(strstr(r.out, "NODICE_RDTSC=native: rdtsc reads the real counter"), "%s", r.out);
 	spawn_free(&r);
+}
+
+static const char *listing(const char *dir, const char *mode)
+{
+	static char out[4096];
+	const char *argv[] = { ND_TEST_PROBE, "dirs", dir, NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, mode, NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	snprintf(out, sizeof(out), "%s", r.out);
+	spawn_free(&r);
+	return out;
+}
+
+Test(bypass, directories_list_in_name_order_unless_asked_not_to)
+{
+	char dir[] = "/tmp/nodice-dirs-XXXXXX";
+	mkdtemp(dir);
+	const char *names[] = { "zeta", "alpha", "mid", "beta", "omega", "gamma", "delta" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		fclose(fopen(p, "w"));
+	}
+	cr_assert_str_eq(listing(dir, "NODICE_DIRS=sorted"),
+			 "dir alpha beta delta gamma mid omega zeta\nafter_seek beta\n");
+	char native[4096];
+	snprintf(native, sizeof(native), "%s", listing(dir, "NODICE_DIRS=native"));
+	cr_assert_not_null(strstr(native, "zeta"), "%s", native);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+Test(bypass, addresses_repeat_because_aslr_is_off)
+{
+	/* Through LD_PRELOAD alone: the library re-executes the program once
+	 * with ADDR_NO_RANDOMIZE. */
+	struct spawn_result a = spawn_probe("addresses", "7"), b = spawn_probe("addresses", "8");
+	cr_assert_eq(a.status, 0);
+	cr_assert_str_eq(a.out, b.out, "addresses moved between runs");
+	const char *argv[] = { ND_TEST_PROBE, "addresses", NULL };
+	const char *keep[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_ASLR=on", NULL };
+	struct spawn_result c = spawn_run(argv, keep), d = spawn_run(argv, keep);
+	cr_assert_str_neq(c.out, d.out, "NODICE_ASLR=on must leave randomization on");
+	spawn_free(&a);
+	spawn_free(&b);
+	spawn_free(&c);
+	spawn_free(&d);
 }

@@ -112,5 +112,6 @@ Test(config, bad_variables_stop_before_main_with_125)
 	assert_fatal("NODICE_LOG=", "nodice: fatal: NODICE_LOG=\"\": empty path\n");
 	assert_fatal("NODICE_ASLR=maybe", "nodice: fatal: NODICE_ASLR=\"maybe\": must be 'off' or 'on'\n");
 	assert_fatal("NODICE_RDTSC=fast", "nodice: fatal: NODICE_RDTSC=\"fast\": must be 'trap' or 'native'\n");
+	assert_fatal("NODICE_DIRS=random", "nodice: fatal: NODICE_DIRS=\"random\": must be 'sorted' or 'native'\n");
 	assert_fatal("NODICE_LINEAGE=xyz", "nodice: fatal: NODICE_LINEAGE=\"xyz\": not a hexadecimal number\n");
 }

@@ -15,6 +15,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/nodice.dir/cpu.c.o.d"
   "CMakeFiles/nodice.dir/devices.c.o"
   "CMakeFiles/nodice.dir/devices.c.o.d"
+  "CMakeFiles/nodice.dir/dirs.c.o"
+  "CMakeFiles/nodice.dir/dirs.c.o.d"
   "CMakeFiles/nodice.dir/dispatch.c.o"
   "CMakeFiles/nodice.dir/dispatch.c.o.d"
   "CMakeFiles/nodice.dir/exec.c.o"

@@ -1,0 +1,220 @@
+/*
+ * Directory order. readdir returns entries in the file system's order (hash
+ * order on ext4, creation order on tmpfs), so os.listdir, scandir users and
+ * build tools see different orders on different machines, and in a
+ * directory rebuilt in another order. opendir here reads the whole
+ * directory at once and hands entries back sorted by name (byte order,
+ * like LC_ALL=C); readdir, readdir_r, telldir, seekdir and rewinddir work on
+ * that snapshot, and rewinddir takes a new one, as POSIX lets it. dirfd and
+ * the DIR itself stay libc's. NODICE_DIRS=native leaves the order alone.
+ *
+ * The snapshots are kept in a table keyed by DIR *, under a mutex: opendir
+ * and readdir are not async-signal-safe in libc either. A directory whose
+ * snapshot cannot be allocated is read in its native order and that is
+ * logged as passed through.
+ */
+#include "nodice.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct snapshot {
+	DIR *dir;
+	struct dirent64 **entries;
+	size_t n, pos;
+	struct snapshot *next;
+};
+
+#define BUCKETS 64
+static struct snapshot *table[BUCKETS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t bucket(DIR *d)
+{
+	return ((uintptr_t)d >> 4) % BUCKETS;
+}
+
+static struct snapshot *find(DIR *d)
+{
+	for (struct snapshot *s = table[bucket(d)]; s; s = s->next)
+		if (s->dir == d)
+			return s;
+	return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(struct dirent64 *const *)a)->d_name, (*(struct dirent64 *const *)b)->d_name);
+}
+
+static void release(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->entries[i]);
+	free(s->entries);
+	s->entries = NULL;
+	s->n = s->pos = 0;
+}
+
+/* Reads every entry of s->dir and sorts them; -1 when memory runs out. */
+static int fill(struct snapshot *s)
+{
+	size_t cap = 0;
+	struct dirent64 *e;
+	while ((e = nd_real.readdir64(s->dir))) {
+		if (s->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct dirent64 **grown = realloc(s->entries, cap * sizeof(*grown));
+			if (!grown)
+				return -1;
+			s->entries = grown;
+		}
+		struct dirent64 *copy = malloc(e->d_reclen);
+		if (!copy)
+			return -1;
+		memcpy(copy, e, e->d_reclen);
+		s->entries[s->n++] = copy;
+	}
+	qsort(s->entries, s->n, sizeof(*s->entries), by_name);
+	return 0;
+}
+
+static DIR *adopt(DIR *d)
+{
+	if (!d || nd_passthrough() || nd_cfg.native_dirs)
+		return d;
+	struct snapshot *s = calloc(1, sizeof(*s));
+	if (!s || fill((s->dir = d, s)) < 0) {
+		if (s) {
+			release(s);
+			free(s);
+		}
+		nd_real.rewinddir(d);
+		nd_log_passed(ND_SYM_opendir);
+		return d;
+	}
+	pthread_mutex_lock(&lock);
+	s->next = table[bucket(d)];
+	table[bucket(d)] = s;
+	pthread_mutex_unlock(&lock);
+	nd_log_served(ND_SYM_opendir, 0);
+	return d;
+}
+
+/* opendir(3), fdopendir(3). */
+ND_EXPORT DIR *opendir(const char *name)
+{
+	nd_ready();
+	return adopt(nd_real.opendir(name));
+}
+
+ND_EXPORT DIR *fdopendir(int fd)
+{
+	nd_ready();
+	return adopt(nd_real.fdopendir(fd));
+}
+
+/* readdir64(3): the next entry of the sorted snapshot. */
+ND_EXPORT struct dirent64 *readdir64(DIR *d)
+{
+	nd_ready();
+	pthread_mutex_lock(&lock);
+	struct snapshot *s = find(d);
+	struct dirent64 *e = NULL;
+	if (s && s->pos < s->n)
+		e = s->entries[s->pos++];
+	pthread_mutex_unlock(&lock);
+	return s ? e : nd_real.readdir64(d);
+}
+
+/* readdir(3): the same structure on LP64. */
+ND_EXPORT struct dirent *readdir(DIR *d)
+{
+	return (struct dirent *)readdir64(d);
+}
+
+/* readdir64_r(3), readdir_r(3). */
+static int next_into(DIR *d, struct dirent64 *entry, struct dirent64 **result)
+{
+	struct dirent64 *e = readdir64(d);
+	if (e) {
+		memcpy(entry, e, e->d_reclen < sizeof(*entry) ? e->d_reclen : sizeof(*entry));
+		*result = entry;
+	} else {
+		*result = NULL;
+	}
+	return 0;
+}
+
+ND_EXPORT int readdir64_r(DIR *d, struct dirent64 *entry, struct dirent64 **result)
+{
+	return next_into(d, entry, result);
+}
+
+ND_EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
+{
+	return next_into(d, (struct dirent64 *)entry, (struct dirent64 **)result);
+}
+
+/* rewinddir(3): a fresh snapshot, so entries made since appear. */
+ND_EXPORT void rewinddir(DIR *d)
+{
+	nd_ready();
+	nd_real.rewinddir(d);
+	pthread_mutex_lock(&lock);
+	struct snapshot *s = find(d);
+	if (s) {
+		release(s);
+		if (fill(s) < 0) {
+			release(s);
+			nd_real.rewinddir(d);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* telldir(3), seekdir(3): positions are indexes into the snapshot. */
+ND_EXPORT long telldir(DIR *d)
+{
+	nd_ready();
+	pthread_mutex_lock(&lock);
+	struct snapshot *s = find(d);
+	long pos = s ? (long)s->pos : -1;
+	pthread_mutex_unlock(&lock);
+	if (!s) {
+		errno = EBADF;
+		return -1;
+	}
+	return pos;
+}
+
+ND_EXPORT void seekdir(DIR *d, long pos)
+{
+	nd_ready();
+	pthread_mutex_lock(&lock);
+	struct snapshot *s = find(d);
+	if (s && pos >= 0 && (size_t)pos <= s->n)
+		s->pos = (size_t)pos;
+	pthread_mutex_unlock(&lock);
+}
+
+/* closedir(3). */
+ND_EXPORT int closedir(DIR *d)
+{
+	nd_ready();
+	pthread_mutex_lock(&lock);
+	struct snapshot **link = &table[bucket(d)];
+	while (*link && (*link)->dir != d)
+		link = &(*link)->next;
+	struct snapshot *s = *link;
+	if (s)
+		*link = s->next;
+	pthread_mutex_unlock(&lock);
+	if (s) {
+		release(s);
+		free(s);
+	}
+	return nd_real.closedir(d);
+}
