@@ -6,10 +6,11 @@
  *   not-coverable  the shim can never load there: statically linked,
  *                  set-user/group-ID, 32-bit or not x86-64, or Go (whose
  *                  runtime makes system calls itself);
- *   partial        it loads, but something remains: RDRAND/RDSEED/RDTSC/
- *                  RDTSCP instructions, inline system calls to a source the
- *                  shim controls only through libc, imports of sources the
- *                  shim does not reach (std::random_device, mkstemp...);
+ *   partial        it loads, but something remains: RDRAND/RDSEED outside
+ *                  std::random_device (no CPUID faulting here), inline
+ *                  system calls to controlled sources inside libc (syscall
+ *                  dispatch allows libc's range), imports of sources the
+ *                  shim does not reach;
  *   covered        every source it can reach goes through the shim.
  *
  * Exit: 0, 1 when an object is not-coverable, 2 usage, 3 when a file cannot
@@ -73,10 +74,11 @@ static void on_site(const struct object_site *s, void *data)
 		c->a->other_syscalls++;
 		return;
 	}
-	f.degrades = s->kind != X86_CPUID;
 	char buf[512];
 	const char *fn = object_describe(c->o, *c->refs, s->vaddr, buf, sizeof(buf));
 	snprintf(f.function, sizeof(f.function), "%s", fn ? fn : "?");
+	const char *base = strrchr(c->o->path, '/') ? strrchr(c->o->path, '/') + 1 : c->o->path;
+	f.degrades = s->kind != X86_CPUID && !sources_instruction_covered(c->o, *c->refs, base, s);
 	add(c->a, f);
 }
 

@@ -201,6 +201,17 @@ static void on_process(json_object *model, json_object *rec)
 		json_object_object_add(model, "seed", json_object_get(seed));
 	if (!strcmp(str(rec, "aslr"), "on"))
 		uncontrolled_add(model, "aslr", str(rec, "exe"), 1, 1);
+	/* The traps armed in any process of the tree. */
+	json_object *traps, *all = json_object_object_get(model, "traps");
+	if (json_object_object_get_ex(rec, "traps", &traps))
+		for (size_t i = 0; i < json_object_array_length(traps); i++) {
+			const char *t = json_object_get_string(json_object_array_get_idx(traps, i));
+			int seen = 0;
+			for (size_t k = 0; k < json_object_array_length(all); k++)
+				seen |= !strcmp(json_object_get_string(json_object_array_get_idx(all, k)), t);
+			if (!seen)
+				json_object_array_add(all, json_object_new_string(t));
+		}
 }
 
 static void on_objects(json_object *model, json_object *rec)
@@ -311,6 +322,7 @@ json_object *logread_load(const char *path, char *why, size_t size)
 	json_object_object_add(model, "sources", json_object_new_array());
 	json_object_object_add(model, "uncontrolled", json_object_new_array());
 	json_object_object_add(model, "processes", json_object_new_array());
+	json_object_object_add(model, "traps", json_object_new_array());
 	json_object_object_add(model, "_sites", json_object_new_array());
 	json_object_object_add(model, "_rest", json_object_new_array());
 	json_object_object_add(model, "_objects", json_object_new_object());
@@ -349,7 +361,17 @@ struct scan_state {
 	struct object *o;
 	const char *name;
 	struct object_refs **refs;
+	int rdtsc_trapped, syscalls_dispatched;
 };
+
+static int armed(json_object *model, const char *trap)
+{
+	json_object *traps = json_object_object_get(model, "traps");
+	for (size_t i = 0; i < json_object_array_length(traps); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(traps, i)), trap))
+			return 1;
+	return 0;
+}
 
 static void on_instruction(const struct object_site *s, void *data)
 {
@@ -358,6 +380,12 @@ static void on_instruction(const struct object_site *s, void *data)
 		return;
 	char buf[1024], detail[1400];
 	const char *fn = object_describe(st->o, *st->refs, s->vaddr, buf, sizeof(buf));
+	/* What the armed traps serve is not uncontrolled. */
+	int trap_needed = s->kind == X86_RDTSC || s->kind == X86_RDTSCP ? st->rdtsc_trapped
+			  : s->kind == X86_SYSCALL			   ? st->syscalls_dispatched
+									   : 1;
+	if (trap_needed && sources_instruction_covered(st->o, *st->refs, st->name, s))
+		return;
 	if (s->kind == X86_CPUID)
 		snprintf(detail, sizeof(detail), "cpuid in %s", st->name); /* per object: it is noise per site */
 	else if (s->kind == X86_SYSCALL)
@@ -380,7 +408,7 @@ void logread_scan_objects(json_object *model)
 		if (!o)
 			continue;
 		struct object_refs *refs = NULL;
-		struct scan_state st = { model, o, base(path), &refs };
+		struct scan_state st = { model, o, base(path), &refs, armed(model, "rdtsc"), armed(model, "syscall") };
 		char why[256];
 		object_scan(o, on_instruction, &st, &refs, why, sizeof(why));
 		object_refs_free(refs);

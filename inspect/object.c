@@ -388,6 +388,35 @@ const char *object_describe(const struct object *o, const struct object_refs *re
 	return buf;
 }
 
+int object_used_only_by(const struct object *o, const struct object_refs *refs, uint64_t vaddr,
+			const char *const prefixes[])
+{
+	if (!refs || containing(o, vaddr) >= 0)
+		return 0;
+	uint64_t floor = 0;
+	for (size_t i = 0; i < o->nfuncs && o->funcs[i].start <= vaddr; i++)
+		if (o->funcs[i].start + o->funcs[i].size <= vaddr && o->funcs[i].start + o->funcs[i].size > floor)
+			floor = o->funcs[i].start + o->funcs[i].size;
+	size_t best = refs->n;
+	for (size_t i = 0; i < refs->n; i++)
+		if (refs->v[i].target <= vaddr && refs->v[i].target >= floor &&
+		    (best == refs->n || refs->v[i].target > refs->v[best].target))
+			best = i;
+	if (best == refs->n)
+		return 0;
+	for (size_t i = 0; i < refs->n; i++) {
+		if (refs->v[i].target != refs->v[best].target)
+			continue;
+		const char *name = o->funcs[refs->v[i].from].name;
+		int ok = 0;
+		for (int k = 0; prefixes[k]; k++)
+			ok |= !strncmp(name, prefixes[k], strlen(prefixes[k]));
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
 /* Sorted, distinct function starts inside [lo, hi). */
 static size_t starts_in(const struct object *o, uint64_t lo, uint64_t hi, uint64_t **out)
 {

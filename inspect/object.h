@@ -65,6 +65,11 @@ const char *object_describe(const struct object *o, const struct object_refs *re
 			    char *buf, size_t size);
 void object_refs_free(struct object_refs *refs);
 
+/* 1 when the unnamed code at vaddr is referenced, and only by functions whose
+ * mangled names start with one of the prefixes (NULL-terminated). */
+int object_used_only_by(const struct object *o, const struct object_refs *refs, uint64_t vaddr,
+			const char *const prefixes[]);
+
 /* Calls found() for every interesting instruction in executable sections.
  * Returns the number found, or -1 with why on a corrupt section. */
 long object_scan(const struct object *o, void (*found)(const struct object_site *s, void *ctx),

@@ -29,12 +29,13 @@ static const struct {
 	{ "events-dropped", 0, "more than 64 distinct events in one process: the rest are counted only" },
 	{ "identity", 0, "pids and host names differ between runs and machines: do not let them into results (a PID namespace makes pids repeat)" },
 	{ "real-wait", 0, "waited on real descriptors in real time; a timeout moved the virtual clock by its length" },
-	{ "rdrand", 0, "hardware randomness: not intercepted on this machine (no CPUID faulting); set OPENSSL_ia32cap or avoid std::random_device" },
+	{ "rdrand", 0, "hardware randomness outside std::random_device: not interceptable without CPUID faulting (this machine has none)" },
 	{ "rdseed", 0, "hardware randomness: not intercepted on this machine (no CPUID faulting)" },
-	{ "rdtsc", 0, "reads the time-stamp counter: not trapped yet (PR_SET_TSC)" },
-	{ "rdtscp", 0, "reads the time-stamp counter: not trapped yet (PR_SET_TSC)" },
+	{ "rdtsc", 0, "reads the time-stamp counter without the trap (NODICE_RDTSC=native, or PR_SET_TSC unavailable)" },
+	{ "rdtscp", 0, "reads the time-stamp counter without the trap (NODICE_RDTSC=native, or PR_SET_TSC unavailable)" },
+	{ "vdso", 0, "the vDSO could not be patched: code that calls it directly reads the real clock" },
 	{ "cpuid", 0, "CPU feature detection: results can differ between machines, not between runs" },
-	{ "syscall", 0, "an inline system call to a source nodice serves only through libc: not intercepted yet (seccomp trap)" },
+	{ "syscall", 0, "an inline system call inside libc (dispatch allows libc's own range) or with dispatch unavailable: reaches the kernel" },
 };
 
 static const char *str(json_object *o, const char *key)
@@ -145,6 +146,11 @@ void report_print(FILE *out, json_object *model, int status, const char *command
 			print_sites(out, sites, 3);
 	}
 
+	json_object *traps = json_object_object_get(model, "traps");
+	fprintf(out, "\nTraps armed:");
+	for (size_t i = 0; traps && i < json_object_array_length(traps); i++)
+		fprintf(out, " %s", json_object_get_string(json_object_array_get_idx(traps, i)));
+	fprintf(out, "%s\n", traps && json_object_array_length(traps) ? "" : " none");
 	fprintf(out, "\nProcesses\n");
 	for (size_t i = 0; i < json_object_array_length(procs); i++) {
 		json_object *p = json_object_array_get_idx(procs, i);

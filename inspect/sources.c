@@ -70,3 +70,21 @@ const char *sources_syscall_name(int nr)
 	}
 	return NULL;
 }
+
+int sources_instruction_covered(const struct object *o, const struct object_refs *refs, const char *name,
+				const struct object_site *s)
+{
+	static const char *const random_device[] = { "_ZNSt13random_device", "_ZNKSt13random_device", NULL };
+	switch (s->kind) {
+	case X86_RDTSC:
+	case X86_RDTSCP:
+		return 1;
+	case X86_SYSCALL:
+		return strncmp(name, "libc.so", 7) != 0;
+	case X86_RDRAND:
+	case X86_RDSEED:
+		return !strncmp(name, "libcrypto.so", 12) || object_used_only_by(o, refs, s->vaddr, random_device);
+	default:
+		return 0;
+	}
+}

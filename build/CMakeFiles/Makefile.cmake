@@ -70,6 +70,7 @@ set(CMAKE_DEPEND_INFO_FILES
   "fixtures/CMakeFiles/ndfix.dir/DependInfo.cmake"
   "fixtures/CMakeFiles/uses_ndfix.dir/DependInfo.cmake"
   "fixtures/CMakeFiles/random_device.dir/DependInfo.cmake"
+  "fixtures/CMakeFiles/rdrand.dir/DependInfo.cmake"
   "bench/CMakeFiles/workload.dir/DependInfo.cmake"
   "bench/CMakeFiles/nodice-bench.dir/DependInfo.cmake"
   "tests/CMakeFiles/nd_test_support.dir/DependInfo.cmake"
