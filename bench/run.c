@@ -185,6 +185,8 @@ int main(int argc, char **argv)
 	micro("getrandom(16) per call", "getrandom16", calls / 10, 1e9, "ns", 0);
 	micro("/dev/urandom 1 MiB reads", "urandom_mib", quick ? 64 : 512, 1.048576, "MB/s", 1);
 	micro("rdtsc per read (trapped)", "rdtsc", quick ? 20000 : 200000, 1e9, "ns", 0);
+	micro("inline getrandom(16), served", "raw_getrandom16", quick ? 20000 : 200000, 1e9, "ns", 0);
+	micro("inline getppid, performed", "raw_getppid", quick ? 20000 : 200000, 1e9, "ns", 0);
 	startup();
 	if (with_torch)
 		torch();

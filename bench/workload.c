@@ -34,6 +34,19 @@ int main(int argc, char **argv)
 				return 1;
 			sink += b[0];
 		}
+	} else if (!strcmp(op, "raw_getrandom16")) {
+		unsigned char b[16];
+		for (long i = 0; i < n; i++) {
+			long r;
+			__asm__ volatile("syscall" : "=a"(r) : "a"(318L), "D"(b), "S"(16L), "d"(0L) : "rcx", "r11", "memory");
+			sink += r + b[0];
+		}
+	} else if (!strcmp(op, "raw_getppid")) {
+		for (long i = 0; i < n; i++) {
+			long r;
+			__asm__ volatile("syscall" : "=a"(r) : "a"(110L) : "rcx", "r11", "memory");
+			sink += r;
+		}
 	} else if (!strcmp(op, "rdtsc")) {
 		for (long i = 0; i < n; i++)
 			sink += (long)__rdtsc();

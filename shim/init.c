@@ -95,6 +95,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 	nd_sites_start();
 	nd_signals_start();
 	nd_tsc_start();
+	nd_cpuid_start();
 	if (nd_vdso_start() <= 0)
 		nd_log_uncontrolled("vdso", "the vDSO could not be patched: its direct callers read the real clock");
 	nd_dispatch_start();

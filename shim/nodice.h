@@ -169,6 +169,12 @@ void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
 void nd_dispatch_start(void);
 void nd_dispatch_thread_start(void);
 
+/* cpuid.c: CPUID faulting, where the machine has it, hides RDRAND/RDSEED;
+ * nd_cpuid_emulate answers a trapped CPUID (1) from the SIGSEGV handler. */
+void nd_cpuid_start(void);
+int nd_cpuid_emulate(void *gregs);
+extern int nd_dispatch_on;
+
 /* vdso.c: points every vDSO entry at the shim; returns how many. */
 int nd_vdso_start(void);
 

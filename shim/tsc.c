@@ -24,6 +24,10 @@
 #include <stdarg.h>
 #include <ucontext.h>
 
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#endif
+
 int nd_tsc_trapped;
 static int program_mode = PR_TSC_ENABLE; /* what the program set with prctl */
 
@@ -33,6 +37,8 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
 	greg_t *g = uc->uc_mcontext.gregs;
 	if (info->si_code == SI_KERNEL) {
 		const uint8_t *ip = (const uint8_t *)g[REG_RIP];
+		if (nd_cpuid_emulate(g))
+			return;
 		int rdtsc = ip[0] == 0x0f && ip[1] == 0x31;
 		int rdtscp = ip[0] == 0x0f && ip[1] == 0x01 && ip[2] == 0xf9;
 		if ((rdtsc || rdtscp) && program_mode == PR_TSC_ENABLE) {
@@ -53,6 +59,7 @@ void nd_tsc_start(void)
 {
 	if (nd_cfg.native_tsc) {
 		nd_log_uncontrolled("rdtsc", "NODICE_RDTSC=native: rdtsc reads the real counter");
+		nd_signals_own(SIGSEGV, on_segv); /* still needed for CPUID faulting */
 		return;
 	}
 	if (nd_signals_own(SIGSEGV, on_segv) < 0 || nd_real.prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0) {
@@ -91,6 +98,11 @@ ND_EXPORT int prctl(int option, ...)
 			return (int)nd_ret(-EINVAL);
 		program_mode = (int)a;
 		return 0;
+	}
+	if (!nd_passthrough() && nd_dispatch_on && option == PR_SET_SYSCALL_USER_DISPATCH) {
+		/* The shim's own dispatch must stay armed. */
+		nd_log_uncontrolled("syscall", "the program asked for syscall user dispatch itself: refused (EBUSY)");
+		return (int)nd_ret(-EBUSY);
 	}
 	if (!nd_passthrough() && nd_tsc_trapped && option == PR_GET_TSC) {
 		if (!a)

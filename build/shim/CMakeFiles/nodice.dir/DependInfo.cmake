@@ -14,6 +14,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/shim/clock.c" "shim/CMakeFiles/nodice.dir/clock.c.o" "gcc" "shim/CMakeFiles/nodice.dir/clock.c.o.d"
   "/work/main/shim/config.c" "shim/CMakeFiles/nodice.dir/config.c.o" "gcc" "shim/CMakeFiles/nodice.dir/config.c.o.d"
   "/work/main/shim/cpu.c" "shim/CMakeFiles/nodice.dir/cpu.c.o" "gcc" "shim/CMakeFiles/nodice.dir/cpu.c.o.d"
+  "/work/main/shim/cpuid.c" "shim/CMakeFiles/nodice.dir/cpuid.c.o" "gcc" "shim/CMakeFiles/nodice.dir/cpuid.c.o.d"
   "/work/main/shim/devices.c" "shim/CMakeFiles/nodice.dir/devices.c.o" "gcc" "shim/CMakeFiles/nodice.dir/devices.c.o.d"
   "/work/main/shim/dirs.c" "shim/CMakeFiles/nodice.dir/dirs.c.o" "gcc" "shim/CMakeFiles/nodice.dir/dirs.c.o.d"
   "/work/main/shim/dispatch.c" "shim/CMakeFiles/nodice.dir/dispatch.c.o" "gcc" "shim/CMakeFiles/nodice.dir/dispatch.c.o.d"

@@ -167,10 +167,24 @@ shim/CMakeFiles/nodice.dir/cpu.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice.dir/cpu.c.s"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/shim/cpu.c -o CMakeFiles/nodice.dir/cpu.c.s
 
+shim/CMakeFiles/nodice.dir/cpuid.c.o: shim/CMakeFiles/nodice.dir/flags.make
+shim/CMakeFiles/nodice.dir/cpuid.c.o: /work/main/shim/cpuid.c
+shim/CMakeFiles/nodice.dir/cpuid.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object shim/CMakeFiles/nodice.dir/cpuid.c.o"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/cpuid.c.o -MF CMakeFiles/nodice.dir/cpuid.c.o.d -o CMakeFiles/nodice.dir/cpuid.c.o -c /work/main/shim/cpuid.c
+
+shim/CMakeFiles/nodice.dir/cpuid.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice.dir/cpuid.c.i"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/shim/cpuid.c > CMakeFiles/nodice.dir/cpuid.c.i
+
+shim/CMakeFiles/nodice.dir/cpuid.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice.dir/cpuid.c.s"
+	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/shim/cpuid.c -o CMakeFiles/nodice.dir/cpuid.c.s
+
 shim/CMakeFiles/nodice.dir/devices.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/devices.c.o: /work/main/shim/devices.c
 shim/CMakeFiles/nodice.dir/devices.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object shim/CMakeFiles/nodice.dir/devices.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object shim/CMakeFiles/nodice.dir/devices.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/devices.c.o -MF CMakeFiles/nodice.dir/devices.c.o.d -o CMakeFiles/nodice.dir/devices.c.o -c /work/main/shim/devices.c
 
 shim/CMakeFiles/nodice.dir/devices.c.i: cmake_force
@@ -184,7 +198,7 @@ shim/CMakeFiles/nodice.dir/devices.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/dirs.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/dirs.c.o: /work/main/shim/dirs.c
 shim/CMakeFiles/nodice.dir/dirs.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object shim/CMakeFiles/nodice.dir/dirs.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object shim/CMakeFiles/nodice.dir/dirs.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/dirs.c.o -MF CMakeFiles/nodice.dir/dirs.c.o.d -o CMakeFiles/nodice.dir/dirs.c.o -c /work/main/shim/dirs.c
 
 shim/CMakeFiles/nodice.dir/dirs.c.i: cmake_force
@@ -198,7 +212,7 @@ shim/CMakeFiles/nodice.dir/dirs.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/dispatch.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/dispatch.c.o: /work/main/shim/dispatch.c
 shim/CMakeFiles/nodice.dir/dispatch.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object shim/CMakeFiles/nodice.dir/dispatch.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object shim/CMakeFiles/nodice.dir/dispatch.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/dispatch.c.o -MF CMakeFiles/nodice.dir/dispatch.c.o.d -o CMakeFiles/nodice.dir/dispatch.c.o -c /work/main/shim/dispatch.c
 
 shim/CMakeFiles/nodice.dir/dispatch.c.i: cmake_force
@@ -212,7 +226,7 @@ shim/CMakeFiles/nodice.dir/dispatch.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/exec.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/exec.c.o: /work/main/shim/exec.c
 shim/CMakeFiles/nodice.dir/exec.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object shim/CMakeFiles/nodice.dir/exec.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object shim/CMakeFiles/nodice.dir/exec.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/exec.c.o -MF CMakeFiles/nodice.dir/exec.c.o.d -o CMakeFiles/nodice.dir/exec.c.o -c /work/main/shim/exec.c
 
 shim/CMakeFiles/nodice.dir/exec.c.i: cmake_force
@@ -226,7 +240,7 @@ shim/CMakeFiles/nodice.dir/exec.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/init.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/init.c.o: /work/main/shim/init.c
 shim/CMakeFiles/nodice.dir/init.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object shim/CMakeFiles/nodice.dir/init.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object shim/CMakeFiles/nodice.dir/init.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/init.c.o -MF CMakeFiles/nodice.dir/init.c.o.d -o CMakeFiles/nodice.dir/init.c.o -c /work/main/shim/init.c
 
 shim/CMakeFiles/nodice.dir/init.c.i: cmake_force
@@ -240,7 +254,7 @@ shim/CMakeFiles/nodice.dir/init.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/io.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/io.c.o: /work/main/shim/io.c
 shim/CMakeFiles/nodice.dir/io.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object shim/CMakeFiles/nodice.dir/io.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object shim/CMakeFiles/nodice.dir/io.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/io.c.o -MF CMakeFiles/nodice.dir/io.c.o.d -o CMakeFiles/nodice.dir/io.c.o -c /work/main/shim/io.c
 
 shim/CMakeFiles/nodice.dir/io.c.i: cmake_force
@@ -254,7 +268,7 @@ shim/CMakeFiles/nodice.dir/io.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/log.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/log.c.o: /work/main/shim/log.c
 shim/CMakeFiles/nodice.dir/log.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object shim/CMakeFiles/nodice.dir/log.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object shim/CMakeFiles/nodice.dir/log.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/log.c.o -MF CMakeFiles/nodice.dir/log.c.o.d -o CMakeFiles/nodice.dir/log.c.o -c /work/main/shim/log.c
 
 shim/CMakeFiles/nodice.dir/log.c.i: cmake_force
@@ -268,7 +282,7 @@ shim/CMakeFiles/nodice.dir/log.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/maps.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/maps.c.o: /work/main/shim/maps.c
 shim/CMakeFiles/nodice.dir/maps.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object shim/CMakeFiles/nodice.dir/maps.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object shim/CMakeFiles/nodice.dir/maps.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/maps.c.o -MF CMakeFiles/nodice.dir/maps.c.o.d -o CMakeFiles/nodice.dir/maps.c.o -c /work/main/shim/maps.c
 
 shim/CMakeFiles/nodice.dir/maps.c.i: cmake_force
@@ -282,7 +296,7 @@ shim/CMakeFiles/nodice.dir/maps.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/prng.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/prng.c.o: /work/main/shim/prng.c
 shim/CMakeFiles/nodice.dir/prng.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object shim/CMakeFiles/nodice.dir/prng.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object shim/CMakeFiles/nodice.dir/prng.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/prng.c.o -MF CMakeFiles/nodice.dir/prng.c.o.d -o CMakeFiles/nodice.dir/prng.c.o -c /work/main/shim/prng.c
 
 shim/CMakeFiles/nodice.dir/prng.c.i: cmake_force
@@ -296,7 +310,7 @@ shim/CMakeFiles/nodice.dir/prng.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/process.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/process.c.o: /work/main/shim/process.c
 shim/CMakeFiles/nodice.dir/process.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object shim/CMakeFiles/nodice.dir/process.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object shim/CMakeFiles/nodice.dir/process.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/process.c.o -MF CMakeFiles/nodice.dir/process.c.o.d -o CMakeFiles/nodice.dir/process.c.o -c /work/main/shim/process.c
 
 shim/CMakeFiles/nodice.dir/process.c.i: cmake_force
@@ -310,7 +324,7 @@ shim/CMakeFiles/nodice.dir/process.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/random.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/random.c.o: /work/main/shim/random.c
 shim/CMakeFiles/nodice.dir/random.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object shim/CMakeFiles/nodice.dir/random.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object shim/CMakeFiles/nodice.dir/random.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/random.c.o -MF CMakeFiles/nodice.dir/random.c.o.d -o CMakeFiles/nodice.dir/random.c.o -c /work/main/shim/random.c
 
 shim/CMakeFiles/nodice.dir/random.c.i: cmake_force
@@ -324,7 +338,7 @@ shim/CMakeFiles/nodice.dir/random.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/real.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/real.c.o: /work/main/shim/real.c
 shim/CMakeFiles/nodice.dir/real.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object shim/CMakeFiles/nodice.dir/real.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object shim/CMakeFiles/nodice.dir/real.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/real.c.o -MF CMakeFiles/nodice.dir/real.c.o.d -o CMakeFiles/nodice.dir/real.c.o -c /work/main/shim/real.c
 
 shim/CMakeFiles/nodice.dir/real.c.i: cmake_force
@@ -338,7 +352,7 @@ shim/CMakeFiles/nodice.dir/real.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/reported.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/reported.c.o: /work/main/shim/reported.c
 shim/CMakeFiles/nodice.dir/reported.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object shim/CMakeFiles/nodice.dir/reported.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_21) "Building C object shim/CMakeFiles/nodice.dir/reported.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/reported.c.o -MF CMakeFiles/nodice.dir/reported.c.o.d -o CMakeFiles/nodice.dir/reported.c.o -c /work/main/shim/reported.c
 
 shim/CMakeFiles/nodice.dir/reported.c.i: cmake_force
@@ -352,7 +366,7 @@ shim/CMakeFiles/nodice.dir/reported.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/signals.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/signals.c.o: /work/main/shim/signals.c
 shim/CMakeFiles/nodice.dir/signals.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_21) "Building C object shim/CMakeFiles/nodice.dir/signals.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_22) "Building C object shim/CMakeFiles/nodice.dir/signals.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/signals.c.o -MF CMakeFiles/nodice.dir/signals.c.o.d -o CMakeFiles/nodice.dir/signals.c.o -c /work/main/shim/signals.c
 
 shim/CMakeFiles/nodice.dir/signals.c.i: cmake_force
@@ -366,7 +380,7 @@ shim/CMakeFiles/nodice.dir/signals.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/sites.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/sites.c.o: /work/main/shim/sites.c
 shim/CMakeFiles/nodice.dir/sites.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_22) "Building C object shim/CMakeFiles/nodice.dir/sites.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_23) "Building C object shim/CMakeFiles/nodice.dir/sites.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/sites.c.o -MF CMakeFiles/nodice.dir/sites.c.o.d -o CMakeFiles/nodice.dir/sites.c.o -c /work/main/shim/sites.c
 
 shim/CMakeFiles/nodice.dir/sites.c.i: cmake_force
@@ -380,7 +394,7 @@ shim/CMakeFiles/nodice.dir/sites.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/sleep.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/sleep.c.o: /work/main/shim/sleep.c
 shim/CMakeFiles/nodice.dir/sleep.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_23) "Building C object shim/CMakeFiles/nodice.dir/sleep.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_24) "Building C object shim/CMakeFiles/nodice.dir/sleep.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/sleep.c.o -MF CMakeFiles/nodice.dir/sleep.c.o.d -o CMakeFiles/nodice.dir/sleep.c.o -c /work/main/shim/sleep.c
 
 shim/CMakeFiles/nodice.dir/sleep.c.i: cmake_force
@@ -394,7 +408,7 @@ shim/CMakeFiles/nodice.dir/sleep.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/stdcxx.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/stdcxx.c.o: /work/main/shim/stdcxx.c
 shim/CMakeFiles/nodice.dir/stdcxx.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_24) "Building C object shim/CMakeFiles/nodice.dir/stdcxx.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_25) "Building C object shim/CMakeFiles/nodice.dir/stdcxx.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/stdcxx.c.o -MF CMakeFiles/nodice.dir/stdcxx.c.o.d -o CMakeFiles/nodice.dir/stdcxx.c.o -c /work/main/shim/stdcxx.c
 
 shim/CMakeFiles/nodice.dir/stdcxx.c.i: cmake_force
@@ -408,7 +422,7 @@ shim/CMakeFiles/nodice.dir/stdcxx.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/stdio.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/stdio.c.o: /work/main/shim/stdio.c
 shim/CMakeFiles/nodice.dir/stdio.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_25) "Building C object shim/CMakeFiles/nodice.dir/stdio.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_26) "Building C object shim/CMakeFiles/nodice.dir/stdio.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/stdio.c.o -MF CMakeFiles/nodice.dir/stdio.c.o.d -o CMakeFiles/nodice.dir/stdio.c.o -c /work/main/shim/stdio.c
 
 shim/CMakeFiles/nodice.dir/stdio.c.i: cmake_force
@@ -422,7 +436,7 @@ shim/CMakeFiles/nodice.dir/stdio.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/stream.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/stream.c.o: /work/main/shim/stream.c
 shim/CMakeFiles/nodice.dir/stream.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_26) "Building C object shim/CMakeFiles/nodice.dir/stream.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_27) "Building C object shim/CMakeFiles/nodice.dir/stream.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/stream.c.o -MF CMakeFiles/nodice.dir/stream.c.o.d -o CMakeFiles/nodice.dir/stream.c.o -c /work/main/shim/stream.c
 
 shim/CMakeFiles/nodice.dir/stream.c.i: cmake_force
@@ -436,7 +450,7 @@ shim/CMakeFiles/nodice.dir/stream.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/syscall.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/syscall.c.o: /work/main/shim/syscall.c
 shim/CMakeFiles/nodice.dir/syscall.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_27) "Building C object shim/CMakeFiles/nodice.dir/syscall.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_28) "Building C object shim/CMakeFiles/nodice.dir/syscall.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/syscall.c.o -MF CMakeFiles/nodice.dir/syscall.c.o.d -o CMakeFiles/nodice.dir/syscall.c.o -c /work/main/shim/syscall.c
 
 shim/CMakeFiles/nodice.dir/syscall.c.i: cmake_force
@@ -450,7 +464,7 @@ shim/CMakeFiles/nodice.dir/syscall.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/target.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/target.c.o: /work/main/shim/target.c
 shim/CMakeFiles/nodice.dir/target.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_28) "Building C object shim/CMakeFiles/nodice.dir/target.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_29) "Building C object shim/CMakeFiles/nodice.dir/target.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/target.c.o -MF CMakeFiles/nodice.dir/target.c.o.d -o CMakeFiles/nodice.dir/target.c.o -c /work/main/shim/target.c
 
 shim/CMakeFiles/nodice.dir/target.c.i: cmake_force
@@ -464,7 +478,7 @@ shim/CMakeFiles/nodice.dir/target.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/tempname.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/tempname.c.o: /work/main/shim/tempname.c
 shim/CMakeFiles/nodice.dir/tempname.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_29) "Building C object shim/CMakeFiles/nodice.dir/tempname.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_30) "Building C object shim/CMakeFiles/nodice.dir/tempname.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/tempname.c.o -MF CMakeFiles/nodice.dir/tempname.c.o.d -o CMakeFiles/nodice.dir/tempname.c.o -c /work/main/shim/tempname.c
 
 shim/CMakeFiles/nodice.dir/tempname.c.i: cmake_force
@@ -478,7 +492,7 @@ shim/CMakeFiles/nodice.dir/tempname.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/threads.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/threads.c.o: /work/main/shim/threads.c
 shim/CMakeFiles/nodice.dir/threads.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_30) "Building C object shim/CMakeFiles/nodice.dir/threads.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_31) "Building C object shim/CMakeFiles/nodice.dir/threads.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/threads.c.o -MF CMakeFiles/nodice.dir/threads.c.o.d -o CMakeFiles/nodice.dir/threads.c.o -c /work/main/shim/threads.c
 
 shim/CMakeFiles/nodice.dir/threads.c.i: cmake_force
@@ -492,7 +506,7 @@ shim/CMakeFiles/nodice.dir/threads.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/tsc.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/tsc.c.o: /work/main/shim/tsc.c
 shim/CMakeFiles/nodice.dir/tsc.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_31) "Building C object shim/CMakeFiles/nodice.dir/tsc.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_32) "Building C object shim/CMakeFiles/nodice.dir/tsc.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/tsc.c.o -MF CMakeFiles/nodice.dir/tsc.c.o.d -o CMakeFiles/nodice.dir/tsc.c.o -c /work/main/shim/tsc.c
 
 shim/CMakeFiles/nodice.dir/tsc.c.i: cmake_force
@@ -506,7 +520,7 @@ shim/CMakeFiles/nodice.dir/tsc.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/vclock.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/vclock.c.o: /work/main/shim/vclock.c
 shim/CMakeFiles/nodice.dir/vclock.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_32) "Building C object shim/CMakeFiles/nodice.dir/vclock.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_33) "Building C object shim/CMakeFiles/nodice.dir/vclock.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/vclock.c.o -MF CMakeFiles/nodice.dir/vclock.c.o.d -o CMakeFiles/nodice.dir/vclock.c.o -c /work/main/shim/vclock.c
 
 shim/CMakeFiles/nodice.dir/vclock.c.i: cmake_force
@@ -520,7 +534,7 @@ shim/CMakeFiles/nodice.dir/vclock.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/vdso.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/vdso.c.o: /work/main/shim/vdso.c
 shim/CMakeFiles/nodice.dir/vdso.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_33) "Building C object shim/CMakeFiles/nodice.dir/vdso.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_34) "Building C object shim/CMakeFiles/nodice.dir/vdso.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/vdso.c.o -MF CMakeFiles/nodice.dir/vdso.c.o.d -o CMakeFiles/nodice.dir/vdso.c.o -c /work/main/shim/vdso.c
 
 shim/CMakeFiles/nodice.dir/vdso.c.i: cmake_force
@@ -534,7 +548,7 @@ shim/CMakeFiles/nodice.dir/vdso.c.s: cmake_force
 shim/CMakeFiles/nodice.dir/wait.c.o: shim/CMakeFiles/nodice.dir/flags.make
 shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c
 shim/CMakeFiles/nodice.dir/wait.c.o: shim/CMakeFiles/nodice.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_34) "Building C object shim/CMakeFiles/nodice.dir/wait.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_35) "Building C object shim/CMakeFiles/nodice.dir/wait.c.o"
 	cd /work/main/build/shim && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT shim/CMakeFiles/nodice.dir/wait.c.o -MF CMakeFiles/nodice.dir/wait.c.o.d -o CMakeFiles/nodice.dir/wait.c.o -c /work/main/shim/wait.c
 
 shim/CMakeFiles/nodice.dir/wait.c.i: cmake_force
@@ -554,6 +568,7 @@ nodice_OBJECTS = \
 "CMakeFiles/nodice.dir/auxv.c.o" \
 "CMakeFiles/nodice.dir/clock.c.o" \
 "CMakeFiles/nodice.dir/cpu.c.o" \
+"CMakeFiles/nodice.dir/cpuid.c.o" \
 "CMakeFiles/nodice.dir/devices.c.o" \
 "CMakeFiles/nodice.dir/dirs.c.o" \
 "CMakeFiles/nodice.dir/dispatch.c.o" \
@@ -592,6 +607,7 @@ lib/libnodice.so: shim/CMakeFiles/nodice.dir/aslr.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/auxv.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/clock.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/cpu.c.o
+lib/libnodice.so: shim/CMakeFiles/nodice.dir/cpuid.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/devices.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/dirs.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/dispatch.c.o
@@ -622,7 +638,7 @@ lib/libnodice.so: shim/CMakeFiles/nodice.dir/wait.c.o
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/build.make
 lib/libnodice.so: shim/libnodice.map
 lib/libnodice.so: shim/CMakeFiles/nodice.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_35) "Linking C shared library ../lib/libnodice.so"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_36) "Linking C shared library ../lib/libnodice.so"
 	cd /work/main/build/shim && $(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/nodice.dir/link.txt --verbose=$(VERBOSE)
 
 # Rule to build all files generated by this target.

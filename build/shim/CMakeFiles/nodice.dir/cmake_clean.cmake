@@ -13,6 +13,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/nodice.dir/config.c.o.d"
   "CMakeFiles/nodice.dir/cpu.c.o"
   "CMakeFiles/nodice.dir/cpu.c.o.d"
+  "CMakeFiles/nodice.dir/cpuid.c.o"
+  "CMakeFiles/nodice.dir/cpuid.c.o.d"
   "CMakeFiles/nodice.dir/devices.c.o"
   "CMakeFiles/nodice.dir/devices.c.o.d"
   "CMakeFiles/nodice.dir/dirs.c.o"
