@@ -94,6 +94,8 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		{ "--tick", offsetof(struct cli_run_options, tick) },
 		{ "--cpus", offsetof(struct cli_run_options, cpus) },
 		{ "--log", 0 },
+		{ "--rdtsc", offsetof(struct cli_run_options, rdtsc) },
+		{ "--dirs", offsetof(struct cli_run_options, dirs) },
 	};
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		const char *v = NULL, *why = NULL;
@@ -107,6 +109,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		uint64_t u;
 		int64_t s;
 		unsigned c;
+		int flag;
 		switch (k) {
 		case 0: why = nd_config_parse_seed(v, &u); break;
 		case 1: why = nd_config_parse_epoch(v, &s); break;
@@ -118,6 +121,8 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 				return -1;
 			}
 			return absolute_log(sub, v, o) ? -1 : 1;
+		case 5: why = nd_config_parse_rdtsc(v, &flag); break;
+		case 6: why = nd_config_parse_dirs(v, &flag); break;
 		}
 		if (why) {
 			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
@@ -170,6 +175,8 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->tick && setenv("NODICE_TICK_NS", o->tick, 1);
 	bad |= o->cpus && setenv("NODICE_CPUS", o->cpus, 1);
 	bad |= o->has_log && setenv("NODICE_LOG", o->log, 1);
+	bad |= o->rdtsc && setenv("NODICE_RDTSC", o->rdtsc, 1);
+	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
 	if (!getenv("NODICE_SEED"))
 		bad |= setenv("NODICE_SEED", "0", 1);
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
@@ -188,7 +195,12 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 void cli_help(void)
 {
 	fputs("usage:\n"
-	      "  nodice run [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--] CMD [ARG...]\n"
+	      "  nodice run     [run options] [--] CMD [ARG...]\n"
+	      "  nodice inspect [run options] [--json FILE] [--strict] [--] CMD [ARG...]\n"
+	      "  nodice audit   [--json] FILE...\n"
+	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
+	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
+	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -199,8 +211,11 @@ void cli_help(void)
 	      "  --tick NS    nanoseconds the virtual clocks move per read (default 1000)\n"
 	      "  --cpus N     CPU count every program sees (default 1)\n"
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
+	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
+	      "  --dirs sorted|native list directories by name (default) or in file system order\n"
 	      "\n"
-	      "exit status: CMD's own (128+signal if killed), 126 not executable, 127 not found,\n"
-	      "2 usage error, 3 system error. See README.md and docs/.\n",
+	      "run exits with CMD's status (128+signal if killed), 126 not executable, 127 not found;\n"
+	      "inspect, audit, verify: 0 all well, 1 a finding, 2 usage error, 3 system or ELF error.\n"
+	      "See README.md and docs/.\n",
 	      stdout);
 }

@@ -63,9 +63,10 @@ void nd_site_note_slow(int sym, void *caller);
 static inline void nd_site_note(int sym, void *caller)
 {
 	struct nd_site_cache *c = &nd_sites_last;
+	/* Calls made while a stack is being taken come from libunwind's own call
+	 * sites, never the cached one, so the slow path's guard suffices. */
 	if (__builtin_expect(c->hot && c->caller == (uint64_t)(uintptr_t)caller && c->sym == sym &&
-				     c->gen == __atomic_load_n(&nd_sites_gen, __ATOMIC_RELAXED) &&
-				     !nd_sites_capturing,
+				     c->gen == __atomic_load_n(&nd_sites_gen, __ATOMIC_RELAXED),
 			     1)) {
 		nd_add(c->count, 1);
 		return;

@@ -37,6 +37,10 @@ Test(run, bad_options_exit_2_with_one_line)
 	assert_usage(nocmd, "no command given");
 	const char *log[] = { ND_TEST_NODICE, "run", "--log", "/nonexistent/dir/log", "echo", NULL };
 	assert_usage(log, "--log '/nonexistent/dir/log': cannot open");
+	const char *rdtsc[] = { ND_TEST_NODICE, "run", "--rdtsc", "fast", "echo", NULL };
+	assert_usage(rdtsc, "--rdtsc 'fast': must be 'trap' or 'native'");
+	const char *dirs[] = { ND_TEST_NODICE, "run", "--dirs=random", "echo", NULL };
+	assert_usage(dirs, "--dirs 'random'");
 	const char *sub[] = { ND_TEST_NODICE, "frobnicate", NULL };
 	assert_usage(sub, "unknown subcommand 'frobnicate'");
 }
