@@ -218,3 +218,58 @@ ND_EXPORT int closedir(DIR *d)
 	}
 	return nd_real.closedir(d);
 }
+
+/* scandir(3): glibc's reads with its internal readdir, so it is rebuilt on
+ * the sorted one. With a comparison function the result is sorted by it, as
+ * in glibc; without one it comes in name order instead of the file
+ * system's. Entries are malloc'd copies the caller frees, as glibc's are. */
+static int scan(const char *path, struct dirent64 ***list, int (*keep)(const struct dirent64 *),
+		int (*cmp)(const struct dirent64 **, const struct dirent64 **))
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	struct dirent64 **out = NULL, *e;
+	size_t n = 0, cap = 0;
+	int saved = errno;
+	while ((e = readdir64(d))) {
+		if (keep && !keep(e))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			struct dirent64 **grown = realloc(out, cap * sizeof(*out));
+			if (!grown)
+				goto fail;
+			out = grown;
+		}
+		if (!(out[n] = malloc(e->d_reclen)))
+			goto fail;
+		memcpy(out[n++], e, e->d_reclen);
+	}
+	closedir(d);
+	if (cmp && n > 1)
+		qsort(out, n, sizeof(*out), (int (*)(const void *, const void *))cmp);
+	*list = out;
+	errno = saved;
+	return (int)n;
+fail:
+	while (n)
+		free(out[--n]);
+	free(out);
+	closedir(d);
+	errno = ENOMEM;
+	return -1;
+}
+
+ND_EXPORT int scandir64(const char *path, struct dirent64 ***list, int (*keep)(const struct dirent64 *),
+			int (*cmp)(const struct dirent64 **, const struct dirent64 **))
+{
+	return scan(path, list, keep, cmp);
+}
+
+ND_EXPORT int scandir(const char *path, struct dirent ***list, int (*keep)(const struct dirent *),
+		      int (*cmp)(const struct dirent **, const struct dirent **))
+{
+	return scan(path, (struct dirent64 ***)list, (int (*)(const struct dirent64 *))keep,
+		    (int (*)(const struct dirent64 **, const struct dirent64 **))cmp);
+}

@@ -145,7 +145,8 @@ Test(bypass, directories_list_in_name_order_unless_asked_not_to)
 		fclose(fopen(p, "w"));
 	}
 	cr_assert_str_eq(listing(dir, "NODICE_DIRS=sorted"),
-			 "dir alpha beta delta gamma mid omega zeta\nafter_seek beta\n");
+			 "dir alpha beta delta gamma mid omega zeta\nafter_seek beta\n"
+			 "scandir alpha beta delta gamma mid omega zeta\n");
 	char native[4096];
 	snprintf(native, sizeof(native), "%s", listing(dir, "NODICE_DIRS=native"));
 	cr_assert_not_null(strstr(native, "zeta"), "%s", native);
