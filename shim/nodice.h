@@ -75,7 +75,7 @@ uint64_t nd_stream_thread_next(void);
 
 /* Tags that keep the derivations of nd_stream_derive apart. */
 #define ND_TAG(t) ((uint64_t)(t) << 48)
-enum { ND_TAG_IMAGE = 1, ND_TAG_FORK, ND_TAG_EXEC, ND_TAG_THREAD, ND_TAG_ANON_THREAD, ND_TAG_BOOT };
+enum { ND_TAG_IMAGE = 1, ND_TAG_FORK, ND_TAG_EXEC, ND_TAG_THREAD, ND_TAG_ANON_THREAD, ND_TAG_BOOT, ND_TAG_RANK };
 
 /* vclock.c — the one virtual time line, in ns since the run started. */
 extern uint64_t nd_vt;
@@ -113,7 +113,7 @@ struct nd_child_env {
 	char lineage[40];
 	char clock[40];
 	char preload[8192];
-	char config[7][48];
+	char config[8][48];
 	char log[4160];
 };
 char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf);

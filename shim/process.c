@@ -19,6 +19,7 @@
 #include "fmt.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -27,9 +28,43 @@ int nd_pid;
 static uint64_t forks, spawns;
 static uint64_t fork_pending;
 
+/* The rank a launcher gave this process (torchrun, SLURM, Open MPI, PMI),
+ * or -1. Only digits are accepted. */
+static long launcher_rank(void)
+{
+	static const char *const vars[] = { "RANK", "SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMI_RANK" };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+		uint64_t r = 0;
+		if (!v || !*v)
+			continue;
+		const char *p = v;
+		for (; *p >= '0' && *p <= '9' && r < 1000000000; p++)
+			r = r * 10 + (uint64_t)(*p - '0');
+		if (!*p)
+			return (long)r;
+	}
+	return -1;
+}
+
+long nd_rank = -1;
+
 void nd_process_start(void)
 {
 	uint64_t v = nd_cfg.has_lineage ? nd_cfg.lineage : 0;
+	long rank = launcher_rank();
+	const char *root = getenv("NODICE_RANK_ROOT");
+	uint64_t seen = 0;
+	/* A rank root is the first process that sees its rank: its lineage and
+	 * clock come from the rank, not from the order the launcher started the
+	 * ranks in. Its descendants carry NODICE_RANK_ROOT and derive as usual. */
+	if (rank >= 0 && !(root && !nd_config_parse_hex64(root, &seen) && seen == (uint64_t)rank)) {
+		v = nd_stream_derive((uint64_t)rank, ND_TAG(ND_TAG_RANK));
+		nd_vt = nd_vt_image_start = 0;
+		nd_rank = rank;
+	} else if (rank >= 0) {
+		nd_rank = rank;
+	}
 	nd_lineage = nd_stream_derive(v, ND_TAG(ND_TAG_IMAGE));
 	nd_pid = (int)nd_sys0(SYS_getpid);
 	nd_stream_set_lineage(nd_lineage);
@@ -128,6 +163,12 @@ static const char *config_var(int i, char *buf, size_t size)
 			return NULL;
 		nd_fmt_str(&b, "NODICE_DIRS=native");
 		break;
+	case 8:
+		if (nd_rank < 0)
+			return NULL;
+		nd_fmt_str(&b, "NODICE_RANK_ROOT=");
+		nd_fmt_hexmin(&b, (uint64_t)nd_rank);
+		break;
 	default: return NULL;
 	}
 	return b.overflow ? NULL : buf;
@@ -141,9 +182,9 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 
 	for (size_t i = 0; envp && envp[i] && k + ND_ENV_EXTRA < cap; i++)
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
-		    !has_prefix(envp[i], "LD_PRELOAD="))
+		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT="))
 			out[k++] = envp[i];
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 9; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
 				       : config_var(i, b->config[i < 4 ? i : i - 1], sizeof(b->config[0]));
 		size_t eq = v ? (size_t)(strchr(v, '=') - v) + 1 : 0;
@@ -152,7 +193,8 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 			continue;
 		memcpy(prefix, v, eq);
 		prefix[eq] = 0;
-		if (!find(envp, prefix))
+		/* The rank marker is always this image's (it was not copied above). */
+		if (i == 8 || !find(envp, prefix))
 			out[k++] = (char *)v;
 	}
 	const char *pre = preload(envp, b->preload, sizeof(b->preload));

@@ -1,8 +1,12 @@
 /*
- * The sleep family. A sleep moves the virtual clock by the time asked for and
- * returns at once (after a real sched_yield, so a program that sleeps while it
- * waits for another process still lets it run). poll/select/epoll with no
- * descriptor are sleeps too.
+ * The sleep family. A sleep moves the virtual clock by exactly the time asked
+ * for, and waits min(request, 10 ms) of real time. The real slice matters:
+ * a program that retries with sleeps until a timeout on the clock (a client
+ * waiting for a server in another process, torch's TCPStore among them)
+ * would otherwise burn through its whole timeout in microseconds, before
+ * the other process is even up. Long sleeps stay fast (a 100 s sleep takes
+ * 10 ms); what the program computes depends only on the virtual clock.
+ * poll/select/epoll with no descriptor are sleeps too.
  *
  * With descriptors, the wait is real — the program is waiting for the outside
  * world — and the call is counted as passed through; if it times out, the
@@ -28,10 +32,21 @@ static uint64_t ns_of(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * ND_NS + (uint64_t)ts->tv_nsec;
 }
 
+#define REAL_SLICE_NS 10000000ULL /* 10 ms */
+
+static void real_slice(uint64_t ns)
+{
+	struct timespec ts = { 0, (long)(ns < REAL_SLICE_NS ? ns : REAL_SLICE_NS) };
+	if (ts.tv_nsec)
+		nd_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+	else
+		nd_sys0(SYS_sched_yield);
+}
+
 static void pass_time(uint64_t ns)
 {
 	nd_vclock_advance(ns);
-	nd_sys0(SYS_sched_yield);
+	real_slice(ns);
 }
 
 int nd_sleep_ns(int clk, int flags, const struct timespec *req)
@@ -45,8 +60,9 @@ int nd_sleep_ns(int clk, int flags, const struct timespec *req)
 		return -EINVAL;
 	if (flags & TIMER_ABSTIME) {
 		int64_t abs = (int64_t)ns_of(req);
-		nd_vclock_advance_to(nd_vclock_deadline(clk, abs));
-		nd_sys0(SYS_sched_yield);
+		uint64_t target = nd_vclock_deadline(clk, abs), now = nd_vclock_now();
+		nd_vclock_advance_to(target);
+		real_slice(target > now ? target - now : 0);
 	} else {
 		pass_time(ns_of(req));
 	}

@@ -2588,6 +2588,12 @@ shim/CMakeFiles/nodice.dir/process.c.o: /work/main/shim/process.c \
   /usr/include/threads.h \
   /work/main/shim/symbols.def \
   /work/main/shim/fmt.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/alloca.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
   /usr/include/string.h \
   /usr/include/strings.h \
   /usr/include/x86_64-linux-gnu/sys/syscall.h \
