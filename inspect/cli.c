@@ -85,6 +85,10 @@ static int absolute_log(const char *sub, const char *path, struct cli_run_option
 
 int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct cli_run_options *o)
 {
+	if (strcmp(argv[*i], "--portable") == 0) {
+		o->portable = 1;
+		return 1;
+	}
 	static const struct {
 		const char *name;
 		size_t field;
@@ -151,6 +155,35 @@ int cli_library_path(char *out, size_t size)
 	return access(out, R_OK);
 }
 
+/* --portable: every library that picks kernels by CPU feature is pinned to
+ * what every x86-64 host has, so results match across CPU generations:
+ * NumPy's dispatched features, ATen's capability, oneDNN's ISA, OpenBLAS's
+ * core type, MKL's reproducibility mode, and glibc's libm variants (through
+ * GLIBC_TUNABLES, which ld.so reads: set here, before the exec). */
+static int export_portable(void)
+{
+	static const char *const pins[][2] = {
+		{ "NPY_DISABLE_CPU_FEATURES", "SSSE3 SSE41 POPCNT SSE42 AVX F16C FMA3 AVX2 AVX512F AVX512CD "
+					      "AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL" },
+		{ "ATEN_CPU_CAPABILITY", "default" },
+		{ "DNNL_MAX_CPU_ISA", "SSE41" },
+		{ "OPENBLAS_CORETYPE", "Prescott" },
+		{ "MKL_CBWR", "COMPATIBLE" },
+		{ "NODICE_PORTABLE", "1" },
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		bad |= setenv(pins[i][0], pins[i][1], 1);
+	const char *masks = "glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX2,-FMA,-FMA4,-AVX";
+	const char *old = getenv("GLIBC_TUNABLES");
+	char tunables[4096];
+	if (old && *old && !strstr(old, masks))
+		snprintf(tunables, sizeof(tunables), "%s:%s", old, masks);
+	else
+		snprintf(tunables, sizeof(tunables), "%s", masks);
+	return bad | setenv("GLIBC_TUNABLES", tunables, 1);
+}
+
 int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 {
 	char lib[PATH_MAX + 32], preload[2 * PATH_MAX + 64];
@@ -176,6 +209,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->cpus && setenv("NODICE_CPUS", o->cpus, 1);
 	bad |= o->has_log && setenv("NODICE_LOG", o->log, 1);
 	bad |= o->rdtsc && setenv("NODICE_RDTSC", o->rdtsc, 1);
+	bad |= o->portable && export_portable();
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
 	if (!getenv("NODICE_SEED"))
 		bad |= setenv("NODICE_SEED", "0", 1);
@@ -201,6 +235,7 @@ void cli_help(void)
 	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
+	      "             [--portable]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -213,6 +248,8 @@ void cli_help(void)
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
 	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"
+	      "  --portable   pin instruction-set dispatch (NumPy, ATen, oneDNN, OpenBLAS, MKL, libm)\n"
+	      "               to the x86-64 baseline, so results match across CPU generations\n"
 	      "\n"
 	      "run exits with CMD's status (128+signal if killed), 126 not executable, 127 not found;\n"
 	      "inspect, audit, verify: 0 all well, 1 a finding, 2 usage error, 3 system or ELF error.\n"

@@ -22,6 +22,7 @@ struct cli_run_options {
 	const char *seed, *epoch, *tick, *cpus, *rdtsc, *dirs;
 	char log[4096];
 	int has_log;
+	int portable; /* --portable: instruction-set dispatch pinned to the x86-64 baseline */
 };
 
 /* `nodice SUB: message` on stderr, one line. */

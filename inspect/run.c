@@ -13,6 +13,31 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "manifest.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+
+/* With a log: one "run" record first, so a result can be traced to how it
+ * was made (seed, options, command, versions, CPU). */
+static void run_record(const struct cli_run_options *o, char **cmd)
+{
+	json_object *r = json_object_new_object(), *c = json_object_new_array();
+	for (int k = 0; cmd[k]; k++)
+		json_object_array_add(c, json_object_new_string(cmd[k]));
+	json_object_object_add(r, "type", json_object_new_string("run"));
+	const char *seed = o->seed ? o->seed : getenv("NODICE_SEED") ? getenv("NODICE_SEED") : "0";
+	json_object_object_add(r, "seed", json_object_new_string(seed));
+	json_object_object_add(r, "command", c);
+	json_object_object_add(r, "portable", json_object_new_boolean(o->portable));
+	json_object_object_add(r, "environment", manifest_environment());
+	FILE *f = fopen(o->log, "a");
+	if (f) {
+		fprintf(f, "%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		fclose(f);
+	}
+	json_object_put(r);
+}
 
 int run_main(int argc, char **argv)
 {
@@ -34,6 +59,8 @@ int run_main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return cli_usage("run", "no command given");
+	if (o.has_log)
+		run_record(&o, &argv[i]); /* before the shim is in the environment */
 	int r = cli_export_run_env("run", &o);
 	if (r)
 		return r;

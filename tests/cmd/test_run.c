@@ -172,3 +172,24 @@ Test(run, logging_does_not_change_what_the_program_computes, .timeout = 120)
 	spawn_free(&a);
 	spawn_free(&b);
 }
+
+Test(run, the_log_opens_with_seed_versions_and_cpu)
+{
+	char path[] = "/tmp/nodice-test-runrec-XXXXXX";
+	close(mkstemp(path));
+	const char *argv[] = { ND_TEST_NODICE, "run", "--seed", "0x10", "--portable", "--log", path, "--", "true", NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 0);
+	FILE *f = fopen(path, "r");
+	char line[65536] = "";
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	cr_assert_not_null(strstr(line, "\"type\":\"run\""), "%s", line);
+	cr_assert_not_null(strstr(line, "\"seed\":\"0x10\""), "%s", line);
+	cr_assert_not_null(strstr(line, "\"portable\":true"), "%s", line);
+	cr_assert_not_null(strstr(line, "\"glibc\":\"2.36\""), "%s", line);
+	cr_assert_not_null(strstr(line, "\"torch\":"), "%s", line);
+	cr_assert_not_null(strstr(line, "\"cpu\":"), "%s", line);
+	unlink(path);
+	spawn_free(&r);
+}
