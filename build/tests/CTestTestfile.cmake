@@ -122,3 +122,5 @@ add_test(train_torch_ddp_two_ranks "/work/main/tests/integration/training.sh" "-
 set_tests_properties(train_torch_ddp_two_ranks PROPERTIES  ENVIRONMENT "NODICE=/work/main/build/bin/nodice;ALT=reverse" TIMEOUT "900" _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;80;add_test;/work/main/tests/CMakeLists.txt;93;nd_training;/work/main/tests/CMakeLists.txt;0;")
 add_test(portable_torch_training "/work/main/tests/integration/portable.sh" "--" "/usr/bin/python3" "/work/main/fixtures/python/train_torch.py")
 set_tests_properties(portable_torch_training PROPERTIES  ENVIRONMENT "NODICE=/work/main/build/bin/nodice" TIMEOUT "600" _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;96;add_test;/work/main/tests/CMakeLists.txt;0;")
+add_test(compat_corpus "/work/main/tests/compat/run.sh")
+set_tests_properties(compat_corpus PROPERTIES  ENVIRONMENT "NODICE=/work/main/build/bin/nodice" TIMEOUT "1200" _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;102;add_test;/work/main/tests/CMakeLists.txt;0;")
