@@ -100,6 +100,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		{ "--log", 0 },
 		{ "--rdtsc", offsetof(struct cli_run_options, rdtsc) },
 		{ "--dirs", offsetof(struct cli_run_options, dirs) },
+		{ "--exempt", offsetof(struct cli_run_options, exempt) },
 	};
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		const char *v = NULL, *why = NULL;
@@ -127,6 +128,11 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 			return absolute_log(sub, v, o) ? -1 : 1;
 		case 5: why = nd_config_parse_rdtsc(v, &flag); break;
 		case 6: why = nd_config_parse_dirs(v, &flag); break;
+		case 7: {
+			char list[1024];
+			why = nd_config_parse_exempt(v, list, sizeof(list));
+			break;
+		}
 		}
 		if (why) {
 			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
@@ -211,6 +217,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->rdtsc && setenv("NODICE_RDTSC", o->rdtsc, 1);
 	bad |= o->portable && export_portable();
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
+	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
 	if (!getenv("NODICE_SEED"))
 		bad |= setenv("NODICE_SEED", "0", 1);
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
@@ -235,7 +242,7 @@ void cli_help(void)
 	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
-	      "             [--portable]\n"
+	      "             [--exempt LIST] [--portable]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -248,6 +255,7 @@ void cli_help(void)
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
 	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"
+	      "  --exempt LIST  programs (comma-separated names) left uncontrolled, e.g. ssh-keygen\n"
 	      "  --portable   pin instruction-set dispatch (NumPy, ATen, oneDNN, OpenBLAS, MKL, libm)\n"
 	      "               to the x86-64 baseline, so results match across CPU generations\n"
 	      "\n"

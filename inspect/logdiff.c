@@ -52,7 +52,8 @@ static json_object *index_log(const char *path, json_object **uncontrolled)
 			const char *fam = str(rec, "family");
 			if (!served && strcmp(fam, "io") && strcmp(fam, "signal")) {
 				/* The kinds inspect reports for passed-through calls. */
-				const char *kind = !strcmp(fam, "external") ? "external"
+				const char *kind = !strcmp(fam, "timer")    ? "real-timer"
+						   : !strcmp(fam, "external") ? "external"
 						   : !strcmp(fam, "identity") ? "identity"
 						   : !strcmp(fam, "thread")   ? "foreign-thread"
 						   : !strcmp(fam, "sleep")    ? "real-wait"

@@ -201,6 +201,12 @@ static void on_process(json_object *model, json_object *rec)
 		json_object_object_add(model, "seed", json_object_get(seed));
 	if (!strcmp(str(rec, "aslr"), "on"))
 		uncontrolled_add(model, "aslr", str(rec, "exe"), 1, 1);
+	/* Key generators that ran controlled made predictable keys: say so loudly. */
+	static const char *const keygens[] = { "ssh-keygen", "openssl", "gpg", "gpg2", "certtool", "age-keygen", "step" };
+	const char *exe = str(rec, "exe"), *b = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	for (size_t i = 0; i < sizeof(keygens) / sizeof(keygens[0]); i++)
+		if (!strcmp(b, keygens[i]))
+			uncontrolled_add(model, "predictable-keys", exe, 1, 1);
 	/* The traps armed in any process of the tree. */
 	json_object *traps, *all = json_object_object_get(model, "traps");
 	if (json_object_object_get_ex(rec, "traps", &traps))
@@ -296,7 +302,8 @@ static void finish(json_object *model)
 			continue;
 		char detail[256];
 		snprintf(detail, sizeof(detail), "%s passed through to libc", str(s, "symbol"));
-		const char *kind = !strcmp(fam, "identity") ? "identity"
+		const char *kind = !strcmp(fam, "timer")    ? "real-timer"
+				   : !strcmp(fam, "identity") ? "identity"
 				   : !strcmp(fam, "external") ? "external"
 				   : !strcmp(fam, "thread")   ? "foreign-thread"
 				   : !strcmp(fam, "sleep")    ? "real-wait"

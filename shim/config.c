@@ -176,6 +176,17 @@ const char *nd_config_parse_dirs(const char *s, int *native)
 	return "must be 'sorted' or 'native'";
 }
 
+const char *nd_config_parse_exempt(const char *s, char *out, size_t size)
+{
+	if (strlen(s) >= size)
+		return "list too long";
+	for (const char *p = s; *p; p++)
+		if (*p == '/' || *p == ' ')
+			return "must be program names separated by commas";
+	memcpy(out, s, strlen(s) + 1);
+	return NULL;
+}
+
 #define FAIL(n, v, r)                   \
 	do {                            \
 		err->name = (n);        \
@@ -210,6 +221,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_RDTSC", v, why);
 	if ((v = get("NODICE_DIRS")) && (why = nd_config_parse_dirs(v, &cfg->native_dirs)))
 		FAIL("NODICE_DIRS", v, why);
+	if ((v = get("NODICE_EXEMPT")) && (why = nd_config_parse_exempt(v, cfg->exempt, sizeof(cfg->exempt))))
+		FAIL("NODICE_EXEMPT", v, why);
 	if ((v = get("NODICE_LINEAGE"))) {
 		if ((why = nd_config_parse_hex64(v, &cfg->lineage)))
 			FAIL("NODICE_LINEAGE", v, why);

@@ -24,6 +24,7 @@ struct nd_config {
 	int keep_aslr;       /* NODICE_ASLR=on: leave address randomization on */
 	int native_tsc;      /* NODICE_RDTSC=native: do not trap rdtsc (faster, uncontrolled) */
 	int native_dirs;     /* NODICE_DIRS=native: readdir in the file system's order */
+	char exempt[1024];   /* NODICE_EXEMPT: comma-separated program names left uncontrolled */
 	/* Carried from parent to child through the environment (internal). */
 	int has_lineage;
 	uint64_t lineage;    /* the value the parent handed to this image */
@@ -47,6 +48,7 @@ const char *nd_config_parse_hex64(const char *s, uint64_t *out);
 const char *nd_config_parse_aslr(const char *s, int *keep);
 const char *nd_config_parse_rdtsc(const char *s, int *native);
 const char *nd_config_parse_dirs(const char *s, int *native);
+const char *nd_config_parse_exempt(const char *s, char *out, size_t size);
 
 /* Reads every NODICE_* variable through getenv-like `get`. Returns 0, or -1
  * with *err naming the first value it cannot honour. */

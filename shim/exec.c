@@ -21,20 +21,20 @@
 
 extern char **environ;
 
-#define CHILD_ENV(envp, name)                                               \
+#define CHILD_ENV(envp, name, target, search)                                 \
+	int name##_32 = nd_target_check((target), (search), (envp));          \
 	size_t name##_cap = nd_process_env_count(envp) + ND_ENV_EXTRA;      \
 	char *name##_slots[name##_cap];                                     \
 	struct nd_child_env name##_buf;                                     \
-	char **name = nd_process_child_env(envp, name##_slots, name##_cap, &name##_buf)
+	char **name = nd_process_child_env(envp, name##_slots, name##_cap, &name##_buf, name##_32)
 
 enum how { BY_PATH, BY_SEARCH, BY_FD };
 
 static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd,
 			 char *const argv[], char *const envp[])
 {
-	CHILD_ENV(envp, env);
+	CHILD_ENV(envp, env, file, how == BY_SEARCH);
 	nd_log_served(sym, 0);
-	nd_target_check(file, how == BY_SEARCH, env);
 	nd_log_flush("exec");
 	nd_tsc_before_exec();
 	int r;
@@ -133,9 +133,8 @@ ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 {
 	if (nd_passthrough())
 		return nd_real.posix_spawn(pid, path, fa, attr, argv, envp);
-	CHILD_ENV(envp, env);
+	CHILD_ENV(envp, env, path, 0);
 	nd_log_served(ND_SYM_posix_spawn, 0);
-	nd_target_check(path, 0, env);
 	nd_tsc_before_exec();
 	int r = nd_real.posix_spawn(pid, path, fa, attr, argv, env);
 	nd_tsc_after_exec_failed();
@@ -148,9 +147,8 @@ ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 {
 	if (nd_passthrough())
 		return nd_real.posix_spawnp(pid, file, fa, attr, argv, envp);
-	CHILD_ENV(envp, env);
+	CHILD_ENV(envp, env, file, 1);
 	nd_log_served(ND_SYM_posix_spawnp, 0);
-	nd_target_check(file, 1, env);
 	nd_tsc_before_exec();
 	int r = nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
 	nd_tsc_after_exec_failed();
@@ -162,7 +160,7 @@ ND_EXPORT int system(const char *cmd)
 {
 	if (nd_passthrough() || !cmd)
 		return nd_real.system(cmd);
-	CHILD_ENV(environ, env);
+	CHILD_ENV(environ, env, NULL, 0);
 	nd_log_served(ND_SYM_system, 0);
 	char **saved = environ;
 	environ = env;
@@ -178,7 +176,7 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	if (nd_passthrough())
 		return nd_real.popen(cmd, mode);
-	CHILD_ENV(environ, env);
+	CHILD_ENV(environ, env, NULL, 0);
 	nd_log_served(ND_SYM_popen, 0);
 	char **saved = environ;
 	environ = env;

@@ -28,6 +28,25 @@
 
 struct nd_config nd_cfg;
 int nd_state;
+int nd_exempt;
+
+/* Whether this program's name (argv[0]'s or /proc/self/exe's base name) is in
+ * NODICE_EXEMPT. */
+static int exempted(void)
+{
+	char exe[4096];
+	long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1, 0, 0, 0);
+	exe[n > 0 ? n : 0] = 0;
+	const char *names[2] = { strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe, program_invocation_short_name };
+	for (const char *p = nd_cfg.exempt; *p;) {
+		size_t len = strcspn(p, ",");
+		for (int i = 0; i < 2; i++)
+			if (names[i] && len && strlen(names[i]) == len && !strncmp(names[i], p, len))
+				return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
 static long init_tid;
 
 static void say(const char *s)
@@ -77,10 +96,12 @@ int nd_init_slow(void)
 		nd_fatal(err.name, err.value, err.reason);
 
 	nd_sites_on = nd_cfg.log_path[0] != 0;
+	nd_exempt = nd_cfg.exempt[0] && exempted();
 	nd_stream_setup(nd_cfg.seed);
 	nd_vt = nd_vt_image_start = nd_cfg.clock_ns;
 	nd_process_start();
-	nd_device_scan_inherited();
+	if (!nd_exempt)
+		nd_device_scan_inherited();
 
 	__atomic_store_n(&nd_state, 2, __ATOMIC_RELEASE);
 	return 1;
@@ -90,6 +111,11 @@ int nd_init_slow(void)
 __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 {
 	nd_ready();
+	if (nd_exempt) {
+		/* Left to libc entirely, and said so in the log. */
+		nd_log_uncontrolled("exempt", "NODICE_EXEMPT: this program runs with real randomness and time");
+		return;
+	}
 	nd_aslr_off(argv);
 	nd_auxv_start();
 	nd_sites_start();

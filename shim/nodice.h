@@ -38,7 +38,9 @@ static inline int nd_ready(void)
 	return nd_init_slow();
 }
 
-#define nd_passthrough() (!nd_ready())
+/* An exempt program (NODICE_EXEMPT) gets libc's functions throughout. */
+extern int nd_exempt;
+#define nd_passthrough() (!nd_ready() || nd_exempt)
 
 static inline long nd_ret(long r)
 {
@@ -115,8 +117,10 @@ struct nd_child_env {
 	char preload[8192];
 	char config[8][48];
 	char log[4160];
+	char exempt[1040];
 };
-char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf);
+char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf,
+			    int without_shim);
 size_t nd_process_env_count(char *const envp[]);
 
 /* devices.c — file descriptors that stand for virtual devices. */
@@ -154,9 +158,9 @@ void nd_prng_seed_once(void);
 void nd_cpu_fill(cpu_set_t *set, size_t size);
 void nd_cpu_export_env(void);
 
-/* target.c: records an event when `file` (searched in PATH when `search`)
- * is an executable the shim cannot load into. Only with the log on. */
-void nd_target_check(const char *file, int search, char *const envp[]);
+/* target.c: records an event (log on) when `file` (searched in PATH when
+ * `search`) is an executable the shim cannot load into; 1 when it is 32-bit. */
+int nd_target_check(const char *file, int search, char *const envp[]);
 
 /* signals.c: with the log on, flush it when a default-action signal kills;
  * signals the shim owns (its handler stays, the program's is chained). */

@@ -163,6 +163,12 @@ static const char *config_var(int i, char *buf, size_t size)
 			return NULL;
 		nd_fmt_str(&b, "NODICE_DIRS=native");
 		break;
+	case 9:
+		if (!nd_cfg.exempt[0])
+			return NULL;
+		nd_fmt_str(&b, "NODICE_EXEMPT=");
+		nd_fmt_str(&b, nd_cfg.exempt);
+		break;
 	case 8:
 		if (nd_rank < 0)
 			return NULL;
@@ -174,7 +180,8 @@ static const char *config_var(int i, char *buf, size_t size)
 	return b.overflow ? NULL : buf;
 }
 
-char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *b)
+char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *b,
+			    int without_shim)
 {
 	uint64_t n = __atomic_add_fetch(&spawns, 1, __ATOMIC_RELAXED);
 	uint64_t child = nd_stream_derive(nd_lineage, ND_TAG(ND_TAG_EXEC) | n);
@@ -184,9 +191,10 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
 		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT="))
 			out[k++] = envp[i];
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 10; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
-				       : config_var(i, b->config[i < 4 ? i : i - 1], sizeof(b->config[0]));
+				: i == 9 ? config_var(i, b->exempt, sizeof(b->exempt))
+					 : config_var(i, b->config[i < 4 ? i : i - 1], sizeof(b->config[0]));
 		size_t eq = v ? (size_t)(strchr(v, '=') - v) + 1 : 0;
 		char prefix[32];
 		if (!v || eq >= sizeof(prefix))
@@ -197,7 +205,10 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 		if (i == 8 || !find(envp, prefix))
 			out[k++] = (char *)v;
 	}
-	const char *pre = preload(envp, b->preload, sizeof(b->preload));
+	/* A child that cannot load the shim keeps the program's own LD_PRELOAD. */
+	const char *pre = without_shim ? find(envp, "LD_PRELOAD=") : preload(envp, b->preload, sizeof(b->preload));
+	if (without_shim && pre && strstr(pre, nd_real_self_path()))
+		pre = NULL;
 	if (pre)
 		out[k++] = (char *)pre;
 	struct nd_buf lb = ND_BUF(b->lineage), cb = ND_BUF(b->clock);

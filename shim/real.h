@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/times.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -113,7 +114,17 @@ struct timeb;
 	X(DIR *, fdopendir, (int))                                                   \
 	X(struct dirent64 *, readdir64, (DIR *))                                     \
 	X(void, rewinddir, (DIR *))                                                  \
-	X(int, closedir, (DIR *))
+	X(int, closedir, (DIR *))                                                    \
+	X(int, mkostemps, (char *, int, int))                                        \
+	X(char *, mkdtemp, (char *))                                                 \
+	X(char *, mktemp, (char *))                                                  \
+	X(FILE *, tmpfile, (void))                                                   \
+	X(char *, tmpnam, (char *))                                                  \
+	X(char *, tempnam, (const char *, const char *))                             \
+	X(int, setitimer, (__itimer_which_t, const struct itimerval *, struct itimerval *)) \
+	X(unsigned, alarm, (unsigned))                                               \
+	X(int, timer_create, (clockid_t, struct sigevent *, timer_t *))              \
+	X(int, timerfd_settime, (int, int, const struct itimerspec *, struct itimerspec *))
 
 struct nd_real {
 #define ND_REAL_FIELD(ret, name, params) ret(*name) params;

@@ -6,10 +6,17 @@
  * controlled, so `nodice inspect` can say where such values were read.
  * Virtualizing pids would break kill(getpid()) and /proc/<pid>; a PID
  * namespace is the way to fix them, not this file.
+ *
+ * Real-time interval timers (setitimer, alarm, timer_create, timerfd) fire
+ * after real time, so a signal handler or a timer event they drive lands at
+ * a point of the program that depends on timing: passed and reported too.
  */
 #include "nodice.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -83,4 +90,25 @@ ND_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags,
 ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	PASS(ND_SYM_recvmsg, nd_real.recvmsg(fd, msg, flags));
+}
+
+/* setitimer(2), alarm(2), timer_create(2), timerfd_settime(2). */
+ND_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict v, struct itimerval *restrict old)
+{
+	PASS(ND_SYM_setitimer, nd_real.setitimer(which, v, old));
+}
+
+ND_EXPORT unsigned alarm(unsigned seconds)
+{
+	PASS(ND_SYM_alarm, nd_real.alarm(seconds));
+}
+
+ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t *restrict id)
+{
+	PASS(ND_SYM_timer_create, nd_real.timer_create(clk, ev, id));
+}
+
+ND_EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec *v, struct itimerspec *old)
+{
+	PASS(ND_SYM_timerfd_settime, nd_real.timerfd_settime(fd, flags, v, old));
 }

@@ -1,8 +1,11 @@
 /*
  * Before a program is executed: will the shim load into it? A statically
  * linked, 32-bit or set-user/group-ID executable never loads a preload
- * library, so whatever it does is uncontrolled; that is recorded as an
- * event naming the file. A `#!` script is judged by its interpreter.
+ * library, so whatever it does is uncontrolled; with the log on that is
+ * recorded as an event naming the file. A `#!` script is judged by its
+ * interpreter. For a 32-bit program the caller leaves the shim out of
+ * LD_PRELOAD: the loader would otherwise print "wrong ELF class" on the
+ * program's stderr.
  * Raw system calls and stack buffers only: this runs inside exec, which must
  * stay async-signal-safe.
  */
@@ -25,13 +28,15 @@ static int read_head(const char *path, unsigned char *buf, size_t size, struct s
 	return n < 0 || s < 0 ? -1 : (int)n;
 }
 
-static void judge(const char *path, int depth)
+/* Returns 1 when the program at path is 32-bit (the loader would refuse the
+ * preload out loud), after logging what cannot be controlled. */
+static int judge(const char *path, int depth)
 {
 	unsigned char buf[4096];
 	struct stat st;
 	int n = read_head(path, buf, sizeof(buf), &st);
 	if (n < 4)
-		return;
+		return 0;
 	if (buf[0] == '#' && buf[1] == '!' && depth == 0) {
 		char interp[256];
 		int i = 2, k = 0;
@@ -40,42 +45,42 @@ static void judge(const char *path, int depth)
 		while (i < n && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && k < 255)
 			interp[k++] = (char)buf[i++];
 		interp[k] = 0;
-		if (k)
-			judge(interp, 1);
-		return;
+		return k ? judge(interp, 1) : 0;
 	}
 	if (memcmp(buf, ELFMAG, SELFMAG) != 0)
-		return;
+		return 0;
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
-		nd_log_uncontrolled("setuid-child", path);
-		return;
+		if (nd_sites_on)
+			nd_log_uncontrolled("setuid-child", path);
+		return 0;
 	}
 	if (buf[EI_CLASS] != ELFCLASS64) {
-		nd_log_uncontrolled("32bit-child", path);
-		return;
+		if (nd_sites_on)
+			nd_log_uncontrolled("32bit-child", path);
+		return 1;
 	}
 	const Elf64_Ehdr *eh = (const void *)buf;
 	if ((size_t)n < sizeof(*eh) || eh->e_phentsize != sizeof(Elf64_Phdr))
-		return;
+		return 0;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		uint64_t off = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
 		if (off + sizeof(Elf64_Phdr) > (uint64_t)n)
-			return; /* headers beyond what was read: no verdict */
+			return 0; /* headers beyond what was read: no verdict */
 		const Elf64_Phdr *ph = (const void *)(buf + off);
 		if (ph->p_type == PT_INTERP)
-			return;
+			return 0;
 	}
-	nd_log_uncontrolled("static-child", path);
+	if (nd_sites_on)
+		nd_log_uncontrolled("static-child", path);
+	return 0;
 }
 
-void nd_target_check(const char *file, int search, char *const envp[])
+int nd_target_check(const char *file, int search, char *const envp[])
 {
-	if (!nd_sites_on || !file)
-		return;
-	if (!search || strchr(file, '/')) {
-		judge(file, 0);
-		return;
-	}
+	if (!file)
+		return 0;
+	if (!search || strchr(file, '/'))
+		return judge(file, 0);
 	const char *path = NULL;
 	for (size_t i = 0; envp && envp[i]; i++)
 		if (strncmp(envp[i], "PATH=", 5) == 0)
@@ -90,11 +95,10 @@ void nd_target_check(const char *file, int search, char *const envp[])
 			memcpy(cand, p, len);
 			cand[len] = '/';
 			memcpy(cand + len + 1, file, flen + 1);
-			if (nd_sys(SYS_access, (long)cand, X_OK, 0, 0, 0, 0) == 0) {
-				judge(cand, 0);
-				return;
-			}
+			if (nd_sys(SYS_access, (long)cand, X_OK, 0, 0, 0, 0) == 0)
+				return judge(cand, 0);
 		}
 		p += len + (p[len] == ':');
 	}
+	return 0;
 }

@@ -67,7 +67,7 @@ static int generate(char *tmpl, int suffix, int flags, enum kind kind, enum nd_s
 	ND_EXPORT int name(__VA_ARGS__)                                       \
 	{                                                                     \
 		if (nd_passthrough())                                         \
-			return (int)nd_ret(-ENOSYS);                          \
+			return nd_real.mkostemps(tmpl, suffix_expr, flags_expr); \
 		return (int)nd_ret(generate(tmpl, suffix_expr, flags_expr, AS_FILE, sym)); \
 	}
 
@@ -84,10 +84,8 @@ MKSTEMP(mkostemps64, ND_SYM_mkostemps64, suffix, flags, char *tmpl, int suffix, 
 /* mkdtemp(3). */
 ND_EXPORT char *mkdtemp(char *tmpl)
 {
-	if (nd_passthrough()) {
-		errno = ENOSYS;
-		return NULL;
-	}
+	if (nd_passthrough())
+		return nd_real.mkdtemp(tmpl);
 	int r = generate(tmpl, 0, 0, AS_DIR, ND_SYM_mkdtemp);
 	if (r < 0) {
 		errno = -r;
@@ -99,7 +97,9 @@ ND_EXPORT char *mkdtemp(char *tmpl)
 /* mktemp(3): on failure the template becomes the empty string. */
 ND_EXPORT char *mktemp(char *tmpl)
 {
-	int r = nd_passthrough() ? -ENOSYS : generate(tmpl, 0, 0, AS_NAME, ND_SYM_mktemp);
+	if (nd_passthrough())
+		return nd_real.mktemp(tmpl);
+	int r = generate(tmpl, 0, 0, AS_NAME, ND_SYM_mktemp);
 	if (r < 0) {
 		errno = -r;
 		tmpl[0] = 0;
@@ -117,7 +117,9 @@ static int in_tmpdir(char *buf, size_t size, const char *dir, const char *pfx)
 ND_EXPORT FILE *tmpfile(void)
 {
 	char path[4096];
-	if (nd_passthrough() || in_tmpdir(path, sizeof(path), P_tmpdir, "tmpf") < 0)
+	if (nd_passthrough())
+		return nd_real.tmpfile();
+	if (in_tmpdir(path, sizeof(path), P_tmpdir, "tmpf") < 0)
 		return NULL;
 	int fd = generate(path, 0, O_CLOEXEC, AS_FILE, ND_SYM_tmpfile);
 	if (fd < 0) {
@@ -142,7 +144,9 @@ ND_EXPORT char *tmpnam(char s[L_tmpnam])
 	static char buf[L_tmpnam];
 	char *out = s ? s : buf;
 	char path[L_tmpnam];
-	if (nd_passthrough() || in_tmpdir(path, sizeof(path), P_tmpdir, "file") < 0 ||
+	if (nd_passthrough())
+		return nd_real.tmpnam(s);
+	if (in_tmpdir(path, sizeof(path), P_tmpdir, "file") < 0 ||
 	    generate(path, 0, 0, AS_NAME, ND_SYM_tmpnam) < 0)
 		return NULL;
 	strcpy(out, path);
@@ -158,7 +162,9 @@ ND_EXPORT char *tempnam(const char *dir, const char *pfx)
 	const char *d = env && stat(env, &st) == 0 && S_ISDIR(st.st_mode) ? env
 			: dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir
 									     : P_tmpdir;
-	if (nd_passthrough() || in_tmpdir(path, sizeof(path), d, pfx ? pfx : "file") < 0)
+	if (nd_passthrough())
+		return nd_real.tempnam(dir, pfx);
+	if (in_tmpdir(path, sizeof(path), d, pfx ? pfx : "file") < 0)
 		return NULL;
 	int r = generate(path, 0, 0, AS_NAME, ND_SYM_tempnam);
 	if (r < 0) {
