@@ -322,8 +322,7 @@ static int audit_closure(const char *path, struct seen *seen, json_object *out, 
 		object_close(&o);
 		free(p);
 	}
-	if (have_exe)
-		object_close(&exe);
+	object_close(&exe); /* opened even when it was not ELF */
 	free(queue);
 	return status;
 }

@@ -504,7 +504,8 @@ long object_scan(const struct object *o, void (*found)(const struct object_site 
 	}
 	/* Sites are reported once every reference is known, so unnamed code can
 	 * be described by who uses it. */
-	qsort(refs->v, refs->n, sizeof(*refs->v), by_target);
+	if (refs->n)
+		qsort(refs->v, refs->n, sizeof(*refs->v), by_target);
 	for (size_t i = 0; i < nsites; i++, total++)
 		found(&sites[i], ctx);
 	free(sites);

@@ -436,7 +436,11 @@ int verify_main(int argc, char **argv)
 		if (run_once(&o, NULL, &runs[i], (int)i + 1, base) < 0)
 			status = CLI_SYSTEM;
 	if (status != CLI_OK) {
+		for (long i = 0; i <= o.runs; i++)
+			artifacts_free(&runs[i].art);
+		free(runs);
 		remove_dir(base);
+		json_object_put(manifest);
 		return status;
 	}
 

@@ -34,6 +34,13 @@ static struct verdict verify(const char *const opts[], const char *const cmd[])
 	return v;
 }
 
+static void verdict_free(struct verdict *v)
+{
+	json_object_put(v->report);
+	free(v->out);
+	free(v->err);
+}
+
 static int differs(json_object *report, const char *what)
 {
 	json_object *d = json_object_object_get(report, "differences");
@@ -66,7 +73,7 @@ Test(verify, deterministic_training_with_checkpoint_artifact_passes, .timeout = 
 	cr_assert_eq(json_object_get_int(json_object_object_get(v.report, "runs")), 3);
 	cr_assert(json_object_get_boolean(json_object_object_get(v.report, "seed_dependent")),
 		  "the checkpoint must change with the seed");
-	json_object_put(v.report);
+	verdict_free(&v);
 	rmdir(dir);
 }
 
@@ -80,7 +87,7 @@ Test(verify, static_program_reading_getrandom_diverges, .timeout = 60)
 	json_object *d = json_object_array_get_idx(json_object_object_get(v.report, "differences"), 0);
 	/* 16 random hex digits: they differ within them (equal prefixes happen). */
 	cr_assert_lt(json_object_get_int64(json_object_object_get(d, "first_offset")), 16);
-	json_object_put(v.report);
+	verdict_free(&v);
 }
 
 Test(verify, random_artifact_through_uncontrolled_path_is_pinpointed, .timeout = 60)
@@ -102,7 +109,7 @@ Test(verify, random_artifact_through_uncontrolled_path_is_pinpointed, .timeout =
 	int64_t off = json_object_get_int64(json_object_object_get(d, "first_offset"));
 	cr_assert(off >= 7 && off < 7 + 16, "first_offset %lld is not in the random part", (long long)off);
 	cr_assert(cause_mentions(v.report, "static-child"));
-	json_object_put(v.report);
+	verdict_free(&v);
 	unlink(artifact);
 	rmdir(dir);
 }
@@ -115,7 +122,7 @@ Test(verify, socket_timing_diverges_and_names_the_sockets, .timeout = 120)
 	cr_assert_eq(v.status, 1, "%s", v.out);
 	cr_assert(differs(v.report, "stdout"));
 	cr_assert(cause_mentions(v.report, "external") || cause_mentions(v.report, "foreign-thread"), "%s", v.out);
-	json_object_put(v.report);
+	verdict_free(&v);
 }
 
 Test(verify, junit_output_validates_against_the_schema, .timeout = 60)
@@ -131,7 +138,7 @@ Test(verify, junit_output_validates_against_the_schema, .timeout = 60)
 	cr_assert_eq(r.status, 0, "xmllint: %s", r.err);
 	spawn_free(&r);
 	unlink(xml);
-	json_object_put(v.report);
+	verdict_free(&v);
 }
 
 Test(verify, record_then_against_matches_on_this_machine, .timeout = 120)
@@ -147,15 +154,15 @@ Test(verify, record_then_against_matches_on_this_machine, .timeout = 120)
 	cr_assert_str_eq(json_object_get_string(json_object_object_get(m, "seed")), "11");
 	cr_assert_not_null(json_object_object_get(json_object_object_get(m, "environment"), "cpu"));
 	json_object_put(m);
-	json_object_put(v.report);
+	verdict_free(&v);
 	const char *check[] = { "-n", "1", "--against", manifest, NULL };
 	v = verify(check, cmd);
 	cr_assert_eq(v.status, 0, "the manifest's seed must be used: %s", v.out);
-	json_object_put(v.report);
+	verdict_free(&v);
 	const char *other[] = { "-n", "1", "--seed", "12", "--against", manifest, NULL };
 	v = verify(other, cmd);
 	cr_assert_eq(v.status, 1, "another seed must not match the manifest");
-	json_object_put(v.report);
+	verdict_free(&v);
 	unlink(manifest);
 }
 
@@ -202,5 +209,5 @@ Test(verify, divergent_run_leaves_no_partial_manifest, .timeout = 60)
 	struct verdict v = verify(opts, cmd);
 	cr_assert_eq(v.status, 1);
 	cr_assert_neq(access(manifest, F_OK), 0, "a manifest of a divergent run was written");
-	json_object_put(v.report);
+	verdict_free(&v);
 }
