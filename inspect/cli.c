@@ -89,6 +89,10 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		o->portable = 1;
 		return 1;
 	}
+	if (strcmp(argv[*i], "--pid-ns") == 0) {
+		o->pid_ns = 1;
+		return 1;
+	}
 	static const struct {
 		const char *name;
 		size_t field;
@@ -242,7 +246,7 @@ void cli_help(void)
 	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
-	      "             [--exempt LIST] [--portable]\n"
+	      "             [--exempt LIST] [--portable] [--pid-ns]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -255,6 +259,7 @@ void cli_help(void)
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
 	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"
+	      "  --pid-ns     run in a new PID namespace (nodice is pid 1, CMD pid 2), so pids repeat\n"
 	      "  --exempt LIST  programs (comma-separated names) left uncontrolled, e.g. ssh-keygen\n"
 	      "  --portable   pin instruction-set dispatch (NumPy, ATen, oneDNN, OpenBLAS, MKL, libm)\n"
 	      "               to the x86-64 baseline, so results match across CPU generations\n"

@@ -23,6 +23,7 @@ struct cli_run_options {
 	char log[4096];
 	int has_log;
 	int portable; /* --portable: instruction-set dispatch pinned to the x86-64 baseline */
+	int pid_ns;   /* --pid-ns: run in a new PID namespace, so process ids repeat */
 };
 
 /* `nodice SUB: message` on stderr, one line. */

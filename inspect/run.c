@@ -2,7 +2,8 @@
  * `nodice run`: validate the options, prepare the environment, turn address
  * space randomization off for the child, and exec the command in place. The
  * process becomes CMD, so CMD's exit status and signals reach the caller
- * unchanged and the launcher adds no time after start-up.
+ * unchanged and the launcher adds no time after start-up. With --pid-ns the
+ * command runs as pid 2 of a new PID namespace instead (pidns.c).
  */
 #include "run.h"
 
@@ -14,6 +15,7 @@
 
 #include "cli.h"
 #include "manifest.h"
+#include "pidns.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -64,6 +66,10 @@ int run_main(int argc, char **argv)
 	int r = cli_export_run_env("run", &o);
 	if (r)
 		return r;
+	if (o.pid_ns) {
+		int status = pidns_run("run", &argv[i]);
+		return status < 0 ? CLI_SYSTEM : status;
+	}
 	int persona = personality(0xffffffff);
 	if (persona != -1)
 		personality((unsigned long)persona | ADDR_NO_RANDOMIZE);

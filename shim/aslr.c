@@ -9,7 +9,10 @@
  * constructor, with the same argv and environment (/proc/self/exe is the same
  * binary, and for a script it is the interpreter, whose argv already names
  * the script). The new image finds the flag set and goes on; if the flag
- * cannot be set, nothing is re-executed, so there is no loop. `nodice run`
+ * cannot be set, nothing is re-executed. Two guards make a loop impossible:
+ * a re-executed image (it carries NODICE_COMM) never re-executes, and a
+ * set-user/group-ID program, for which the kernel clears the flag at exec,
+ * is never re-executed at all (found by running passwd under nodice). `nodice run`
  * sets the flag before its own exec, so this costs nothing there.
  * NODICE_ASLR=on leaves randomization as it is.
  *
@@ -20,16 +23,28 @@
 #include "nodice.h"
 
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 
 extern char **environ;
 int nd_aslr_on;
 
+/* The kernel clears ADDR_NO_RANDOMIZE when it executes a set-user/group-ID
+ * program, so such a program is never re-executed: it would loop. */
+static int set_id_program(void)
+{
+	struct stat st;
+	return getauxval(AT_SECURE) ||
+	       (stat("/proc/self/exe", &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID)));
+}
+
 void nd_aslr_off(char **argv)
 {
 	char comm[17] = "";
 	const char *back = getenv("NODICE_COMM");
+	int reexecuted = back != NULL;
 	if (back) {
 		prctl(PR_SET_NAME, back);
 		unsetenv("NODICE_COMM");
@@ -39,7 +54,8 @@ void nd_aslr_off(char **argv)
 	if (nd_aslr_on)
 		nd_log_uncontrolled("aslr", nd_cfg.keep_aslr ? "left on by NODICE_ASLR=on"
 							   : "address space randomization is on");
-	if (nd_cfg.keep_aslr || !argv || !nd_aslr_on)
+	/* One re-execution at most: an image that is already one never tries again. */
+	if (nd_cfg.keep_aslr || !argv || !nd_aslr_on || reexecuted || set_id_program())
 		return;
 	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
 		return;

@@ -193,3 +193,66 @@ Test(run, the_log_opens_with_seed_versions_and_cpu)
 	unlink(path);
 	spawn_free(&r);
 }
+
+Test(run, pid_namespace_makes_process_ids_repeat)
+{
+	const char *argv[] = { ND_TEST_NODICE, "run", "--pid-ns", "--", "bash", "-c",
+			       "echo $$ $RANDOM; readlink /proc/self; exit 5", NULL };
+	struct spawn_result a = spawn_run(argv, NULL), b = spawn_run(argv, NULL);
+	cr_assert_eq(a.status, 5, "the command's status must come through: %s", a.err);
+	cr_assert_str_eq(a.out, b.out);
+	cr_assert_eq(strncmp(a.out, "2 ", 2), 0, "the command is pid 2: %s", a.out);
+	cr_assert_not_null(strstr(a.out, "\n3\n"), "/proc is the namespace's: %s", a.out);
+	spawn_free(&a);
+	spawn_free(&b);
+}
+
+Test(run, log_is_never_written_through_a_symlink_and_is_private)
+{
+	char dir[] = "/tmp/nodice-sec-XXXXXX";
+	mkdtemp(dir);
+	char target[256], link[256], fresh[256], var[300];
+	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(link, sizeof(link), "%s/log", dir);
+	snprintf(fresh, sizeof(fresh), "%s/fresh", dir);
+	fclose(fopen(target, "w"));
+	cr_assert_eq(symlink(target, link), 0);
+	snprintf(var, sizeof(var), "NODICE_LOG=%s", link);
+	const char *argv[] = { ND_TEST_PROBE, "entropy", NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, var, NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0);
+	struct stat st;
+	cr_assert_eq(stat(target, &st), 0);
+	cr_assert_eq(st.st_size, 0, "the log was written through a symlink");
+	snprintf(var, sizeof(var), "NODICE_LOG=%s", fresh);
+	struct spawn_result r2 = spawn_run(argv, env);
+	cr_assert_eq(stat(fresh, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	unlink(target);
+	unlink(link);
+	unlink(fresh);
+	rmdir(dir);
+	spawn_free(&r);
+	spawn_free(&r2);
+}
+
+Test(run, a_setuid_child_is_reported)
+{
+	char path[] = "/tmp/nodice-setuid-XXXXXX";
+	close(mkstemp(path));
+	const char *argv[] = { ND_TEST_NODICE, "run", "--log", path, "--", "sh", "-c",
+			       "/usr/bin/passwd --help >/dev/null 2>&1; true", NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 0);
+	FILE *f = fopen(path, "r");
+	char line[65536];
+	int found = 0;
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, "\"kind\":\"setuid-child\"") != NULL;
+	if (f)
+		fclose(f);
+	cr_assert(found, "a set-user-ID child was not reported");
+	unlink(path);
+	spawn_free(&r);
+}

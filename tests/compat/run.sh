@@ -27,6 +27,10 @@ while IFS= read -r line; do
 	rest=${line#* | }
 	expect=${rest%% | *}
 	cmd=${rest#* | }
+	# EXPECT may carry run options after the word: "repeat --pid-ns".
+	opts=${expect#* }
+	[ "$opts" = "$expect" ] && opts=""
+	expect=${expect%% *}
 	ok=1 why=""
 	if [ "$expect" = reported ]; then
 		# Uncontrolled for real (nodice runs differ) and named by inspect. An
@@ -50,8 +54,8 @@ while IFS= read -r line; do
 		fresh "$work/$name.inspect" "$NODICE" inspect --json "$report" -- bash -c "$cmd" || { ok=0; why="inspect failed"; }
 		grep -q '"kind":"identity"' "$report" 2>/dev/null || { ok=0; why="the uncontrolled source was not reported"; }
 	else
-		fresh "$work/$name.a" "$NODICE" run --seed 7 -- bash -c "$cmd" || { ok=0; why="exit $? under nodice"; }
-		fresh "$work/$name.b" "$NODICE" run --seed 7 -- bash -c "$cmd" || { ok=0; why="exit $? under nodice"; }
+		fresh "$work/$name.a" "$NODICE" run --seed 7 $opts -- bash -c "$cmd" || { ok=0; why="exit $? under nodice"; }
+		fresh "$work/$name.b" "$NODICE" run --seed 7 $opts -- bash -c "$cmd" || { ok=0; why="exit $? under nodice"; }
 		[ $ok = 1 ] && ! cmp -s "$work/$name.a" "$work/$name.b" && { ok=0; why="two nodice runs differ"; }
 		[ $ok = 1 ] && [ ! -s "$work/$name.a" ] && { ok=0; why="no output"; }
 		if [ $ok = 1 ] && [ "$expect" = same ]; then

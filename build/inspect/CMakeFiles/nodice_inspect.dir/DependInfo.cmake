@@ -18,6 +18,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/inspect/logread.c" "inspect/CMakeFiles/nodice_inspect.dir/logread.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/logread.c.o.d"
   "/work/main/inspect/manifest.c" "inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o.d"
   "/work/main/inspect/object.c" "inspect/CMakeFiles/nodice_inspect.dir/object.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/object.c.o.d"
+  "/work/main/inspect/pidns.c" "inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o.d"
   "/work/main/inspect/report.c" "inspect/CMakeFiles/nodice_inspect.dir/report.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/report.c.o.d"
   "/work/main/inspect/resolve.c" "inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o.d"
   "/work/main/inspect/run.c" "inspect/CMakeFiles/nodice_inspect.dir/run.c.o" "gcc" "inspect/CMakeFiles/nodice_inspect.dir/run.c.o.d"

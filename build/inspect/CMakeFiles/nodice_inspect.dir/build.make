@@ -209,10 +209,24 @@ inspect/CMakeFiles/nodice_inspect.dir/object.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/object.c.s"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/object.c -o CMakeFiles/nodice_inspect.dir/object.c.s
 
+inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
+inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o: /work/main/inspect/pidns.c
+inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o -MF CMakeFiles/nodice_inspect.dir/pidns.c.o.d -o CMakeFiles/nodice_inspect.dir/pidns.c.o -c /work/main/inspect/pidns.c
+
+inspect/CMakeFiles/nodice_inspect.dir/pidns.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/nodice_inspect.dir/pidns.c.i"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/inspect/pidns.c > CMakeFiles/nodice_inspect.dir/pidns.c.i
+
+inspect/CMakeFiles/nodice_inspect.dir/pidns.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/nodice_inspect.dir/pidns.c.s"
+	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/inspect/pidns.c -o CMakeFiles/nodice_inspect.dir/pidns.c.s
+
 inspect/CMakeFiles/nodice_inspect.dir/report.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/report.c.o: /work/main/inspect/report.c
 inspect/CMakeFiles/nodice_inspect.dir/report.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object inspect/CMakeFiles/nodice_inspect.dir/report.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object inspect/CMakeFiles/nodice_inspect.dir/report.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/report.c.o -MF CMakeFiles/nodice_inspect.dir/report.c.o.d -o CMakeFiles/nodice_inspect.dir/report.c.o -c /work/main/inspect/report.c
 
 inspect/CMakeFiles/nodice_inspect.dir/report.c.i: cmake_force
@@ -226,7 +240,7 @@ inspect/CMakeFiles/nodice_inspect.dir/report.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o: /work/main/inspect/resolve.c
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o -MF CMakeFiles/nodice_inspect.dir/resolve.c.o.d -o CMakeFiles/nodice_inspect.dir/resolve.c.o -c /work/main/inspect/resolve.c
 
 inspect/CMakeFiles/nodice_inspect.dir/resolve.c.i: cmake_force
@@ -240,7 +254,7 @@ inspect/CMakeFiles/nodice_inspect.dir/resolve.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/run.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/run.c.o: /work/main/inspect/run.c
 inspect/CMakeFiles/nodice_inspect.dir/run.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object inspect/CMakeFiles/nodice_inspect.dir/run.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object inspect/CMakeFiles/nodice_inspect.dir/run.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/run.c.o -MF CMakeFiles/nodice_inspect.dir/run.c.o.d -o CMakeFiles/nodice_inspect.dir/run.c.o -c /work/main/inspect/run.c
 
 inspect/CMakeFiles/nodice_inspect.dir/run.c.i: cmake_force
@@ -254,7 +268,7 @@ inspect/CMakeFiles/nodice_inspect.dir/run.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.o: /work/main/inspect/sources.c
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object inspect/CMakeFiles/nodice_inspect.dir/sources.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object inspect/CMakeFiles/nodice_inspect.dir/sources.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/sources.c.o -MF CMakeFiles/nodice_inspect.dir/sources.c.o.d -o CMakeFiles/nodice_inspect.dir/sources.c.o -c /work/main/inspect/sources.c
 
 inspect/CMakeFiles/nodice_inspect.dir/sources.c.i: cmake_force
@@ -268,7 +282,7 @@ inspect/CMakeFiles/nodice_inspect.dir/sources.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/verify.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/verify.c.o: /work/main/inspect/verify.c
 inspect/CMakeFiles/nodice_inspect.dir/verify.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object inspect/CMakeFiles/nodice_inspect.dir/verify.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object inspect/CMakeFiles/nodice_inspect.dir/verify.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/verify.c.o -MF CMakeFiles/nodice_inspect.dir/verify.c.o.d -o CMakeFiles/nodice_inspect.dir/verify.c.o -c /work/main/inspect/verify.c
 
 inspect/CMakeFiles/nodice_inspect.dir/verify.c.i: cmake_force
@@ -282,7 +296,7 @@ inspect/CMakeFiles/nodice_inspect.dir/verify.c.s: cmake_force
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: inspect/CMakeFiles/nodice_inspect.dir/flags.make
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: /work/main/inspect/x86.c
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.o: inspect/CMakeFiles/nodice_inspect.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object inspect/CMakeFiles/nodice_inspect.dir/x86.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object inspect/CMakeFiles/nodice_inspect.dir/x86.c.o"
 	cd /work/main/build/inspect && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT inspect/CMakeFiles/nodice_inspect.dir/x86.c.o -MF CMakeFiles/nodice_inspect.dir/x86.c.o.d -o CMakeFiles/nodice_inspect.dir/x86.c.o -c /work/main/inspect/x86.c
 
 inspect/CMakeFiles/nodice_inspect.dir/x86.c.i: cmake_force
@@ -305,6 +319,7 @@ nodice_inspect_OBJECTS = \
 "CMakeFiles/nodice_inspect.dir/logread.c.o" \
 "CMakeFiles/nodice_inspect.dir/manifest.c.o" \
 "CMakeFiles/nodice_inspect.dir/object.c.o" \
+"CMakeFiles/nodice_inspect.dir/pidns.c.o" \
 "CMakeFiles/nodice_inspect.dir/report.c.o" \
 "CMakeFiles/nodice_inspect.dir/resolve.c.o" \
 "CMakeFiles/nodice_inspect.dir/run.c.o" \
@@ -325,6 +340,7 @@ inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/logdiff.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/logread.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/manifest.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/object.c.o
+inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/pidns.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/report.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/resolve.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/run.c.o
@@ -333,7 +349,7 @@ inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/verify.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/x86.c.o
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/build.make
 inspect/libnodice_inspect.a: inspect/CMakeFiles/nodice_inspect.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Linking C static library libnodice_inspect.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Linking C static library libnodice_inspect.a"
 	cd /work/main/build/inspect && $(CMAKE_COMMAND) -P CMakeFiles/nodice_inspect.dir/cmake_clean_target.cmake
 	cd /work/main/build/inspect && $(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/nodice_inspect.dir/link.txt --verbose=$(VERBOSE)
 

@@ -19,6 +19,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/nodice_inspect.dir/manifest.c.o.d"
   "CMakeFiles/nodice_inspect.dir/object.c.o"
   "CMakeFiles/nodice_inspect.dir/object.c.o.d"
+  "CMakeFiles/nodice_inspect.dir/pidns.c.o"
+  "CMakeFiles/nodice_inspect.dir/pidns.c.o.d"
   "CMakeFiles/nodice_inspect.dir/report.c.o"
   "CMakeFiles/nodice_inspect.dir/report.c.o.d"
   "CMakeFiles/nodice_inspect.dir/resolve.c.o"

@@ -75,4 +75,5 @@ inspect/CMakeFiles/nodice_inspect.dir/run.c.o: /work/main/inspect/run.c \
  /usr/include/json-c/printbuf.h \
  /usr/include/json-c/json_object_iterator.h \
  /usr/include/json-c/json_pointer.h /usr/include/json-c/json_tokener.h \
- /usr/include/json-c/json_util.h /usr/include/json-c/linkhash.h
+ /usr/include/json-c/json_util.h /usr/include/json-c/linkhash.h \
+ /work/main/inspect/pidns.h
