@@ -189,7 +189,7 @@ static void on_source(json_object *model, json_object *rec)
 static void on_process(json_object *model, json_object *rec)
 {
 	json_object *p = json_object_new_object();
-	static const char *keys[] = { "pid", "ppid", "lineage", "exe", "argv0", "end", "aslr" };
+	static const char *keys[] = { "pid", "ppid", "lineage", "exe", "argv0", "end", "aslr", "forks", "spawns" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_object *v;
 		if (json_object_object_get_ex(rec, keys[i], &v))
@@ -317,6 +317,34 @@ static void finish(json_object *model)
 	json_object_object_del(model, "_sites");
 }
 
+/* Every image writes a record, so the records expected are 1 (the command)
+ * plus every fork and spawn the records announce, less the children known
+ * not to load the shim. Fewer means records were lost: a SIGKILL, or a log
+ * that could not be written. Reported, never silent. */
+static void check_complete(json_object *model)
+{
+	json_object *procs = json_object_object_get(model, "processes");
+	json_object *unc = json_object_object_get(model, "uncontrolled");
+	int64_t expected = 1, never = 0;
+	for (size_t i = 0; i < json_object_array_length(procs); i++) {
+		json_object *p = json_object_array_get_idx(procs, i);
+		expected += num(p, "forks") + num(p, "spawns");
+	}
+	for (size_t i = 0; i < json_object_array_length(unc); i++) {
+		const char *k = str(json_object_array_get_idx(unc, i), "kind");
+		if (!strcmp(k, "static-child") || !strcmp(k, "32bit-child") || !strcmp(k, "setuid-child"))
+			never += num(json_object_array_get_idx(unc, i), "count");
+	}
+	int64_t have = (int64_t)json_object_array_length(procs), missing = expected - never - have;
+	if (missing > 0) {
+		char detail[256];
+		snprintf(detail, sizeof(detail),
+			 "%lld of %lld process images left no record (killed by SIGKILL, or the log could not be written)",
+			 (long long)missing, (long long)(expected - never));
+		uncontrolled_add(model, "records-missing", detail, missing, 1);
+	}
+}
+
 json_object *logread_load(const char *path, char *why, size_t size)
 {
 	FILE *f = fopen(path, "r");
@@ -360,6 +388,7 @@ json_object *logread_load(const char *path, char *why, size_t size)
 	fclose(f);
 	json_object_object_add(model, "corrupt_lines", json_object_new_int64(corrupt));
 	finish(model);
+	check_complete(model);
 	return model;
 }
 

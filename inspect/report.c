@@ -28,6 +28,7 @@ static const struct {
 	{ "passed-through", 1, "a call nodice could not serve went to libc (a device opened write-only or via freopen, a descriptor beyond 65535)" },
 	{ "exempt", 0, "NODICE_EXEMPT (--exempt) left this program uncontrolled on purpose" },
 	{ "predictable-keys", 0, "KEYS MADE UNDER NODICE ARE PREDICTABLE from the seed: never use them outside a test; run key generators with --exempt NAME" },
+	{ "records-missing", 1, "some processes left no record: the report is incomplete for them (a SIGKILL, or an unwritable or full log)" },
 	{ "sites-dropped", 0, "the call-site table was full: counts are complete, some sites are not named" },
 	{ "events-dropped", 0, "more than 64 distinct events in one process: the rest are counted only" },
 	{ "identity", 0, "pids and host names differ between runs and machines: do not let them into results (a PID namespace makes pids repeat)" },

@@ -45,6 +45,7 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 	}
 	int err = errno;
 	nd_tsc_after_exec_failed();
+	nd_process_spawn_failed();
 	errno = err;
 	return r;
 }
@@ -138,6 +139,8 @@ ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 	nd_tsc_before_exec();
 	int r = nd_real.posix_spawn(pid, path, fa, attr, argv, env);
 	nd_tsc_after_exec_failed();
+	if (r != 0)
+		nd_process_spawn_failed();
 	return r;
 }
 
@@ -152,6 +155,8 @@ ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	nd_tsc_before_exec();
 	int r = nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
 	nd_tsc_after_exec_failed();
+	if (r != 0)
+		nd_process_spawn_failed();
 	return r;
 }
 

@@ -196,6 +196,10 @@ static void process_record(int fd, const char *end)
 	nd_fmt_str(&b, "\",\"vtime_ns\":");
 	nd_fmt_u64(&b, nd_vclock_now());
 	nd_fmt_str(&b, nd_aslr_on ? ",\"aslr\":\"on\"" : ",\"aslr\":\"off\"");
+	nd_fmt_str(&b, ",\"forks\":");
+	nd_fmt_u64(&b, nd_process_forks());
+	nd_fmt_str(&b, ",\"spawns\":");
+	nd_fmt_u64(&b, nd_process_spawns());
 	nd_fmt_str(&b, ",\"traps\":[");
 	for (int t = 0, n = 0; t < ND_TRAP_COUNT; t++)
 		if (trap_active[t]) {

@@ -108,6 +108,9 @@ extern uint64_t nd_lineage;
 extern int nd_pid;
 void nd_process_start(void);
 void nd_process_register_atfork(void);
+uint64_t nd_process_forks(void);
+uint64_t nd_process_spawns(void);
+void nd_process_spawn_failed(void); /* an exec or spawn that started nothing */
 int nd_process_in_vfork_child(void);
 /* Builds a child's environment on the caller's stack: see process.c. */
 #define ND_ENV_EXTRA 10

@@ -84,6 +84,24 @@ static void in_child(void)
 	nd_stream_set_lineage(nd_lineage);
 }
 
+/* Children started by this image: fork children (same image) and new
+ * images (exec in place, posix_spawn, system, popen). Each writes a record,
+ * so a reader can tell when records are missing. */
+uint64_t nd_process_forks(void)
+{
+	return __atomic_load_n(&forks, __ATOMIC_RELAXED);
+}
+
+uint64_t nd_process_spawns(void)
+{
+	return __atomic_load_n(&spawns, __ATOMIC_RELAXED);
+}
+
+void nd_process_spawn_failed(void)
+{
+	__atomic_sub_fetch(&spawns, 1, __ATOMIC_RELAXED);
+}
+
 void nd_process_register_atfork(void)
 {
 	pthread_atfork(before_fork, NULL, in_child);

@@ -187,3 +187,18 @@ Test(inspect, torch_urandom_read_is_named_in_libc10, .timeout = 180)
 				  "c10::detail::getNonDeterministicRandom"));
 	json_object_put(j);
 }
+
+Test(inspect, records_lost_to_sigkill_are_reported, .timeout = 60)
+{
+	/* The shell forks a child that is killed with SIGKILL: its record is lost. */
+	const char *cmd[] = { "sh", "-c", ND_TEST_PROBE " hot >/dev/null; sh -c 'kill -9 $$'; true", NULL };
+	int status;
+	json_object *j = inspect(cmd, 0, &status, NULL);
+	cr_assert_eq(status, 0);
+	cr_assert(uncontrolled(j, "records-missing", 1), "a lost record went unreported");
+	json_object_put(j);
+	const char *clean[] = { "sh", "-c", ND_TEST_PROBE " hot >/dev/null; true", NULL };
+	j = inspect(clean, 0, &status, NULL);
+	cr_assert_not(uncontrolled(j, "records-missing", 1), "complete logs must not be flagged");
+	json_object_put(j);
+}

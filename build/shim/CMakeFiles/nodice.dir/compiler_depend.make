@@ -165,13 +165,25 @@ shim/CMakeFiles/nodice.dir/aslr.c.o: /work/main/shim/aslr.c \
   /usr/include/alloca.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/x86_64-linux-gnu/sys/auxv.h \
+  /usr/include/elf.h \
+  /usr/include/x86_64-linux-gnu/bits/auxv.h \
+  /usr/include/x86_64-linux-gnu/bits/hwcap.h \
   /usr/include/x86_64-linux-gnu/sys/personality.h \
-  /usr/include/x86_64-linux-gnu/sys/prctl.h \
-  /usr/include/linux/prctl.h \
+  /usr/include/x86_64-linux-gnu/sys/stat.h \
+  /usr/include/x86_64-linux-gnu/bits/stat.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_stat.h \
+  /usr/include/x86_64-linux-gnu/bits/statx.h \
+  /usr/include/linux/stat.h \
   /usr/include/linux/types.h \
   /usr/include/x86_64-linux-gnu/asm/types.h \
   /usr/include/asm-generic/types.h \
-  /usr/include/asm-generic/int-ll64.h
+  /usr/include/asm-generic/int-ll64.h \
+  /usr/include/x86_64-linux-gnu/bits/statx-generic.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h \
+  /usr/include/x86_64-linux-gnu/sys/prctl.h \
+  /usr/include/linux/prctl.h
 
 shim/CMakeFiles/nodice.dir/auxv.c.o: /work/main/shim/auxv.c \
   /usr/include/stdc-predef.h \
@@ -5538,9 +5550,9 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
 
-/usr/include/x86_64-linux-gnu/sys/syscall.h:
-
 /usr/include/x86_64-linux-gnu/bits/struct_stat.h:
+
+/usr/include/x86_64-linux-gnu/sys/syscall.h:
 
 /usr/include/x86_64-linux-gnu/bits/environments.h:
 
@@ -5872,9 +5884,15 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /work/main/shim/maps.h:
 
-/usr/include/x86_64-linux-gnu/sys/prctl.h:
+/usr/include/x86_64-linux-gnu/sys/auxv.h:
 
-/usr/include/linux/prctl.h:
+/work/main/shim/prng.c:
+
+/usr/include/unistd.h:
+
+/usr/include/x86_64-linux-gnu/bits/statx.h:
+
+/usr/include/linux/sysinfo.h:
 
 /usr/include/linux/types.h:
 
@@ -5882,13 +5900,15 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/asm-generic/int-ll64.h:
 
+/usr/include/x86_64-linux-gnu/bits/statx-generic.h:
+
+/usr/include/x86_64-linux-gnu/sys/prctl.h:
+
+/usr/include/linux/prctl.h:
+
 /work/main/shim/sites.h:
 
 /work/main/shim/auxv.c:
-
-/usr/include/x86_64-linux-gnu/sys/auxv.h:
-
-/work/main/shim/prng.c:
 
 /work/main/shim/chacha.h:
 
@@ -5906,12 +5926,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 
 /usr/include/x86_64-linux-gnu/sys/sysinfo.h:
 
-/usr/include/linux/sysinfo.h:
-
-/usr/include/unistd.h:
-
-/usr/include/x86_64-linux-gnu/bits/statx.h:
-
 /usr/include/linux/const.h:
 
 /work/main/shim/cpuid.c:
@@ -5927,8 +5941,6 @@ shim/CMakeFiles/nodice.dir/wait.c.o: /work/main/shim/wait.c \
 /usr/include/linux/falloc.h:
 
 /usr/include/x86_64-linux-gnu/bits/elfclass.h:
-
-/usr/include/x86_64-linux-gnu/bits/statx-generic.h:
 
 /work/main/shim/dirs.c:
 
