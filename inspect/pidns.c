@@ -6,10 +6,11 @@
  * so a program that starts its processes in a deterministic order gets the
  * same ids every run.
  *
- * nodice unshares a PID and a mount namespace (and a user namespace mapping
- * the caller's own ids, when it is not root), forks the namespace's init
- * (pid 1), which remounts /proc so /proc/<pid> agrees with getpid(), and
- * runs the command as pid 2. Init reaps orphans, passes SIGINT/SIGTERM/
+ * A child of nodice unshares a PID namespace (and a user namespace mapping
+ * the caller's own ids, when it is not root) and forks the namespace's init
+ * (pid 1),
+ * which unshares a mount namespace of its own, remounts /proc there so
+ * /proc/<pid> agrees with getpid(), and runs the command as pid 2. Init reaps orphans, passes SIGINT/SIGTERM/
  * SIGHUP/SIGQUIT on to the command, and leaves with the command's status;
  * anything still running in the namespace is killed with it, as with
  * `unshare --fork --pid`.
@@ -66,8 +67,10 @@ static int status_of(int st)
 /* Pid 1: /proc, the command as pid 2, reaping, the command's status. */
 static void init_main(const char *sub, char **argv)
 {
-	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	/* Only init and what it starts see the new /proc: the parent stays in
+	 * the original mount namespace, where /proc/self still means itself. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		cli_error(sub, "--pid-ns: cannot mount /proc (%s): /proc/<pid> shows the outer ids", strerror(errno));
 	command = fork();
 	if (command == 0) {
@@ -92,19 +95,25 @@ static void init_main(const char *sub, char **argv)
 	}
 }
 
-int pidns_run(const char *sub, char **argv)
+/* Runs in a child of nodice: after unshare(CLONE_NEWPID) every fork of the
+ * caller lands in the new namespace (sanitizers' helper threads included),
+ * so nodice itself never unshares. */
+static void unshare_main(const char *sub, char **argv, int report)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int flags = CLONE_NEWPID | CLONE_NEWNS | (uid != 0 ? CLONE_NEWUSER : 0);
+	int flags = CLONE_NEWPID | (uid != 0 ? CLONE_NEWUSER : 0);
+	char ok = 1;
 	if (unshare(flags) < 0 || (uid != 0 && map_ids(uid, gid) < 0)) {
 		cli_error(sub, "--pid-ns: cannot create a PID namespace: %s", strerror(errno));
-		return -1;
+		ok = 0;
 	}
+	if (write(report, &ok, 1) != 1 || !ok)
+		_exit(CLI_SYSTEM);
 	pid_t init = fork();
 	if (init < 0) {
 		cli_error(sub, "--pid-ns: cannot fork: %s", strerror(errno));
-		return -1;
+		_exit(CLI_SYSTEM);
 	}
 	if (init == 0)
 		init_main(sub, argv);
@@ -113,5 +122,34 @@ int pidns_run(const char *sub, char **argv)
 	int st;
 	while (waitpid(init, &st, 0) < 0 && errno == EINTR)
 		;
-	return status_of(st);
+	_exit(status_of(st));
+}
+
+int pidns_run(const char *sub, char **argv)
+{
+	int pipefd[2];
+	if (pipe(pipefd) < 0) {
+		cli_error(sub, "--pid-ns: %s", strerror(errno));
+		return -1;
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		cli_error(sub, "--pid-ns: cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (child == 0) {
+		close(pipefd[0]);
+		unshare_main(sub, argv, pipefd[1]);
+	}
+	close(pipefd[1]);
+	char ok = 0;
+	if (read(pipefd[0], &ok, 1) != 1)
+		ok = 0;
+	close(pipefd[0]);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	return ok ? status_of(st) : -1;
 }
