@@ -1,22 +1,11 @@
 /* First divergent event between two event logs; see logdiff.h. */
 #include "logdiff.h"
+#include "jsonget.h"
 #include "logread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *str(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static int64_t num(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
 
 /* lineage -> {"exe", "order", "sources": {"symbol/controlled": record}, "sites": {symbol: record}} */
 static json_object *index_log(const char *path, json_object **uncontrolled)

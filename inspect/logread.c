@@ -7,6 +7,7 @@
  * dozens of libraries.
  */
 #include "logread.h"
+#include "jsonget.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,18 +41,6 @@ static struct object *open_cached(const char *path)
 	c->ok = object_open(path, &c->obj, why, sizeof(why)) == 0;
 	cache[ncached++] = c;
 	return c->ok ? &c->obj : NULL;
-}
-
-static const char *str(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static int64_t num(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
 static const char *base(const char *path)

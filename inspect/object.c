@@ -349,23 +349,32 @@ void object_refs_free(struct object_refs *refs)
 	}
 }
 
+/* The reference with the highest target at or before vaddr that is not
+ * below the end of the previous named function: where the unnamed code
+ * containing vaddr most likely starts. refs->n (or 0 without refs) if none. */
+static size_t nearest_reference(const struct object *o, const struct object_refs *refs, uint64_t vaddr)
+{
+	if (!refs)
+		return 0;
+	uint64_t floor = 0;
+	for (size_t i = 0; i < o->nfuncs && o->funcs[i].start <= vaddr; i++)
+		if (o->funcs[i].start + o->funcs[i].size <= vaddr && o->funcs[i].start + o->funcs[i].size > floor)
+			floor = o->funcs[i].start + o->funcs[i].size;
+	size_t best = refs->n;
+	for (size_t i = 0; i < refs->n; i++)
+		if (refs->v[i].target <= vaddr && refs->v[i].target >= floor &&
+		    (best == refs->n || refs->v[i].target > refs->v[best].target))
+			best = i;
+	return best;
+}
+
 const char *object_describe(const struct object *o, const struct object_refs *refs, uint64_t vaddr,
 			    char *buf, size_t size)
 {
 	long k = containing(o, vaddr);
 	if (k >= 0)
 		return object_demangle(o->funcs[k].name, buf, size);
-	/* The nearest referenced point at or before vaddr, not beyond the end of
-	 * the previous named function. */
-	uint64_t floor = 0;
-	for (size_t i = 0; i < o->nfuncs && o->funcs[i].start <= vaddr; i++)
-		if (o->funcs[i].start + o->funcs[i].size <= vaddr && o->funcs[i].start + o->funcs[i].size > floor)
-			floor = o->funcs[i].start + o->funcs[i].size;
-	size_t best = refs ? refs->n : 0;
-	for (size_t i = 0; refs && i < refs->n; i++)
-		if (refs->v[i].target <= vaddr && refs->v[i].target >= floor &&
-		    (best == refs->n || refs->v[i].target > refs->v[best].target))
-			best = i;
+	size_t best = nearest_reference(o, refs, vaddr);
 	if (best == (refs ? refs->n : 0))
 		return object_function(o, vaddr, buf, size);
 	size_t len = (size_t)snprintf(buf, size, "an unnamed function used by ");
@@ -393,15 +402,7 @@ int object_used_only_by(const struct object *o, const struct object_refs *refs, 
 {
 	if (!refs || containing(o, vaddr) >= 0)
 		return 0;
-	uint64_t floor = 0;
-	for (size_t i = 0; i < o->nfuncs && o->funcs[i].start <= vaddr; i++)
-		if (o->funcs[i].start + o->funcs[i].size <= vaddr && o->funcs[i].start + o->funcs[i].size > floor)
-			floor = o->funcs[i].start + o->funcs[i].size;
-	size_t best = refs->n;
-	for (size_t i = 0; i < refs->n; i++)
-		if (refs->v[i].target <= vaddr && refs->v[i].target >= floor &&
-		    (best == refs->n || refs->v[i].target > refs->v[best].target))
-			best = i;
+	size_t best = nearest_reference(o, refs, vaddr);
 	if (best == refs->n)
 		return 0;
 	for (size_t i = 0; i < refs->n; i++) {

@@ -8,6 +8,7 @@
  * cannot observe until it traps them).
  */
 #include "report.h"
+#include "jsonget.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,24 +42,6 @@ static const struct {
 	{ "cpuid", 0, "CPU feature detection: results can differ between machines, not between runs" },
 	{ "syscall", 0, "an inline system call inside libc (dispatch allows libc's own range) or with dispatch unavailable: reaches the kernel" },
 };
-
-static const char *str(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static int64_t num(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static int flag(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
 
 void uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count, int observed)
 {

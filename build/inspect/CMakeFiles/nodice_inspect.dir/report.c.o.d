@@ -64,5 +64,5 @@ inspect/CMakeFiles/nodice_inspect.dir/report.c.o: \
  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
- /usr/include/x86_64-linux-gnu/bits/stdio.h /usr/include/string.h \
- /usr/include/strings.h
+ /usr/include/x86_64-linux-gnu/bits/stdio.h /work/main/inspect/jsonget.h \
+ /usr/include/string.h /usr/include/strings.h
