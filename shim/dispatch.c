@@ -113,10 +113,11 @@ static long serve_sleep(int clk, int flags, long req)
 	return r < 0 ? r : nd_sleep_ns(clk, flags, &ts);
 }
 
-/* Serves a controlled call; -ENOSYS when nr is not one. */
-static long serve(long nr, const greg_t *g)
+/* Serves a controlled call from its first three arguments; -ENOSYS when nr
+ * is not one. Shared with syscall(2), the libc function (syscall.c). */
+long nd_dispatch_serve(long nr, long a, long b, long c)
 {
-	long a = g[REG_RDI], b = g[REG_RSI], c = g[REG_RDX], r;
+	long r;
 	struct timespec ts;
 	switch (nr) {
 	case SYS_getrandom:
@@ -222,7 +223,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 		g[REG_RAX] = apply_sigmask(uc, g);
 		return;
 	}
-	r = serve(nr, g);
+	r = nd_dispatch_serve(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX]);
 	if (r != -ENOSYS) {
 		nd_log_trap(ND_TRAP_SYSCALL);
 		g[REG_RAX] = r;

@@ -175,6 +175,7 @@ void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
  * dispatch) and served or performed; armed per thread. */
 void nd_dispatch_start(void);
 void nd_dispatch_thread_start(void);
+long nd_dispatch_serve(long nr, long a, long b, long c);
 
 /* cpuid.c: CPUID faulting, where the machine has it, hides RDRAND/RDSEED;
  * nd_cpuid_emulate answers a trapped CPUID (1) from the SIGSEGV handler. */
