@@ -2,6 +2,7 @@
 #include "logdiff.h"
 #include "jsonget.h"
 #include "logread.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,15 +39,8 @@ static json_object *index_log(const char *path, json_object **uncontrolled)
 			int served = json_object_get_boolean(json_object_object_get(rec, "controlled"));
 			snprintf(key, sizeof(key), "%s/%s", str(rec, "symbol"), served ? "served" : "passed");
 			json_object_object_add(json_object_object_get(p, "sources"), key, json_object_get(rec));
-			const char *fam = str(rec, "family");
-			if (!served && strcmp(fam, "io") && strcmp(fam, "signal")) {
-				/* The kinds inspect reports for passed-through calls. */
-				const char *kind = !strcmp(fam, "timer")    ? "real-timer"
-						   : !strcmp(fam, "external") ? "external"
-						   : !strcmp(fam, "identity") ? "identity"
-						   : !strcmp(fam, "thread")   ? "foreign-thread"
-						   : !strcmp(fam, "sleep")    ? "real-wait"
-									      : "passed-through";
+			const char *kind = report_kind_of_family(str(rec, "family"));
+			if (!served && kind) {
 				char text[512];
 				snprintf(text, sizeof(text), "%s: %s passed through to libc in %s", kind, str(rec, "symbol"),
 					 str(rec, "lineage"));

@@ -286,17 +286,11 @@ static void finish(json_object *model)
 		json_object_object_add(s, "sites", list);
 		json_object *c;
 		json_object_object_get_ex(s, "controlled", &c);
-		const char *fam = str(s, "family");
-		if (json_object_get_boolean(c) || !strcmp(fam, "io") || !strcmp(fam, "signal"))
+		const char *kind = report_kind_of_family(str(s, "family"));
+		if (json_object_get_boolean(c) || !kind)
 			continue;
 		char detail[256];
 		snprintf(detail, sizeof(detail), "%s passed through to libc", str(s, "symbol"));
-		const char *kind = !strcmp(fam, "timer")    ? "real-timer"
-				   : !strcmp(fam, "identity") ? "identity"
-				   : !strcmp(fam, "external") ? "external"
-				   : !strcmp(fam, "thread")   ? "foreign-thread"
-				   : !strcmp(fam, "sleep")    ? "real-wait"
-							      : "passed-through";
 		uncontrolled_add(model, kind, detail, num(s, "count"), 1);
 		json_object *u = json_object_object_get(model, "uncontrolled");
 		json_object *last = json_object_array_get_idx(u, json_object_array_length(u) - 1);

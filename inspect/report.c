@@ -71,6 +71,18 @@ void uncontrolled_add(json_object *model, const char *kind, const char *detail, 
 	json_object_array_add(list, e);
 }
 
+const char *report_kind_of_family(const char *fam)
+{
+	if (!strcmp(fam, "io") || !strcmp(fam, "signal"))
+		return NULL;
+	return !strcmp(fam, "timer")	   ? "real-timer"
+	       : !strcmp(fam, "identity") ? "identity"
+	       : !strcmp(fam, "external") ? "external"
+	       : !strcmp(fam, "thread")	   ? "foreign-thread"
+	       : !strcmp(fam, "sleep")	   ? "real-wait"
+					   : "passed-through";
+}
+
 int report_strict_findings(json_object *model)
 {
 	json_object *list = json_object_object_get(model, "uncontrolled");
