@@ -59,11 +59,8 @@ int nd_sites_on;
 static struct site table[SLOTS];
 static uint64_t dropped;
 uint32_t nd_sites_gen = 1; /* bumped by reset: invalidates the caches */
-ND_TLS int nd_sites_capturing;
+static ND_TLS int nd_sites_capturing;
 ND_TLS struct nd_site_cache nd_sites_last;
-#define capturing nd_sites_capturing
-#define last nd_sites_last
-#define table_gen nd_sites_gen
 
 static uint64_t mix(uint64_t k)
 {
@@ -106,9 +103,9 @@ static uint64_t take_stack(uintptr_t *frames, uint32_t *n)
 	void *raw[FRAMES + 12];
 	int got = 0;
 	if (backtrace_fn) {
-		capturing = 1;
+		nd_sites_capturing = 1;
 		got = backtrace_fn(raw, FRAMES + 12);
-		capturing = 0;
+		nd_sites_capturing = 0;
 	}
 	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	uint32_t k = 0;
@@ -130,30 +127,30 @@ static void count_unplaced(int sym)
 
 void nd_site_note_slow(int sym, void *caller)
 {
-	if (capturing) {
+	if (nd_sites_capturing) {
 		count_unplaced(sym);
 		return;
 	}
 	uint64_t c = (uint64_t)(uintptr_t)caller;
 	struct site *site;
-	uint32_t gen = __atomic_load_n(&table_gen, __ATOMIC_RELAXED);
-	if (last.caller == c && last.sym == sym && last.gen == gen) {
-		site = last.site;
+	uint32_t gen = __atomic_load_n(&nd_sites_gen, __ATOMIC_RELAXED);
+	if (nd_sites_last.caller == c && nd_sites_last.sym == sym && nd_sites_last.gen == gen) {
+		site = nd_sites_last.site;
 	} else {
 		site = find(mix(c ^ ((uint64_t)sym << 48)), sym, c, 0);
 		if (!site) {
 			count_unplaced(sym);
 			return;
 		}
-		last.caller = c;
-		last.sym = sym;
-		last.gen = gen;
-		last.site = site;
-		last.count = &site->count;
-		last.hot = __atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS;
+		nd_sites_last.caller = c;
+		nd_sites_last.sym = sym;
+		nd_sites_last.gen = gen;
+		nd_sites_last.site = site;
+		nd_sites_last.count = &site->count;
+		nd_sites_last.hot = __atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS;
 	}
 	if (__atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS) {
-		last.hot = 1;
+		nd_sites_last.hot = 1;
 		nd_add(&site->count, 1);
 		return;
 	}
@@ -248,5 +245,5 @@ void nd_sites_reset(void)
 {
 	memset(table, 0, sizeof(table));
 	dropped = 0;
-	__atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&nd_sites_gen, 1, __ATOMIC_RELEASE);
 }

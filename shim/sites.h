@@ -52,7 +52,6 @@ struct nd_site_cache {
 	uint64_t *count;
 };
 extern __thread struct nd_site_cache nd_sites_last __attribute__((tls_model("initial-exec")));
-extern __thread int nd_sites_capturing __attribute__((tls_model("initial-exec")));
 extern uint32_t nd_sites_gen;
 
 /* Added to the symbol for a call passed through to libc. */
