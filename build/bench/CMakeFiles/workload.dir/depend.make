@@ -1,2 +1,0 @@
-# Empty dependencies file for workload.
-# This may be replaced when dependencies are built.

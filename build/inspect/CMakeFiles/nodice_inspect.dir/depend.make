@@ -1,2 +1,0 @@
-# Empty dependencies file for nodice_inspect.
-# This may be replaced when dependencies are built.

@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libnd_test_support.a"
-)
