@@ -105,6 +105,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		{ "--rdtsc", offsetof(struct cli_run_options, rdtsc) },
 		{ "--dirs", offsetof(struct cli_run_options, dirs) },
 		{ "--exempt", offsetof(struct cli_run_options, exempt) },
+		{ "--schedule-seed", offsetof(struct cli_run_options, schedule_seed) },
 	};
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		const char *v = NULL, *why = NULL;
@@ -137,6 +138,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 			why = nd_config_parse_exempt(v, list, sizeof(list));
 			break;
 		}
+		case 8: why = nd_config_parse_seed(v, &u); break;
 		}
 		if (why) {
 			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
@@ -222,6 +224,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->portable && export_portable();
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
 	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
+	bad |= o->schedule_seed && setenv("NODICE_SCHEDULE_SEED", o->schedule_seed, 1);
 	if (!getenv("NODICE_SEED"))
 		bad |= setenv("NODICE_SEED", "0", 1);
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
@@ -246,7 +249,7 @@ void cli_help(void)
 	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
-	      "             [--exempt LIST] [--portable] [--pid-ns]\n"
+	      "             [--exempt LIST] [--portable] [--pid-ns] [--schedule-seed N]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -256,6 +259,8 @@ void cli_help(void)
 	      "               (default 2000-01-01T00:00:00Z)\n"
 	      "  --tick NS    nanoseconds the virtual clocks move per read (default 1000)\n"
 	      "  --cpus N     CPU count every program sees (default 1)\n"
+	      "  --schedule-seed N  thread interleaving: 0 round robin (default), other\n"
+	      "               values pick another deterministic order\n"
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
 	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"

@@ -9,6 +9,7 @@
  * unchanged (memory and I/O counts are not clocks).
  */
 #include "nodice.h"
+#include "scheduler.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -45,8 +46,12 @@ int nd_clock_gettime(int clk, struct timespec *ts)
 			return (int)(r < 0 ? r : 0);
 		}
 		ns = cpu_ns();
-	} else if (nd_vclock_at(clk, nd_vclock_read(), &ns) < 0) {
-		return -EINVAL;
+	} else {
+		uint64_t vt = nd_vclock_read();
+		if (nd_vclock_at(clk, vt, &ns) < 0)
+			return -EINVAL;
+		if (__builtin_expect(vt >= __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED), 0))
+			nd_sched_clock(vt);
 	}
 	if (!ts)
 		return -EFAULT;

@@ -212,6 +212,9 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_TICK_NS", v, why);
 	if ((v = get("NODICE_CPUS")) && (why = nd_config_parse_cpus(v, &cfg->cpus)))
 		FAIL("NODICE_CPUS", v, why);
+	if ((v = get("NODICE_SCHEDULE_SEED")) &&
+	    (why = nd_config_parse_seed(v, &cfg->schedule_seed)))
+		FAIL("NODICE_SCHEDULE_SEED", v, why);
 	if ((v = get("NODICE_LOG")) &&
 	    (why = nd_config_parse_log(v, cfg->log_path, sizeof(cfg->log_path))))
 		FAIL("NODICE_LOG", v, why);

@@ -20,6 +20,7 @@ struct nd_config {
 	int64_t epoch;       /* unix seconds where the virtual wall clock starts */
 	uint64_t tick_ns;    /* how far the virtual clocks move per read */
 	unsigned cpus;       /* the CPU count every program sees */
+	uint64_t schedule_seed; /* 0: round robin; else picks among deterministic orders */
 	char log_path[4096]; /* empty: no event log */
 	int keep_aslr;       /* NODICE_ASLR=on: leave address randomization on */
 	int native_tsc;      /* NODICE_RDTSC=native: do not trap rdtsc (faster, uncontrolled) */

@@ -86,3 +86,13 @@ ND_EXPORT int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
 	nd_cpu_fill(set, size);
 	return 0;
 }
+
+/* sched_getcpu(3): glibc reads the kernel's rseq area, not a system call;
+ * every thread is on CPU 0, as getcpu (dispatch.c, vdso.c) says. */
+ND_EXPORT int sched_getcpu(void)
+{
+	if (nd_passthrough())
+		return nd_real.sched_getcpu();
+	nd_log_served(ND_SYM_sched_getcpu, 0);
+	return 0;
+}

@@ -24,6 +24,7 @@
  * (signals.c): the program cannot block it or replace the handler.
  */
 #include "nodice.h"
+#include "block.h"
 
 #include <signal.h>
 #include <string.h>
@@ -231,7 +232,10 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 	}
 	if (nr == SYS_execve || nr == SYS_execveat)
 		nd_tsc_before_exec();
+	int out = nd_block_leave_for_syscall(nr, g[REG_RDI], g[REG_RSI]);
 	g[REG_RAX] = nd_sys(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
+	if (out)
+		nd_block_rejoin();
 	if (nr == SYS_execve || nr == SYS_execveat)
 		nd_tsc_after_exec_failed();
 }

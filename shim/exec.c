@@ -11,6 +11,7 @@
  * Every path into a new program switches the rdtsc trap off first (tsc.c).
  */
 #include "nodice.h"
+#include "block.h"
 
 #include <spawn.h>
 #include <stdarg.h>
@@ -170,7 +171,7 @@ ND_EXPORT int system(const char *cmd)
 	char **saved = environ;
 	environ = env;
 	nd_tsc_before_exec();
-	int r = nd_real.system(cmd);
+	int r = ND_OUTSIDE(-1, 0, nd_real.system(cmd));
 	nd_tsc_after_exec_failed();
 	environ = saved;
 	return r;

@@ -8,9 +8,11 @@
  * a directory descriptor is read from the kernel and counted as passed.
  */
 #include "nodice.h"
+#include "block.h"
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -106,7 +108,7 @@ ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(nd_device_read(fd, buf, len, -1));
-	return nd_real.read(fd, buf, len);
+	return ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len));
 }
 
 /* __read_chk: read(2) under _FORTIFY_SOURCE. */
@@ -167,7 +169,7 @@ ND_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(device_readv(fd, iov, cnt, -1));
-	return nd_real.readv(fd, iov, cnt);
+	return ND_OUTSIDE(fd, POLLIN, nd_real.readv(fd, iov, cnt));
 }
 
 /* preadv2(2): offset -1 means the current position, as in the kernel. */
@@ -272,7 +274,17 @@ ND_EXPORT int dup3(int fd, int to, int flags)
 static int fcntl_common(int fd, int cmd, void *arg)
 {
 	nd_ready();
-	int r = nd_real.fcntl(fd, cmd, arg);
+	int r;
+	if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && nd_sched_managed()) {
+		/* A file lock another process holds: try first, then wait outside. */
+		int e = errno;
+		if ((r = nd_real.fcntl(fd, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, arg)) == 0 ||
+		    (errno != EAGAIN && errno != EACCES))
+			return r;
+		errno = e;
+		return ND_OUTSIDE(-1, 0, nd_real.fcntl(fd, cmd, arg));
+	}
+	r = nd_real.fcntl(fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		nd_device_copy(fd, r);
 	return r;

@@ -16,6 +16,7 @@
  * configuration back.
  */
 #include "nodice.h"
+#include "scheduler.h"
 #include "fmt.h"
 
 #include <pthread.h>
@@ -82,6 +83,7 @@ static void in_child(void)
 	nd_pid = (int)nd_sys0(SYS_getpid);
 	nd_log_reset();
 	nd_stream_set_lineage(nd_lineage);
+	nd_sched_fork_child();
 }
 
 /* Children started by this image: fork children (same image) and new

@@ -27,6 +27,7 @@
 #include <sys/times.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
 
@@ -79,6 +80,43 @@ struct timeb;
 	X(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
 	X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
 	X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
+	X(ssize_t, write, (int, const void *, size_t))                               \
+	X(ssize_t, writev, (int, const struct iovec *, int))                         \
+	X(ssize_t, send, (int, const void *, size_t, int))                           \
+	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t)) \
+	X(ssize_t, sendmsg, (int, const struct msghdr *, int))                       \
+	X(pid_t, wait4, (pid_t, int *, int, struct rusage *))                        \
+	X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                           \
+	X(int, pause, (void))                                                        \
+	X(int, sigsuspend, (const sigset_t *))                                       \
+	X(int, sigwait, (const sigset_t *, int *))                                   \
+	X(int, sigwaitinfo, (const sigset_t *, siginfo_t *))                         \
+	X(int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *)) \
+	X(int, flock, (int, int))                                                    \
+	X(int, pthread_mutex_lock, (pthread_mutex_t *))                              \
+	X(int, pthread_mutex_trylock, (pthread_mutex_t *))                           \
+	X(int, pthread_mutex_unlock, (pthread_mutex_t *))                            \
+	X(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *))             \
+	X(int, pthread_cond_signal, (pthread_cond_t *))                              \
+	X(int, pthread_cond_broadcast, (pthread_cond_t *))                           \
+	X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                          \
+	X(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))                          \
+	X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))                       \
+	X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))                       \
+	X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))                          \
+	X(int, pthread_barrier_wait, (pthread_barrier_t *))                          \
+	X(int, sem_wait, (sem_t *))                                                  \
+	X(int, sem_trywait, (sem_t *))                                               \
+	X(int, sem_post, (sem_t *))                                                  \
+	X(int, pthread_spin_lock, (pthread_spinlock_t *))                            \
+	X(int, pthread_spin_trylock, (pthread_spinlock_t *))                         \
+	X(int, pthread_spin_unlock, (pthread_spinlock_t *))                          \
+	X(int, pthread_join, (pthread_t, void **))                                   \
+	X(int, pthread_tryjoin_np, (pthread_t, void **))                             \
+	X(int, pthread_once, (pthread_once_t *, void (*)(void)))                     \
+	X(int, pthread_cancel, (pthread_t))                                          \
+	X(int, sched_yield, (void))                                                  \
+	X(int, sched_getcpu, (void))                                                 \
 	X(long, sysconf, (int))                                                      \
 	X(int, sched_getaffinity, (pid_t, size_t, cpu_set_t *))                      \
 	X(int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *))             \

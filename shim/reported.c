@@ -12,7 +12,9 @@
  * a point of the program that depends on timing: passed and reported too.
  */
 #include "nodice.h"
+#include "block.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -62,34 +64,34 @@ ND_EXPORT int socket(int domain, int type, int protocol)
 
 ND_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	PASS(ND_SYM_connect, nd_real.connect(fd, addr, len));
+	PASS(ND_SYM_connect, ND_OUTSIDE(-1, 0, nd_real.connect(fd, addr, len)));
 }
 
 ND_EXPORT int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
-	PASS(ND_SYM_accept, nd_real.accept(fd, addr, len));
+	PASS(ND_SYM_accept, ND_OUTSIDE(fd, POLLIN, nd_real.accept(fd, addr, len)));
 }
 
 ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
 {
-	PASS(ND_SYM_accept4, nd_real.accept4(fd, addr, len, flags));
+	PASS(ND_SYM_accept4, ND_OUTSIDE(fd, POLLIN, nd_real.accept4(fd, addr, len, flags)));
 }
 
 /* recv(2), recvfrom(2), recvmsg(2). */
 ND_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	PASS(ND_SYM_recv, nd_real.recv(fd, buf, len, flags));
+	PASS(ND_SYM_recv, ND_OUTSIDE(fd, POLLIN, nd_real.recv(fd, buf, len, flags)));
 }
 
 ND_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags,
 			   struct sockaddr *restrict addr, socklen_t *restrict alen)
 {
-	PASS(ND_SYM_recvfrom, nd_real.recvfrom(fd, buf, len, flags, addr, alen));
+	PASS(ND_SYM_recvfrom, ND_OUTSIDE(fd, POLLIN, nd_real.recvfrom(fd, buf, len, flags, addr, alen)));
 }
 
 ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	PASS(ND_SYM_recvmsg, nd_real.recvmsg(fd, msg, flags));
+	PASS(ND_SYM_recvmsg, ND_OUTSIDE(fd, POLLIN, nd_real.recvmsg(fd, msg, flags)));
 }
 
 /* setitimer(2), alarm(2), timer_create(2), timerfd_settime(2). */

@@ -14,12 +14,14 @@
  * the virtual clock see their deadline arrive instead of spinning or hanging.
  */
 #include "nodice.h"
+#include "block.h"
 
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static int valid(const struct timespec *ts)
@@ -43,10 +45,24 @@ static void real_slice(uint64_t ns)
 		nd_sys0(SYS_sched_yield);
 }
 
+/* A scheduled thread waits in the scheduler until the virtual deadline. */
+static void sleep_until(uint64_t target, uint64_t ns)
+{
+	if (!nd_sched_managed()) {
+		nd_vclock_advance_to(target);
+		real_slice(ns);
+		return;
+	}
+	nd_sched_block(&nd_sched_on, target, ND_BLOCK_CANCEL);
+	pthread_testcancel();
+	nd_sched_calm(1);
+	real_slice(ns);
+	nd_sched_calm(0);
+}
+
 static void pass_time(uint64_t ns)
 {
-	nd_vclock_advance(ns);
-	real_slice(ns);
+	sleep_until(nd_vclock_now() + ns, ns);
 }
 
 int nd_sleep_ns(int clk, int flags, const struct timespec *req)
@@ -61,8 +77,7 @@ int nd_sleep_ns(int clk, int flags, const struct timespec *req)
 	if (flags & TIMER_ABSTIME) {
 		int64_t abs = (int64_t)ns_of(req);
 		uint64_t target = nd_vclock_deadline(clk, abs), now = nd_vclock_now();
-		nd_vclock_advance_to(target);
-		real_slice(target > now ? target - now : 0);
+		sleep_until(target, target > now ? target - now : 0);
 	} else {
 		pass_time(ns_of(req));
 	}
@@ -124,7 +139,10 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return 0;
 	}
 	nd_log_passed(ND_SYM_poll);
-	int r = nd_real.poll(fds, n, timeout);
+	int r;
+	if (nd_sched_managed() && timeout != 0 && (r = nd_real.poll(fds, n, 0)) != 0)
+		return r;
+	r = timeout == 0 ? nd_real.poll(fds, n, 0) : ND_OUTSIDE(-1, 0, nd_real.poll(fds, n, timeout));
 	if (r == 0 && timeout > 0)
 		nd_vclock_advance((uint64_t)timeout * 1000000);
 	return r;
@@ -144,7 +162,12 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		return 0;
 	}
 	nd_log_passed(ND_SYM_ppoll);
-	int r = nd_real.ppoll(fds, n, tmo, mask);
+	int r;
+	const struct timespec zero = { 0, 0 };
+	if (nd_sched_managed() && (!tmo || ns_of(tmo)) && (r = nd_real.ppoll(fds, n, &zero, mask)) != 0)
+		return r;
+	r = tmo && !ns_of(tmo) ? nd_real.ppoll(fds, n, tmo, mask)
+				  : ND_OUTSIDE(-1, 0, nd_real.ppoll(fds, n, tmo, mask));
 	if (r == 0 && tmo)
 		nd_vclock_advance(ns_of(tmo));
 	return r;
@@ -171,7 +194,7 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		return 0;
 	}
 	nd_log_passed(ND_SYM_select);
-	int ret = nd_real.select(n, r, w, e, tv);
+	int ret = tv && !ns ? nd_real.select(n, r, w, e, tv) : ND_OUTSIDE(-1, 0, nd_real.select(n, r, w, e, tv));
 	if (ret == 0 && tv)
 		nd_vclock_advance(ns);
 	return ret;
@@ -189,7 +212,8 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 		return 0;
 	}
 	nd_log_passed(ND_SYM_pselect);
-	int ret = nd_real.pselect(n, r, w, e, tmo, mask);
+	int ret = tmo && !ns_of(tmo) ? nd_real.pselect(n, r, w, e, tmo, mask)
+				       : ND_OUTSIDE(-1, 0, nd_real.pselect(n, r, w, e, tmo, mask));
 	if (ret == 0 && tmo)
 		nd_vclock_advance(ns_of(tmo));
 	return ret;
@@ -199,7 +223,10 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	int pass = nd_passthrough();
-	int r = nd_real.epoll_wait(epfd, ev, max, timeout);
+	int r = timeout != 0 && nd_sched_managed() ? nd_real.epoll_wait(epfd, ev, max, 0) : 0;
+	if (r == 0)
+		r = timeout == 0 ? nd_real.epoll_wait(epfd, ev, max, 0)
+				 : ND_OUTSIDE(-1, 0, nd_real.epoll_wait(epfd, ev, max, timeout));
 	if (pass)
 		return r;
 	nd_log_passed(ND_SYM_epoll_wait);
@@ -213,7 +240,10 @@ ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 			  const sigset_t *mask)
 {
 	int pass = nd_passthrough();
-	int r = nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
+	int r = timeout != 0 && nd_sched_managed() ? nd_real.epoll_pwait(epfd, ev, max, 0, mask) : 0;
+	if (r == 0)
+		r = timeout == 0 ? nd_real.epoll_pwait(epfd, ev, max, 0, mask)
+				 : ND_OUTSIDE(-1, 0, nd_real.epoll_pwait(epfd, ev, max, timeout, mask));
 	if (pass)
 		return r;
 	nd_log_passed(ND_SYM_epoll_pwait);

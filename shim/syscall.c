@@ -6,6 +6,7 @@
  * give EFAULT as from the kernel; every other number goes to libc unchanged.
  */
 #include "nodice.h"
+#include "block.h"
 
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -24,5 +25,9 @@ ND_EXPORT long syscall(long nr, ...)
 			return nd_ret(r);
 		}
 	}
-	return nd_real.syscall(nr, a, b, c, d, e, f);
+	int out = !nd_passthrough() && nd_block_leave_for_syscall(nr, a, b);
+	long r = nd_real.syscall(nr, a, b, c, d, e, f);
+	if (out)
+		nd_block_rejoin();
+	return r;
 }

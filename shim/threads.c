@@ -14,13 +14,18 @@
  * async-signal-safe and allocates itself.
  */
 #include "nodice.h"
+#include "scheduler.h"
+#include "sync.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <threads.h>
+#include <time.h>
 
 struct start {
 	uint64_t id;
+	int slot; /* in the scheduler, or -1 */
 	void *(*fn)(void *);
 	int (*c11)(void *);
 	void *arg;
@@ -30,7 +35,7 @@ static struct start *prepare(void *(*fn)(void *), int (*c11)(void *), void *arg)
 {
 	struct start *s = malloc(sizeof(*s));
 	if (s)
-		*s = (struct start){ nd_stream_thread_next(), fn, c11, arg };
+		*s = (struct start){ nd_stream_thread_next(), nd_sched_thread_prepare(), fn, c11, arg };
 	return s;
 }
 
@@ -40,6 +45,8 @@ static void *posix_trampoline(void *p)
 	free(p);
 	nd_stream_thread_adopt(s.id);
 	nd_dispatch_thread_start();
+	if (s.slot >= 0)
+		nd_sched_thread_enter(s.slot);
 	return s.fn(s.arg);
 }
 
@@ -49,7 +56,23 @@ static int c11_trampoline(void *p)
 	free(p);
 	nd_stream_thread_adopt(s.id);
 	nd_dispatch_thread_start();
+	if (s.slot >= 0)
+		nd_sched_thread_enter(s.slot);
 	return s.c11(s.arg);
+}
+
+/* The creator still holds the turn: the new thread's slot learns its
+ * pthread_t before anyone can join it. */
+static void created(int ok, int slot, unsigned long pt, struct start *s)
+{
+	if (ok) {
+		if (slot >= 0)
+			nd_sched_thread_created(slot, pt);
+		return;
+	}
+	if (slot >= 0)
+		nd_sched_thread_abandon(slot);
+	free(s);
 }
 
 /* pthread_create(3). */
@@ -62,10 +85,10 @@ ND_EXPORT int pthread_create(pthread_t *restrict t, const pthread_attr_t *restri
 	if (!s)
 		return EAGAIN;
 	nd_mark_threaded();
+	int slot = s->slot;
 	int r = nd_real.pthread_create(t, attr, posix_trampoline, s);
-	if (r != 0)
-		free(s);
-	else
+	created(r == 0, slot, r == 0 ? (unsigned long)*t : 0, s);
+	if (r == 0)
 		nd_log_served(ND_SYM_pthread_create, 0);
 	return r;
 }
@@ -79,10 +102,50 @@ ND_EXPORT int thrd_create(thrd_t *t, thrd_start_t fn, void *arg)
 	if (!s)
 		return thrd_nomem;
 	nd_mark_threaded();
+	int slot = s->slot;
 	int r = nd_real.thrd_create(t, c11_trampoline, s);
-	if (r != thrd_success)
-		free(s);
-	else
+	created(r == thrd_success, slot, r == thrd_success ? (unsigned long)*t : 0, s);
+	if (r == thrd_success)
 		nd_log_served(ND_SYM_thrd_create, 0);
+	return r;
+}
+
+/* pthread_join(3): waits in the scheduler until the thread has finished. */
+ND_EXPORT int pthread_join(pthread_t t, void **ret)
+{
+	if (nd_passthrough() || !nd_sched_managed())
+		return nd_real.pthread_join(t, ret);
+	return nd_sync_join(t, ret, ND_NO_DEADLINE);
+}
+
+/* pthread_tryjoin_np(3): busy while the scheduler runs the thread, so the
+ * answer depends on the turn order, not on the kernel's timing. */
+ND_EXPORT int pthread_tryjoin_np(pthread_t t, void **ret)
+{
+	if (nd_passthrough() || !nd_sched_managed())
+		return nd_real.pthread_tryjoin_np(t, ret);
+	nd_sched_point();
+	if (nd_sched_thread_alive((unsigned long)t))
+		return EBUSY;
+	/* Finished in the scheduler; the kernel may take a moment more to
+	 * release it. A thread the scheduler never knew stays busy. */
+	struct timespec soon;
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&soon, 0, 0, 0, 0);
+	soon.tv_nsec += 100000000;
+	if (soon.tv_nsec >= ND_NS) {
+		soon.tv_sec++;
+		soon.tv_nsec -= ND_NS;
+	}
+	int r = nd_real.pthread_clockjoin_np(t, ret, CLOCK_MONOTONIC, &soon);
+	return r == ETIMEDOUT ? EBUSY : r;
+}
+
+/* pthread_cancel(3): a thread blocked in a cancellable wait of the
+ * scheduler is woken to act on the request. */
+ND_EXPORT int pthread_cancel(pthread_t t)
+{
+	int r = nd_real.pthread_cancel(t);
+	if (r == 0 && !nd_passthrough())
+		nd_sched_cancel((unsigned long)t);
 	return r;
 }

@@ -11,10 +11,15 @@
  * ETIMEDOUT moves the virtual clock to the deadline, so the program sees its
  * deadline arrive exactly. Invalid timespecs go to libc unchanged for its errno.
  *
+ * A thread the scheduler runs (sched.c) does not wait in libc at all: it
+ * blocks in the scheduler until its virtual deadline (scheduled()).
+ *
  * pthread_cond_timedwait waits on the clock chosen with
  * pthread_condattr_setclock; glibc keeps that choice in bit 1 of __wrefs.
  */
 #include "nodice.h"
+#include "scheduler.h"
+#include "sync.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -56,10 +61,23 @@ static int usable(clockid_t clk, const struct timespec *abs, enum nd_sym sym)
 	return 1;
 }
 
+/* For a scheduled thread with a valid deadline: its virtual value. */
+static int scheduled(clockid_t clk, const struct timespec *abs, uint64_t *deadline)
+{
+	if (nd_passthrough() || !nd_sched_managed() || !valid(abs) ||
+	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC))
+		return 0;
+	*deadline = nd_vclock_deadline(clk, abs->tv_sec * ND_NS + abs->tv_nsec);
+	return 1;
+}
+
 /* pthread_cond_clockwait(3). */
 ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 				     const struct timespec *abs)
 {
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_cond_wait(c, m, vd);
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_cond_clockwait))
 		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
@@ -73,6 +91,9 @@ ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t
 {
 	clockid_t clk = (c->__data.__wrefs >> 1) & 1 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 	struct timespec real;
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_cond_wait(c, m, vd);
 	if (!usable(clk, abs, ND_SYM_pthread_cond_timedwait))
 		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
 	uint64_t d = translate(clk, abs, &real);
@@ -82,6 +103,9 @@ ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t
 /* sem_clockwait(3): -1 and errno, unlike the pthread calls. */
 ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *abs)
 {
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return (int)nd_ret(nd_sync_sem_wait(sem, vd));
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_sem_clockwait))
 		return nd_real.sem_clockwait(sem, clk, abs);
@@ -101,6 +125,9 @@ ND_EXPORT int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict
 /* pthread_mutex_clocklock(3). */
 ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abs)
 {
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_mutex_lock(m, vd);
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_mutex_clocklock))
 		return nd_real.pthread_mutex_clocklock(m, clk, abs);
@@ -119,6 +146,9 @@ ND_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m,
 ND_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
 					 const struct timespec *abs)
 {
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_rwlock(l, 0, vd);
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_rwlock_clockrdlock))
 		return nd_real.pthread_rwlock_clockrdlock(l, clk, abs);
@@ -130,6 +160,9 @@ ND_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
 ND_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
 					 const struct timespec *abs)
 {
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_rwlock(l, 1, vd);
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_rwlock_clockwrlock))
 		return nd_real.pthread_rwlock_clockwrlock(l, clk, abs);
@@ -155,6 +188,9 @@ ND_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l,
 ND_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
 				   const struct timespec *abs)
 {
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_join(t, ret, vd);
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_clockjoin_np))
 		return nd_real.pthread_clockjoin_np(t, ret, clk, abs);

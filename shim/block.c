@@ -1,0 +1,206 @@
+/*
+ * Blocking calls and the scheduler. A scheduled thread that waits for the
+ * outside world (a pipe, a socket, a child process, a signal, a file lock)
+ * must not keep the turn, or a thread that would have answered it could
+ * never run. Each call below first asks, without waiting, whether it would
+ * block (a zero-timeout poll, WNOHANG, LOCK_NB); only then does the thread
+ * leave the turn, and it rejoins the order when the call returns. Where it
+ * rejoins follows real time: logged as "schedule-outside".
+ *
+ * read/readv (io.c), the recv family, accept and connect (reported.c), poll/select/epoll
+ * (sleep.c) and inline futex waits (dispatch.c) use the same helper.
+ */
+#include "nodice.h"
+#include "block.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+int nd_block_leave_for(int fd, short events)
+{
+	if (fd >= 0) {
+		struct pollfd p = { fd, events, 0 };
+		if (nd_sys(SYS_poll, (long)&p, 1, 0, 0, 0, 0) != 0)
+			return 0; /* ready, or an error the call itself will report */
+		long fl = nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			return 0;
+	}
+	nd_log_uncontrolled("schedule-outside",
+			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+	return nd_sched_leave();
+}
+
+void nd_block_rejoin(void)
+{
+	int e = errno;
+	nd_sched_rejoin();
+	errno = e;
+}
+
+#define WRITE_EV POLLOUT
+
+/* write(2), writev(2), send(2), sendto(2), sendmsg(2). */
+ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	return ND_OUTSIDE(fd, WRITE_EV, nd_real.write(fd, buf, len));
+}
+
+ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	return ND_OUTSIDE(fd, WRITE_EV, nd_real.writev(fd, iov, cnt));
+}
+
+ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	return ND_OUTSIDE(fd, WRITE_EV, nd_real.send(fd, buf, len, flags));
+}
+
+ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			 const struct sockaddr *addr, socklen_t alen)
+{
+	return ND_OUTSIDE(fd, WRITE_EV, nd_real.sendto(fd, buf, len, flags, addr, alen));
+}
+
+ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return ND_OUTSIDE(fd, WRITE_EV, nd_real.sendmsg(fd, msg, flags));
+}
+
+/* The wait family: WNOHANG first, so a child that has already finished is
+ * collected in order. */
+static int would_wait(idtype_t type, id_t id, int options)
+{
+	siginfo_t si;
+	si.si_pid = 0;
+	if (options & WNOHANG)
+		return 0;
+	int exited = options & (WEXITED | WSTOPPED | WCONTINUED) ? options : options | WEXITED;
+	if (nd_sys(SYS_waitid, type, id, (long)&si, exited | WNOHANG | WNOWAIT, 0, 0) < 0)
+		return 0;
+	return si.si_pid == 0;
+}
+
+static idtype_t id_type(pid_t pid, id_t *id)
+{
+	*id = pid < -1 ? (id_t)-pid : pid > 0 ? (id_t)pid : 0;
+	return pid < -1 ? P_PGID : pid == 0 ? P_PGID : pid == -1 ? P_ALL : P_PID;
+}
+
+static int wait_options(int options)
+{
+	int o = WEXITED;
+	if (options & WUNTRACED)
+		o |= WSTOPPED;
+	if (options & WCONTINUED)
+		o |= WCONTINUED;
+	return o | (options & (__WALL | __WCLONE | __WNOTHREAD));
+}
+
+ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	id_t id;
+	idtype_t t = id_type(pid, &id);
+	int out = nd_sched_managed() && !(options & WNOHANG) && would_wait(t, id, wait_options(options)) &&
+		  nd_block_leave_for(-1, 0);
+	pid_t r = nd_real.wait4(pid, status, options, ru);
+	if (out)
+		nd_block_rejoin();
+	return r;
+}
+
+ND_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	return wait4(pid, status, options, NULL);
+}
+
+ND_EXPORT pid_t wait(int *status)
+{
+	return wait4(-1, status, 0, NULL);
+}
+
+ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	int out = nd_sched_managed() && !(options & WNOHANG) && would_wait(type, id, options) &&
+		  nd_block_leave_for(-1, 0);
+	int r = nd_real.waitid(type, id, info, options);
+	if (out)
+		nd_block_rejoin();
+	return r;
+}
+
+/* Waits for signals: always outside. */
+ND_EXPORT int pause(void)
+{
+	return ND_OUTSIDE(-1, 0, nd_real.pause());
+}
+
+ND_EXPORT int sigsuspend(const sigset_t *mask)
+{
+	return ND_OUTSIDE(-1, 0, nd_real.sigsuspend(mask));
+}
+
+ND_EXPORT int sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+	return ND_OUTSIDE(-1, 0, nd_real.sigwait(set, sig));
+}
+
+ND_EXPORT int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
+{
+	return ND_OUTSIDE(-1, 0, nd_real.sigwaitinfo(set, info));
+}
+
+ND_EXPORT int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info,
+			   const struct timespec *restrict tmo)
+{
+	return ND_OUTSIDE(-1, 0, nd_real.sigtimedwait(set, info, tmo));
+}
+
+/* flock(2): LOCK_NB first. */
+ND_EXPORT int flock(int fd, int op)
+{
+	if (!nd_sched_managed() || (op & LOCK_NB) || (op & LOCK_UN))
+		return nd_real.flock(fd, op);
+	int e = errno;
+	if (nd_real.flock(fd, op | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -1;
+	errno = e;
+	return ND_OUTSIDE(-1, 0, nd_real.flock(fd, op));
+}
+
+/* A system call made without libc (dispatch.c) or through syscall(2): leaves
+ * the turn when it may block. Returns 1 when the caller must rejoin. */
+int nd_block_leave_for_syscall(long nr, long a, long b)
+{
+	if (!nd_sched_managed())
+		return 0;
+	switch (nr) {
+	case SYS_futex:
+		switch (b & FUTEX_CMD_MASK) {
+		case FUTEX_WAIT: case FUTEX_WAIT_BITSET: case FUTEX_LOCK_PI:
+		case FUTEX_WAIT_REQUEUE_PI: case 13 /* FUTEX_LOCK_PI2 */:
+			return nd_block_leave_for(-1, 0);
+		}
+		return 0;
+	case SYS_read: case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
+	case SYS_accept: case SYS_accept4:
+		return nd_block_leave_for((int)a, POLLIN);
+	case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
+		return nd_block_leave_for((int)a, POLLOUT);
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_wait4: case SYS_waitid:
+	case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait: case SYS_flock:
+	case SYS_connect: case 449 /* futex_waitv */:
+		return nd_block_leave_for(-1, 0);
+	}
+	return 0;
+}

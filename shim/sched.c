@@ -1,0 +1,635 @@
+/*
+ * Deterministic scheduling: at most one managed thread runs at a time.
+ *
+ * The right to run is the *turn*. The thread holding it passes it only at
+ * synchronization and blocking points (sync.c, wait.c, sleep.c, block.c),
+ * to the next runnable thread in slot order (round robin over creation
+ * order), after a quantum of QUANTUM such points, or at once when it blocks.
+ * Slots are handed out while the creator holds the turn, so the order, and
+ * with it every interleaving, depends only on what the program did. With
+ * NODICE_SCHEDULE_SEED set, the next thread and the quantum lengths are
+ * drawn from a generator seeded with it instead: another interleaving, as
+ * reproducible as the first.
+ *
+ * Blocking is done here, not in the kernel: a thread waiting for a mutex,
+ * condition, semaphore, barrier or join is marked blocked on the object's
+ * address and woken by the call that releases it. Deadlines are virtual:
+ * when no thread can run and none is outside, virtual time jumps to the
+ * earliest deadline and that thread times out; a clock read or
+ * synchronization point that finds a deadline passed wakes its sleeper.
+ *
+ * Calls that may block outside the scheduler's knowledge (pipes, sockets,
+ * child processes, futexes) leave the turn and rejoin when they return.
+ * What the scheduler cannot see is covered by the waiting threads
+ * themselves: each waits on its futex word with a 10 ms timeout and then
+ * checks the holder. A holder asleep in the kernel for 10 ms, or running
+ * without a synchronization point for a whole second while others are
+ * runnable (five while the others only sleep: a long computation in one
+ * Python thread must not be cut at a timing-dependent point just because
+ * another waits for the GIL with a timeout), loses the turn; each
+ * preemption is logged as uncontrolled. A
+ * free turn with nothing runnable lets blocked threads that can re-check
+ * their object (a mutex released by a thread nodice did not start, a
+ * semaphore posted from another process) retry.
+ *
+ * Everything shared lives in static arrays under one futex lock; nothing
+ * allocates. A signal handler that interrupts a thread inside this file sees
+ * nd_sched_depth set and passes through to libc.
+ */
+#include "nodice.h"
+#include "scheduler.h"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#define QUANTUM 64
+#define POLL_NS 10000000ULL           /* how often a waiting thread looks */
+#define STUCK_BLOCKED_NS 10000000ULL  /* holder asleep in the kernel */
+#define STUCK_RUNNING_NS 1000000000ULL /* holder running without a point */
+#define STUCK_SLEEPER_NS 5000000000ULL /* ... while the others only sleep */
+
+enum { S_FREE, S_RUN, S_BLOCKED, S_OUTSIDE };
+
+struct slot {
+	int state;
+	int tid;
+	unsigned long pt;
+	const void *obj;
+	uint64_t deadline;
+	uint64_t seq;
+	int flags;
+	enum nd_woken woken;
+	uint32_t go; /* futex word: bumped when the turn is granted */
+	int calm;
+	uint64_t since; /* real ns when it got the turn */
+};
+
+static struct slot slots[ND_SCHED_SLOTS];
+static int hi;                 /* slots in use are below hi */
+static int turn = -1;          /* the slot that may run; -1: nobody */
+static int noutside, nblocked, nlive;
+static uint64_t seqc;
+static uint32_t lk;
+static uint64_t rng;
+static pthread_key_t exit_key;
+static int exit_key_made;
+
+int nd_sched_on;
+uint64_t nd_sched_next_deadline = ND_NO_DEADLINE;
+ND_TLS int nd_sched_me = -1;
+ND_TLS int nd_sched_depth;
+static ND_TLS unsigned ops, quantum = QUANTUM;
+
+#define me nd_sched_me
+
+static long futex(uint32_t *w, int op, uint32_t v, const struct timespec *to)
+{
+	return nd_sys(SYS_futex, (long)w, op | FUTEX_PRIVATE_FLAG, v, (long)to, 0, 0);
+}
+
+static void lock(void)
+{
+	uint32_t c = 0;
+	if (__atomic_compare_exchange_n(&lk, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(&lk, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		futex(&lk, FUTEX_WAIT, 2, NULL);
+		c = __atomic_exchange_n(&lk, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void unlock(void)
+{
+	if (__atomic_exchange_n(&lk, 0, __ATOMIC_RELEASE) == 2)
+		futex(&lk, FUTEX_WAKE, 1, NULL);
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
+	return (uint64_t)ts.tv_sec * ND_NS + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t draw(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned next_quantum(void)
+{
+	return nd_cfg.schedule_seed ? 1 + (unsigned)(draw() % (2 * QUANTUM)) : QUANTUM;
+}
+
+/* All below: with lk held. */
+
+static void grant(int i)
+{
+	slots[i].since = real_ns();
+	__atomic_store_n(&turn, i, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&slots[i].go, 1, __ATOMIC_RELEASE);
+	if (i != me)
+		futex(&slots[i].go, FUTEX_WAKE, 1, NULL);
+}
+
+/* The next runnable slot after `after`, wrapping round to it last. */
+static int pick_run(int after)
+{
+	if (nd_cfg.schedule_seed) {
+		int n = 0;
+		for (int i = 0; i < hi; i++)
+			n += slots[i].state == S_RUN;
+		if (!n)
+			return -1;
+		int k = (int)(draw() % (uint64_t)n);
+		for (int i = 0; i < hi; i++)
+			if (slots[i].state == S_RUN && k-- == 0)
+				return i;
+	}
+	for (int k = 1; k <= hi; k++) {
+		int i = (after + k + hi) % hi;
+		if (slots[i].state == S_RUN)
+			return i;
+	}
+	return -1;
+}
+
+static void recompute_deadline(void)
+{
+	uint64_t d = ND_NO_DEADLINE;
+	for (int i = 0; i < hi; i++)
+		if (slots[i].state == S_BLOCKED && slots[i].deadline < d)
+			d = slots[i].deadline;
+	__atomic_store_n(&nd_sched_next_deadline, d, __ATOMIC_RELAXED);
+}
+
+static void make_runnable(int i, enum nd_woken why)
+{
+	int had_deadline = slots[i].deadline != ND_NO_DEADLINE;
+	slots[i].state = S_RUN;
+	slots[i].woken = why;
+	slots[i].deadline = ND_NO_DEADLINE;
+	__atomic_sub_fetch(&nblocked, 1, __ATOMIC_RELAXED);
+	if (had_deadline)
+		recompute_deadline();
+}
+
+/* The blocked slot with the earliest deadline (oldest first on ties). */
+static int earliest(void)
+{
+	int best = -1;
+	for (int i = 0; i < hi; i++) {
+		struct slot *s = &slots[i];
+		if (s->state != S_BLOCKED || s->deadline == ND_NO_DEADLINE)
+			continue;
+		if (best < 0 || s->deadline < slots[best].deadline ||
+		    (s->deadline == slots[best].deadline && s->seq < slots[best].seq))
+			best = i;
+	}
+	return best;
+}
+
+/* Wakes every sleeper whose deadline is at or before vt; returns how many. */
+static int expire(uint64_t vt)
+{
+	int n = 0;
+	for (int i = 0; i < hi; i++)
+		if (slots[i].state == S_BLOCKED && slots[i].deadline <= vt) {
+			make_runnable(i, ND_WOKEN_TIMEOUT);
+			n++;
+		}
+	return n;
+}
+
+/* Virtual time jumps to the earliest deadline; returns its sleeper or -1. */
+static int jump(void)
+{
+	int d = earliest();
+	if (d < 0)
+		return -1;
+	nd_vclock_advance_to(slots[d].deadline);
+	expire(slots[d].deadline);
+	return d;
+}
+
+/* The caller no longer runs (blocked, outside, finished): hand the turn on. */
+static void release(void)
+{
+	int n = pick_run(me);
+	if (n < 0 && !noutside)
+		n = jump();
+	if (n >= 0)
+		grant(n);
+	else
+		__atomic_store_n(&turn, -1, __ATOMIC_RELEASE);
+}
+
+static int woken_locked(const void *obj, int n)
+{
+	int first = -1;
+	while (n-- > 0) {
+		int best = -1;
+		for (int i = 0; i < hi; i++)
+			if (slots[i].state == S_BLOCKED && slots[i].obj == obj &&
+			    (best < 0 || slots[i].seq < slots[best].seq))
+				best = i;
+		if (best < 0)
+			break;
+		make_runnable(best, ND_WOKEN_SIGNAL);
+		if (first < 0)
+			first = best;
+	}
+	if (first >= 0 && turn < 0)
+		grant(first);
+	return first;
+}
+
+/* The state letter of a thread of this process ('R', 'S', 'D', ...). */
+static char thread_state(int tid)
+{
+	char path[48] = "/proc/self/task/", buf[256];
+	size_t n = strlen(path);
+	char digits[12];
+	int k = 0;
+	do
+		digits[k++] = (char)('0' + tid % 10);
+	while ((tid /= 10) && k < 11);
+	while (k)
+		path[n++] = digits[--k];
+	memcpy(path + n, "/stat", 6);
+	long fd = nd_sys(SYS_openat, -100, (long)path, 0 /* O_RDONLY */, 0, 0, 0);
+	if (fd < 0)
+		return '?';
+	long r = nd_sys(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (r <= 0)
+		return '?';
+	buf[r] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* A waiting thread looks at the turn after POLL_NS without news. */
+static void watch(uint64_t started)
+{
+	lock();
+	struct slot *s = &slots[me];
+	int t = turn;
+	uint64_t now = real_ns();
+	if (t == me) {
+		/* granted while we looked */
+	} else if (t < 0 && s->state == S_RUN) {
+		grant(me);
+	} else if (t < 0 && s->state == S_BLOCKED) {
+		if (s->deadline != ND_NO_DEADLINE && earliest() == me) {
+			/* Only threads outside can change anything now: give them
+			 * real time up to the deadline (at most POLL_NS), then time out. */
+			uint64_t v = nd_vclock_now();
+			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
+			if (now - started >= (rel < POLL_NS ? rel : POLL_NS)) {
+				nd_vclock_advance_to(s->deadline);
+				expire(s->deadline);
+				grant(me);
+			}
+		} else if (s->flags & ND_BLOCK_RETRY) {
+			make_runnable(me, ND_WOKEN_RETRY);
+			grant(me);
+		}
+	} else if (t >= 0 && s->state == S_BLOCKED && s->deadline != ND_NO_DEADLINE && !slots[t].calm &&
+		   now - slots[t].since >= STUCK_SLEEPER_NS && earliest() == me) {
+		/* The holder spins without reading a clock or reaching a point,
+		 * so virtual time cannot bring this deadline: real time does. */
+		nd_log_uncontrolled("schedule-preempted",
+				    "a thread ran 5 s without a synchronization point or clock read while another slept: the sleeper woke on real time");
+		if (s->deadline > nd_vclock_now())
+			nd_vclock_advance_to(s->deadline);
+		expire(s->deadline);
+		grant(me);
+	} else if (t >= 0 && s->state == S_RUN && !slots[t].calm) {
+		uint64_t held = now - slots[t].since;
+		if (held >= STUCK_RUNNING_NS) {
+			nd_log_uncontrolled("schedule-preempted",
+					    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
+			grant(me);
+		} else if (held >= STUCK_BLOCKED_NS) {
+			char st = thread_state(slots[t].tid);
+			if (st == 'S' || st == 'D') {
+				nd_log_uncontrolled("schedule-preempted",
+						    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
+				grant(me);
+			}
+		}
+	}
+	unlock();
+}
+
+static void wait_turn(void)
+{
+	struct slot *s = &slots[me];
+	uint64_t started = 0;
+	for (;;) {
+		uint32_t g = __atomic_load_n(&s->go, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) == me)
+			break;
+		struct timespec to = { 0, POLL_NS };
+		if (futex(&s->go, FUTEX_WAIT, g, &to) == -ETIMEDOUT) {
+			if (!started)
+				started = real_ns() - POLL_NS;
+			watch(started);
+		}
+	}
+	ops = 0;
+}
+
+int nd_sched_self(void)
+{
+	return me;
+}
+
+void nd_sched_calm(int on)
+{
+	if (me >= 0)
+		__atomic_store_n(&slots[me].calm, on, __ATOMIC_RELAXED);
+}
+
+/* Passes the turn to the next runnable thread, which may be the caller. */
+static void pass(void)
+{
+	lock();
+	expire(nd_vclock_now());
+	quantum = next_quantum();
+	if (turn == me) {
+		int n = pick_run(me);
+		if (n >= 0 && n != me)
+			grant(n);
+	}
+	unlock();
+	wait_turn();
+}
+
+void nd_sched_point(void)
+{
+	if (!nd_sched_managed())
+		return;
+	if (ND_LIKELY(++ops < quantum && __atomic_load_n(&turn, __ATOMIC_RELAXED) == me &&
+		      nd_vclock_now() < __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED)))
+		return;
+	nd_sched_depth++;
+	pass();
+	nd_sched_depth--;
+}
+
+void nd_sched_clock(uint64_t vt)
+{
+	if (ND_LIKELY(vt < __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED)) ||
+	    !nd_sched_on || nd_sched_depth)
+		return;
+	nd_sched_depth++;
+	lock();
+	int n = expire(vt);
+	if (n && turn < 0)
+		grant(pick_run(-1));
+	int mine = n && me >= 0 && turn == me;
+	unlock();
+	if (mine)
+		pass();
+	nd_sched_depth--;
+}
+
+void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags)
+{
+	nd_sched_depth++;
+	lock();
+	struct slot *s = &slots[me];
+	s->state = S_BLOCKED;
+	s->obj = obj;
+	s->deadline = deadline;
+	s->flags = flags;
+	s->seq = ++seqc;
+	s->woken = ND_WOKEN_NONE;
+	__atomic_add_fetch(&nblocked, 1, __ATOMIC_RELAXED);
+	if (deadline < nd_sched_next_deadline)
+		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
+	unlock();
+	nd_sched_depth--;
+}
+
+void nd_sched_block_cancel(void)
+{
+	nd_sched_depth++;
+	lock();
+	if (slots[me].state == S_BLOCKED)
+		make_runnable(me, ND_WOKEN_NONE);
+	unlock();
+	nd_sched_depth--;
+}
+
+enum nd_woken nd_sched_block_wait(void)
+{
+	nd_sched_depth++;
+	lock();
+	if (turn == me)
+		release();
+	unlock();
+	wait_turn();
+	nd_sched_depth--;
+	return slots[me].woken;
+}
+
+enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags)
+{
+	nd_sched_block_begin(obj, deadline, flags);
+	return nd_sched_block_wait();
+}
+
+void nd_sched_wake(const void *obj, int n)
+{
+	if (!__atomic_load_n(&nblocked, __ATOMIC_RELAXED) || nd_sched_depth)
+		return;
+	nd_sched_depth++;
+	lock();
+	woken_locked(obj, n);
+	unlock();
+	nd_sched_depth--;
+}
+
+void nd_sched_yield(void)
+{
+	nd_sched_depth++;
+	lock();
+	expire(nd_vclock_now());
+	quantum = next_quantum();
+	if (turn == me) {
+		int n = pick_run(me);
+		if (n == me && !noutside && jump() >= 0)
+			n = pick_run(me);
+		if (n >= 0 && n != me)
+			grant(n);
+	}
+	unlock();
+	wait_turn();
+	nd_sched_depth--;
+}
+
+int nd_sched_leave(void)
+{
+	if (!nd_sched_managed())
+		return 0;
+	nd_sched_depth++;
+	lock();
+	slots[me].state = S_OUTSIDE;
+	noutside++;
+	if (turn == me)
+		release();
+	unlock();
+	nd_sched_depth--;
+	return 1;
+}
+
+void nd_sched_rejoin(void)
+{
+	nd_sched_depth++;
+	lock();
+	noutside--;
+	slots[me].state = S_RUN;
+	if (turn < 0)
+		grant(me);
+	unlock();
+	wait_turn();
+	nd_sched_depth--;
+}
+
+static void on_thread_exit(void *unused)
+{
+	(void)unused;
+	if (me < 0 || !nd_sched_on)
+		return;
+	nd_sched_depth++;
+	if (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != me)
+		wait_turn();
+	lock();
+	struct slot *s = &slots[me];
+	s->state = S_FREE;
+	nlive--;
+	woken_locked((const void *)s->pt, ND_SCHED_SLOTS);
+	release();
+	unlock();
+	me = -1;
+	nd_sched_depth--;
+}
+
+static void enter(int i)
+{
+	me = i;
+	slots[i].tid = (int)nd_sys0(SYS_gettid);
+	slots[i].pt = (unsigned long)pthread_self();
+	quantum = next_quantum();
+	pthread_setspecific(exit_key, (void *)1);
+}
+
+/* The first thread the process starts makes its creator slot 0. */
+static void activate(void)
+{
+	if (!exit_key_made && pthread_key_create(&exit_key, on_thread_exit) == 0)
+		exit_key_made = 1;
+	rng = nd_cfg.schedule_seed;
+	memset(slots, 0, sizeof(slots));
+	hi = 1;
+	nlive = 1;
+	slots[0].state = S_RUN;
+	slots[0].deadline = ND_NO_DEADLINE;
+	enter(0);
+	turn = 0;
+	__atomic_store_n(&nd_sched_on, 1, __ATOMIC_RELEASE);
+}
+
+int nd_sched_thread_prepare(void)
+{
+	if (!nd_sched_on && nd_sched_depth == 0)
+		activate();
+	if (!nd_sched_managed())
+		return -1;
+	lock();
+	int i = 0;
+	while (i < ND_SCHED_SLOTS && slots[i].state != S_FREE)
+		i++;
+	if (i == ND_SCHED_SLOTS) {
+		unlock();
+		nd_log_uncontrolled("schedule-unscheduled", "more than 512 live threads: the rest run unscheduled");
+		return -1;
+	}
+	slots[i] = (struct slot){ .state = S_RUN, .deadline = ND_NO_DEADLINE, .go = slots[i].go };
+	if (i >= hi)
+		hi = i + 1;
+	nlive++;
+	unlock();
+	return i;
+}
+
+void nd_sched_thread_created(int i, unsigned long pt)
+{
+	slots[i].pt = pt;
+}
+
+void nd_sched_thread_abandon(int i)
+{
+	lock();
+	slots[i].state = S_FREE;
+	nlive--;
+	unlock();
+}
+
+void nd_sched_thread_enter(int i)
+{
+	enter(i);
+	nd_sched_depth++;
+	wait_turn();
+	nd_sched_depth--;
+}
+
+int nd_sched_thread_alive(unsigned long pt)
+{
+	for (int i = 0; i < hi; i++)
+		if (__atomic_load_n(&slots[i].state, __ATOMIC_ACQUIRE) != S_FREE && slots[i].pt == pt)
+			return 1;
+	return 0;
+}
+
+void nd_sched_cancel(unsigned long pt)
+{
+	if (!nd_sched_on || nd_sched_depth)
+		return;
+	nd_sched_depth++;
+	lock();
+	for (int i = 0; i < hi; i++)
+		if (slots[i].pt == pt && slots[i].state == S_BLOCKED && (slots[i].flags & ND_BLOCK_CANCEL)) {
+			make_runnable(i, ND_WOKEN_SIGNAL);
+			if (turn < 0)
+				grant(i);
+		}
+	unlock();
+	nd_sched_depth--;
+}
+
+/* The child of fork has one thread: it runs unscheduled until it starts
+ * another, like a new process. */
+void nd_sched_fork_child(void)
+{
+	lk = 0;
+	memset(slots, 0, sizeof(slots));
+	hi = 0;
+	turn = -1;
+	noutside = nblocked = nlive = 0;
+	nd_sched_next_deadline = ND_NO_DEADLINE;
+	nd_sched_on = 0;
+	me = -1;
+	nd_sched_depth = 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * The deterministic scheduler's interface (sched.c), used by the
+ * synchronization functions (sync.c, wait.c), the blocking calls (block.c,
+ * sleep.c, dispatch.c) and thread creation (threads.c).
+ *
+ * A thread is *managed* once the scheduler knows it: the main thread when the
+ * process starts its first thread, every thread started through
+ * pthread_create/thrd_create after that. Only the thread holding the turn
+ * runs; everything else waits on its own futex word.
+ */
+#ifndef ND_SCHEDULER_H
+#define ND_SCHEDULER_H
+
+#include <stdint.h>
+
+#define ND_SCHED_SLOTS 512
+#define ND_NO_DEADLINE UINT64_MAX
+
+/* How a block ended. */
+enum nd_woken {
+	ND_WOKEN_NONE,
+	ND_WOKEN_SIGNAL,  /* wake() on its object, or a cancellation request */
+	ND_WOKEN_TIMEOUT, /* its virtual deadline arrived */
+	ND_WOKEN_RETRY,   /* nothing could run: retry in case the outside changed it */
+};
+
+/* Block flags. */
+#define ND_BLOCK_RETRY 1  /* the waiter can re-check its object by itself */
+#define ND_BLOCK_CANCEL 2 /* a cancellation point: pthread_cancel wakes it */
+
+extern int nd_sched_on;
+extern uint64_t nd_sched_next_deadline;
+extern __thread int nd_sched_me __attribute__((tls_model("initial-exec")));
+extern __thread int nd_sched_depth __attribute__((tls_model("initial-exec")));
+
+/* 1 when the calling thread is scheduled and not already inside the
+ * scheduler (a signal handler that interrupted it there passes through). */
+static inline int nd_sched_managed(void)
+{
+	return __atomic_load_n(&nd_sched_on, __ATOMIC_RELAXED) && nd_sched_me >= 0 && !nd_sched_depth;
+}
+
+/* A synchronization point: counts towards the thread's quantum and passes the
+ * turn when it is used up, or when a deadline has come. */
+void nd_sched_point(void);
+/* Called after a virtual clock read: wakes sleepers whose deadline passed. */
+void nd_sched_clock(uint64_t vt);
+
+/* Blocks the caller on `obj` until wake(obj), a deadline or a retry poll.
+ * begin/wait split it for condition variables: the caller is registered as a
+ * waiter before it releases the mutex. */
+void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags);
+enum nd_woken nd_sched_block_wait(void);
+void nd_sched_block_cancel(void); /* between begin and wait: never mind */
+enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags);
+/* Makes up to n threads blocked on obj runnable, oldest first; any thread may
+ * call it. */
+void nd_sched_wake(const void *obj, int n);
+/* sched_yield(2): passes the turn; with nothing runnable, time passes. */
+void nd_sched_yield(void);
+
+/* Around a call that may block outside the scheduler's knowledge: leave
+ * returns 1 when the caller gave up its turn and must rejoin. */
+int nd_sched_leave(void);
+void nd_sched_rejoin(void);
+
+/* Threads. */
+int nd_sched_thread_prepare(void);            /* creator: slot for the new thread, or -1 */
+void nd_sched_thread_created(int slot, unsigned long pt);
+void nd_sched_thread_abandon(int slot);       /* creator: the thread was not created */
+void nd_sched_thread_enter(int slot);         /* the new thread, before its start routine */
+int nd_sched_thread_alive(unsigned long pt);  /* a managed thread that has not finished */
+void nd_sched_cancel(unsigned long pt);       /* pthread_cancel: wakes a cancellable wait */
+void nd_sched_fork_child(void);
+/* The thread's own slot, or -1. */
+int nd_sched_self(void);
+
+/* Sleeps inside a real wait of bounded length do not look stuck. */
+void nd_sched_calm(int on);
+
+#endif

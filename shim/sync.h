@@ -1,0 +1,20 @@
+/*
+ * The scheduled forms of the blocking primitives (sync.c), shared by the
+ * plain, timed (wait.c) and C11 (c11.c) entry points. Each takes a virtual
+ * deadline (ND_NO_DEADLINE: none) and returns 0 or an error number, except
+ * nd_sync_sem_wait, which returns 0 or -errno. The caller is scheduled.
+ */
+#ifndef ND_SYNC_H
+#define ND_SYNC_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+
+int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline);
+int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline);
+int nd_sync_sem_wait(sem_t *s, uint64_t deadline);
+int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline);
+int nd_sync_join(pthread_t t, void **ret, uint64_t deadline);
+
+#endif
