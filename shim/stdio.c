@@ -72,6 +72,15 @@ static FILE *device_stream(int fd, const char *mode)
 /* fopen(3). */
 ND_EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	int cpu;
+	if (!nd_passthrough() && mode && (!strcmp(mode, "r") || !strcmp(mode, "re")) &&
+	    (cpu = nd_cpufile_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY)) != -1) {
+		if (cpu < 0) {
+			errno = -cpu;
+			return NULL;
+		}
+		return nd_real.fdopen(cpu, mode);
+	}
 	enum nd_fd_kind kind = nd_device_match(path);
 	if (nd_passthrough() || kind == ND_FD_NONE || !mode || !strchr("rwa", mode[0]))
 		return nd_real.fopen(path, mode);
