@@ -65,6 +65,7 @@ struct slot {
 	uint32_t go; /* futex word: bumped when the turn is granted */
 	int calm;
 	uint64_t since; /* real ns when it got the turn */
+	unsigned quantum; /* its first quantum, drawn by its creator */
 };
 
 static struct slot slots[ND_SCHED_SLOTS];
@@ -531,7 +532,7 @@ static void enter(int i)
 	me = i;
 	slots[i].tid = (int)nd_sys0(SYS_gettid);
 	slots[i].pt = (unsigned long)pthread_self();
-	quantum = next_quantum();
+	quantum = slots[i].quantum;
 	pthread_setspecific(exit_key, (void *)1);
 }
 
@@ -546,6 +547,8 @@ static void activate(void)
 	nlive = 1;
 	slots[0].state = S_RUN;
 	slots[0].deadline = ND_NO_DEADLINE;
+	slots[0].quantum = next_quantum();
+	slots[0].since = real_ns();
 	enter(0);
 	turn = 0;
 	__atomic_store_n(&nd_sched_on, 1, __ATOMIC_RELEASE);
@@ -566,7 +569,8 @@ int nd_sched_thread_prepare(void)
 		nd_log_uncontrolled("schedule-unscheduled", "more than 512 live threads: the rest run unscheduled");
 		return -1;
 	}
-	slots[i] = (struct slot){ .state = S_RUN, .deadline = ND_NO_DEADLINE, .go = slots[i].go };
+	slots[i] = (struct slot){ .state = S_RUN, .deadline = ND_NO_DEADLINE, .go = slots[i].go,
+				  .quantum = next_quantum() };
 	if (i >= hi)
 		hi = i + 1;
 	nlive++;

@@ -25,6 +25,8 @@ Test(run, bad_options_exit_2_with_one_line)
 	assert_usage(seed, "nodice run: --seed 'x'");
 	const char *cpus[] = { ND_TEST_NODICE, "run", "--cpus", "0", "echo", NULL };
 	assert_usage(cpus, "--cpus '0': must be between 1 and 1024");
+	const char *sched[] = { ND_TEST_NODICE, "run", "--schedule-seed", "one", "echo", NULL };
+	assert_usage(sched, "--schedule-seed 'one': not an unsigned 64-bit integer (decimal or 0x-hex)");
 	const char *tick[] = { ND_TEST_NODICE, "run", "--tick=0", "echo", NULL };
 	assert_usage(tick, "--tick '0'");
 	const char *epoch[] = { ND_TEST_NODICE, "run", "--epoch", "2000-02-30T00:00:00Z", "echo", NULL };

@@ -108,6 +108,8 @@ Test(config, bad_variables_stop_before_main_with_125)
 	assert_fatal("NODICE_EPOCH=tomorrow",
 		     "nodice: fatal: NODICE_EPOCH=\"tomorrow\": not unix seconds or YYYY-MM-DDTHH:MM:SSZ\n");
 	assert_fatal("NODICE_TICK_NS=0", "nodice: fatal: NODICE_TICK_NS=\"0\": must be greater than 0\n");
+	assert_fatal("NODICE_SCHEDULE_SEED=fast",
+		     "nodice: fatal: NODICE_SCHEDULE_SEED=\"fast\": not an unsigned 64-bit integer (decimal or 0x-hex)\n");
 	assert_fatal("NODICE_CPUS=0", "nodice: fatal: NODICE_CPUS=\"0\": must be between 1 and 1024\n");
 	assert_fatal("NODICE_LOG=", "nodice: fatal: NODICE_LOG=\"\": empty path\n");
 	assert_fatal("NODICE_ASLR=maybe", "nodice: fatal: NODICE_ASLR=\"maybe\": must be 'off' or 'on'\n");

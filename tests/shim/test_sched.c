@@ -1,0 +1,140 @@
+/* sched.c, sync.c, wait.c, block.c: the deterministic scheduler, through the
+ * threads fixture run under the shim. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+
+static struct spawn_result threads(const char *what, const char *extra_env, int pinned)
+{
+	/* taskset itself runs without the shim, so the fixture is the first
+	 * image of the run either way (same lineage, same streams). */
+	const char *plain[] = { "env", "LD_PRELOAD=" ND_TEST_LIB, ND_TEST_THREADS, what, NULL };
+	const char *taskset[] = { "taskset", "-c", "0", "env", "LD_PRELOAD=" ND_TEST_LIB, ND_TEST_THREADS, what, NULL };
+	const char *env[] = { "NODICE_SEED=7", extra_env, NULL };
+	struct spawn_result r = spawn_run(pinned ? taskset : plain, env);
+	cr_assert_eq(r.status, 0, "%s: status %d, stderr %s", what, r.status, r.err);
+	cr_assert_str_not_empty(r.out, "%s printed nothing", what);
+	return r;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+Test(sched, turn_passes_round_robin_in_creation_order)
+{
+	struct spawn_result r = threads("yield-order", NULL, 0);
+	cr_assert_str_eq(r.out, "0 1 2 0 1 2 0 1 2 0 1 2 0 1 2 \n");
+	spawn_free(&r);
+}
+
+/* Each primitive's interleaving, twice unpinned and once on one CPU. */
+Test(sched, every_primitive_gives_one_interleaving, .timeout = 120)
+{
+	static const char *const what[] = { "mutex-log", "prodcons", "barrier", "sem", "rwlock", "random",
+					    "spin", "c11", "sleep", "once", "yield-spin", "fork" };
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		struct spawn_result a = threads(what[i], NULL, 0), b = threads(what[i], NULL, 0),
+				    c = threads(what[i], NULL, 1);
+		cr_assert_str_eq(a.out, b.out, "%s: two runs differ", what[i]);
+		cr_assert_str_eq(a.out, c.out, "%s: pinned to CPU 0 differs from unpinned", what[i]);
+		spawn_free(&a);
+		spawn_free(&b);
+		spawn_free(&c);
+	}
+}
+
+/* The fixture's log really is an interleaving: the threads' entries mix. */
+Test(sched, threads_interleave_at_quantum_boundaries)
+{
+	struct spawn_result r = threads("mutex-log", NULL, 0);
+	const char *first1 = strstr(r.out, "1:0 "), *last0 = strstr(r.out, "0:299 ");
+	cr_assert(first1 && last0, "%s", r.out);
+	cr_assert_lt(first1, last0, "thread 0 ran to the end before thread 1 started");
+	spawn_free(&r);
+}
+
+Test(sched, schedule_seed_picks_another_reproducible_order)
+{
+	struct spawn_result base = threads("mutex-log", NULL, 0);
+	struct spawn_result a = threads("mutex-log", "NODICE_SCHEDULE_SEED=3", 0);
+	struct spawn_result b = threads("mutex-log", "NODICE_SCHEDULE_SEED=3", 1);
+	struct spawn_result c = threads("mutex-log", "NODICE_SCHEDULE_SEED=4", 0);
+	cr_assert_str_eq(a.out, b.out, "schedule seed 3 is not reproducible");
+	cr_assert_str_neq(a.out, base.out, "schedule seed 3 gave the round-robin order");
+	cr_assert_str_neq(a.out, c.out, "schedule seeds 3 and 4 gave one order");
+	spawn_free(&base);
+	spawn_free(&a);
+	spawn_free(&b);
+	spawn_free(&c);
+}
+
+/* Everyone blocked: virtual time jumps to the earliest deadline, so a 2 s
+ * sleep and a 5 s timed wait end exactly then, in far less real time. */
+Test(sched, deadlines_are_virtual)
+{
+	double t0 = now_s();
+	struct spawn_result r = threads("deadline", NULL, 0);
+	double took = now_s() - t0;
+	cr_assert_str_eq(r.out, "slept 2000 waited 5000 timedout \n");
+	cr_assert_lt(took, 1.5, "took %.2f s of real time", took);
+	spawn_free(&r);
+}
+
+Test(sched, cancel_wakes_a_condition_wait)
+{
+	struct spawn_result r = threads("cancel", NULL, 0);
+	cr_assert_str_eq(r.out, "cancelled=1 \n");
+	spawn_free(&r);
+}
+
+Test(sched, fork_child_runs_its_own_threads)
+{
+	struct spawn_result r = threads("fork", NULL, 0);
+	cr_assert(strstr(r.out, "child 3380 "), "%s", r.out);
+	cr_assert(strstr(r.out, "child exit 0\n"), "%s", r.out);
+	spawn_free(&r);
+}
+
+static char *log_of(const char *what, char *path, size_t size)
+{
+	snprintf(path, size, "%s/sched-%d-%s.log", ND_TEST_BUILD_DIR, (int)getpid(), what);
+	unlink(path);
+	char env[4200];
+	snprintf(env, sizeof(env), "NODICE_LOG=%s", path);
+	struct spawn_result r = threads(what, env, 0);
+	spawn_free(&r);
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "no log at %s", path);
+	static char text[1 << 20];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = 0;
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+/* A thread that spins without a synchronization point is preempted so the
+ * program ends, and the log says so; a well-behaved program has no such
+ * record. */
+Test(sched, preemption_is_logged_as_uncontrolled, .timeout = 60)
+{
+	char path[4096];
+	double t0 = now_s();
+	const char *spin = log_of("busy-spin", path, sizeof(path));
+	double took = now_s() - t0;
+	cr_assert_gt(took, 0.9, "preempted after %.2f s, before the 1 s quantum", took);
+	cr_assert_lt(took, 10.0);
+	cr_assert(strstr(spin, "\"schedule-preempted\""), "no preemption record:\n%s", spin);
+	const char *calm = log_of("mutex-log", path, sizeof(path));
+	cr_assert(strstr(calm, "\"type\":\"process\""), "%s", calm);
+	cr_assert_null(strstr(calm, "schedule-preempted"), "%s", calm);
+}
