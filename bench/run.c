@@ -129,6 +129,22 @@ static void micro(const char *title, const char *op, long n, double scale, const
 	printf("\n");
 }
 
+/* Scheduling: hand-offs and thread start-up against native, and what
+ * serializing two computing threads costs. The futex line is the kernel's
+ * own hand-off (raw system calls, dispatched under the shim, so only its
+ * native figure is a baseline). */
+static void threads(int quick)
+{
+	long n = quick ? 20000 : 200000;
+	micro("mutex ping-pong hand-off", "mutex_pingpong", n, 1e9, "ns", 0);
+	micro("pthread_create+join", "create_join", quick ? 2000 : 20000, 1e9, "ns", 0);
+	micro("2 threads computing (per op)", "parallel_crunch", quick ? 20000000 : 200000000, 1e9, "ns", 0);
+	double futex_native = per_unit("futex_pingpong", n, NATIVE);
+	double mutex_nodice = per_unit("mutex_pingpong", n, NODICE);
+	printf("%-28s %10.1f ns native futex; nodice mutex hand-off %.1f ns = %.2fx the futex\n",
+	       "futex hand-off (baseline)", futex_native * 1e9, mutex_nodice * 1e9, mutex_nodice / futex_native);
+}
+
 static void startup(void)
 {
 	char *plain[] = { "/bin/true", NULL };
@@ -190,6 +206,7 @@ int main(int argc, char **argv)
 	micro("rdtsc per read (trapped)", "rdtsc", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("inline getrandom(16), served", "raw_getrandom16", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("inline getppid, performed", "raw_getppid", quick ? 20000 : 200000, 1e9, "ns", 0);
+	threads(quick);
 	startup();
 	if (with_torch)
 		torch();

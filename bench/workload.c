@@ -5,15 +5,86 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
 static volatile long sink;
+
+/* Two threads hand a token back and forth n times. */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static long token, rounds;
+
+static void *pingpong(void *p)
+{
+	long me = (long)p;
+	pthread_mutex_lock(&mu);
+	for (long i = 0; i < rounds; i++) {
+		while (token != me)
+			pthread_cond_wait(&cv, &mu);
+		token = !me;
+		pthread_cond_signal(&cv);
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+/* The same hand-off on bare futexes: the kernel's cost of one switch. */
+static unsigned futex_word;
+
+static long futex(unsigned *w, int op, unsigned v)
+{
+	long r;
+	register long r10 __asm__("r10") = 0;
+	__asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_futex), "D"(w), "S"((long)op), "d"((long)v), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+static void *futex_pingpong(void *p)
+{
+	unsigned me = (unsigned)(long)p;
+	for (long i = 0; i < rounds; i++) {
+		while (__atomic_load_n(&futex_word, __ATOMIC_ACQUIRE) != me)
+			futex(&futex_word, FUTEX_WAIT_PRIVATE, !me);
+		__atomic_store_n(&futex_word, !me, __ATOMIC_RELEASE);
+		futex(&futex_word, FUTEX_WAKE_PRIVATE, 1);
+	}
+	return NULL;
+}
+
+static void *nothing(void *p)
+{
+	return p;
+}
+
+/* Pure computation in each of two threads: the price of serialization. */
+static void *crunch(void *p)
+{
+	unsigned long x = (unsigned long)p;
+	for (long i = 0; i < rounds; i++)
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+	sink += (long)x;
+	return NULL;
+}
+
+static void two_threads(void *(*fn)(void *), long n)
+{
+	pthread_t a, b;
+	rounds = n;
+	pthread_create(&a, NULL, fn, (void *)0L);
+	pthread_create(&b, NULL, fn, (void *)1L);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+}
 
 int main(int argc, char **argv)
 {
@@ -63,6 +134,18 @@ int main(int argc, char **argv)
 			sink += b[0];
 		}
 		close(fd);
+	} else if (!strcmp(op, "mutex_pingpong")) {
+		two_threads(pingpong, n);
+	} else if (!strcmp(op, "futex_pingpong")) {
+		two_threads(futex_pingpong, n);
+	} else if (!strcmp(op, "create_join")) {
+		for (long i = 0; i < n; i++) {
+			pthread_t t;
+			pthread_create(&t, NULL, nothing, NULL);
+			pthread_join(t, NULL);
+		}
+	} else if (!strcmp(op, "parallel_crunch")) {
+		two_threads(crunch, n);
 	} else {
 		return 2;
 	}

@@ -17,6 +17,8 @@
  * when no thread can run and none is outside, virtual time jumps to the
  * earliest deadline and that thread times out; a clock read or
  * synchronization point that finds a deadline passed wakes its sleeper.
+ * While some thread waits on the outside world, nothing runnable, deadlines
+ * elapse in real time instead.
  *
  * Calls that may block outside the scheduler's knowledge (pipes, sockets,
  * child processes, futexes) leave the turn and rejoin when they return.
@@ -66,6 +68,7 @@ struct slot {
 	int calm;
 	uint64_t since; /* real ns when it got the turn */
 	unsigned quantum; /* its first quantum, drawn by its creator */
+	uint64_t asleep_since; /* real ns a waiter first saw it asleep holding this turn */
 };
 
 static struct slot slots[ND_SCHED_SLOTS];
@@ -278,6 +281,28 @@ static char thread_state(int tid)
 	return p && p[1] == ' ' ? p[2] : '?';
 }
 
+/* Whether the holder t, granted at `since`, has been seen asleep in the
+ * kernel twice, POLL_NS apart, within this one turn. The state is read
+ * without the lock: a holder waiting for the lock is asleep too. */
+static int holder_asleep(int t, uint64_t since, uint64_t now)
+{
+	char st = thread_state(slots[t].tid);
+	lock();
+	int same = turn == t && slots[t].since == since;
+	int asleep = 0;
+	if (same && (st == 'S' || st == 'D')) {
+		uint64_t first = slots[t].asleep_since;
+		if (first < since)
+			slots[t].asleep_since = now;
+		else
+			asleep = now - first >= POLL_NS;
+	} else if (same) {
+		slots[t].asleep_since = 0;
+	}
+	unlock();
+	return asleep;
+}
+
 /* A waiting thread looks at the turn after POLL_NS without news. */
 static void watch(uint64_t started)
 {
@@ -285,17 +310,34 @@ static void watch(uint64_t started)
 	struct slot *s = &slots[me];
 	int t = turn;
 	uint64_t now = real_ns();
+	if (t >= 0 && t != me && s->state == S_RUN && !slots[t].calm &&
+	    now - slots[t].since >= STUCK_BLOCKED_NS && now - slots[t].since < STUCK_RUNNING_NS) {
+		uint64_t since = slots[t].since;
+		unlock();
+		if (!holder_asleep(t, since, now))
+			return;
+		lock();
+		if (turn == t && slots[t].since == since && s->state == S_RUN) {
+			nd_log_uncontrolled("schedule-preempted",
+					    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
+			grant(me);
+		}
+		unlock();
+		return;
+	}
 	if (t == me) {
 		/* granted while we looked */
 	} else if (t < 0 && s->state == S_RUN) {
 		grant(me);
 	} else if (t < 0 && s->state == S_BLOCKED) {
 		if (s->deadline != ND_NO_DEADLINE && earliest() == me) {
-			/* Only threads outside can change anything now: give them
-			 * real time up to the deadline (at most POLL_NS), then time out. */
+			/* Only threads waiting on the outside world can change
+			 * anything now: the deadline elapses in real time, as it
+			 * would natively (a connect timeout must leave the peer
+			 * process time to answer). */
 			uint64_t v = nd_vclock_now();
 			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
-			if (now - started >= (rel < POLL_NS ? rel : POLL_NS)) {
+			if (now - started >= rel) {
 				nd_vclock_advance_to(s->deadline);
 				expire(s->deadline);
 				grant(me);
@@ -314,20 +356,10 @@ static void watch(uint64_t started)
 			nd_vclock_advance_to(s->deadline);
 		expire(s->deadline);
 		grant(me);
-	} else if (t >= 0 && s->state == S_RUN && !slots[t].calm) {
-		uint64_t held = now - slots[t].since;
-		if (held >= STUCK_RUNNING_NS) {
-			nd_log_uncontrolled("schedule-preempted",
-					    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
-			grant(me);
-		} else if (held >= STUCK_BLOCKED_NS) {
-			char st = thread_state(slots[t].tid);
-			if (st == 'S' || st == 'D') {
-				nd_log_uncontrolled("schedule-preempted",
-						    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
-				grant(me);
-			}
-		}
+	} else if (t >= 0 && s->state == S_RUN && !slots[t].calm && now - slots[t].since >= STUCK_RUNNING_NS) {
+		nd_log_uncontrolled("schedule-preempted",
+				    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
+		grant(me);
 	}
 	unlock();
 }
@@ -357,8 +389,11 @@ int nd_sched_self(void)
 
 void nd_sched_calm(int on)
 {
-	if (me >= 0)
-		__atomic_store_n(&slots[me].calm, on, __ATOMIC_RELAXED);
+	if (me < 0)
+		return;
+	if (!on)
+		slots[me].since = real_ns(); /* the quantum starts after the real wait */
+	__atomic_store_n(&slots[me].calm, on, __ATOMIC_RELAXED);
 }
 
 /* Passes the turn to the next runnable thread, which may be the caller. */
