@@ -48,6 +48,7 @@
 #include <time.h>
 
 #define QUANTUM 64
+#define SPIN 2000 /* pause instructions before sleeping: a few microseconds */
 #define POLL_NS 10000000ULL           /* how often a waiting thread looks */
 #define STUCK_BLOCKED_NS 10000000ULL  /* holder asleep in the kernel */
 #define STUCK_RUNNING_NS 1000000000ULL /* holder running without a point */
@@ -65,6 +66,7 @@ struct slot {
 	int flags;
 	enum nd_woken woken;
 	uint32_t go; /* futex word: bumped when the turn is granted */
+	int sleeping; /* waiting in the kernel on go: a grant must wake it */
 	int calm;
 	uint64_t since; /* real ns when it got the turn */
 	unsigned quantum; /* its first quantum, drawn by its creator */
@@ -78,6 +80,7 @@ static int noutside, nblocked, nlive;
 static uint64_t seqc;
 static uint32_t lk;
 static uint64_t rng;
+static int spin_limit; /* SPIN with two CPUs or more to run on, else 0 */
 static pthread_key_t exit_key;
 static int exit_key_made;
 
@@ -138,9 +141,9 @@ static unsigned next_quantum(void)
 static void grant(int i)
 {
 	slots[i].since = real_ns();
-	__atomic_store_n(&turn, i, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&slots[i].go, 1, __ATOMIC_RELEASE);
-	if (i != me)
+	__atomic_store_n(&turn, i, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&slots[i].go, 1, __ATOMIC_SEQ_CST);
+	if (i != me && __atomic_load_n(&slots[i].sleeping, __ATOMIC_SEQ_CST))
 		futex(&slots[i].go, FUTEX_WAKE, 1, NULL);
 }
 
@@ -364,21 +367,33 @@ static void watch(uint64_t started)
 	unlock();
 }
 
+/* Waits for the turn: a short spin first (a hand-off between two running
+ * threads then costs no system call), then the futex. */
 static void wait_turn(void)
 {
 	struct slot *s = &slots[me];
 	uint64_t started = 0;
-	for (;;) {
-		uint32_t g = __atomic_load_n(&s->go, __ATOMIC_ACQUIRE);
+	for (int spin = 0; spin < spin_limit; spin++) {
 		if (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) == me)
+			goto mine;
+		__builtin_ia32_pause();
+	}
+	for (;;) {
+		__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
+		uint32_t g = __atomic_load_n(&s->go, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&turn, __ATOMIC_SEQ_CST) == me)
 			break;
 		struct timespec to = { 0, POLL_NS };
-		if (futex(&s->go, FUTEX_WAIT, g, &to) == -ETIMEDOUT) {
+		long r = futex(&s->go, FUTEX_WAIT, g, &to);
+		__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
+		if (r == -ETIMEDOUT) {
 			if (!started)
 				started = real_ns() - POLL_NS;
 			watch(started);
 		}
 	}
+	__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
+mine:
 	ops = 0;
 }
 
@@ -577,6 +592,13 @@ static void activate(void)
 	if (!exit_key_made && pthread_key_create(&exit_key, on_thread_exit) == 0)
 		exit_key_made = 1;
 	rng = nd_cfg.schedule_seed;
+	/* Spinning only helps when the holder has another CPU to run on. */
+	unsigned long mask[16] = { 0 };
+	long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);
+	int cpus = 0;
+	for (long i = 0; i < n / (long)sizeof(long); i++)
+		cpus += __builtin_popcountl(mask[i]);
+	spin_limit = cpus >= 2 ? SPIN : 0;
 	memset(slots, 0, sizeof(slots));
 	hi = 1;
 	nlive = 1;
