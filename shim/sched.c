@@ -68,9 +68,8 @@ struct slot {
 	uint32_t go; /* futex word: bumped when the turn is granted */
 	int sleeping; /* waiting in the kernel on go: a grant must wake it */
 	int calm;
-	uint64_t since; /* real ns when it got the turn */
 	unsigned quantum; /* its first quantum, drawn by its creator */
-	uint64_t asleep_since; /* real ns a waiter first saw it asleep holding this turn */
+	uint64_t asleep_gen, asleep_at; /* the turn in which a waiter first saw it asleep, and when */
 };
 
 static struct slot slots[ND_SCHED_SLOTS];
@@ -80,6 +79,10 @@ static int noutside, nblocked, nlive;
 static uint64_t seqc;
 static uint32_t lk;
 static uint64_t rng;
+/* Turns are numbered; how long the current one has lasted is measured by
+ * the waiting threads (from when one of them first saw it), so a hand-off
+ * costs no clock read. */
+static uint64_t gen, gen_seen, gen_seen_at;
 static int spin_limit; /* SPIN with two CPUs or more to run on, else 0 */
 static pthread_key_t exit_key;
 static int exit_key_made;
@@ -110,10 +113,19 @@ static void lock(void)
 	}
 }
 
+/* A grant's FUTEX_WAKE is made after the lock is released: on one CPU the
+ * woken thread often runs at once, and would find the lock taken. */
+static ND_TLS int pending_wake = -1;
+
 static void unlock(void)
 {
 	if (__atomic_exchange_n(&lk, 0, __ATOMIC_RELEASE) == 2)
 		futex(&lk, FUTEX_WAKE, 1, NULL);
+	if (pending_wake >= 0) {
+		int i = pending_wake;
+		pending_wake = -1;
+		futex(&slots[i].go, FUTEX_WAKE, 1, NULL);
+	}
 }
 
 static uint64_t real_ns(void)
@@ -140,11 +152,14 @@ static unsigned next_quantum(void)
 
 static void grant(int i)
 {
-	slots[i].since = real_ns();
+	__atomic_add_fetch(&gen, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&turn, i, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&slots[i].go, 1, __ATOMIC_SEQ_CST);
-	if (i != me && __atomic_load_n(&slots[i].sleeping, __ATOMIC_SEQ_CST))
-		futex(&slots[i].go, FUTEX_WAKE, 1, NULL);
+	if (i != me && __atomic_load_n(&slots[i].sleeping, __ATOMIC_SEQ_CST)) {
+		if (pending_wake >= 0)
+			futex(&slots[pending_wake].go, FUTEX_WAKE, 1, NULL);
+		pending_wake = i;
+	}
 }
 
 /* The next runnable slot after `after`, wrapping round to it last. */
@@ -284,23 +299,34 @@ static char thread_state(int tid)
 	return p && p[1] == ' ' ? p[2] : '?';
 }
 
-/* Whether the holder t, granted at `since`, has been seen asleep in the
- * kernel twice, POLL_NS apart, within this one turn. The state is read
- * without the lock: a holder waiting for the lock is asleep too. */
-static int holder_asleep(int t, uint64_t since, uint64_t now)
+/* How long the current turn has lasted, as far as the waiters know. */
+static uint64_t held_for(uint64_t now)
+{
+	if (gen_seen != gen) {
+		gen_seen = gen;
+		gen_seen_at = now;
+	}
+	return now - gen_seen_at;
+}
+
+/* Whether the holder t, in turn number g, has been seen asleep in the
+ * kernel twice, POLL_NS apart. The state is read without the lock: a holder
+ * waiting for the lock is asleep too. */
+static int holder_asleep(int t, uint64_t g, uint64_t now)
 {
 	char st = thread_state(slots[t].tid);
 	lock();
-	int same = turn == t && slots[t].since == since;
+	int same = turn == t && gen == g;
 	int asleep = 0;
 	if (same && (st == 'S' || st == 'D')) {
-		uint64_t first = slots[t].asleep_since;
-		if (first < since)
-			slots[t].asleep_since = now;
-		else
-			asleep = now - first >= POLL_NS;
+		if (slots[t].asleep_gen != g) {
+			slots[t].asleep_gen = g;
+			slots[t].asleep_at = now;
+		} else {
+			asleep = now - slots[t].asleep_at >= POLL_NS;
+		}
 	} else if (same) {
-		slots[t].asleep_since = 0;
+		slots[t].asleep_gen = 0;
 	}
 	unlock();
 	return asleep;
@@ -312,15 +338,15 @@ static void watch(uint64_t started)
 	lock();
 	struct slot *s = &slots[me];
 	int t = turn;
-	uint64_t now = real_ns();
-	if (t >= 0 && t != me && s->state == S_RUN && !slots[t].calm &&
-	    now - slots[t].since >= STUCK_BLOCKED_NS && now - slots[t].since < STUCK_RUNNING_NS) {
-		uint64_t since = slots[t].since;
+	uint64_t now = real_ns(), held = held_for(now);
+	if (t >= 0 && t != me && s->state == S_RUN && !slots[t].calm && held >= STUCK_BLOCKED_NS &&
+	    held < STUCK_RUNNING_NS) {
+		uint64_t g = gen;
 		unlock();
-		if (!holder_asleep(t, since, now))
+		if (!holder_asleep(t, g, now))
 			return;
 		lock();
-		if (turn == t && slots[t].since == since && s->state == S_RUN) {
+		if (turn == t && gen == g && s->state == S_RUN) {
 			nd_log_uncontrolled("schedule-preempted",
 					    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
 			grant(me);
@@ -350,7 +376,7 @@ static void watch(uint64_t started)
 			grant(me);
 		}
 	} else if (t >= 0 && s->state == S_BLOCKED && s->deadline != ND_NO_DEADLINE && !slots[t].calm &&
-		   now - slots[t].since >= STUCK_SLEEPER_NS && earliest() == me) {
+		   held >= STUCK_SLEEPER_NS && earliest() == me) {
 		/* The holder spins without reading a clock or reaching a point,
 		 * so virtual time cannot bring this deadline: real time does. */
 		nd_log_uncontrolled("schedule-preempted",
@@ -359,7 +385,7 @@ static void watch(uint64_t started)
 			nd_vclock_advance_to(s->deadline);
 		expire(s->deadline);
 		grant(me);
-	} else if (t >= 0 && s->state == S_RUN && !slots[t].calm && now - slots[t].since >= STUCK_RUNNING_NS) {
+	} else if (t >= 0 && s->state == S_RUN && !slots[t].calm && held >= STUCK_RUNNING_NS) {
 		nd_log_uncontrolled("schedule-preempted",
 				    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
 		grant(me);
@@ -407,7 +433,7 @@ void nd_sched_calm(int on)
 	if (me < 0)
 		return;
 	if (!on)
-		slots[me].since = real_ns(); /* the quantum starts after the real wait */
+		__atomic_add_fetch(&gen, 1, __ATOMIC_RELAXED); /* a new turn starts after the real wait */
 	__atomic_store_n(&slots[me].calm, on, __ATOMIC_RELAXED);
 }
 
@@ -605,7 +631,7 @@ static void activate(void)
 	slots[0].state = S_RUN;
 	slots[0].deadline = ND_NO_DEADLINE;
 	slots[0].quantum = next_quantum();
-	slots[0].since = real_ns();
+	gen = gen_seen + 1; /* a turn nobody has timed yet */
 	enter(0);
 	turn = 0;
 	__atomic_store_n(&nd_sched_on, 1, __ATOMIC_RELEASE);
