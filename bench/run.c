@@ -6,6 +6,8 @@
  *   per call  = (median T(N) - median T(0)) / N      for clock_gettime, getrandom
  *   MB/s      = N MiB / (median T(N) - median T(0))  for /dev/urandom
  *   start-up  = median T(`nodice run -- true`) - median T(`true`)
+ *   threads   = hand-offs, create+join, two computing threads; --threads runs
+ *               only these (also pinned to CPU 0)
  *
  * Modes: native; nodice (LD_PRELOAD=libnodice.so, ASLR already off so no
  * re-exec is measured, as under `nodice run`); libfaketime when installed.
@@ -14,6 +16,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,13 +139,26 @@ static void micro(const char *title, const char *op, long n, double scale, const
 static void threads(int quick)
 {
 	long n = quick ? 20000 : 200000;
-	micro("mutex ping-pong hand-off", "mutex_pingpong", n, 1e9, "ns", 0);
+	micro("mutex ping-pong round trip", "mutex_pingpong", n, 1e9, "ns", 0);
 	micro("pthread_create+join", "create_join", quick ? 2000 : 20000, 1e9, "ns", 0);
 	micro("2 threads computing (per op)", "parallel_crunch", quick ? 20000000 : 200000000, 1e9, "ns", 0);
 	double futex_native = per_unit("futex_pingpong", n, NATIVE);
 	double mutex_nodice = per_unit("mutex_pingpong", n, NODICE);
-	printf("%-28s %10.1f ns native futex; nodice mutex hand-off %.1f ns = %.2fx the futex\n",
-	       "futex hand-off (baseline)", futex_native * 1e9, mutex_nodice * 1e9, mutex_nodice / futex_native);
+	printf("%-28s %10.1f ns native futex; nodice mutex round trip %.1f ns = %.2fx the futex\n",
+	       "futex round trip (baseline)", futex_native * 1e9, mutex_nodice * 1e9, mutex_nodice / futex_native);
+	/* The same on one CPU (as `taskset -c 0`): no spinning, every hand-off
+	 * is a context switch, for libc and for nodice alike. */
+	cpu_set_t all, one;
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	micro("  pinned to CPU 0", "mutex_pingpong", n, 1e9, "ns", 0);
+	futex_native = per_unit("futex_pingpong", n, NATIVE);
+	mutex_nodice = per_unit("mutex_pingpong", n, NODICE);
+	printf("%-28s %10.1f ns native futex; nodice mutex round trip %.1f ns = %.2fx the futex\n",
+	       "  pinned futex round trip", futex_native * 1e9, mutex_nodice * 1e9, mutex_nodice / futex_native);
+	sched_setaffinity(0, sizeof(all), &all);
 }
 
 static void startup(void)
@@ -173,12 +189,14 @@ static void torch(void)
 
 int main(int argc, char **argv)
 {
-	int quick = 0, with_torch = 0;
+	int quick = 0, with_torch = 0, threads_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
 		else if (!strcmp(argv[i], "--torch"))
 			with_torch = 1;
+		else if (!strcmp(argv[i], "--threads"))
+			threads_only = 1;
 		else {
 			fprintf(stderr, "nodice-bench: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -200,6 +218,10 @@ int main(int argc, char **argv)
 
 	long calls = quick ? 2000000 : 20000000;
 	printf("%-28s %20s %20s %20s %20s\n", "", mode_name[0], mode_name[1], mode_name[2], mode_name[3]);
+	if (threads_only) {
+		threads(quick);
+		return 0;
+	}
 	micro("clock_gettime per call", "clock_gettime", calls, 1e9, "ns", 0);
 	micro("getrandom(16) per call", "getrandom16", calls / 10, 1e9, "ns", 0);
 	micro("/dev/urandom 1 MiB reads", "urandom_mib", quick ? 64 : 512, 1.048576, "MB/s", 1);
