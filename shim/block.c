@@ -14,11 +14,13 @@
 #include "block.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -45,33 +47,54 @@ void nd_block_rejoin(void)
 	errno = e;
 }
 
-#define WRITE_EV POLLOUT
+/* "Writable" promises room for PIPE_BUF bytes: a larger write to a pipe or
+ * socket can still block half-way (its reader may be a thread of this
+ * process waiting for the turn), so it is made outside. Regular files never
+ * block. -1 tells ND_OUTSIDE to leave. */
+static int write_fd(int fd, size_t len)
+{
+	struct stat st;
+	if (len <= PIPE_BUF || !nd_sched_managed())
+		return fd;
+	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return fd;
+	return -1;
+}
+
+static size_t iov_len(const struct iovec *iov, int cnt)
+{
+	size_t n = 0;
+	for (int i = 0; i < cnt && iov; i++)
+		n += iov[i].iov_len;
+	return n;
+}
 
 /* write(2), writev(2), send(2), sendto(2), sendmsg(2). */
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	return ND_OUTSIDE(fd, WRITE_EV, nd_real.write(fd, buf, len));
+	return ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len));
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	return ND_OUTSIDE(fd, WRITE_EV, nd_real.writev(fd, iov, cnt));
+	return ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt));
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	return ND_OUTSIDE(fd, WRITE_EV, nd_real.send(fd, buf, len, flags));
+	return ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags));
 }
 
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
-	return ND_OUTSIDE(fd, WRITE_EV, nd_real.sendto(fd, buf, len, flags, addr, alen));
+	return ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen));
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	return ND_OUTSIDE(fd, WRITE_EV, nd_real.sendmsg(fd, msg, flags));
+	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
+	return ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags));
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is

@@ -138,3 +138,19 @@ Test(sched, preemption_is_logged_as_uncontrolled, .timeout = 60)
 	cr_assert(strstr(calm, "\"type\":\"process\""), "%s", calm);
 	cr_assert_null(strstr(calm, "schedule-preempted"), "%s", calm);
 }
+
+/* A writer filling a pipe faster than its reader (a thread of the same
+ * process) drains it: the big write is made outside the turn, so the reader
+ * can run without a preemption. */
+Test(sched, a_pipe_between_two_threads_needs_no_preemption, .timeout = 60)
+{
+	char path[4096];
+	const char *log = log_of("pipe", path, sizeof(path));
+	cr_assert(strstr(log, "\"type\":\"process\""), "%s", log);
+	cr_assert_null(strstr(log, "schedule-preempted"), "%s", log);
+	struct spawn_result a = threads("pipe", NULL, 0), b = threads("pipe", NULL, 1);
+	cr_assert(strstr(a.out, "read 1048576 "), "%s", a.out);
+	cr_assert_str_eq(a.out, b.out);
+	spawn_free(&a);
+	spawn_free(&b);
+}
