@@ -3,9 +3,13 @@
  * outside world (a pipe, a socket, a child process, a signal, a file lock)
  * must not keep the turn, or a thread that would have answered it could
  * never run. Each call below first asks, without waiting, whether it would
- * block (a zero-timeout poll, WNOHANG, LOCK_NB); only then does the thread
- * leave the turn, and it rejoins the order when the call returns. Where it
- * rejoins follows real time: logged as "schedule-outside".
+ * block (a zero-timeout poll, WNOHANG, LOCK_NB). A descriptor wait that
+ * would block while other threads can run waits in the scheduler, and every
+ * write, send or close in the process wakes it to look again: an event one
+ * thread makes for another (libuv's async handles, a self-pipe) arrives in
+ * the turn order. Only when nothing else can run does the thread leave the
+ * turn for the real wait, and it rejoins the order when the call returns:
+ * where it rejoins follows real time, logged as "schedule-outside".
  *
  * read/readv (io.c), the recv family, accept and connect (reported.c), poll/select/epoll
  * (sleep.c) and inline futex waits (dispatch.c) use the same helper.
@@ -25,18 +29,39 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+static void log_outside(void)
+{
+	nd_log_uncontrolled("schedule-outside",
+			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+}
+
+int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
+{
+	for (;;) {
+		if (nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0) != 0)
+			return ND_READY; /* ready, or an error the call itself will report */
+		if (fd >= 0) {
+			long fl = nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+			if (fl >= 0 && (fl & O_NONBLOCK))
+				return ND_READY;
+			fd = -1;
+		}
+		if (!nd_sched_others_runnable()) {
+			log_outside();
+			return nd_sched_leave() ? ND_LEFT : ND_READY;
+		}
+		if (nd_sched_block_fds(fds, n, deadline) == ND_WOKEN_TIMEOUT)
+			return ND_TIMED_OUT;
+	}
+}
+
 int nd_block_leave_for(int fd, short events)
 {
 	if (fd >= 0) {
 		struct pollfd p = { fd, events, 0 };
-		if (nd_sys(SYS_poll, (long)&p, 1, 0, 0, 0, 0) != 0)
-			return 0; /* ready, or an error the call itself will report */
-		long fl = nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
-		if (fl >= 0 && (fl & O_NONBLOCK))
-			return 0;
+		return nd_block_until_ready(&p, 1, fd, ND_NO_DEADLINE) == ND_LEFT;
 	}
-	nd_log_uncontrolled("schedule-outside",
-			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+	log_outside();
 	return nd_sched_leave();
 }
 
@@ -70,31 +95,39 @@ static size_t iov_len(const struct iovec *iov, int cnt)
 }
 
 /* write(2), writev(2), send(2), sendto(2), sendmsg(2). */
+/* What one thread writes may be what another waits for: waiters look again. */
+static ssize_t wrote(ssize_t r)
+{
+	if (r > 0 && nd_sched_on)
+		nd_sched_fd_event();
+	return r;
+}
+
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	return ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len));
+	return wrote(ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	return ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt));
+	return wrote(ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	return ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags));
+	return wrote(ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
 }
 
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
-	return ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen));
+	return wrote(ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
-	return ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags));
+	return wrote(ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is

@@ -222,7 +222,10 @@ ND_EXPORT int close(int fd)
 {
 	nd_ready();
 	nd_device_forget(fd);
-	return nd_real.close(fd);
+	int r = nd_real.close(fd);
+	if (r == 0 && nd_sched_on)
+		nd_sched_fd_event(); /* a reader of the other end sees end of file */
+	return r;
 }
 
 /* close_range(2): CLOSE_RANGE_CLOEXEC leaves the descriptors open. */

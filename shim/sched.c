@@ -42,6 +42,7 @@
 #include "scheduler.h"
 
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -69,6 +70,8 @@ struct slot {
 	int sleeping; /* waiting in the kernel on go: a grant must wake it */
 	int calm;
 	unsigned quantum; /* its first quantum, drawn by its creator */
+	struct pollfd *fds; /* what an ND_BLOCK_FD waiter waits for */
+	int nfds;
 	uint64_t asleep_gen, asleep_at; /* the turn in which a waiter first saw it asleep, and when */
 };
 
@@ -76,6 +79,8 @@ static struct slot slots[ND_SCHED_SLOTS];
 static int hi;                 /* slots in use are below hi */
 static int turn = -1;          /* the slot that may run; -1: nobody */
 static int noutside, nblocked, nlive;
+static char fd_event; /* the object descriptor waiters block on */
+static int nfdwait;   /* how many */
 static uint64_t seqc;
 static uint32_t lk;
 static uint64_t rng;
@@ -196,6 +201,9 @@ static void recompute_deadline(void)
 static void make_runnable(int i, enum nd_woken why)
 {
 	int had_deadline = slots[i].deadline != ND_NO_DEADLINE;
+	if (slots[i].flags & ND_BLOCK_FD)
+		__atomic_sub_fetch(&nfdwait, 1, __ATOMIC_RELAXED);
+	slots[i].flags = 0;
 	slots[i].state = S_RUN;
 	slots[i].woken = why;
 	slots[i].deadline = ND_NO_DEADLINE;
@@ -243,9 +251,24 @@ static int jump(void)
 }
 
 /* The caller no longer runs (blocked, outside, finished): hand the turn on. */
+/* The oldest thread waiting for descriptors, made runnable to look again. */
+static int fd_retry(void)
+{
+	int best = -1;
+	for (int i = 0; i < hi; i++)
+		if (slots[i].state == S_BLOCKED && (slots[i].flags & ND_BLOCK_FD) &&
+		    (best < 0 || slots[i].seq < slots[best].seq))
+			best = i;
+	if (best >= 0)
+		make_runnable(best, ND_WOKEN_RETRY);
+	return best;
+}
+
 static void release(void)
 {
 	int n = pick_run(me);
+	if (n < 0)
+		n = fd_retry();
 	if (n < 0 && !noutside)
 		n = jump();
 	if (n >= 0)
@@ -350,6 +373,18 @@ static void watch(uint64_t started)
 			nd_log_uncontrolled("schedule-preempted",
 					    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
 			grant(me);
+		}
+		unlock();
+		return;
+	}
+	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD)) {
+		/* Ready by something from outside the process: real time. */
+		if (nd_sys(SYS_poll, (long)s->fds, s->nfds, 0, 0, 0, 0) != 0) {
+			nd_log_uncontrolled("schedule-outside",
+					    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+			make_runnable(me, ND_WOKEN_SIGNAL);
+			if (turn < 0)
+				grant(me);
 		}
 		unlock();
 		return;
@@ -493,6 +528,8 @@ void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags)
 	s->seq = ++seqc;
 	s->woken = ND_WOKEN_NONE;
 	__atomic_add_fetch(&nblocked, 1, __ATOMIC_RELAXED);
+	if (flags & ND_BLOCK_FD)
+		__atomic_add_fetch(&nfdwait, 1, __ATOMIC_RELAXED);
 	if (deadline < nd_sched_next_deadline)
 		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
 	unlock();
@@ -536,6 +573,28 @@ void nd_sched_wake(const void *obj, int n)
 	woken_locked(obj, n);
 	unlock();
 	nd_sched_depth--;
+}
+
+int nd_sched_others_runnable(void)
+{
+	for (int i = 0; i < hi; i++)
+		if (i != me && __atomic_load_n(&slots[i].state, __ATOMIC_RELAXED) == S_RUN)
+			return 1;
+	return 0;
+}
+
+enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline)
+{
+	slots[me].fds = fds;
+	slots[me].nfds = n;
+	nd_sched_block_begin(&fd_event, deadline, ND_BLOCK_FD);
+	return nd_sched_block_wait();
+}
+
+void nd_sched_fd_event(void)
+{
+	if (__atomic_load_n(&nfdwait, __ATOMIC_RELAXED))
+		nd_sched_wake(&fd_event, ND_SCHED_SLOTS);
 }
 
 void nd_sched_yield(void)
@@ -714,7 +773,7 @@ void nd_sched_fork_child(void)
 	memset(slots, 0, sizeof(slots));
 	hi = 0;
 	turn = -1;
-	noutside = nblocked = nlive = 0;
+	noutside = nblocked = nlive = nfdwait = 0;
 	nd_sched_next_deadline = ND_NO_DEADLINE;
 	nd_sched_on = 0;
 	me = -1;

@@ -27,6 +27,7 @@ enum nd_woken {
 /* Block flags. */
 #define ND_BLOCK_RETRY 1  /* the waiter can re-check its object by itself */
 #define ND_BLOCK_CANCEL 2 /* a cancellation point: pthread_cancel wakes it */
+#define ND_BLOCK_FD 4     /* waits for descriptors (nd_sched_block_fds) */
 
 extern int nd_sched_on;
 extern uint64_t nd_sched_next_deadline;
@@ -58,6 +59,17 @@ enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags);
 void nd_sched_wake(const void *obj, int n);
 /* sched_yield(2): passes the turn; with nothing runnable, time passes. */
 void nd_sched_yield(void);
+
+/* Descriptors: a thread whose descriptors are not ready while other threads
+ * can run waits in the scheduler instead of the kernel; a write, send or
+ * close by any thread of the process (nd_sched_fd_event) wakes it to look
+ * again, so an event one thread makes for another arrives in the turn
+ * order. With nothing else runnable it is given the turn to look once more,
+ * and then leaves for the real wait. */
+struct pollfd;
+int nd_sched_others_runnable(void);
+enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline);
+void nd_sched_fd_event(void);
 
 /* Around a call that may block outside the scheduler's knowledge: leave
  * returns 1 when the caller gave up its turn and must rejoin. */

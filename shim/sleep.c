@@ -126,6 +126,32 @@ static int no_fds(const struct pollfd *fds, nfds_t n)
 	return 1;
 }
 
+/*
+ * A wait on descriptors by a scheduled thread waits in the turn order until
+ * one is ready (block.c); `how` says what happened: ND_READY, the call is
+ * made at once with a zero timeout; ND_LEFT, it is made with the real timeout
+ * (outside the turn when scheduled); ND_TIMED_OUT, the virtual timeout came
+ * first and the call looks once with a zero timeout. `call` may use `how`.
+ */
+#define waited(fds, n, timeout_ns, call)                                                     \
+	({                                                                                   \
+		int m_ = nd_sched_managed() && (timeout_ns) != 0;                            \
+		int how = m_ ? nd_block_until_ready((fds), (n), -1, deadline_in(timeout_ns)) \
+			     : ND_LEFT;                                                      \
+		int out_ = m_ && how == ND_LEFT; /* the turn was left for the call */        \
+		int r_ = (call);                                                             \
+		if (out_)                                                                    \
+			nd_block_rejoin();                                                   \
+		if (r_ == 0 && how == ND_LEFT && (timeout_ns) > 0)                           \
+			nd_vclock_advance((uint64_t)(timeout_ns));                           \
+		r_;                                                                          \
+	})
+
+static uint64_t deadline_in(int64_t ns)
+{
+	return ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns;
+}
+
 /* poll(2). */
 ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
@@ -139,13 +165,7 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return 0;
 	}
 	nd_log_passed(ND_SYM_poll);
-	int r;
-	if (nd_sched_managed() && timeout != 0 && (r = nd_real.poll(fds, n, 0)) != 0)
-		return r;
-	r = timeout == 0 ? nd_real.poll(fds, n, 0) : ND_OUTSIDE(-1, 0, nd_real.poll(fds, n, timeout));
-	if (r == 0 && timeout > 0)
-		nd_vclock_advance((uint64_t)timeout * 1000000);
-	return r;
+	return waited(fds, (int)n, timeout < 0 ? -1 : (int64_t)timeout * 1000000, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
 }
 
 /* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
@@ -162,15 +182,9 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		return 0;
 	}
 	nd_log_passed(ND_SYM_ppoll);
-	int r;
 	const struct timespec zero = { 0, 0 };
-	if (nd_sched_managed() && (!tmo || ns_of(tmo)) && (r = nd_real.ppoll(fds, n, &zero, mask)) != 0)
-		return r;
-	r = tmo && !ns_of(tmo) ? nd_real.ppoll(fds, n, tmo, mask)
-				  : ND_OUTSIDE(-1, 0, nd_real.ppoll(fds, n, tmo, mask));
-	if (r == 0 && tmo)
-		nd_vclock_advance(ns_of(tmo));
-	return r;
+	return waited(fds, (int)n, tmo ? (int64_t)ns_of(tmo) : -1,
+		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask));
 }
 
 static int empty_sets(int n, fd_set *r, fd_set *w, fd_set *e)
@@ -219,35 +233,25 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 	return ret;
 }
 
-/* epoll_wait(2): always a real wait; a timeout moves the virtual clock. */
+/* epoll_wait(2), epoll_pwait(2): the epoll descriptor is readable when it
+ * has events. */
 ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-	int pass = nd_passthrough();
-	int r = timeout != 0 && nd_sched_managed() ? nd_real.epoll_wait(epfd, ev, max, 0) : 0;
-	if (r == 0)
-		r = timeout == 0 ? nd_real.epoll_wait(epfd, ev, max, 0)
-				 : ND_OUTSIDE(-1, 0, nd_real.epoll_wait(epfd, ev, max, timeout));
-	if (pass)
-		return r;
+	if (nd_passthrough())
+		return nd_real.epoll_wait(epfd, ev, max, timeout);
 	nd_log_passed(ND_SYM_epoll_wait);
-	if (r == 0 && timeout > 0)
-		nd_vclock_advance((uint64_t)timeout * 1000000);
-	return r;
+	struct pollfd p = { epfd, POLLIN, 0 };
+	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000,
+		      nd_real.epoll_wait(epfd, ev, max, how == ND_LEFT ? timeout : 0));
 }
 
-/* epoll_pwait(2). */
 ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 			  const sigset_t *mask)
 {
-	int pass = nd_passthrough();
-	int r = timeout != 0 && nd_sched_managed() ? nd_real.epoll_pwait(epfd, ev, max, 0, mask) : 0;
-	if (r == 0)
-		r = timeout == 0 ? nd_real.epoll_pwait(epfd, ev, max, 0, mask)
-				 : ND_OUTSIDE(-1, 0, nd_real.epoll_pwait(epfd, ev, max, timeout, mask));
-	if (pass)
-		return r;
+	if (nd_passthrough())
+		return nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
 	nd_log_passed(ND_SYM_epoll_pwait);
-	if (r == 0 && timeout > 0)
-		nd_vclock_advance((uint64_t)timeout * 1000000);
-	return r;
+	struct pollfd p = { epfd, POLLIN, 0 };
+	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000,
+		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask));
 }
