@@ -268,7 +268,8 @@ const char *object_demangle(const char *name, char *buf, size_t size)
 	return buf;
 }
 
-const char *object_function(const struct object *o, uint64_t vaddr, char *buf, size_t size)
+/* How many functions start at or before vaddr (funcs are sorted by start). */
+static size_t starting_by(const struct object *o, uint64_t vaddr)
 {
 	size_t lo = 0, hi = o->nfuncs;
 	while (lo < hi) {
@@ -278,6 +279,12 @@ const char *object_function(const struct object *o, uint64_t vaddr, char *buf, s
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+const char *object_function(const struct object *o, uint64_t vaddr, char *buf, size_t size)
+{
+	size_t lo = starting_by(o, vaddr);
 	/* lo-1 is the last function starting at or before vaddr; prefer one that contains it. */
 	for (size_t k = lo; k-- > 0 && k + 8 >= lo;) {
 		const struct object_func *f = &o->funcs[k];
@@ -314,14 +321,7 @@ static int by_target(const void *a, const void *b)
 /* Index of the function containing vaddr, or -1. */
 static long containing(const struct object *o, uint64_t vaddr)
 {
-	size_t lo = 0, hi = o->nfuncs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (o->funcs[mid].start <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = starting_by(o, vaddr);
 	for (size_t k = lo; k-- > 0 && k + 8 >= lo;)
 		if (vaddr >= o->funcs[k].start && vaddr < o->funcs[k].start + o->funcs[k].size)
 			return (long)k;
