@@ -29,12 +29,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-static void log_outside(void)
-{
-	nd_log_uncontrolled("schedule-outside",
-			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
-}
-
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 {
 	for (;;) {
@@ -47,7 +41,7 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 			fd = -1;
 		}
 		if (!nd_sched_others_runnable()) {
-			log_outside();
+			nd_sched_note_outside();
 			return nd_sched_leave() ? ND_LEFT : ND_READY;
 		}
 		if (nd_sched_block_fds(fds, n, deadline) == ND_WOKEN_TIMEOUT)
@@ -61,7 +55,7 @@ int nd_block_leave_for(int fd, short events)
 		struct pollfd p = { fd, events, 0 };
 		return nd_block_until_ready(&p, 1, fd, ND_NO_DEADLINE) == ND_LEFT;
 	}
-	log_outside();
+	nd_sched_note_outside();
 	return nd_sched_leave();
 }
 

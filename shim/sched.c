@@ -24,15 +24,15 @@
  * child processes, futexes) leave the turn and rejoin when they return.
  * What the scheduler cannot see is covered by the waiting threads
  * themselves: each waits on its futex word with a 10 ms timeout and then
- * checks the holder. A holder asleep in the kernel for 10 ms, or running
- * without a synchronization point for a whole second while others are
- * runnable (five while the others only sleep: a long computation in one
- * Python thread must not be cut at a timing-dependent point just because
- * another waits for the GIL with a timeout), loses the turn; each
- * preemption is logged as uncontrolled. A
- * free turn with nothing runnable lets blocked threads that can re-check
- * their object (a mutex released by a thread nodice did not start, a
- * semaphore posted from another process) retry.
+ * checks the holder. A holder seen asleep in the kernel twice, 10 ms apart,
+ * or running without a synchronization point for a whole second while
+ * others are runnable (five while the others only sleep: a long computation
+ * in one Python thread must not be cut at a timing-dependent point just
+ * because another waits for the GIL with a timeout), loses the turn; each
+ * preemption is logged as uncontrolled. A free turn with nothing runnable
+ * lets blocked threads that can re-check their object (a mutex released by
+ * a thread nodice did not start, a semaphore posted from another process)
+ * retry.
  *
  * Everything shared lives in static arrays under one futex lock; nothing
  * allocates. A signal handler that interrupts a thread inside this file sees
@@ -78,7 +78,7 @@ struct slot {
 static struct slot slots[ND_SCHED_SLOTS];
 static int hi;                 /* slots in use are below hi */
 static int turn = -1;          /* the slot that may run; -1: nobody */
-static int noutside, nblocked, nlive;
+static int noutside, nblocked;
 static char fd_event; /* the object descriptor waiters block on */
 static int nfdwait;   /* how many */
 static uint64_t seqc;
@@ -250,25 +250,25 @@ static int jump(void)
 	return d;
 }
 
-/* The caller no longer runs (blocked, outside, finished): hand the turn on. */
-/* The oldest thread waiting for descriptors, made runnable to look again. */
-static int fd_retry(void)
+/* The thread blocked on obj the longest, or -1. */
+static int oldest_on(const void *obj)
 {
 	int best = -1;
 	for (int i = 0; i < hi; i++)
-		if (slots[i].state == S_BLOCKED && (slots[i].flags & ND_BLOCK_FD) &&
+		if (slots[i].state == S_BLOCKED && slots[i].obj == obj &&
 		    (best < 0 || slots[i].seq < slots[best].seq))
 			best = i;
-	if (best >= 0)
-		make_runnable(best, ND_WOKEN_RETRY);
 	return best;
 }
 
+/* The caller no longer runs (blocked, outside, finished): hand the turn on.
+ * With nothing runnable, the oldest descriptor waiter looks once more (and
+ * leaves for the real wait if it must), then virtual time jumps. */
 static void release(void)
 {
 	int n = pick_run(me);
-	if (n < 0)
-		n = fd_retry();
+	if (n < 0 && (n = oldest_on(&fd_event)) >= 0)
+		make_runnable(n, ND_WOKEN_RETRY);
 	if (n < 0 && !noutside)
 		n = jump();
 	if (n >= 0)
@@ -277,24 +277,16 @@ static void release(void)
 		__atomic_store_n(&turn, -1, __ATOMIC_RELEASE);
 }
 
-static int woken_locked(const void *obj, int n)
+static void woken_locked(const void *obj, int n)
 {
-	int first = -1;
-	while (n-- > 0) {
-		int best = -1;
-		for (int i = 0; i < hi; i++)
-			if (slots[i].state == S_BLOCKED && slots[i].obj == obj &&
-			    (best < 0 || slots[i].seq < slots[best].seq))
-				best = i;
-		if (best < 0)
-			break;
-		make_runnable(best, ND_WOKEN_SIGNAL);
+	int first = -1, i;
+	while (n-- > 0 && (i = oldest_on(obj)) >= 0) {
+		make_runnable(i, ND_WOKEN_SIGNAL);
 		if (first < 0)
-			first = best;
+			first = i;
 	}
 	if (first >= 0 && turn < 0)
 		grant(first);
-	return first;
 }
 
 /* The state letter of a thread of this process ('R', 'S', 'D', ...). */
@@ -355,6 +347,12 @@ static int holder_asleep(int t, uint64_t g, uint64_t now)
 	return asleep;
 }
 
+void nd_sched_note_outside(void)
+{
+	nd_log_uncontrolled("schedule-outside",
+			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+}
+
 /* A waiting thread looks at the turn after POLL_NS without news. */
 static void watch(uint64_t started)
 {
@@ -380,8 +378,7 @@ static void watch(uint64_t started)
 	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD)) {
 		/* Ready by something from outside the process: real time. */
 		if (nd_sys(SYS_poll, (long)s->fds, s->nfds, 0, 0, 0, 0) != 0) {
-			nd_log_uncontrolled("schedule-outside",
-					    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+			nd_sched_note_outside();
 			make_runnable(me, ND_WOKEN_SIGNAL);
 			if (turn < 0)
 				grant(me);
@@ -456,11 +453,6 @@ static void wait_turn(void)
 	__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
 mine:
 	ops = 0;
-}
-
-int nd_sched_self(void)
-{
-	return me;
 }
 
 void nd_sched_calm(int on)
@@ -654,7 +646,6 @@ static void on_thread_exit(void *unused)
 	lock();
 	struct slot *s = &slots[me];
 	s->state = S_FREE;
-	nlive--;
 	woken_locked((const void *)s->pt, ND_SCHED_SLOTS);
 	release();
 	unlock();
@@ -686,7 +677,6 @@ static void activate(void)
 	spin_limit = cpus >= 2 ? SPIN : 0;
 	memset(slots, 0, sizeof(slots));
 	hi = 1;
-	nlive = 1;
 	slots[0].state = S_RUN;
 	slots[0].deadline = ND_NO_DEADLINE;
 	slots[0].quantum = next_quantum();
@@ -715,7 +705,6 @@ int nd_sched_thread_prepare(void)
 				  .quantum = next_quantum() };
 	if (i >= hi)
 		hi = i + 1;
-	nlive++;
 	unlock();
 	return i;
 }
@@ -729,7 +718,6 @@ void nd_sched_thread_abandon(int i)
 {
 	lock();
 	slots[i].state = S_FREE;
-	nlive--;
 	unlock();
 }
 
@@ -773,7 +761,7 @@ void nd_sched_fork_child(void)
 	memset(slots, 0, sizeof(slots));
 	hi = 0;
 	turn = -1;
-	noutside = nblocked = nlive = nfdwait = 0;
+	noutside = nblocked = nfdwait = 0;
 	nd_sched_next_deadline = ND_NO_DEADLINE;
 	nd_sched_on = 0;
 	me = -1;

@@ -75,6 +75,8 @@ void nd_sched_fd_event(void);
  * returns 1 when the caller gave up its turn and must rejoin. */
 int nd_sched_leave(void);
 void nd_sched_rejoin(void);
+/* Logs that a thread's place in the order followed real time. */
+void nd_sched_note_outside(void);
 
 /* Threads. */
 int nd_sched_thread_prepare(void);            /* creator: slot for the new thread, or -1 */
@@ -84,8 +86,6 @@ void nd_sched_thread_enter(int slot);         /* the new thread, before its star
 int nd_sched_thread_alive(unsigned long pt);  /* a managed thread that has not finished */
 void nd_sched_cancel(unsigned long pt);       /* pthread_cancel: wakes a cancellable wait */
 void nd_sched_fork_child(void);
-/* The thread's own slot, or -1. */
-int nd_sched_self(void);
 
 /* Sleeps inside a real wait of bounded length do not look stuck. */
 void nd_sched_calm(int on);
