@@ -15,7 +15,8 @@
  * Process-shared objects, and robust, priority-inheritance and
  * priority-protect mutexes, are synchronized with other processes or have
  * kernel-side semantics: the thread tries once, then leaves the turn and
- * calls libc (glibc's layouts on x86-64 say which objects these are).
+ * calls libc (glibc's layouts on x86-64 say which objects these are), with
+ * the virtual deadline turned into a real one (wait.c).
  *
  * The timed variants are in wait.c, the C11 ones in c11.c; all come here.
  */
@@ -26,6 +27,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #define ALL ND_SCHED_SLOTS
 
@@ -58,7 +60,12 @@ int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 		int r = nd_real.pthread_mutex_trylock(m);
 		if (r != EBUSY)
 			return r;
-		return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
+		if (deadline == ND_NO_DEADLINE)
+			return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
+		struct timespec ts;
+		nd_wait_real_deadline(deadline, &ts);
+		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts)),
+				      deadline);
 	}
 	nd_sched_point();
 	for (;;) {
@@ -74,8 +81,14 @@ int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 
 int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 {
-	if (c->__data.__wrefs & 1) /* process-shared */
-		return ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
+	if (c->__data.__wrefs & 1) { /* process-shared */
+		if (deadline == ND_NO_DEADLINE)
+			return ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
+		struct timespec ts;
+		nd_wait_real_deadline(deadline, &ts);
+		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts)),
+				      deadline);
+	}
 	nd_sched_block_begin(c, deadline, ND_BLOCK_CANCEL);
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r != 0) {
@@ -99,8 +112,12 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 		return -errno;
 	errno = e;
 	if (((struct nd_sem *)s)->private != 0) { /* process-shared (sem_open too) */
-		int r = ND_OUTSIDE(-1, 0, nd_real.sem_wait(s));
-		return r < 0 ? -errno : 0;
+		struct timespec ts;
+		if (deadline != ND_NO_DEADLINE)
+			nd_wait_real_deadline(deadline, &ts);
+		int r = deadline == ND_NO_DEADLINE ? ND_OUTSIDE(-1, 0, nd_real.sem_wait(s))
+						   : ND_OUTSIDE(-1, 0, nd_real.sem_clockwait(s, CLOCK_MONOTONIC, &ts));
+		return r < 0 ? -nd_wait_settle(errno, deadline) : 0;
 	}
 	for (;;) {
 		enum nd_woken w = nd_sched_block(s, deadline, ND_BLOCK_RETRY | ND_BLOCK_CANCEL);
@@ -121,8 +138,14 @@ int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline)
 		int r = write ? nd_real.pthread_rwlock_trywrlock(l) : nd_real.pthread_rwlock_tryrdlock(l);
 		if (r != EBUSY)
 			return r;
-		return write ? ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_wrlock(l))
-			     : ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_rdlock(l));
+		if (deadline == ND_NO_DEADLINE)
+			return write ? ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_wrlock(l))
+				     : ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_rdlock(l));
+		struct timespec ts;
+		nd_wait_real_deadline(deadline, &ts);
+		r = write ? ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &ts))
+			  : ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &ts));
+		return nd_wait_settle(r, deadline);
 	}
 	nd_sched_point();
 	for (;;) {

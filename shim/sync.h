@@ -17,4 +17,11 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline);
 int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline);
 int nd_sync_join(pthread_t t, void **ret, uint64_t deadline);
 
+/* wait.c: the real CLOCK_MONOTONIC time at which virtual time reaches
+ * `deadline` (for waits made in libc), and the virtual clock moved to the
+ * deadline when such a wait timed out (returns err). */
+struct timespec;
+void nd_wait_real_deadline(uint64_t deadline, struct timespec *real);
+int nd_wait_settle(int err, uint64_t deadline);
+
 #endif

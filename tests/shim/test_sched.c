@@ -154,3 +154,12 @@ Test(sched, a_pipe_between_two_threads_needs_no_preemption, .timeout = 60)
 	spawn_free(&a);
 	spawn_free(&b);
 }
+
+/* Process-shared objects wait in libc outside the turn; a timed wait on one
+ * still ends at its deadline. */
+Test(sched, process_shared_timed_waits_time_out, .timeout = 30)
+{
+	struct spawn_result r = threads("pshared-timeout", NULL, 0);
+	cr_assert_str_eq(r.out, "cond 110 sem 110 \n");
+	spawn_free(&r);
+}
