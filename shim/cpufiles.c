@@ -15,6 +15,7 @@
  * Only system calls, no allocation: open is async-signal-safe.
  */
 #include "nodice.h"
+#include "fmt.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -73,12 +74,9 @@ static void puts_(struct out *o, const char *s)
 static void putu(struct out *o, uint64_t v)
 {
 	char d[24];
-	int k = 0;
-	do
-		d[k++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (k)
-		put(o, &d[--k], 1);
+	struct nd_buf b = ND_BUF(d);
+	nd_fmt_u64(&b, v);
+	puts_(o, d);
 }
 
 static void flush(struct out *o)

@@ -39,6 +39,7 @@
  * nd_sched_depth set and passes through to libc.
  */
 #include "nodice.h"
+#include "fmt.h"
 #include "scheduler.h"
 
 #include <linux/futex.h>
@@ -292,16 +293,11 @@ static void woken_locked(const void *obj, int n)
 /* The state letter of a thread of this process ('R', 'S', 'D', ...). */
 static char thread_state(int tid)
 {
-	char path[48] = "/proc/self/task/", buf[256];
-	size_t n = strlen(path);
-	char digits[12];
-	int k = 0;
-	do
-		digits[k++] = (char)('0' + tid % 10);
-	while ((tid /= 10) && k < 11);
-	while (k)
-		path[n++] = digits[--k];
-	memcpy(path + n, "/stat", 6);
+	char path[48], buf[256];
+	struct nd_buf b = ND_BUF(path);
+	nd_fmt_str(&b, "/proc/self/task/");
+	nd_fmt_u64(&b, (uint64_t)tid);
+	nd_fmt_str(&b, "/stat");
 	long fd = nd_sys(SYS_openat, -100, (long)path, 0 /* O_RDONLY */, 0, 0, 0);
 	if (fd < 0)
 		return '?';
