@@ -125,17 +125,18 @@ ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is
- * collected in order. */
-static int would_wait(idtype_t type, id_t id, int options)
+ * collected in order; the turn is left (1: rejoin after the call) only if
+ * the wait would block. */
+static int leave_for_child(idtype_t type, id_t id, int options)
 {
 	siginfo_t si;
 	si.si_pid = 0;
-	if (options & WNOHANG)
+	if (!nd_sched_managed() || (options & WNOHANG))
 		return 0;
 	int exited = options & (WEXITED | WSTOPPED | WCONTINUED) ? options : options | WEXITED;
-	if (nd_sys(SYS_waitid, type, id, (long)&si, exited | WNOHANG | WNOWAIT, 0, 0) < 0)
+	if (nd_sys(SYS_waitid, type, id, (long)&si, exited | WNOHANG | WNOWAIT, 0, 0) < 0 || si.si_pid)
 		return 0;
-	return si.si_pid == 0;
+	return nd_block_leave_for(-1, 0);
 }
 
 static idtype_t id_type(pid_t pid, id_t *id)
@@ -151,15 +152,14 @@ static int wait_options(int options)
 		o |= WSTOPPED;
 	if (options & WCONTINUED)
 		o |= WCONTINUED;
-	return o | (options & (__WALL | __WCLONE | __WNOTHREAD));
+	return o | (options & (WNOHANG | __WALL | __WCLONE | __WNOTHREAD));
 }
 
 ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
 	id_t id;
 	idtype_t t = id_type(pid, &id);
-	int out = nd_sched_managed() && !(options & WNOHANG) && would_wait(t, id, wait_options(options)) &&
-		  nd_block_leave_for(-1, 0);
+	int out = leave_for_child(t, id, wait_options(options));
 	pid_t r = nd_real.wait4(pid, status, options, ru);
 	if (out)
 		nd_block_rejoin();
@@ -178,8 +178,7 @@ ND_EXPORT pid_t wait(int *status)
 
 ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
-	int out = nd_sched_managed() && !(options & WNOHANG) && would_wait(type, id, options) &&
-		  nd_block_leave_for(-1, 0);
+	int out = leave_for_child(type, id, options);
 	int r = nd_real.waitid(type, id, info, options);
 	if (out)
 		nd_block_rejoin();
