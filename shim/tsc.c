@@ -30,6 +30,7 @@
 
 int nd_tsc_trapped;
 static int program_mode = PR_TSC_ENABLE; /* what the program set with prctl */
+static volatile int probing, probe_hit;    /* the start-up check that the trap fires */
 
 static void on_segv(int sig, siginfo_t *info, void *ctx)
 {
@@ -48,7 +49,10 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
 			if (rdtscp)
 				g[REG_RCX] = 0;
 			g[REG_RIP] += rdtscp ? 3 : 2;
-			nd_log_trap(rdtscp ? ND_TRAP_RDTSCP : ND_TRAP_RDTSC);
+			if (probing)
+				probe_hit = 1;
+			else
+				nd_log_trap(rdtscp ? ND_TRAP_RDTSCP : ND_TRAP_RDTSC);
 			return;
 		}
 	}
@@ -64,6 +68,17 @@ void nd_tsc_start(void)
 	}
 	if (nd_signals_own(SIGSEGV, on_segv) < 0 || nd_real.prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0) {
 		nd_log_uncontrolled("rdtsc", "PR_SET_TSC is not available: rdtsc reads the real counter");
+		return;
+	}
+	/* Some hypervisors accept PR_SET_TSC and still let RDTSC run: believe
+	 * the trap only once one has fired. */
+	probing = 1;
+	__asm__ volatile("rdtsc" ::: "rax", "rdx", "memory");
+	probing = 0;
+	if (!probe_hit) {
+		nd_real.prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+		nd_log_uncontrolled("rdtsc", "PR_SET_TSC was accepted but rdtsc does not fault on this machine "
+					     "(hypervisor): rdtsc reads the real counter");
 		return;
 	}
 	nd_tsc_trapped = 1;

@@ -1,5 +1,6 @@
 /* Faults and stress (issue 8): the shim must never break a working program. */
 #include "probe_assert.h"
+#include "machine.h"
 
 #include <json-c/json.h>
 #include <unistd.h>
@@ -128,9 +129,16 @@ Test(faults, a_32_bit_child_runs_quietly_and_is_reported)
 	const char *argv[] = { "sh", "-c", ND_TEST_M32, NULL };
 	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, var, NULL };
 	struct spawn_result r = spawn_run(argv, env);
-	cr_assert_eq(r.status, 0);
-	cr_assert_str_eq(r.out, "32-bit 4\n");
-	cr_assert_str_empty(r.err, "the loader complained on the child's stderr: %s", r.err);
+	if (!machine_runs_32bit(ND_TEST_M32)) {
+		/* No IA32 emulation in this kernel: the child fails as natively
+		 * (126), and the shim still reports it before the exec. */
+		cr_assert_eq(r.status, 126, "%s", r.err);
+		cr_assert_str_empty(r.out);
+	} else {
+		cr_assert_eq(r.status, 0);
+		cr_assert_str_eq(r.out, "32-bit 4\n");
+		cr_assert_str_empty(r.err, "the loader complained on the child's stderr: %s", r.err);
+	}
 	FILE *f = fopen(path, "r");
 	char line[65536];
 	int reported = 0;
