@@ -34,7 +34,8 @@ static const struct {
 static int source_family(const char *f)
 {
 	return !strcmp(f, "entropy") || !strcmp(f, "prng") || !strcmp(f, "clock") || !strcmp(f, "sleep") ||
-	       !strcmp(f, "wait") || !strcmp(f, "cpu") || !strcmp(f, "thread") || !strcmp(f, "tempname");
+	       !strcmp(f, "wait") || !strcmp(f, "cpu") || !strcmp(f, "thread") || !strcmp(f, "tempname") ||
+	       !strcmp(f, "settime");
 }
 
 enum sources_class sources_classify(const char *symbol, const char **family)

@@ -15,6 +15,7 @@
  * (sleep.c) and inline futex waits (dispatch.c) use the same helper.
  */
 #include "nodice.h"
+#include "tree.h"
 #include "block.h"
 
 #include <fcntl.h>
@@ -163,6 +164,8 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	pid_t r = nd_real.wait4(pid, status, options, ru);
 	if (out)
 		nd_block_rejoin();
+	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED))))
+		nd_tree_reaped(r);
 	return r;
 }
 
@@ -182,6 +185,9 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 	int r = nd_real.waitid(type, id, info, options);
 	if (out)
 		nd_block_rejoin();
+	if (r == 0 && info && !(options & WNOWAIT) && (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED ||
+						      info->si_code == CLD_DUMPED))
+		nd_tree_reaped(info->si_pid);
 	return r;
 }
 

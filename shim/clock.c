@@ -10,6 +10,7 @@
  */
 #include "nodice.h"
 #include "scheduler.h"
+#include "tree.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -82,7 +83,8 @@ ND_EXPORT int clock_getres(clockid_t clk, struct timespec *res)
 	return 0;
 }
 
-/* gettimeofday(2): the timezone, if asked, is UTC. */
+/* gettimeofday(2): the timezone, if asked, is UTC unless the program set
+ * one with settimeofday (as natively, the kernel's stored value). */
 ND_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
 	struct timespec ts;
@@ -97,7 +99,7 @@ ND_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 		tv->tv_usec = ts.tv_nsec / 1000;
 	}
 	if (tz)
-		*(struct timezone *)tz = (struct timezone){ 0, 0 };
+		*(struct timezone *)tz = (struct timezone){ nd_tree->tz_minuteswest, nd_tree->tz_dsttime };
 	return 0;
 }
 

@@ -25,6 +25,8 @@
  */
 #include "nodice.h"
 #include "block.h"
+#include "settime.h"
+#include "tree.h"
 
 #include <signal.h>
 #include <string.h>
@@ -75,14 +77,14 @@ long nd_sys(long nr, long a, long b, long c, long d, long e, long f)
 /* The program's memory is touched only through process_vm_readv/writev on
  * the process itself: a bad pointer gives -EFAULT, as the kernel would,
  * instead of a fault inside the handler. */
-static long copy_out(long dst, const void *src, size_t n)
+long nd_user_write(long dst, const void *src, size_t n)
 {
 	struct iovec local = { (void *)src, n }, remote = { (void *)dst, n };
 	long w = n ? nd_sys(SYS_process_vm_writev, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0) : 0;
 	return w == (long)n ? 0 : w < 0 ? w : -EFAULT;
 }
 
-static long copy_in(void *dst, long src, size_t n)
+long nd_user_read(void *dst, long src, size_t n)
 {
 	struct iovec local = { dst, n }, remote = { (void *)src, n };
 	long r = nd_sys(SYS_process_vm_readv, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0);
@@ -100,7 +102,7 @@ static long serve_getrandom(long buf, size_t len, unsigned flags)
 	for (size_t done = 0; done < len;) {
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		nd_stream_fill(ND_STREAM_ENTROPY, chunk, n);
-		if ((r = copy_out(buf + (long)done, chunk, n)) < 0)
+		if ((r = nd_user_write(buf + (long)done, chunk, n)) < 0)
 			return done ? (long)done : r;
 		done += n;
 	}
@@ -110,7 +112,7 @@ static long serve_getrandom(long buf, size_t len, unsigned flags)
 static long serve_sleep(int clk, int flags, long req)
 {
 	struct timespec ts;
-	long r = copy_in(&ts, req, sizeof(ts));
+	long r = nd_user_read(&ts, req, sizeof(ts));
 	return r < 0 ? r : nd_sleep_ns(clk, flags, &ts);
 }
 
@@ -126,18 +128,18 @@ long nd_dispatch_serve(long nr, long a, long b, long c)
 	case SYS_clock_gettime:
 		if ((r = nd_clock_gettime((int)a, &ts)) < 0)
 			return r;
-		return copy_out(b, &ts, sizeof(ts));
+		return nd_user_write(b, &ts, sizeof(ts));
 	case SYS_gettimeofday: {
 		nd_clock_gettime(CLOCK_REALTIME, &ts);
 		struct timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
-		struct timezone tz = { 0, 0 };
-		if (a && (r = copy_out(a, &tv, sizeof(tv))) < 0)
+		struct timezone tz = { nd_tree->tz_minuteswest, nd_tree->tz_dsttime };
+		if (a && (r = nd_user_write(a, &tv, sizeof(tv))) < 0)
 			return r;
-		return b ? copy_out(b, &tz, sizeof(tz)) : 0;
+		return b ? nd_user_write(b, &tz, sizeof(tz)) : 0;
 	}
 	case SYS_time:
 		nd_clock_gettime(CLOCK_REALTIME, &ts);
-		if (a && (r = copy_out(a, &ts.tv_sec, sizeof(time_t))) < 0)
+		if (a && (r = nd_user_write(a, &ts.tv_sec, sizeof(time_t))) < 0)
 			return r;
 		return ts.tv_sec;
 	case SYS_nanosleep:
@@ -150,15 +152,23 @@ long nd_dispatch_serve(long nr, long a, long b, long c)
 		if ((size_t)b < sizeof(unsigned long))
 			return -EINVAL;
 		nd_cpu_fill(&set, n);
-		if ((r = copy_out(c, &set, n)) < 0)
+		if ((r = nd_user_write(c, &set, n)) < 0)
 			return r;
 		return (long)(((nd_cfg.cpus + 63) / 64) * sizeof(unsigned long));
 	}
+	case SYS_clock_settime:
+		return nd_settime_clock("clock_settime", (int)a, b);
+	case SYS_settimeofday:
+		return nd_settime_tod("settimeofday", a, b);
+	case SYS_adjtimex:
+		return nd_settime_adjtimex("adjtimex", CLOCK_REALTIME, a);
+	case SYS_clock_adjtime:
+		return nd_settime_adjtimex("clock_adjtime", (int)a, b);
 	case SYS_getcpu: {
 		unsigned zero = 0;
-		if (a && (r = copy_out(a, &zero, sizeof(zero))) < 0)
+		if (a && (r = nd_user_write(a, &zero, sizeof(zero))) < 0)
 			return r;
-		return b ? copy_out(b, &zero, sizeof(zero)) : 0;
+		return b ? nd_user_write(b, &zero, sizeof(zero)) : 0;
 	}
 	}
 	return -ENOSYS;

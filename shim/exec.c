@@ -11,6 +11,7 @@
  * Every path into a new program switches the rdtsc trap off first (tsc.c).
  */
 #include "nodice.h"
+#include "tree.h"
 #include "block.h"
 
 #include <spawn.h>
@@ -197,6 +198,7 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 ND_EXPORT void _exit(int status)
 {
 	nd_log_flush("_exit");
+	nd_tree_exit();
 	for (;;)
 		nd_sys(SYS_exit_group, status, 0, 0, 0, 0, 0);
 }

@@ -8,6 +8,8 @@
  *      parent image left it;
  *   4. derive this image's lineage (process.c);
  *   5. adopt descriptors inherited already open on a random device.
+ * Between 2 and 3 it maps the tree's shared region (tree.c), or creates it at
+ * the root of the tree and installs the clock guard there (guard.c).
  *
  * Any interposed function may be the first call (other libraries'
  * constructors run before ours), so every one goes through nd_ready(), whose
@@ -20,6 +22,8 @@
  * fork hooks, seeding the libc generators, exporting thread-pool defaults.
  */
 #include "nodice.h"
+#include "settime.h"
+#include "tree.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +101,8 @@ int nd_init_slow(void)
 
 	nd_sites_on = nd_cfg.log_path[0] != 0;
 	nd_exempt = nd_cfg.exempt[0] && exempted();
+	if (nd_tree_start(getenv("NODICE_TREE")))
+		nd_guard_start();
 	nd_stream_setup(nd_cfg.seed);
 	nd_vt = nd_vt_image_start = nd_cfg.clock_ns;
 	nd_process_start();
@@ -134,4 +140,5 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 __attribute__((destructor)) static void nd_destructor(void)
 {
 	nd_log_flush("exit");
+	nd_tree_exit();
 }

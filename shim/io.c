@@ -8,6 +8,7 @@
  * a directory descriptor is read from the kernel and counted as passed.
  */
 #include "nodice.h"
+#include "tree.h"
 #include "block.h"
 
 #include <fcntl.h>
@@ -217,10 +218,13 @@ ND_EXPORT off_t lseek64(int fd, off_t off, int whence)
 	return lseek(fd, off, whence);
 }
 
-/* close(2). */
+/* close(2). The tree's descriptor (tree.h) stays open; the program is told
+ * it closed, as it would be for any descriptor it owns. */
 ND_EXPORT int close(int fd)
 {
 	nd_ready();
+	if (nd_tree_fd_is(fd))
+		return 0;
 	nd_device_forget(fd);
 	int r = nd_real.close(fd);
 	if (r == 0 && nd_sched_on)
@@ -228,11 +232,23 @@ ND_EXPORT int close(int fd)
 	return r;
 }
 
+/* close_range(2) on both sides of the tree's descriptor. */
+static int close_range_around_tree(unsigned first, unsigned last, int flags)
+{
+	unsigned t = (unsigned)nd_tree_fd;
+	if (nd_tree_fd < 0 || first > last || t < first || t > last)
+		return nd_real.close_range(first, last, flags);
+	int r = t > first ? nd_real.close_range(first, t - 1, flags) : 0;
+	if (r == 0 && t < last)
+		r = nd_real.close_range(t + 1, last, flags);
+	return r;
+}
+
 /* close_range(2): CLOSE_RANGE_CLOEXEC leaves the descriptors open. */
 ND_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	nd_ready();
-	int r = nd_real.close_range(first, last, flags);
+	int r = close_range_around_tree(first, last, flags);
 	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		for (unsigned fd = first; fd <= last && fd < ND_FD_MAX; fd++)
 			nd_device_forget((int)fd);
@@ -245,7 +261,10 @@ ND_EXPORT void closefrom(int low)
 	nd_ready();
 	for (int fd = low < 0 ? 0 : low; fd < ND_FD_MAX; fd++)
 		nd_device_forget(fd);
-	nd_real.closefrom(low);
+	if (nd_tree_fd >= (low < 0 ? 0 : low))
+		close_range_around_tree((unsigned)(low < 0 ? 0 : low), ~0U, 0);
+	else
+		nd_real.closefrom(low);
 }
 
 /* dup(2). */
@@ -262,6 +281,8 @@ ND_EXPORT int dup(int fd)
 ND_EXPORT int dup2(int fd, int to)
 {
 	nd_ready();
+	if (fd != to && nd_tree_fd_is(to))
+		nd_tree_fd_move();
 	int r = nd_real.dup2(fd, to);
 	if (r >= 0 && fd != to)
 		nd_device_copy(fd, r);
@@ -272,6 +293,8 @@ ND_EXPORT int dup2(int fd, int to)
 ND_EXPORT int dup3(int fd, int to, int flags)
 {
 	nd_ready();
+	if (fd != to && nd_tree_fd_is(to))
+		nd_tree_fd_move();
 	int r = nd_real.dup3(fd, to, flags);
 	if (r >= 0)
 		nd_device_copy(fd, r);
@@ -291,6 +314,8 @@ static int fcntl_common(int fd, int cmd, void *arg)
 		errno = e;
 		return ND_OUTSIDE(-1, 0, nd_real.fcntl(fd, cmd, arg));
 	}
+	if (cmd == F_SETFD && nd_tree_fd_is(fd))
+		return 0; /* the tree's descriptor must reach the next image */
 	r = nd_real.fcntl(fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		nd_device_copy(fd, r);

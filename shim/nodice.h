@@ -58,6 +58,11 @@ __attribute__((noreturn)) void nd_fatal(const char *name, const char *value, con
 long nd_sys(long nr, long a, long b, long c, long d, long e, long f);
 #define nd_sys0(nr) nd_sys((nr), 0, 0, 0, 0, 0, 0)
 
+/* The program's memory through process_vm_readv/writev: a bad pointer gives
+ * -EFAULT, as the kernel would, instead of a fault in the shim (dispatch.c). */
+long nd_user_read(void *dst, long src, size_t n);
+long nd_user_write(long dst, const void *src, size_t n);
+
 /* stream.c — seeded streams: one keyed generator, split per family, process
  * lineage and thread. */
 enum nd_stream {
@@ -113,10 +118,13 @@ uint64_t nd_process_spawns(void);
 void nd_process_spawn_failed(void); /* an exec or spawn that started nothing */
 int nd_process_in_vfork_child(void);
 /* Builds a child's environment on the caller's stack: see process.c. */
-#define ND_ENV_EXTRA 10
+/* Room for what the shim adds: ten configuration entries, LD_PRELOAD, the
+ * lineage, the clock, the tree and the terminating NULL. */
+#define ND_ENV_EXTRA 16
 struct nd_child_env {
 	char lineage[40];
 	char clock[40];
+	char tree[32];
 	char preload[8192];
 	char config[8][48];
 	char log[4160];

@@ -18,6 +18,7 @@
 #include "nodice.h"
 #include "scheduler.h"
 #include "fmt.h"
+#include "tree.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -209,7 +210,8 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 
 	for (size_t i = 0; envp && envp[i] && k + ND_ENV_EXTRA < cap; i++)
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
-		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT="))
+		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT=") &&
+		    !has_prefix(envp[i], "NODICE_TREE="))
 			out[k++] = envp[i];
 	for (int i = 0; i < 10; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
@@ -238,6 +240,12 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 	nd_fmt_hex(&cb, nd_vclock_now(), 16);
 	out[k++] = b->lineage;
 	out[k++] = b->clock;
+	if (nd_tree_fd >= 0 && !without_shim) {
+		struct nd_buf tb = ND_BUF(b->tree);
+		nd_fmt_str(&tb, "NODICE_TREE=");
+		nd_fmt_u64(&tb, (uint64_t)nd_tree_fd);
+		out[k++] = b->tree;
+	}
 	out[k] = NULL;
 	return out;
 }

@@ -20,6 +20,7 @@
  * kernel would have.
  */
 #include "nodice.h"
+#include "tree.h"
 
 #include <signal.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static struct sigaction program_view[65]; /* what the program last set */
 static void on_signal(int sig)
 {
 	nd_log_flush("signal");
+	nd_tree_exit();
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;

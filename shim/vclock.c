@@ -6,9 +6,11 @@
  * moves it forward by NODICE_TICK_NS. Each clock id is a fixed offset from it:
  * wall clocks from NODICE_EPOCH, monotonic clocks from ND_MONO_BASE, CPU-time
  * clocks from this image's start. So clocks never go backwards, agree with
- * each other, and need neither a system call nor a TSC read.
+ * each other, and need neither a system call nor a TSC read. The wall clocks
+ * alone can be set by the program (settime.c); they then jump, as natively.
  */
 #include "nodice.h"
+#include "tree.h"
 
 #include <time.h>
 
@@ -33,9 +35,11 @@ uint64_t nd_vclock_now(void)
 	return __atomic_load_n(&nd_vt, __ATOMIC_RELAXED);
 }
 
+/* The wall clocks start at the epoch and move with the tree's settings
+ * (settime.c): one relaxed load of a line that is almost never written. */
 static int64_t wall_base(void)
 {
-	return nd_cfg.epoch * ND_NS;
+	return nd_cfg.epoch * ND_NS + __atomic_load_n(&nd_tree->wall_offset, __ATOMIC_RELAXED);
 }
 
 int nd_vclock_at(int clk, uint64_t vt, int64_t *ns)

@@ -1,0 +1,76 @@
+/*
+ * The process tree's shared region (tree.c): one page every process of the
+ * run maps, inherited across fork as a shared mapping and across exec as a
+ * descriptor the shim keeps open (NODICE_TREE names it). State that must be
+ * one for the whole tree lives here, never in a process's own memory.
+ *
+ * Layout changes bump ND_TREE_VERSION; a process that finds another version
+ * (a child of an older nodice) starts a tree of its own and logs it.
+ */
+#ifndef ND_TREE_H
+#define ND_TREE_H
+
+#include <stdint.h>
+
+#define ND_TREE_VERSION 1
+
+/* The virtual NTP state that adjtimex(2) and its relatives read and write
+ * (settime.c). Starts as a kernel that never synchronized. */
+struct nd_tree_ntp {
+	int64_t offset, freq, maxerror, esterror, constant, tick, tai;
+	int32_t status;
+};
+
+/* Where a process's time line ended, for the parent that reaps it: slot
+ * pid % ND_TREE_EXITS, written at exit, read and cleared at the reap. Two
+ * unreaped processes whose pids share a slot lose the older end (the parent
+ * then keeps its own time: deterministic only if the pids are). */
+#define ND_TREE_EXITS 8192
+struct nd_tree_exit {
+	int32_t pid;  /* 0: empty */
+	uint32_t seq; /* odd while being written */
+	uint64_t vt;
+};
+
+struct nd_tree {
+	uint64_t magic;
+	uint32_t version, size;
+	/* Nanoseconds added to the wall clocks (REALTIME, TAI) by clock_settime,
+	 * settimeofday, adjtimex(ADJ_SETOFFSET) and adjtime: the program's view of
+	 * "setting the clock", shared by every process of the tree. */
+	int64_t wall_offset;
+	int32_t tz_minuteswest, tz_dsttime; /* settimeofday's timezone */
+	struct nd_tree_ntp ntp;
+	struct nd_tree_exit exits[ND_TREE_EXITS];
+};
+
+/* Never NULL once the shim is ready: the shared region, or this process's
+ * own copy when no region could be had (logged as tree-lost). */
+extern struct nd_tree *nd_tree;
+
+/* The descriptor that carries the region across exec, or -1. io.c keeps it
+ * open and out of the way of the program's close, close_range, closefrom,
+ * dup2 and dup3. */
+extern int nd_tree_fd;
+
+/* Start-up: adopt the region named by NODICE_TREE (its value, or NULL), or
+ * create one when this process is the tree's root. 1 when it created it. */
+int nd_tree_start(const char *env);
+
+/* io.c's protections. nd_tree_fd_is(fd) says whether fd is the tree's;
+ * nd_tree_fd_move() moves it out of the way of a dup2/dup3 onto its number. */
+static inline int nd_tree_fd_is(int fd)
+{
+	return fd >= 0 && fd == nd_tree_fd;
+}
+void nd_tree_fd_move(void);
+
+/* Causality across processes: a process leaves the point its time line
+ * reached when it ends (exit, _exit, a signal that kills it), and a parent
+ * that reaps it moves its own time line at least that far, so what a child
+ * did before it ended is in the parent's past (a sibling started next
+ * starts after it). Both are a few plain stores and loads. */
+void nd_tree_exit(void);
+void nd_tree_reaped(int pid);
+
+#endif
