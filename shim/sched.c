@@ -71,6 +71,7 @@ struct slot {
 	int sleeping; /* waiting in the kernel on go: a grant must wake it */
 	int calm;
 	unsigned quantum; /* its first quantum, drawn by its creator */
+	const void *mutex; /* a condition waiter's mutex (wait morphing) */
 	struct pollfd *fds; /* what an ND_BLOCK_FD waiter waits for */
 	int nfds;
 	uint64_t asleep_gen, asleep_at; /* the turn in which a waiter first saw it asleep, and when */
@@ -278,16 +279,38 @@ static void release(void)
 		__atomic_store_n(&turn, -1, __ATOMIC_RELEASE);
 }
 
-static void woken_locked(const void *obj, int n)
+/* A condition waiter signalled while its mutex is held now waits for the
+ * mutex, as woken by the signal; 1 when it was moved. */
+static int morph(int i)
+{
+	const pthread_mutex_t *m = slots[i].mutex;
+	if (!m || !__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED))
+		return 0;
+	int had_deadline = slots[i].deadline != ND_NO_DEADLINE;
+	slots[i].obj = m;
+	slots[i].mutex = NULL;
+	slots[i].deadline = ND_NO_DEADLINE;
+	slots[i].flags = (slots[i].flags & ~ND_BLOCK_CANCEL) | ND_BLOCK_RETRY;
+	slots[i].woken = ND_WOKEN_SIGNAL;
+	slots[i].seq = ++seqc;
+	if (had_deadline)
+		recompute_deadline();
+	return 1;
+}
+
+static int woken_locked(const void *obj, int n)
 {
 	int first = -1, i;
 	while (n-- > 0 && (i = oldest_on(obj)) >= 0) {
+		if (morph(i))
+			continue;
 		make_runnable(i, ND_WOKEN_SIGNAL);
 		if (first < 0)
 			first = i;
 	}
 	if (first >= 0 && turn < 0)
 		grant(first);
+	return first;
 }
 
 /* The state letter of a thread of this process ('R', 'S', 'D', ...). */
@@ -504,7 +527,7 @@ void nd_sched_clock(uint64_t vt)
 	nd_sched_depth--;
 }
 
-void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags)
+static void begin(const void *obj, const void *mutex, uint64_t deadline, int flags)
 {
 	nd_sched_depth++;
 	lock();
@@ -513,6 +536,7 @@ void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags)
 	s->obj = obj;
 	s->deadline = deadline;
 	s->flags = flags;
+	s->mutex = mutex;
 	s->seq = ++seqc;
 	s->woken = ND_WOKEN_NONE;
 	__atomic_add_fetch(&nblocked, 1, __ATOMIC_RELAXED);
@@ -522,6 +546,16 @@ void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags)
 		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
 	unlock();
 	nd_sched_depth--;
+}
+
+void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags)
+{
+	begin(obj, NULL, deadline, flags);
+}
+
+void nd_sched_block_begin_cond(const void *cond, const void *mutex, uint64_t deadline, int flags)
+{
+	begin(cond, mutex, deadline, flags);
 }
 
 void nd_sched_block_cancel(void)
@@ -560,6 +594,27 @@ void nd_sched_wake(const void *obj, int n)
 	lock();
 	woken_locked(obj, n);
 	unlock();
+	nd_sched_depth--;
+}
+
+void nd_sched_handoff(const void *obj, int n)
+{
+	if (!__atomic_load_n(&nblocked, __ATOMIC_RELAXED) || nd_sched_depth)
+		return;
+	if (me < 0) {
+		nd_sched_wake(obj, n);
+		return;
+	}
+	nd_sched_depth++;
+	lock();
+	int first = woken_locked(obj, n), give = first >= 0 && turn == me;
+	if (give) {
+		quantum = next_quantum();
+		grant(first);
+	}
+	unlock();
+	if (give)
+		wait_turn();
 	nd_sched_depth--;
 }
 

@@ -51,12 +51,23 @@ void nd_sched_clock(uint64_t vt);
  * begin/wait split it for condition variables: the caller is registered as a
  * waiter before it releases the mutex. */
 void nd_sched_block_begin(const void *obj, uint64_t deadline, int flags);
+/* The same for a condition variable waited on with `mutex` (a glibc mutex):
+ * signalled while that mutex is locked, the waiter is moved to wait for the
+ * mutex (wait morphing), so the unlock that follows hands it the turn and
+ * the lock before the signaller can take the mutex again. */
+void nd_sched_block_begin_cond(const void *cond, const void *mutex, uint64_t deadline, int flags);
 enum nd_woken nd_sched_block_wait(void);
 void nd_sched_block_cancel(void); /* between begin and wait: never mind */
 enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags);
 /* Makes up to n threads blocked on obj runnable, oldest first; any thread may
  * call it. */
 void nd_sched_wake(const void *obj, int n);
+/* The same from a release (mutex, rwlock, spin lock unlock): when it wakes a
+ * waiter and the caller holds the turn, the first woken gets the turn at once
+ * and the caller waits for its next turn. A waiter woken by an unlock so
+ * takes the lock before the releaser can take it back: a loop that re-locks
+ * cannot starve it, whatever point its quantum ends at. */
+void nd_sched_handoff(const void *obj, int n);
 /* sched_yield(2): passes the turn; with nothing runnable, time passes. */
 void nd_sched_yield(void);
 

@@ -89,7 +89,7 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts)),
 				      deadline);
 	}
-	nd_sched_block_begin(c, deadline, ND_BLOCK_CANCEL);
+	nd_sched_block_begin_cond(c, m, deadline, ND_BLOCK_CANCEL);
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r != 0) {
 		nd_sched_block_cancel();
@@ -189,7 +189,7 @@ ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r == 0 && nd_sched_on) {
-		nd_sched_wake(m, 1);
+		nd_sched_handoff(m, 1);
 		nd_sched_point();
 	}
 	return r;
@@ -256,7 +256,7 @@ ND_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
 	int r = nd_real.pthread_rwlock_unlock(l);
 	if (r == 0 && nd_sched_on) {
-		nd_sched_wake(l, ALL);
+		nd_sched_handoff(l, ALL);
 		nd_sched_point();
 	}
 	return r;
@@ -332,7 +332,7 @@ ND_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 {
 	int r = nd_real.pthread_spin_unlock(s);
 	if (nd_sched_on) {
-		nd_sched_wake((const void *)s, 1);
+		nd_sched_handoff((const void *)s, 1);
 		nd_sched_point();
 	}
 	return r;
