@@ -18,11 +18,12 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bounded.h"
 #include "cli.h"
 #include "logread.h"
 #include "report.h"
 
-static int run_child(char **argv, const struct cli_run_options *o)
+static int run_child(char **argv, const struct cli_run_options *o, double timeout)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -32,6 +33,7 @@ static int run_child(char **argv, const struct cli_run_options *o)
 	if (pid == 0) {
 		if (cli_export_run_env("inspect", o))
 			_exit(CLI_SYSTEM);
+		bounded_child(timeout);
 		int persona = personality(0xffffffff);
 		if (persona != -1)
 			personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
@@ -43,16 +45,18 @@ static int run_child(char **argv, const struct cli_run_options *o)
 	/* The terminal's signals reach the child; the inspector waits and reports. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	int timed_out, status = bounded_wait(pid, timeout, &timed_out);
+	if (timed_out)
+		cli_error("inspect", "%s: still running after %g s: stopped (SIGINT, then SIGKILL); the report "
+				     "covers what it did until then", argv[0], timeout);
+	return status;
 }
 
 int inspect_main(int argc, char **argv)
 {
 	struct cli_run_options o = { 0 };
 	const char *json_path = NULL;
+	double timeout = 0;
 	int strict = 0, i = 1;
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -61,6 +65,13 @@ int inspect_main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--strict")) {
 			strict = 1;
+			continue;
+		}
+		if (!strncmp(argv[i], "--timeout", 9) && (argv[i][9] == 0 || argv[i][9] == '=')) {
+			const char *v = argv[i][9] ? argv[i] + 10 : i + 1 < argc ? argv[++i] : NULL;
+			if ((timeout = bounded_parse(v)) < 0)
+				return cli_usage("inspect", "--timeout '%s': must be seconds, more than 0, at most 86400",
+						 v ? v : "");
 			continue;
 		}
 		if (!strncmp(argv[i], "--json", 6) && (argv[i][6] == 0 || argv[i][6] == '=')) {
@@ -104,7 +115,7 @@ int inspect_main(int argc, char **argv)
 		o.has_log = 1;
 	}
 
-	int status = run_child(&argv[i], &o);
+	int status = run_child(&argv[i], &o, timeout);
 	if (status < 0)
 		return -status;
 	char why[512];

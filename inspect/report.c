@@ -27,6 +27,8 @@ static const struct {
 	{ "external", 1, "network input comes from outside the run: record it to a file and replay it" },
 	{ "foreign-thread", 1, "a thread nodice did not start (glibc-internal, or from before start-up) drew randomness in order of first draw" },
 	{ "schedule-preempted", 1, "a thread held the turn on real time (asleep in the kernel outside the scheduler, or spinning): from there the interleaving followed the machine's timing" },
+	{ "schedule-stall", 1, "every thread of a process waited and none could run (a deadlock): each thread's wait is listed; the program would hang natively too, unless the stall came from outside the scheduler's view" },
+	{ "schedule-stall-broken", 0, "every thread waited and none could run; nodice woke a condition waiter (POSIX allows spurious wake-ups): a lost wake-up that natively would hang" },
 	{ "schedule-unscheduled", 1, "more threads than the scheduler's 512 slots: the rest ran in parallel, unscheduled" },
 	{ "schedule-outside", 0, "a thread waited for the outside world (pipe, socket, child, futex) and rejoined the turn order when it returned: output that depends on which thread ran first may follow real time" },
 	{ "passed-through", 1, "a call nodice could not serve went to libc (a device opened write-only or via freopen, a descriptor beyond 65535)" },

@@ -33,6 +33,7 @@
 
 #include "artifacts.h"
 #include "audit.h"
+#include "bounded.h"
 #include "cli.h"
 #include "compare.h"
 #include "config.h"
@@ -48,13 +49,14 @@ struct options {
 	char *artifacts[MAX_ARTIFACTS];
 	size_t nartifacts;
 	int vary_seed, progress;
+	double timeout;
 	const char *json, *junit, *record, *against;
 	char **cmd;
 };
 
 struct run {
 	char dir[1024], out[1100], err[1100], log[1100];
-	int status;
+	int status, timed_out;
 	double seconds;
 	struct artifact_set art;
 };
@@ -95,6 +97,10 @@ static int parse(int argc, char **argv, struct options *o)
 			if (o->nartifacts == MAX_ARTIFACTS)
 				return cli_usage("verify", "--artifact: at most %d", MAX_ARTIFACTS);
 			o->artifacts[o->nartifacts++] = (char *)v;
+		} else if ((v = VALUE("--timeout")) != (const char *)-1) {
+			if ((o->timeout = bounded_parse(v)) < 0)
+				return cli_usage("verify", "--timeout '%s': must be seconds, more than 0, at most 86400",
+						 v ? v : "");
 		} else if ((v = VALUE("--json")) != (const char *)-1) {
 			if (!v || !*v)
 				return cli_usage("verify", "--json needs a file");
@@ -170,6 +176,7 @@ static int run_once(const struct options *o, const char *seed, struct run *r, in
 		close(err);
 		if (cli_export_run_env("verify", &run))
 			_exit(CLI_SYSTEM);
+		bounded_child(o->timeout);
 		int persona = personality(0xffffffff);
 		if (persona != -1)
 			personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
@@ -177,11 +184,11 @@ static int run_once(const struct options *o, const char *seed, struct run *r, in
 		fprintf(stderr, "nodice verify: %s: %s\n", o->cmd[0], errno == ENOENT ? "command not found" : strerror(errno));
 		_exit(errno == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE);
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	r->status = bounded_wait(pid, o->timeout, &r->timed_out);
 	r->seconds = now() - t0;
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (r->timed_out)
+		cli_error("verify", "run %d%s: still running after %g s: stopped (SIGINT, then SIGKILL)", index,
+			  seed ? " (other seed)" : "", o->timeout);
 	if (artifacts_collect((char **)o->artifacts, o->nartifacts, r->dir, &r->art, why, sizeof(why)) < 0) {
 		cli_error("verify", "%s", why);
 		return -1;
@@ -222,6 +229,14 @@ static void compare_file(json_object *diffs, const char *what, const char *a, co
 /* Everything run b produced against run a; returns the number of items that differ. */
 static void compare_runs(json_object *diffs, const struct run *a, const struct run *b, int ia, int ib)
 {
+	/* A run that never finished fails the gate, even when every run hung
+	 * the same way. */
+	if (a->timed_out || b->timed_out) {
+		char d[160];
+		snprintf(d, sizeof(d), "run %d did not finish within --timeout and was stopped",
+			 a->timed_out ? ia : ib);
+		add_difference(diffs, "timeout", -1, d);
+	}
 	if (a->status != b->status) {
 		char d[128];
 		snprintf(d, sizeof(d), "%d in run %d, %d in run %d", a->status, ia, b->status, ib);

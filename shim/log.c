@@ -36,6 +36,7 @@ struct event {
 	char kind[32];
 	char detail[480];
 	uint64_t count;
+	uint64_t written; /* already in the log (nd_log_uncontrolled_now) */
 	int ready;
 };
 #define EVENTS 64
@@ -45,6 +46,7 @@ static uint64_t events_dropped;
 uint64_t nd_first_seq;
 int nd_threaded;
 static int flushing;
+static char flush_exe[4096]; /* /proc/self/exe, read when the log is opened */
 
 const char *const nd_sym_name[ND_SYM_COUNT] = {
 #define ND_SYMBOL(name, family, header) #name,
@@ -83,7 +85,8 @@ static void copy(char *dst, size_t size, const char *src)
 	dst[n] = 0;
 }
 
-void nd_log_uncontrolled(const char *kind, const char *detail)
+/* Counts the event; its slot, or NULL when the table is full. */
+static struct event *record(const char *kind, const char *detail)
 {
 	uint32_t n = __atomic_load_n(&nevents, __ATOMIC_ACQUIRE);
 	for (uint32_t i = 0; i < n && i < EVENTS; i++) {
@@ -91,18 +94,65 @@ void nd_log_uncontrolled(const char *kind, const char *detail)
 		if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) && strcmp(e->kind, kind) == 0 &&
 		    strncmp(e->detail, detail, sizeof(e->detail) - 1) == 0) {
 			nd_add(&e->count, 1);
-			return;
+			return e;
 		}
 	}
 	uint32_t i = __atomic_fetch_add(&nevents, 1, __ATOMIC_ACQ_REL);
 	if (i >= EVENTS) {
 		nd_add(&events_dropped, 1);
-		return;
+		return NULL;
 	}
 	copy(events[i].kind, sizeof(events[i].kind), kind);
 	copy(events[i].detail, sizeof(events[i].detail), detail);
 	events[i].count = 1;
 	__atomic_store_n(&events[i].ready, 1, __ATOMIC_RELEASE);
+	return &events[i];
+}
+
+void nd_log_uncontrolled(const char *kind, const char *detail)
+{
+	record(kind, detail);
+}
+
+static void event_record(int fd, struct event *e)
+{
+	char line[LINE];
+	uint64_t count = __atomic_load_n(&e->count, __ATOMIC_RELAXED);
+	if (count <= e->written)
+		return;
+	struct nd_buf b = ND_BUF(line);
+	head(&b, "uncontrolled");
+	nd_fmt_str(&b, ",\"kind\":");
+	nd_fmt_json(&b, e->kind);
+	nd_fmt_str(&b, ",\"detail\":");
+	nd_fmt_json(&b, e->detail);
+	nd_fmt_str(&b, ",\"count\":");
+	nd_fmt_u64(&b, count - e->written);
+	e->written = count;
+	emit(fd, &b, line);
+}
+
+static int open_log(void)
+{
+	int fd = (int)nd_sys(SYS_openat, AT_FDCWD, (long)nd_cfg.log_path,
+			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, 0, 0);
+	if (fd >= 0) {
+		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)flush_exe, sizeof(flush_exe) - 1, 0, 0, 0);
+		flush_exe[n > 0 ? n : 0] = 0;
+	}
+	return fd;
+}
+
+void nd_log_uncontrolled_now(const char *kind, const char *detail)
+{
+	struct event *e = record(kind, detail);
+	if (!e || nd_state != 2 || !nd_cfg.log_path[0] || __atomic_load_n(&flushing, __ATOMIC_ACQUIRE))
+		return;
+	int fd = open_log();
+	if (fd < 0)
+		return;
+	event_record(fd, e);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
 static void write_line(int fd, const char *text, long len)
@@ -113,19 +163,9 @@ static void write_line(int fd, const char *text, long len)
 static void event_records(int fd)
 {
 	char line[LINE];
-	for (uint32_t i = 0; i < nevents && i < EVENTS; i++) {
-		if (!events[i].ready)
-			continue;
-		struct nd_buf b = ND_BUF(line);
-		head(&b, "uncontrolled");
-		nd_fmt_str(&b, ",\"kind\":");
-		nd_fmt_json(&b, events[i].kind);
-		nd_fmt_str(&b, ",\"detail\":");
-		nd_fmt_json(&b, events[i].detail);
-		nd_fmt_str(&b, ",\"count\":");
-		nd_fmt_u64(&b, events[i].count);
-		emit(fd, &b, line);
-	}
+	for (uint32_t i = 0; i < nevents && i < EVENTS; i++)
+		if (events[i].ready)
+			event_record(fd, &events[i]);
 	if (events_dropped) {
 		struct nd_buf b = ND_BUF(line);
 		head(&b, "uncontrolled");
@@ -162,7 +202,6 @@ static void emit(int fd, struct nd_buf *b, char *line)
 		nd_sys(SYS_write, fd, (long)line, (long)(b->p - line), 0, 0, 0);
 }
 
-static char flush_exe[4096];
 
 /* Every record names its process: pid, lineage, executable and argv[0]. */
 void nd_log_head(struct nd_buf *b, const char *type)
@@ -238,11 +277,8 @@ void nd_log_flush(const char *end)
 		return;
 	if (__atomic_exchange_n(&flushing, 1, __ATOMIC_ACQUIRE))
 		return;
-	int fd = (int)nd_sys(SYS_openat, AT_FDCWD, (long)nd_cfg.log_path,
-			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, 0, 0);
+	int fd = open_log();
 	if (fd >= 0) {
-		long n = nd_sys(SYS_readlink, (long)"/proc/self/exe", (long)flush_exe, sizeof(flush_exe) - 1, 0, 0, 0);
-		flush_exe[n > 0 ? n : 0] = 0;
 		process_record(fd, end);
 		nd_maps_load();
 		nd_sites_fold();

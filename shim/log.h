@@ -80,6 +80,9 @@ void nd_log_trap_active(enum nd_trap t);
  * distinct (kind, detail) pairs per process are kept with counts; more are
  * counted under kind "events-dropped". */
 void nd_log_uncontrolled(const char *kind, const char *detail);
+/* The same, written to the log at once rather than at exit: for a process
+ * that may never exit (a stall). The flush writes only later counts. */
+void nd_log_uncontrolled_now(const char *kind, const char *detail);
 
 /* Zeroes the counters (a fork child starts its own record). */
 void nd_log_reset(void);

@@ -12,6 +12,7 @@
  * a point of the program that depends on timing: passed and reported too.
  */
 #include "nodice.h"
+#include "scheduler.h"
 #include "block.h"
 
 #include <poll.h>
@@ -95,18 +96,27 @@ ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 }
 
 /* setitimer(2), alarm(2), timer_create(2), timerfd_settime(2). */
+/* Set once a real-time timer may be armed: a process whose threads all wait
+ * may then be waiting for its signal, not stalled (sched.c). */
+int nd_timers_armed;
+
 ND_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict v, struct itimerval *restrict old)
 {
+	if (v && (v->it_value.tv_sec || v->it_value.tv_usec))
+		nd_timers_armed = 1;
 	PASS(ND_SYM_setitimer, nd_real.setitimer(which, v, old));
 }
 
 ND_EXPORT unsigned alarm(unsigned seconds)
 {
+	if (seconds)
+		nd_timers_armed = 1;
 	PASS(ND_SYM_alarm, nd_real.alarm(seconds));
 }
 
 ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t *restrict id)
 {
+	nd_timers_armed = 1;
 	PASS(ND_SYM_timer_create, nd_real.timer_create(clk, ev, id));
 }
 

@@ -75,6 +75,7 @@ struct slot {
 	struct pollfd *fds; /* what an ND_BLOCK_FD waiter waits for */
 	int nfds;
 	uint64_t asleep_gen, asleep_at; /* the turn in which a waiter first saw it asleep, and when */
+	uint64_t stall_tried; /* progress + 1 when a stall woke it (stall()) */
 };
 
 static struct slot slots[ND_SCHED_SLOTS];
@@ -91,6 +92,9 @@ static uint64_t rng;
  * costs no clock read. */
 static uint64_t gen, gen_seen, gen_seen_at;
 static int spin_limit; /* SPIN with two CPUs or more to run on, else 0 */
+/* Real progress: wakes by another thread's release, timeouts, returns from
+ * the outside world. A stall is reported once per value. */
+static uint64_t progress, stall_reported = ~0ULL;
 static pthread_key_t exit_key;
 static int exit_key_made;
 
@@ -247,6 +251,7 @@ static int jump(void)
 	int d = earliest();
 	if (d < 0)
 		return -1;
+	progress++;
 	nd_vclock_advance_to(slots[d].deadline);
 	expire(slots[d].deadline);
 	return d;
@@ -263,9 +268,68 @@ static int oldest_on(const void *obj)
 	return best;
 }
 
+static const char *const wait_name[] = {
+	[ND_WAIT_OTHER] = "something", [ND_WAIT_MUTEX] = "a mutex", [ND_WAIT_COND] = "a condition variable",
+	[ND_WAIT_SEM] = "a semaphore", [ND_WAIT_RWLOCK] = "a rwlock", [ND_WAIT_JOIN] = "the end of thread",
+	[ND_WAIT_BARRIER] = "a barrier", [ND_WAIT_SPIN] = "a spin lock", [ND_WAIT_ONCE] = "a pthread_once",
+	[ND_WAIT_SLEEP] = "a sleep", [ND_WAIT_FD] = "descriptors",
+};
+
+/* The stall, written to the log at once: each thread (by creation order)
+ * and what it waits on, with the object's address (the same in every run:
+ * address randomization is off). */
+static void report_stall(void)
+{
+	char detail[480];
+	struct nd_buf b = ND_BUF(detail);
+	nd_fmt_str(&b, "every thread waits and none can run:");
+	for (int i = 0; i < hi; i++) {
+		if (slots[i].state != S_BLOCKED)
+			continue;
+		unsigned k = ND_BLOCK_KIND(slots[i].flags);
+		nd_fmt_str(&b, " #");
+		nd_fmt_u64(&b, (uint64_t)i);
+		nd_fmt_str(&b, " on ");
+		nd_fmt_str(&b, wait_name[k < sizeof(wait_name) / sizeof(wait_name[0]) ? k : 0]);
+		nd_fmt_str(&b, " 0x");
+		nd_fmt_hexmin(&b, (uint64_t)(uintptr_t)slots[i].obj);
+		nd_fmt_str(&b, ";");
+	}
+	nd_log_uncontrolled_now("schedule-stall", detail);
+}
+
+/* Every thread waits, none is outside, no deadline: a stall. A condition
+ * waiter may be woken at any moment (POSIX allows spurious wake-ups), so
+ * each one, oldest first, is woken once per stall: a lost wake-up is found
+ * again, deterministically. With none left it is a deadlock, reported once;
+ * the threads go on waiting, as natively. A process with a real-time timer
+ * armed may be waiting for its signal: not reported. Returns the thread to
+ * run, or -1. */
+static int stall(void)
+{
+	int best = -1;
+	for (int i = 0; i < hi; i++)
+		if (slots[i].state == S_BLOCKED && ND_BLOCK_KIND(slots[i].flags) == ND_WAIT_COND &&
+		    slots[i].stall_tried != progress + 1 && (best < 0 || slots[i].seq < slots[best].seq))
+			best = i;
+	if (best >= 0) {
+		slots[best].stall_tried = progress + 1;
+		make_runnable(best, ND_WOKEN_RETRY);
+		nd_log_uncontrolled("schedule-stall-broken", "every thread waited and none could run: the oldest "
+							     "condition waiter not yet tried was woken, as POSIX allows");
+		return best;
+	}
+	if (stall_reported != progress && !nd_timers_armed) {
+		stall_reported = progress;
+		report_stall();
+	}
+	return -1;
+}
+
 /* The caller no longer runs (blocked, outside, finished): hand the turn on.
  * With nothing runnable, the oldest descriptor waiter looks once more (and
- * leaves for the real wait if it must), then virtual time jumps. */
+ * leaves for the real wait if it must), then virtual time jumps; with no
+ * deadline either, it is a stall. */
 static void release(void)
 {
 	int n = pick_run(me);
@@ -273,6 +337,8 @@ static void release(void)
 		make_runnable(n, ND_WOKEN_RETRY);
 	if (n < 0 && !noutside)
 		n = jump();
+	if (n < 0 && !noutside)
+		n = stall();
 	if (n >= 0)
 		grant(n);
 	else
@@ -290,7 +356,7 @@ static int morph(int i)
 	slots[i].obj = m;
 	slots[i].mutex = NULL;
 	slots[i].deadline = ND_NO_DEADLINE;
-	slots[i].flags = (slots[i].flags & ~ND_BLOCK_CANCEL) | ND_BLOCK_RETRY;
+	slots[i].flags = ND_BLOCK_RETRY | ND_BLOCK_ON(ND_WAIT_MUTEX);
 	slots[i].woken = ND_WOKEN_SIGNAL;
 	slots[i].seq = ++seqc;
 	if (had_deadline)
@@ -300,8 +366,9 @@ static int morph(int i)
 
 static int woken_locked(const void *obj, int n)
 {
-	int first = -1, i;
+	int first = -1, i, any = 0;
 	while (n-- > 0 && (i = oldest_on(obj)) >= 0) {
+		any = 1;
 		if (morph(i))
 			continue;
 		make_runnable(i, ND_WOKEN_SIGNAL);
@@ -310,6 +377,7 @@ static int woken_locked(const void *obj, int n)
 	}
 	if (first >= 0 && turn < 0)
 		grant(first);
+	progress += any;
 	return first;
 }
 
@@ -630,7 +698,7 @@ enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline)
 {
 	slots[me].fds = fds;
 	slots[me].nfds = n;
-	nd_sched_block_begin(&fd_event, deadline, ND_BLOCK_FD);
+	nd_sched_block_begin(&fd_event, deadline, ND_BLOCK_FD | ND_BLOCK_ON(ND_WAIT_FD));
 	return nd_sched_block_wait();
 }
 
@@ -678,6 +746,7 @@ void nd_sched_rejoin(void)
 	nd_sched_depth++;
 	lock();
 	noutside--;
+	progress++;
 	slots[me].state = S_RUN;
 	if (turn < 0)
 		grant(me);

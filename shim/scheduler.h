@@ -28,6 +28,13 @@ enum nd_woken {
 #define ND_BLOCK_RETRY 1  /* the waiter can re-check its object by itself */
 #define ND_BLOCK_CANCEL 2 /* a cancellation point: pthread_cancel wakes it */
 #define ND_BLOCK_FD 4     /* waits for descriptors (nd_sched_block_fds) */
+/* What a blocked thread waits on, for the stall report: ND_BLOCK_ON(kind). */
+enum nd_wait_kind {
+	ND_WAIT_OTHER, ND_WAIT_MUTEX, ND_WAIT_COND, ND_WAIT_SEM, ND_WAIT_RWLOCK, ND_WAIT_JOIN,
+	ND_WAIT_BARRIER, ND_WAIT_SPIN, ND_WAIT_ONCE, ND_WAIT_SLEEP, ND_WAIT_FD
+};
+#define ND_BLOCK_ON(kind) ((kind) << 8)
+#define ND_BLOCK_KIND(flags) (((flags) >> 8) & 0xff)
 
 extern int nd_sched_on;
 extern uint64_t nd_sched_next_deadline;
@@ -68,6 +75,8 @@ void nd_sched_wake(const void *obj, int n);
  * takes the lock before the releaser can take it back: a loop that re-locks
  * cannot starve it, whatever point its quantum ends at. */
 void nd_sched_handoff(const void *obj, int n);
+/* reported.c: a real-time timer may be armed (its signal can end a stall). */
+extern int nd_timers_armed;
 /* sched_yield(2): passes the turn; with nothing runnable, time passes. */
 void nd_sched_yield(void);
 

@@ -53,7 +53,7 @@ static void sleep_until(uint64_t target, uint64_t ns)
 		real_slice(ns);
 		return;
 	}
-	nd_sched_block(&nd_sched_on, target, ND_BLOCK_CANCEL);
+	nd_sched_block(&nd_sched_on, target, ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_SLEEP));
 	pthread_testcancel();
 	nd_sched_calm(1);
 	real_slice(ns);

@@ -74,7 +74,7 @@ int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 			return r;
 		if ((m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == self_tid())
 			return EDEADLK;
-		if (nd_sched_block(m, deadline, ND_BLOCK_RETRY) == ND_WOKEN_TIMEOUT)
+		if (nd_sched_block(m, deadline, ND_BLOCK_RETRY | ND_BLOCK_ON(ND_WAIT_MUTEX)) == ND_WOKEN_TIMEOUT)
 			return ETIMEDOUT;
 	}
 }
@@ -89,7 +89,7 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts)),
 				      deadline);
 	}
-	nd_sched_block_begin_cond(c, m, deadline, ND_BLOCK_CANCEL);
+	nd_sched_block_begin_cond(c, m, deadline, ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_COND));
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r != 0) {
 		nd_sched_block_cancel();
@@ -120,7 +120,7 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 		return r < 0 ? -nd_wait_settle(errno, deadline) : 0;
 	}
 	for (;;) {
-		enum nd_woken w = nd_sched_block(s, deadline, ND_BLOCK_RETRY | ND_BLOCK_CANCEL);
+		enum nd_woken w = nd_sched_block(s, deadline, ND_BLOCK_RETRY | ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_SEM));
 		pthread_testcancel();
 		if (nd_real.sem_trywait(s) == 0) {
 			errno = e;
@@ -154,7 +154,7 @@ int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline)
 			return r;
 		if (l->__data.__cur_writer == self_tid())
 			return EDEADLK;
-		if (nd_sched_block(l, deadline, ND_BLOCK_RETRY) == ND_WOKEN_TIMEOUT)
+		if (nd_sched_block(l, deadline, ND_BLOCK_RETRY | ND_BLOCK_ON(ND_WAIT_RWLOCK)) == ND_WOKEN_TIMEOUT)
 			return ETIMEDOUT;
 	}
 }
@@ -162,7 +162,7 @@ int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline)
 int nd_sync_join(pthread_t t, void **ret, uint64_t deadline)
 {
 	while (nd_sched_thread_alive((unsigned long)t)) {
-		enum nd_woken w = nd_sched_block((const void *)t, deadline, ND_BLOCK_CANCEL);
+		enum nd_woken w = nd_sched_block((const void *)t, deadline, ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_JOIN));
 		pthread_testcancel();
 		if (w == ND_WOKEN_TIMEOUT && nd_sched_thread_alive((unsigned long)t))
 			return ETIMEDOUT;
@@ -280,7 +280,7 @@ ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
 		return PTHREAD_BARRIER_SERIAL_THREAD;
 	}
 	while (__atomic_load_n(&b->current_round, __ATOMIC_ACQUIRE) == round)
-		nd_sched_block(b, ND_NO_DEADLINE, 0);
+		nd_sched_block(b, ND_NO_DEADLINE, ND_BLOCK_ON(ND_WAIT_BARRIER));
 	return 0;
 }
 
@@ -317,7 +317,7 @@ ND_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 	nd_sched_point();
 	int r;
 	while ((r = nd_real.pthread_spin_trylock(s)) == EBUSY)
-		nd_sched_block((const void *)s, ND_NO_DEADLINE, ND_BLOCK_RETRY);
+		nd_sched_block((const void *)s, ND_NO_DEADLINE, ND_BLOCK_RETRY | ND_BLOCK_ON(ND_WAIT_SPIN));
 	return r;
 }
 
@@ -347,7 +347,7 @@ ND_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void))
 		return nd_real.pthread_once(o, init);
 	int v;
 	while (!((v = __atomic_load_n(o, __ATOMIC_ACQUIRE)) & 2) && (v & 1))
-		nd_sched_block(o, ND_NO_DEADLINE, ND_BLOCK_RETRY);
+		nd_sched_block(o, ND_NO_DEADLINE, ND_BLOCK_RETRY | ND_BLOCK_ON(ND_WAIT_ONCE));
 	if (v & 2)
 		return 0;
 	int r = nd_real.pthread_once(o, init);
