@@ -16,6 +16,7 @@
  */
 #include "nodice.h"
 #include "tree.h"
+#include "itimer.h"
 #include "block.h"
 
 #include <fcntl.h>
@@ -45,8 +46,11 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 			nd_sched_note_outside();
 			return nd_sched_leave() ? ND_LEFT : ND_READY;
 		}
-		if (nd_sched_block_fds(fds, n, deadline) == ND_WOKEN_TIMEOUT)
+		enum nd_woken w = nd_sched_block_fds(fds, n, deadline);
+		if (w == ND_WOKEN_TIMEOUT)
 			return ND_TIMED_OUT;
+		if (w == ND_WOKEN_INTR)
+			return ND_INTR;
 	}
 }
 
@@ -54,7 +58,12 @@ int nd_block_leave_for(int fd, short events)
 {
 	if (fd >= 0) {
 		struct pollfd p = { fd, events, 0 };
-		return nd_block_until_ready(&p, 1, fd, ND_NO_DEADLINE) == ND_LEFT;
+		/* A handler that ran while it waited: the call is made outside,
+		 * where the kernel restarts it or not (see docs/limits.md). */
+		int how = nd_block_until_ready(&p, 1, fd, ND_NO_DEADLINE);
+		if (how == ND_INTR)
+			return nd_sched_leave();
+		return how == ND_LEFT;
 	}
 	nd_sched_note_outside();
 	return nd_sched_leave();
@@ -191,30 +200,85 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 	return r;
 }
 
-/* Waits for signals: always outside. */
+/*
+ * Waits for signals: outside the turn. When nothing else in the process can
+ * run, a virtual alarm is the next thing that happens: the clock jumps to
+ * it and its signal is sent first, with SIGALRM blocked, so that the wait
+ * itself unblocks it (sigsuspend) or collects it (sigwait): the handler runs
+ * inside the wait, as natively, never just before it.
+ */
+static int alarm_first(uint64_t limit, long tid, sigset_t *saved)
+{
+	sigset_t alrm;
+	if (__atomic_load_n(&nd_itimer_next, __ATOMIC_RELAXED) == ND_NO_DEADLINE)
+		return 0;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&alrm, (long)saved, 8, 0, 0);
+	if (nd_itimer_idle(limit, tid))
+		return 1;
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, 8, 0, 0);
+	return 0;
+}
+
+static int suspend_then_restore(const sigset_t *mask, const sigset_t *saved)
+{
+	int r = nd_real.sigsuspend(mask);
+	int e = errno;
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, 8, 0, 0);
+	errno = e;
+	return r;
+}
+
 ND_EXPORT int pause(void)
 {
+	sigset_t saved;
+	if (!nd_passthrough() && alarm_first(ND_NO_DEADLINE, nd_sys0(SYS_gettid), &saved))
+		return suspend_then_restore(&saved, &saved);
 	return ND_OUTSIDE(-1, 0, nd_real.pause());
 }
 
 ND_EXPORT int sigsuspend(const sigset_t *mask)
 {
+	sigset_t saved;
+	if (!nd_passthrough() && alarm_first(ND_NO_DEADLINE, nd_sys0(SYS_gettid), &saved))
+		return suspend_then_restore(mask, &saved);
 	return ND_OUTSIDE(-1, 0, nd_real.sigsuspend(mask));
+}
+
+/* sigwait and friends collect SIGALRM only when it is in their set. */
+static int alarm_for(const sigset_t *set, uint64_t limit)
+{
+	sigset_t saved;
+	if (nd_passthrough() || !set || !sigismember(set, SIGALRM) || !alarm_first(limit, nd_sys0(SYS_gettid), &saved))
+		return 0;
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, 8, 0, 0);
+	return 1;
 }
 
 ND_EXPORT int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
+	if (alarm_for(set, ND_NO_DEADLINE))
+		return nd_real.sigwait(set, sig);
 	return ND_OUTSIDE(-1, 0, nd_real.sigwait(set, sig));
 }
 
 ND_EXPORT int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
 {
+	if (alarm_for(set, ND_NO_DEADLINE))
+		return nd_real.sigwaitinfo(set, info);
 	return ND_OUTSIDE(-1, 0, nd_real.sigwaitinfo(set, info));
 }
 
 ND_EXPORT int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info,
 			   const struct timespec *restrict tmo)
 {
+	uint64_t limit = tmo ? nd_vclock_now() + (uint64_t)tmo->tv_sec * ND_NS + (uint64_t)tmo->tv_nsec
+			     : ND_NO_DEADLINE;
+	if (tmo && (tmo->tv_sec < 0 || tmo->tv_nsec < 0 || tmo->tv_nsec >= ND_NS))
+		return nd_real.sigtimedwait(set, info, tmo);
+	if (alarm_for(set, limit))
+		return nd_real.sigtimedwait(set, info, tmo);
 	return ND_OUTSIDE(-1, 0, nd_real.sigtimedwait(set, info, tmo));
 }
 

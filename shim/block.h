@@ -17,7 +17,7 @@ int nd_block_leave_for(int fd, short events);
  * call with the turn), ND_LEFT (the turn was left: call, then rejoin), or
  * ND_TIMED_OUT (the virtual deadline came first). fd >= 0: a single
  * descriptor whose O_NONBLOCK means the call never waits. */
-enum { ND_READY, ND_LEFT, ND_TIMED_OUT };
+enum { ND_READY, ND_LEFT, ND_TIMED_OUT, ND_INTR /* a signal handler ran: poll and friends say EINTR */ };
 struct pollfd;
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline);
 void nd_block_rejoin(void);

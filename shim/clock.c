@@ -11,6 +11,7 @@
 #include "nodice.h"
 #include "scheduler.h"
 #include "tree.h"
+#include "itimer.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -53,6 +54,8 @@ int nd_clock_gettime(int clk, struct timespec *ts)
 			return -EINVAL;
 		if (__builtin_expect(vt >= __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED), 0))
 			nd_sched_clock(vt);
+		if (__builtin_expect(vt >= __atomic_load_n(&nd_itimer_next, __ATOMIC_RELAXED), 0))
+			nd_itimer_fire(vt, 0);
 	}
 	if (!ts)
 		return -EFAULT;

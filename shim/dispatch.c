@@ -109,16 +109,21 @@ static long serve_getrandom(long buf, size_t len, unsigned flags)
 	return (long)len;
 }
 
-static long serve_sleep(int clk, int flags, long req)
+static long serve_sleep(int clk, int flags, long req, long rem)
 {
-	struct timespec ts;
+	struct timespec ts, left;
 	long r = nd_user_read(&ts, req, sizeof(ts));
-	return r < 0 ? r : nd_sleep_ns(clk, flags, &ts);
+	if (r < 0)
+		return r;
+	r = nd_sleep_ns(clk, flags, &ts, &left);
+	if (r == -EINTR && rem && !(flags & TIMER_ABSTIME))
+		nd_user_write(rem, &left, sizeof(left));
+	return r;
 }
 
-/* Serves a controlled call from its first three arguments; -ENOSYS when nr
+/* Serves a controlled call from its first four arguments; -ENOSYS when nr
  * is not one. Shared with syscall(2), the libc function (syscall.c). */
-long nd_dispatch_serve(long nr, long a, long b, long c)
+long nd_dispatch_serve(long nr, long a, long b, long c, long d)
 {
 	long r;
 	struct timespec ts;
@@ -143,9 +148,9 @@ long nd_dispatch_serve(long nr, long a, long b, long c)
 			return r;
 		return ts.tv_sec;
 	case SYS_nanosleep:
-		return serve_sleep(CLOCK_MONOTONIC, 0, a);
+		return serve_sleep(CLOCK_MONOTONIC, 0, a, b);
 	case SYS_clock_nanosleep:
-		return serve_sleep((int)a, (int)b, c); /* raw: -errno, unlike the libc wrapper */
+		return serve_sleep((int)a, (int)b, c, d); /* raw: -errno, unlike the libc wrapper */
 	case SYS_sched_getaffinity: {
 		cpu_set_t set;
 		size_t n = (size_t)b < sizeof(set) ? (size_t)b : sizeof(set);
@@ -234,7 +239,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 		g[REG_RAX] = apply_sigmask(uc, g);
 		return;
 	}
-	r = nd_dispatch_serve(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX]);
+	r = nd_dispatch_serve(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10]);
 	if (r != -ENOSYS) {
 		nd_log_trap(ND_TRAP_SYSCALL);
 		g[REG_RAX] = r;

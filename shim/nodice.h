@@ -165,7 +165,7 @@ long nd_random_getrandom(void *buf, size_t len, unsigned flags);
 int nd_clock_gettime(int clk, struct timespec *ts);
 
 /* sleep.c */
-int nd_sleep_ns(int clk, int flags, const struct timespec *req);
+int nd_sleep_ns(int clk, int flags, const struct timespec *req, struct timespec *rem);
 
 /* prng.c */
 void nd_prng_seed_once(void);
@@ -183,12 +183,15 @@ int nd_target_check(const char *file, int search, char *const envp[]);
 void nd_signals_start(void);
 int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *));
 void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
+/* 1 when sig, sent to the calling thread now, would run a program handler
+ * (not blocked in this thread, neither ignored nor default). */
+int nd_signals_handled_here(int sig);
 
 /* dispatch.c: inline system calls outside libc trapped (syscall user
  * dispatch) and served or performed; armed per thread. */
 void nd_dispatch_start(void);
 void nd_dispatch_thread_start(void);
-long nd_dispatch_serve(long nr, long a, long b, long c);
+long nd_dispatch_serve(long nr, long a, long b, long c, long d);
 
 /* cpuid.c: CPUID faulting, where the machine has it, hides RDRAND/RDSEED;
  * nd_cpuid_emulate answers a trapped CPUID (1) from the SIGSEGV handler. */

@@ -19,6 +19,7 @@
 #include "scheduler.h"
 #include "fmt.h"
 #include "tree.h"
+#include "itimer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ static void in_child(void)
 	nd_log_reset();
 	nd_stream_set_lineage(nd_lineage);
 	nd_sched_fork_child();
+	nd_itimer_fork_child();
 }
 
 /* Children started by this image: fork children (same image) and new

@@ -161,6 +161,7 @@ struct timeb;
 	X(char *, tempnam, (const char *, const char *))                             \
 	X(int, setitimer, (__itimer_which_t, const struct itimerval *, struct itimerval *)) \
 	X(unsigned, alarm, (unsigned))                                               \
+	X(int, getitimer, (__itimer_which_t, struct itimerval *))                    \
 	X(int, timer_create, (clockid_t, struct sigevent *, timer_t *))              \
 	X(int, timerfd_settime, (int, int, const struct itimerspec *, struct itimerspec *))
 

@@ -7,7 +7,8 @@
  * Virtualizing pids would break kill(getpid()) and /proc/<pid>; a PID
  * namespace is the way to fix them, not this file.
  *
- * Real-time interval timers (setitimer, alarm, timer_create, timerfd) fire
+ * Real-time interval timers (timer_create, timerfd, and setitimer for the CPU
+ * clocks; ITIMER_REAL and alarm are virtual, itimer.c) fire
  * after real time, so a signal handler or a timer event they drive lands at
  * a point of the program that depends on timing: passed and reported too.
  */
@@ -95,24 +96,10 @@ ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	PASS(ND_SYM_recvmsg, ND_OUTSIDE(fd, POLLIN, nd_real.recvmsg(fd, msg, flags)));
 }
 
-/* setitimer(2), alarm(2), timer_create(2), timerfd_settime(2). */
+/* timer_create(2), timerfd_settime(2): real time (ITIMER_REAL is virtual: itimer.c). */
 /* Set once a real-time timer may be armed: a process whose threads all wait
  * may then be waiting for its signal, not stalled (sched.c). */
 int nd_timers_armed;
-
-ND_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict v, struct itimerval *restrict old)
-{
-	if (v && (v->it_value.tv_sec || v->it_value.tv_usec))
-		nd_timers_armed = 1;
-	PASS(ND_SYM_setitimer, nd_real.setitimer(which, v, old));
-}
-
-ND_EXPORT unsigned alarm(unsigned seconds)
-{
-	if (seconds)
-		nd_timers_armed = 1;
-	PASS(ND_SYM_alarm, nd_real.alarm(seconds));
-}
 
 ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t *restrict id)
 {

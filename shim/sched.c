@@ -41,6 +41,7 @@
 #include "nodice.h"
 #include "fmt.h"
 #include "scheduler.h"
+#include "itimer.h"
 
 #include <linux/futex.h>
 #include <poll.h>
@@ -127,6 +128,21 @@ static void lock(void)
 /* A grant's FUTEX_WAKE is made after the lock is released: on one CPU the
  * woken thread often runs at once, and would find the lock taken. */
 static ND_TLS int pending_wake = -1;
+/* The virtual alarm came due while nothing could run (jump()): its signal is
+ * sent once the lock is released, since a handler may run at once. */
+static ND_TLS int fire_pending;
+/* Its handler ran in this very thread, whose wait it ends like any other. */
+static ND_TLS int interrupted_here;
+
+static void fire_alarm(void)
+{
+	/* Process-directed, as the kernel's timer sends it: the kernel picks the
+	 * thread group leader when it does not block the signal. */
+	long tid = nd_sys0(SYS_gettid);
+	int here = nd_pid == tid && nd_signals_handled_here(SIGALRM);
+	if (nd_itimer_fire(nd_vclock_now(), 0) && here)
+		interrupted_here = 1;
+}
 
 static void unlock(void)
 {
@@ -136,6 +152,10 @@ static void unlock(void)
 		int i = pending_wake;
 		pending_wake = -1;
 		futex(&slots[i].go, FUTEX_WAKE, 1, NULL);
+	}
+	if (fire_pending) {
+		fire_pending = 0;
+		fire_alarm();
 	}
 }
 
@@ -245,10 +265,20 @@ static int expire(uint64_t vt)
 	return n;
 }
 
-/* Virtual time jumps to the earliest deadline; returns its sleeper or -1. */
+/* Virtual time jumps to the earliest deadline; returns its sleeper, -1, or
+ * ND_JUMP_ALARM when the virtual alarm comes first: its signal is what
+ * happens next (sent by unlock()), and a handler it runs wakes its thread. */
+#define ND_JUMP_ALARM (-2)
 static int jump(void)
 {
 	int d = earliest();
+	uint64_t t = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
+	if (t != ND_NO_DEADLINE && (d < 0 || t < slots[d].deadline)) {
+		nd_vclock_advance_to(t);
+		progress++;
+		fire_pending = 1;
+		return ND_JUMP_ALARM;
+	}
 	if (d < 0)
 		return -1;
 	progress++;
@@ -337,7 +367,7 @@ static void release(void)
 		make_runnable(n, ND_WOKEN_RETRY);
 	if (n < 0 && !noutside)
 		n = jump();
-	if (n < 0 && !noutside)
+	if (n == -1 && !noutside)
 		n = stall();
 	if (n >= 0)
 		grant(n);
@@ -512,12 +542,31 @@ static void watch(uint64_t started)
 	unlock();
 }
 
+/* A signal handler ran in this thread while it waited: an interruptible wait
+ * ends (ND_WOKEN_INTR), as the kernel ends sem_wait, sleeps and poll. */
+static void interrupted(void)
+{
+	lock();
+	struct slot *s = &slots[me];
+	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_INTR)) {
+		make_runnable(me, ND_WOKEN_INTR);
+		progress++;
+		if (turn < 0)
+			grant(me);
+	}
+	unlock();
+}
+
 /* Waits for the turn: a short spin first (a hand-off between two running
  * threads then costs no system call), then the futex. */
 static void wait_turn(void)
 {
 	struct slot *s = &slots[me];
 	uint64_t started = 0;
+	if (interrupted_here) {
+		interrupted_here = 0;
+		interrupted();
+	}
 	for (int spin = 0; spin < spin_limit; spin++) {
 		if (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) == me)
 			goto mine;
@@ -531,6 +580,10 @@ static void wait_turn(void)
 		struct timespec to = { 0, POLL_NS };
 		long r = futex(&s->go, FUTEX_WAIT, g, &to);
 		__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
+		if (r == -EINTR || interrupted_here) {
+			interrupted_here = 0;
+			interrupted();
+		}
 		if (r == -ETIMEDOUT) {
 			if (!started)
 				started = real_ns() - POLL_NS;
@@ -698,7 +751,7 @@ enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline)
 {
 	slots[me].fds = fds;
 	slots[me].nfds = n;
-	nd_sched_block_begin(&fd_event, deadline, ND_BLOCK_FD | ND_BLOCK_ON(ND_WAIT_FD));
+	nd_sched_block_begin(&fd_event, deadline, ND_BLOCK_FD | ND_BLOCK_INTR | ND_BLOCK_ON(ND_WAIT_FD));
 	return nd_sched_block_wait();
 }
 

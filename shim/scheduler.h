@@ -22,12 +22,15 @@ enum nd_woken {
 	ND_WOKEN_SIGNAL,  /* wake() on its object, or a cancellation request */
 	ND_WOKEN_TIMEOUT, /* its virtual deadline arrived */
 	ND_WOKEN_RETRY,   /* nothing could run: retry in case the outside changed it */
+	ND_WOKEN_INTR,    /* a signal handler ran in the thread while it waited */
 };
 
 /* Block flags. */
 #define ND_BLOCK_RETRY 1  /* the waiter can re-check its object by itself */
 #define ND_BLOCK_CANCEL 2 /* a cancellation point: pthread_cancel wakes it */
 #define ND_BLOCK_FD 4     /* waits for descriptors (nd_sched_block_fds) */
+#define ND_BLOCK_INTR 8   /* a signal handler ends the wait (ND_WOKEN_INTR), as
+			   * it ends sem_wait, sleeps and poll natively */
 /* What a blocked thread waits on, for the stall report: ND_BLOCK_ON(kind). */
 enum nd_wait_kind {
 	ND_WAIT_OTHER, ND_WAIT_MUTEX, ND_WAIT_COND, ND_WAIT_SEM, ND_WAIT_RWLOCK, ND_WAIT_JOIN,

@@ -112,6 +112,19 @@ void nd_signals_chain(int sig, siginfo_t *info, void *ctx)
 	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 }
 
+int nd_signals_handled_here(int sig)
+{
+	struct sigaction cur;
+	sigset_t mask;
+	if (nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0) < 0 || sigismember(&mask, sig))
+		return 0;
+	if (owned[sig] || hooked[sig])
+		cur = program_view[sig];
+	else if (nd_real.sigaction(sig, NULL, &cur) < 0)
+		return 0;
+	return !(cur.sa_flags & SA_SIGINFO) ? cur.sa_handler != SIG_IGN && cur.sa_handler != SIG_DFL : 1;
+}
+
 /* sigaction(2): see the file comment. */
 ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {

@@ -15,6 +15,9 @@
  */
 #include "nodice.h"
 #include "block.h"
+#include "itimer.h"
+
+#include <signal.h>
 
 #include <poll.h>
 #include <sys/epoll.h>
@@ -36,36 +39,64 @@ static uint64_t ns_of(const struct timespec *ts)
 
 #define REAL_SLICE_NS 10000000ULL /* 10 ms */
 
-static void real_slice(uint64_t ns)
+/* The real part of a sleep; -EINTR when a signal handler ran meanwhile. */
+static int real_slice(uint64_t ns)
 {
 	struct timespec ts = { 0, (long)(ns < REAL_SLICE_NS ? ns : REAL_SLICE_NS) };
-	if (ts.tv_nsec)
-		nd_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
-	else
-		nd_sys0(SYS_sched_yield);
+	if (!ts.tv_nsec)
+		return (int)nd_sys0(SYS_sched_yield);
+	return nd_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0) == -EINTR ? -EINTR : 0;
 }
 
-/* A scheduled thread waits in the scheduler until the virtual deadline. */
-static void sleep_until(uint64_t target, uint64_t ns)
+/* Waits until virtual time target: a scheduled thread in the scheduler, then
+ * a real slice. -EINTR when a signal handler interrupted it, as natively. */
+static int wait_until(uint64_t target, uint64_t ns)
 {
 	if (!nd_sched_managed()) {
 		nd_vclock_advance_to(target);
-		real_slice(ns);
-		return;
+		return real_slice(ns);
 	}
-	nd_sched_block(&nd_sched_on, target, ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_SLEEP));
+	enum nd_woken w = nd_sched_block(&nd_sched_on, target,
+					 ND_BLOCK_CANCEL | ND_BLOCK_INTR | ND_BLOCK_ON(ND_WAIT_SLEEP));
 	pthread_testcancel();
+	if (w == ND_WOKEN_INTR)
+		return -EINTR;
 	nd_sched_calm(1);
-	real_slice(ns);
+	int r = real_slice(ns);
 	nd_sched_calm(0);
+	return r;
+}
+
+/* Sleeps until virtual time target. A virtual alarm due first fires at its
+ * deadline; its signal ends the sleep (-EINTR) when it ran a handler in this
+ * thread, and otherwise the sleep goes on. *left gets what is left. */
+static int sleep_until(uint64_t target, uint64_t *left)
+{
+	int r = 0;
+	for (;;) {
+		uint64_t now = nd_vclock_now(), t = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
+		uint64_t stop = t < target ? t : target;
+		r = wait_until(stop, stop > now ? stop - now : 0);
+		now = nd_vclock_now();
+		if (now >= __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE)) {
+			int here = nd_signals_handled_here(SIGALRM);
+			if (nd_itimer_fire(now, here ? nd_sys0(SYS_gettid) : 0) && here)
+				r = -EINTR;
+		}
+		if (r < 0 || now >= target)
+			break;
+	}
+	*left = target > nd_vclock_now() ? target - nd_vclock_now() : 0;
+	return r;
 }
 
 static void pass_time(uint64_t ns)
 {
-	sleep_until(nd_vclock_now() + ns, ns);
+	uint64_t left;
+	sleep_until(nd_vclock_now() + ns, &left);
 }
 
-int nd_sleep_ns(int clk, int flags, const struct timespec *req)
+int nd_sleep_ns(int clk, int flags, const struct timespec *req, struct timespec *rem)
 {
 	int64_t unused;
 	if (clk == CLOCK_THREAD_CPUTIME_ID || clk < 0 || nd_vclock_at(clk, 0, &unused) < 0)
@@ -74,23 +105,22 @@ int nd_sleep_ns(int clk, int flags, const struct timespec *req)
 		return -EFAULT;
 	if (!valid(req))
 		return -EINVAL;
-	if (flags & TIMER_ABSTIME) {
-		int64_t abs = (int64_t)ns_of(req);
-		uint64_t target = nd_vclock_deadline(clk, abs), now = nd_vclock_now();
-		sleep_until(target, target > now ? target - now : 0);
-	} else {
-		pass_time(ns_of(req));
-	}
-	return 0;
+	uint64_t target = flags & TIMER_ABSTIME ? nd_vclock_deadline(clk, (int64_t)ns_of(req))
+						: nd_vclock_now() + ns_of(req), left;
+	int r = sleep_until(target, &left);
+	if (r == -EINTR && rem && !(flags & TIMER_ABSTIME))
+		*rem = (struct timespec){ (time_t)(left / ND_NS), (long)(left % ND_NS) };
+	return r;
 }
 
-/* nanosleep(2): never interrupted, so rem is never written. */
+/* nanosleep(2): interrupted by a signal handler (a virtual alarm's among
+ * them), it returns EINTR and writes what is left to rem. */
 ND_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (nd_passthrough())
 		return (int)nd_ret(nd_sys(SYS_nanosleep, (long)req, (long)rem, 0, 0, 0, 0));
 	nd_log_served(ND_SYM_nanosleep, 0);
-	return (int)nd_ret(nd_sleep_ns(CLOCK_MONOTONIC, 0, req));
+	return (int)nd_ret(nd_sleep_ns(CLOCK_MONOTONIC, 0, req, rem));
 }
 
 /* clock_nanosleep(2): returns the error number, not -1. */
@@ -100,7 +130,7 @@ ND_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
 	if (nd_passthrough())
 		return (int)-nd_sys(SYS_clock_nanosleep, clk, flags, (long)req, (long)rem, 0, 0);
 	nd_log_served(ND_SYM_clock_nanosleep, 0);
-	return -nd_sleep_ns(clk, flags, req);
+	return -nd_sleep_ns(clk, flags, req, rem);
 }
 
 /* usleep(3). */
@@ -110,12 +140,14 @@ ND_EXPORT int usleep(useconds_t usec)
 	return nanosleep(&ts, NULL);
 }
 
-/* sleep(3): always sleeps the whole time, so returns 0. */
+/* sleep(3): the seconds left when a signal handler interrupted it, rounded
+ * to the nearest as glibc does; 0 otherwise. */
 ND_EXPORT unsigned sleep(unsigned seconds)
 {
-	struct timespec ts = { seconds, 0 };
-	nanosleep(&ts, NULL);
-	return 0;
+	struct timespec ts = { seconds, 0 }, rem = { 0, 0 };
+	if (nanosleep(&ts, &rem) == 0)
+		return 0;
+	return (unsigned)rem.tv_sec + (rem.tv_nsec >= 500000000L);
 }
 
 static int no_fds(const struct pollfd *fds, nfds_t n)
@@ -139,7 +171,7 @@ static int no_fds(const struct pollfd *fds, nfds_t n)
 		int how = m_ ? nd_block_until_ready((fds), (n), -1, deadline_in(timeout_ns)) \
 			     : ND_LEFT;                                                      \
 		int out_ = m_ && how == ND_LEFT; /* the turn was left for the call */        \
-		int r_ = (call);                                                             \
+		int r_ = how == ND_INTR ? (errno = EINTR, -1) : (call);                      \
 		if (out_)                                                                    \
 			nd_block_rejoin();                                                   \
 		if (r_ == 0 && how == ND_LEFT && (timeout_ns) > 0)                           \

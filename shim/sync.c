@@ -89,7 +89,7 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts)),
 				      deadline);
 	}
-	nd_sched_block_begin_cond(c, m, deadline, ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_COND));
+	nd_sched_block_begin_cond(c, m, deadline, ND_BLOCK_CANCEL | ND_BLOCK_INTR | ND_BLOCK_ON(ND_WAIT_COND));
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r != 0) {
 		nd_sched_block_cancel();
@@ -120,7 +120,8 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 		return r < 0 ? -nd_wait_settle(errno, deadline) : 0;
 	}
 	for (;;) {
-		enum nd_woken w = nd_sched_block(s, deadline, ND_BLOCK_RETRY | ND_BLOCK_CANCEL | ND_BLOCK_ON(ND_WAIT_SEM));
+		enum nd_woken w = nd_sched_block(s, deadline,
+						 ND_BLOCK_RETRY | ND_BLOCK_CANCEL | ND_BLOCK_INTR | ND_BLOCK_ON(ND_WAIT_SEM));
 		pthread_testcancel();
 		if (nd_real.sem_trywait(s) == 0) {
 			errno = e;
@@ -129,6 +130,8 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 		errno = e;
 		if (w == ND_WOKEN_TIMEOUT)
 			return -ETIMEDOUT;
+		if (w == ND_WOKEN_INTR)
+			return -EINTR; /* sem_wait is never restarted (signal(7)) */
 	}
 }
 
