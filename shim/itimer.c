@@ -33,7 +33,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-uint64_t nd_itimer_next = ND_NO_DEADLINE; /* the virtual deadline, or none */
+/* A real timer fires after its deadline, never on it: the kernel delays
+ * hrtimers of ordinary threads by up to their timer slack (50 us by
+ * default), and programs see it (glibc's sleep() truncates the remainder, so
+ * an alarm(1) during sleep(5) leaves 3 natively). The virtual timer fires
+ * that much after its deadline, the same in every run; getitimer and alarm
+ * report from the deadline itself. */
+#define SLACK_NS 50000ULL
+
+uint64_t nd_itimer_next = ND_NO_DEADLINE; /* when it fires: deadline + SLACK_NS */
 static uint64_t interval;
 
 static int64_t tv_ns(const struct timeval *tv)
@@ -57,6 +65,7 @@ static void remaining(struct itimerval *out)
 {
 	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE), now = nd_vclock_now();
 	out->it_interval = ns_tv(interval);
+	d -= d == ND_NO_DEADLINE ? 0 : SLACK_NS;
 	out->it_value = d == ND_NO_DEADLINE ? (struct timeval){ 0, 0 } : ns_tv(d > now ? d - now : 1000);
 }
 
@@ -124,7 +133,7 @@ static long set_real_timer(const struct itimerval *v, struct itimerval *old)
 	if (r < 0)
 		return r;
 	interval = value ? (uint64_t)every : 0;
-	__atomic_store_n(&nd_itimer_next, value ? nd_vclock_now() + (uint64_t)value : ND_NO_DEADLINE,
+	__atomic_store_n(&nd_itimer_next, value ? nd_vclock_now() + (uint64_t)value + SLACK_NS : ND_NO_DEADLINE,
 			 __ATOMIC_RELEASE);
 	if (value)
 		nd_timers_armed = 1;

@@ -140,14 +140,14 @@ ND_EXPORT int usleep(useconds_t usec)
 	return nanosleep(&ts, NULL);
 }
 
-/* sleep(3): the seconds left when a signal handler interrupted it, rounded
- * to the nearest as glibc does; 0 otherwise. */
+/* sleep(3): the whole seconds left when a signal handler interrupted it
+ * (glibc truncates); 0 otherwise. */
 ND_EXPORT unsigned sleep(unsigned seconds)
 {
 	struct timespec ts = { seconds, 0 }, rem = { 0, 0 };
 	if (nanosleep(&ts, &rem) == 0)
 		return 0;
-	return (unsigned)rem.tv_sec + (rem.tv_nsec >= 500000000L);
+	return (unsigned)rem.tv_sec;
 }
 
 static int no_fds(const struct pollfd *fds, nfds_t n)
