@@ -234,14 +234,14 @@ static long adjust(const char *fn, struct timex *tx)
 
 	struct nd_tree_ntp *n = &nd_tree->ntp;
 	if (m & K_ADJ_ADJTIME) {
-		/* adjtime(3)'s slew: applied at once, so nothing stays pending. */
-		int64_t old = 0;
+		/* adjtime(3)'s slew: applied at once, so the pending slew the
+		 * kernel reports back in offset is always 0. */
 		if (!(m & K_ADJ_READONLY)) {
 			__atomic_add_fetch(&nd_tree->wall_offset, (int64_t)tx->offset * 1000, __ATOMIC_RELAXED);
 			event(fn, "the slew was applied to the virtual wall clock at once; the machine's clock is untouched");
 		}
 		long st = ntp_read(tx);
-		tx->offset = old;
+		tx->offset = 0;
 		return st;
 	}
 	if (m & ADJ_SETOFFSET) {
