@@ -43,7 +43,9 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
 		int rdtsc = ip[0] == 0x0f && ip[1] == 0x31;
 		int rdtscp = ip[0] == 0x0f && ip[1] == 0x01 && ip[2] == 0xf9;
 		if ((rdtsc || rdtscp) && program_mode == PR_TSC_ENABLE) {
-			uint64_t t = nd_vclock_read();
+			/* the start-up probe must not move the clock: a machine
+			 * that traps and one that does not start at one time */
+			uint64_t t = probing ? nd_vclock_now() : nd_vclock_read();
 			g[REG_RAX] = (greg_t)(uint32_t)t;
 			g[REG_RDX] = (greg_t)(t >> 32);
 			if (rdtscp)
