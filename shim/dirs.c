@@ -8,6 +8,13 @@
  * that snapshot, and rewinddir takes a new one, as POSIX lets it. dirfd and
  * the DIR itself stay libc's. NODICE_DIRS=native leaves the order alone.
  *
+ * The snapshot is taken at the first read, not at opendir, and rewinddir
+ * only drops it: the descriptor's offset is shared with its dups, and a
+ * program that lists a directory fd through fdopendir(dup(fd)) and then
+ * rewinds (CPython's os.scandir(fd), os.listdir(fd), fwalk, glob's dir_fd)
+ * must leave it at the start, as natively, for the next listing to see
+ * anything.
+ *
  * The snapshots are kept in a table keyed by DIR *, under a mutex: opendir
  * and readdir are not async-signal-safe in libc either. A directory whose
  * snapshot cannot be allocated is read in its native order and that is
@@ -24,6 +31,7 @@ struct snapshot {
 	DIR *dir;
 	struct dirent64 **entries;
 	size_t n, pos;
+	int filled;
 	struct snapshot *next;
 };
 
@@ -63,6 +71,7 @@ static int fill(struct snapshot *s)
 {
 	size_t cap = 0;
 	struct dirent64 *e;
+	s->filled = 1;
 	while ((e = nd_real.readdir64(s->dir))) {
 		if (s->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -81,25 +90,50 @@ static int fill(struct snapshot *s)
 	return 0;
 }
 
+static struct snapshot *unlink_snapshot(DIR *d)
+{
+	struct snapshot **link = &table[bucket(d)];
+	while (*link && (*link)->dir != d)
+		link = &(*link)->next;
+	struct snapshot *s = *link;
+	if (s)
+		*link = s->next;
+	return s;
+}
+
+/* The snapshot of d, taken now if this is its first read; NULL when d is
+ * read natively (not adopted, or its snapshot could not be allocated: then
+ * it is rewound and read in its native order from the start). Under lock. */
+static struct snapshot *current(DIR *d)
+{
+	struct snapshot *s = find(d);
+	if (!s || s->filled)
+		return s;
+	if (fill(s) == 0) {
+		nd_log_served(ND_SYM_opendir, 0);
+		return s;
+	}
+	release(unlink_snapshot(d));
+	free(s);
+	nd_real.rewinddir(d);
+	nd_log_passed(ND_SYM_opendir);
+	return NULL;
+}
+
 static DIR *adopt(DIR *d)
 {
 	if (!d || nd_passthrough() || nd_cfg.native_dirs)
 		return d;
 	struct snapshot *s = calloc(1, sizeof(*s));
-	if (!s || fill((s->dir = d, s)) < 0) {
-		if (s) {
-			release(s);
-			free(s);
-		}
-		nd_real.rewinddir(d);
+	if (!s) {
 		nd_log_passed(ND_SYM_opendir);
 		return d;
 	}
+	s->dir = d;
 	pthread_mutex_lock(&lock);
 	s->next = table[bucket(d)];
 	table[bucket(d)] = s;
 	pthread_mutex_unlock(&lock);
-	nd_log_served(ND_SYM_opendir, 0);
 	return d;
 }
 
@@ -121,7 +155,7 @@ ND_EXPORT struct dirent64 *readdir64(DIR *d)
 {
 	nd_ready();
 	pthread_mutex_lock(&lock);
-	struct snapshot *s = find(d);
+	struct snapshot *s = current(d);
 	struct dirent64 *e = NULL;
 	if (s && s->pos < s->n)
 		e = s->entries[s->pos++];
@@ -158,7 +192,8 @@ ND_EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
 	return next_into(d, (struct dirent64 *)entry, (struct dirent64 **)result);
 }
 
-/* rewinddir(3): a fresh snapshot, so entries made since appear. */
+/* rewinddir(3): the next read takes a fresh snapshot, so entries made
+ * since appear; the descriptor is left at the start, as natively. */
 ND_EXPORT void rewinddir(DIR *d)
 {
 	nd_ready();
@@ -167,10 +202,7 @@ ND_EXPORT void rewinddir(DIR *d)
 	struct snapshot *s = find(d);
 	if (s) {
 		release(s);
-		if (fill(s) < 0) {
-			release(s);
-			nd_real.rewinddir(d);
-		}
+		s->filled = 0;
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -180,24 +212,22 @@ ND_EXPORT long telldir(DIR *d)
 {
 	nd_ready();
 	pthread_mutex_lock(&lock);
-	struct snapshot *s = find(d);
+	struct snapshot *s = current(d);
 	long pos = s ? (long)s->pos : -1;
 	pthread_mutex_unlock(&lock);
-	if (!s) {
-		errno = EBADF;
-		return -1;
-	}
-	return pos;
+	return s ? pos : nd_real.telldir(d);
 }
 
 ND_EXPORT void seekdir(DIR *d, long pos)
 {
 	nd_ready();
 	pthread_mutex_lock(&lock);
-	struct snapshot *s = find(d);
+	struct snapshot *s = current(d);
 	if (s && pos >= 0 && (size_t)pos <= s->n)
 		s->pos = (size_t)pos;
 	pthread_mutex_unlock(&lock);
+	if (!s)
+		nd_real.seekdir(d, pos);
 }
 
 /* closedir(3). */
@@ -205,12 +235,7 @@ ND_EXPORT int closedir(DIR *d)
 {
 	nd_ready();
 	pthread_mutex_lock(&lock);
-	struct snapshot **link = &table[bucket(d)];
-	while (*link && (*link)->dir != d)
-		link = &(*link)->next;
-	struct snapshot *s = *link;
-	if (s)
-		*link = s->next;
+	struct snapshot *s = unlink_snapshot(d);
 	pthread_mutex_unlock(&lock);
 	if (s) {
 		release(s);

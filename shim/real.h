@@ -152,6 +152,8 @@ struct timeb;
 	X(DIR *, fdopendir, (int))                                                   \
 	X(struct dirent64 *, readdir64, (DIR *))                                     \
 	X(void, rewinddir, (DIR *))                                                  \
+	X(long, telldir, (DIR *))                                                    \
+	X(void, seekdir, (DIR *, long))                                              \
 	X(int, closedir, (DIR *))                                                    \
 	X(int, mkostemps, (char *, int, int))                                        \
 	X(char *, mkdtemp, (char *))                                                 \
