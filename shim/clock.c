@@ -6,7 +6,9 @@
  *
  * Deviations: clock_getres reports the tick as the resolution; getrusage
  * reports virtual user time, zero system time, and the kernel's other fields
- * unchanged (memory and I/O counts are not clocks).
+ * unchanged (memory and I/O counts are not clocks); children's CPU time
+ * (RUSAGE_CHILDREN, times' tms_cutime) is zero; another thread's CPU clock
+ * reads as the process's.
  */
 #include "nodice.h"
 #include "scheduler.h"
@@ -33,7 +35,16 @@ static void to_timespec(int64_t ns, struct timespec *ts)
 
 static int64_t cpu_ns(void)
 {
-	return (int64_t)(nd_vclock_read() - nd_vt_image_start);
+	return nd_vclock_cpu_ns(0);
+}
+
+/* A dynamic CPU clock id names a thread (bit 2 set) or a process by id:
+ * the calling thread's own clock is its virtual one; every other is
+ * answered with the process's. */
+static int64_t cpu_ns_of(int clk)
+{
+	int own_thread = (clk & 4) && (pid_t)~(clk >> 3) == (pid_t)nd_sys0(SYS_gettid);
+	return nd_vclock_cpu_ns(own_thread);
 }
 
 int nd_clock_gettime(int clk, struct timespec *ts)
@@ -47,7 +58,7 @@ int nd_clock_gettime(int clk, struct timespec *ts)
 			nd_log_passed(ND_SYM_clock_gettime);
 			return (int)(r < 0 ? r : 0);
 		}
-		ns = cpu_ns();
+		ns = cpu_ns_of(clk);
 	} else {
 		uint64_t vt = nd_vclock_read();
 		if (nd_vclock_at(clk, vt, &ns) < 0)
@@ -197,7 +208,7 @@ ND_EXPORT int getrusage(int who, struct rusage *usage)
 	if (r < 0 || pass)
 		return r;
 	nd_log_served(ND_SYM_getrusage, 0);
-	int64_t cpu = who == RUSAGE_CHILDREN ? 0 : cpu_ns();
+	int64_t cpu = who == RUSAGE_CHILDREN ? 0 : nd_vclock_cpu_ns(who == RUSAGE_THREAD);
 	usage->ru_utime = (struct timeval){ cpu / ND_NS, (cpu % ND_NS) / 1000 };
 	usage->ru_stime = (struct timeval){ 0, 0 };
 	return 0;

@@ -104,7 +104,7 @@ int nd_init_slow(void)
 	if (nd_tree_start(getenv("NODICE_TREE")))
 		nd_guard_start();
 	nd_stream_setup(nd_cfg.seed);
-	nd_vt = nd_vt_image_start = nd_cfg.clock_ns;
+	nd_vclock_start(nd_cfg.clock_ns);
 	nd_process_start();
 	if (!nd_exempt)
 		nd_device_scan_inherited();

@@ -86,13 +86,21 @@ enum { ND_TAG_IMAGE = 1, ND_TAG_FORK, ND_TAG_EXEC, ND_TAG_THREAD, ND_TAG_ANON_TH
 
 /* vclock.c — the one virtual time line, in ns since the run started. */
 extern uint64_t nd_vt;
-extern uint64_t nd_vt_image_start;
+extern ND_TLS uint64_t nd_vt_thread_cpu; /* the ticks this thread's reads added */
 static inline uint64_t nd_vclock_read(void)
 {
+	nd_vt_thread_cpu += nd_cfg.tick_ns;
 	if (ND_UNLIKELY(__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED)))
 		return __atomic_add_fetch(&nd_vt, nd_cfg.tick_ns, __ATOMIC_RELAXED);
 	return *(volatile uint64_t *)&nd_vt += nd_cfg.tick_ns;
 }
+/* Starts this process's time line at vt with its CPU clocks at zero (exec,
+ * a launcher's rank root); nd_vclock_fork_child restarts the CPU clocks. */
+void nd_vclock_start(uint64_t vt);
+void nd_vclock_fork_child(void);
+/* CPU time in ns after one read: the process's (every thread's reads, none
+ * of the time the line jumped while it waited) or the calling thread's. */
+int64_t nd_vclock_cpu_ns(int thread);
 void nd_vclock_advance(uint64_t ns);
 /* Marks the process multi-threaded: counters and clock switch to atomics. */
 static inline void nd_mark_threaded(void)

@@ -63,7 +63,7 @@ void nd_process_start(void)
 	 * ranks in. Its descendants carry NODICE_RANK_ROOT and derive as usual. */
 	if (rank >= 0 && !(root && !nd_config_parse_hex64(root, &seen) && seen == (uint64_t)rank)) {
 		v = nd_stream_derive((uint64_t)rank, ND_TAG(ND_TAG_RANK));
-		nd_vt = nd_vt_image_start = 0;
+		nd_vclock_start(0);
 		nd_rank = rank;
 	} else if (rank >= 0) {
 		nd_rank = rank;
@@ -87,6 +87,7 @@ static void in_child(void)
 	nd_stream_set_lineage(nd_lineage);
 	nd_sched_fork_child();
 	nd_itimer_fork_child();
+	nd_vclock_fork_child();
 }
 
 /* Children started by this image: fork children (same image) and new

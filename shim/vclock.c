@@ -4,10 +4,18 @@
  * One counter, nd_vt, holds the nanoseconds elapsed since the run began; it
  * starts where the parent image left it (NODICE_CLOCK) and every clock read
  * moves it forward by NODICE_TICK_NS. Each clock id is a fixed offset from it:
- * wall clocks from NODICE_EPOCH, monotonic clocks from ND_MONO_BASE, CPU-time
- * clocks from this image's start. So clocks never go backwards, agree with
- * each other, and need neither a system call nor a TSC read. The wall clocks
- * alone can be set by the program (settime.c); they then jump, as natively.
+ * wall clocks from NODICE_EPOCH, monotonic clocks from ND_MONO_BASE. So
+ * clocks never go backwards, agree with each other, and need neither a system
+ * call nor a TSC read. The wall clocks alone can be set by the program
+ * (settime.c); they then jump, as natively.
+ *
+ * CPU time is work, not waiting: the line moves either by a read's tick or by
+ * a wait (a sleep, a timeout, an idle jump to the next deadline, a child's
+ * time at reap), and waits are summed apart in nd_vt_idle. The process's CPU
+ * clock is the line since this process started less its waits; a thread's
+ * is the ticks of its own reads (a thread-local sum, so it depends on
+ * nothing another thread does). Both restart at zero in a fork child and in
+ * a new image, as natively.
  */
 #include "nodice.h"
 #include "tree.h"
@@ -15,19 +23,49 @@
 #include <time.h>
 
 uint64_t nd_vt;
-uint64_t nd_vt_image_start;
+ND_TLS uint64_t nd_vt_thread_cpu;
+static uint64_t vt_idle;		   /* the part of nd_vt that waits added */
+static uint64_t cpu_start_vt, cpu_start_idle; /* both when the CPU clocks started */
+
+void nd_vclock_start(uint64_t vt)
+{
+	nd_vt = vt;
+	nd_vclock_fork_child();
+}
+
+void nd_vclock_fork_child(void)
+{
+	cpu_start_vt = nd_vt;
+	cpu_start_idle = vt_idle;
+	nd_vt_thread_cpu = 0;
+}
+
+static int64_t process_cpu(uint64_t vt)
+{
+	return (int64_t)(vt - cpu_start_vt) - (int64_t)(__atomic_load_n(&vt_idle, __ATOMIC_RELAXED) - cpu_start_idle);
+}
+
+int64_t nd_vclock_cpu_ns(int thread)
+{
+	uint64_t vt = nd_vclock_read();
+	return thread ? (int64_t)nd_vt_thread_cpu : process_cpu(vt);
+}
 
 void nd_vclock_advance(uint64_t ns)
 {
+	__atomic_add_fetch(&vt_idle, ns, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&nd_vt, ns, __ATOMIC_RELAXED);
 }
 
 void nd_vclock_advance_to(uint64_t vt)
 {
 	uint64_t cur = __atomic_load_n(&nd_vt, __ATOMIC_RELAXED);
-	while (cur < vt &&
-	       !__atomic_compare_exchange_n(&nd_vt, &cur, vt, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	while (cur < vt) {
+		if (__atomic_compare_exchange_n(&nd_vt, &cur, vt, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			__atomic_add_fetch(&vt_idle, vt - cur, __ATOMIC_RELAXED);
+			return;
+		}
+	}
 }
 
 uint64_t nd_vclock_now(void)
@@ -61,8 +99,10 @@ int nd_vclock_at(int clk, uint64_t vt, int64_t *ns)
 		*ns = ND_MONO_BASE + (int64_t)vt;
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = process_cpu(vt);
+		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
-		*ns = (int64_t)(vt - nd_vt_image_start);
+		*ns = (int64_t)nd_vt_thread_cpu;
 		return 0;
 	}
 	return -EINVAL;
@@ -71,6 +111,13 @@ int nd_vclock_at(int clk, uint64_t vt, int64_t *ns)
 uint64_t nd_vclock_deadline(int clk, int64_t abs_ns)
 {
 	int64_t zero;
+	if (clk == CLOCK_PROCESS_CPUTIME_ID) {
+		/* a deadline on CPU time, waited for on the line (a process
+		 * that only waits would never reach it natively) */
+		uint64_t now = nd_vclock_now();
+		int64_t cpu = process_cpu(now);
+		return abs_ns > cpu ? now + (uint64_t)(abs_ns - cpu) : now;
+	}
 	if (nd_vclock_at(clk, 0, &zero) < 0)
 		zero = ND_MONO_BASE;
 	return abs_ns > zero ? (uint64_t)(abs_ns - zero) : 0;
