@@ -1,6 +1,6 @@
 /*
  * Which library functions are sources of nondeterminism, and whether the shim
- * controls them. The controlled ones are read from shim/symbols.def, the one
+ * controls them. The controlled ones are read from shim/core/symbols.def, the one
  * list of interposed symbols; the rest are written here.
  */
 #ifndef ND_SOURCES_H

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The library exports exactly the symbols listed in shim/symbols.def.
+# The library exports exactly the symbols listed in shim/core/symbols.def.
 set -eu
 lib=$1 def=$2
 want=$(sed -n 's/^ND_SYMBOL(\([A-Za-z0-9_]*\),.*/\1/p' "$def" | sort)
