@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "real.h"
+#include "sys.h"
 
 #include <signal.h>
 
@@ -27,9 +28,14 @@
 extern struct nd_config nd_cfg;
 extern int nd_state; /* 0 fresh, 1 initialising, 2 ready */
 
-/* init.c: runs the start-up order once; 1 when the shim may serve, 0 when the
- * caller must pass through (a signal handler re-entering during start-up). */
+/* state.c: runs the start-up order once; 1 when the shim may serve, 0 when
+ * the caller must pass through (a signal handler re-entering during
+ * start-up). */
 int nd_init_slow(void);
+/* Registers fn as a start step, run by nd_init_slow after the configuration
+ * is read (init.c registers the one that starts the modules, in order). */
+#define ND_START(fn)                                                                         \
+	static void (*const nd_start_##fn)(void) __attribute__((used, section("nd_start"))) = fn
 
 static inline int nd_ready(void)
 {
@@ -54,14 +60,6 @@ static inline long nd_ret(long r)
 /* Prints `nodice: fatal: NAME="value": reason` on stderr and exits 125. */
 __attribute__((noreturn)) void nd_fatal(const char *name, const char *value, const char *reason);
 
-/* Raw system calls that bypass every interposer (ours and libc's caches). */
-long nd_sys(long nr, long a, long b, long c, long d, long e, long f);
-#define nd_sys0(nr) nd_sys((nr), 0, 0, 0, 0, 0, 0)
-
-/* The program's memory through process_vm_readv/writev: a bad pointer gives
- * -EFAULT, as the kernel would, instead of a fault in the shim (dispatch.c). */
-long nd_user_read(void *dst, long src, size_t n);
-long nd_user_write(long dst, const void *src, size_t n);
 
 /* stream.c — seeded streams: one keyed generator, split per family, process
  * lineage and thread. */

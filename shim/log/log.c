@@ -44,7 +44,6 @@ static struct event events[EVENTS];
 static uint32_t nevents;
 static uint64_t events_dropped;
 uint64_t nd_first_seq;
-int nd_threaded;
 static int flushing;
 static char flush_exe[4096]; /* /proc/self/exe, read when the log is opened */
 

@@ -8,7 +8,7 @@
  * SIGSYS, unless a selector byte says "allow". The allowed range is libc's
  * executable segment, so the ordinary path through libc costs nothing; the
  * shim's own raw calls (nd_sys) flip the thread's selector around the
- * instruction. Unlike a seccomp filter, the setting is cleared by execve, so
+ * instruction (core/sys.c). Unlike a seccomp filter, the setting is cleared by execve, so
  * a child that cannot load the shim can never be killed by it.
  *
  * The SIGSYS handler serves the sources the shim controls (getrandom, the
@@ -47,49 +47,7 @@
 #define SYS_USER_DISPATCH 2
 #endif
 
-ND_TLS char nd_dispatch_selector; /* ALLOW (0) until the thread is armed */
 int nd_dispatch_on;
-
-static long raw(long nr, long a, long b, long c, long d, long e, long f)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-long nd_sys(long nr, long a, long b, long c, long d, long e, long f)
-{
-	char was = nd_dispatch_selector;
-	nd_dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	long ret = raw(nr, a, b, c, d, e, f);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	nd_dispatch_selector = was;
-	return ret;
-}
-
-/* The program's memory is touched only through process_vm_readv/writev on
- * the process itself: a bad pointer gives -EFAULT, as the kernel would,
- * instead of a fault inside the handler. */
-long nd_user_write(long dst, const void *src, size_t n)
-{
-	struct iovec local = { (void *)src, n }, remote = { (void *)dst, n };
-	long w = n ? nd_sys(SYS_process_vm_writev, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0) : 0;
-	return w == (long)n ? 0 : w < 0 ? w : -EFAULT;
-}
-
-long nd_user_read(void *dst, long src, size_t n)
-{
-	struct iovec local = { dst, n }, remote = { (void *)src, n };
-	long r = nd_sys(SYS_process_vm_readv, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0);
-	return r == (long)n ? 0 : r < 0 ? r : -EFAULT;
-}
 
 static long serve_getrandom(long buf, size_t len, unsigned flags)
 {
@@ -211,7 +169,7 @@ static long apply_sigmask(ucontext_t *uc, const greg_t *g)
 static void disarm(void)
 {
 	nd_sys(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
-	nd_dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+	nd_sys_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
 static void on_sigsys(int sig, siginfo_t *info, void *ctx)
@@ -260,10 +218,9 @@ void nd_dispatch_thread_start(void)
 {
 	if (!nd_dispatch_on)
 		return;
-	nd_dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
-	if (raw(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)nd_libc_text_lo,
-		(long)(nd_libc_text_hi - nd_libc_text_lo), (long)&nd_dispatch_selector, 0) == 0)
-		nd_dispatch_selector = SYSCALL_DISPATCH_FILTER_BLOCK;
+	if (nd_sys(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)nd_libc_text_lo,
+		   (long)(nd_libc_text_hi - nd_libc_text_lo), (long)&nd_sys_selector, 0) == 0)
+		nd_sys_selector = SYSCALL_DISPATCH_FILTER_BLOCK;
 }
 
 void nd_dispatch_start(void)
@@ -274,7 +231,7 @@ void nd_dispatch_start(void)
 	}
 	nd_dispatch_on = 1;
 	nd_dispatch_thread_start();
-	if (nd_dispatch_selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
+	if (nd_sys_selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
 		nd_dispatch_on = 0;
 		nd_log_uncontrolled("syscall", "syscall user dispatch is not available: inline system calls reach the kernel");
 		return;

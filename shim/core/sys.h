@@ -1,0 +1,25 @@
+/*
+ * Raw system calls, the bottom of the shim: every file may call them, and
+ * they call nothing of ours. nd_sys bypasses every interposer (ours and
+ * libc's caches) and is never caught by syscall user dispatch: it flips the
+ * calling thread's selector byte around the instruction (traps/dispatch.c
+ * arms dispatch with that byte).
+ */
+#ifndef ND_SYS_H
+#define ND_SYS_H
+
+#include <stddef.h>
+
+long nd_sys(long nr, long a, long b, long c, long d, long e, long f);
+#define nd_sys0(nr) nd_sys((nr), 0, 0, 0, 0, 0, 0)
+
+/* The selector byte syscall user dispatch reads for this thread: ALLOW (0)
+ * until dispatch is armed, BLOCK while it traps. */
+extern __thread char nd_sys_selector __attribute__((tls_model("initial-exec")));
+
+/* The program's memory through process_vm_readv/writev: a bad pointer gives
+ * -EFAULT, as the kernel would, instead of a fault in the shim. */
+long nd_user_read(void *dst, long src, size_t n);
+long nd_user_write(long dst, const void *src, size_t n);
+
+#endif
