@@ -60,6 +60,5 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 
 __attribute__((destructor)) static void nd_destructor(void)
 {
-	nd_log_flush("exit");
-	nd_tree_exit();
+	nd_process_end("exit");
 }

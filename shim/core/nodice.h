@@ -111,13 +111,26 @@ uint64_t nd_vclock_now(void); /* without moving it */
 int nd_vclock_at(int clk, uint64_t vt, int64_t *ns);
 /* Converts an absolute deadline on clock `clk` into virtual time. */
 uint64_t nd_vclock_deadline(int clk, int64_t abs_ns);
+/* The line across processes (the tree's exits table): a process that ends
+ * leaves where its line reached; a parent that reaps pid moves its own line
+ * at least that far. */
+void nd_vclock_leave(int pid);
+void nd_vclock_reaped(int pid);
 #define ND_MONO_BASE 100000000000LL /* monotonic clocks start at 100 s */
 #define ND_NS 1000000000LL
 
-/* process.c — lineage across fork and exec, and the environment children get. */
+/* This process's identity (state.c), set by process.c at start and fork:
+ * its lineage (where it sits in the tree) and its pid as the shim knows it. */
 extern uint64_t nd_lineage;
 extern int nd_pid;
+
+/* process.c — lineage across fork and exec, and the environment children get. */
 void nd_process_start(void);
+/* The process's records go to the log (an exec: "exec"); nd_process_end
+ * also leaves its time line for the parent (exit, _exit, a killing signal).
+ * Both do nothing in a vfork child, which shares its parent's memory. */
+void nd_process_flush_log(const char *end);
+void nd_process_end(const char *end);
 void nd_process_register_atfork(void);
 uint64_t nd_process_forks(void);
 uint64_t nd_process_spawns(void);
@@ -224,8 +237,13 @@ void nd_auxv_start(void);
 void nd_aslr_off(char **argv);
 extern int nd_aslr_on;
 
-/* log.c flushes at exit, exec, _exit and on a fatal signal. */
-void nd_log_flush(const char *end);
+/* log.c writes the process's records at exit, exec, _exit and on a fatal
+ * signal (through nd_process_flush_log, which hands it the facts below). */
+struct nd_log_process {
+	uint64_t vtime_ns, forks, spawns;
+	int aslr_on;
+};
+void nd_log_flush(const char *end, const struct nd_log_process *p);
 struct nd_buf;
 /* Opens a record: type, pid, lineage, exe, argv0 (no closing brace). */
 void nd_log_head(struct nd_buf *b, const char *type);

@@ -25,6 +25,8 @@ struct nd_config nd_cfg;
 int nd_state;
 int nd_exempt;
 int nd_threaded;
+uint64_t nd_lineage;
+int nd_pid;
 static long init_tid;
 
 /* The linker places every ND_START entry between these two symbols. */

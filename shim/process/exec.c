@@ -37,7 +37,7 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 {
 	CHILD_ENV(envp, env, file, how == BY_SEARCH);
 	nd_log_served(sym, 0);
-	nd_log_flush("exec");
+	nd_process_flush_log("exec");
 	nd_tsc_before_exec();
 	int r;
 	switch (how) {
@@ -197,8 +197,7 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 /* _exit(2): the log is flushed first, as exit() does in the destructor. */
 ND_EXPORT void _exit(int status)
 {
-	nd_log_flush("_exit");
-	nd_tree_exit();
+	nd_process_end("_exit");
 	for (;;)
 		nd_sys(SYS_exit_group, status, 0, 0, 0, 0, 0);
 }

@@ -26,8 +26,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-uint64_t nd_lineage;
-int nd_pid;
 static uint64_t forks, spawns;
 static uint64_t fork_pending;
 
@@ -251,4 +249,21 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 	}
 	out[k] = NULL;
 	return out;
+}
+
+void nd_process_flush_log(const char *end)
+{
+	if (nd_process_in_vfork_child())
+		return;
+	struct nd_log_process p = { .vtime_ns = nd_vclock_now(), .forks = forks, .spawns = spawns,
+				    .aslr_on = nd_aslr_on };
+	nd_log_flush(end, &p);
+}
+
+void nd_process_end(const char *end)
+{
+	if (nd_state != 2 || nd_process_in_vfork_child())
+		return;
+	nd_process_flush_log(end);
+	nd_vclock_leave(nd_pid);
 }

@@ -33,8 +33,7 @@ static struct sigaction program_view[65]; /* what the program last set */
 
 static void on_signal(int sig)
 {
-	nd_log_flush("signal");
-	nd_tree_exit();
+	nd_process_end("signal");
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -92,7 +91,7 @@ void nd_signals_chain(int sig, siginfo_t *info, void *ctx)
 		struct sigaction dfl;
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
-		nd_log_flush("signal");
+		nd_process_end("signal");
 		nd_real.sigaction(sig, &dfl, NULL);
 		owned[sig] = 0;
 		return;

@@ -135,31 +135,3 @@ void nd_tree_fd_move(void)
 	nd_sys(SYS_close, nd_tree_fd, 0, 0, 0, 0, 0);
 	nd_tree_fd = (int)to;
 }
-
-void nd_tree_exit(void)
-{
-	if (nd_state != 2 || nd_process_in_vfork_child())
-		return;
-	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)nd_pid % ND_TREE_EXITS];
-	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&e->vt, nd_vclock_now(), __ATOMIC_RELAXED);
-	__atomic_store_n(&e->pid, nd_pid, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
-}
-
-void nd_tree_reaped(int pid)
-{
-	if (pid <= 0 || nd_state != 2)
-		return;
-	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
-	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-	uint64_t vt = __atomic_load_n(&e->vt, __ATOMIC_RELAXED);
-	int who = __atomic_load_n(&e->pid, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if ((seq & 1) || seq != __atomic_load_n(&e->seq, __ATOMIC_RELAXED) || who != pid)
-		return;
-	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	nd_vclock_advance_to(vt);
-}

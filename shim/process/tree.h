@@ -65,12 +65,4 @@ static inline int nd_tree_fd_is(int fd)
 }
 void nd_tree_fd_move(void);
 
-/* Causality across processes: a process leaves the point its time line
- * reached when it ends (exit, _exit, a signal that kills it), and a parent
- * that reaps it moves its own time line at least that far, so what a child
- * did before it ended is in the parent's past (a sibling started next
- * starts after it). Both are a few plain stores and loads. */
-void nd_tree_exit(void);
-void nd_tree_reaped(int pid);
-
 #endif

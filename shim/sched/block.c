@@ -174,7 +174,7 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	if (out)
 		nd_block_rejoin();
 	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED))))
-		nd_tree_reaped(r);
+		nd_vclock_reaped(r);
 	return r;
 }
 
@@ -196,7 +196,7 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 		nd_block_rejoin();
 	if (r == 0 && info && !(options & WNOWAIT) && (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED ||
 						      info->si_code == CLD_DUMPED))
-		nd_tree_reaped(info->si_pid);
+		nd_vclock_reaped(info->si_pid);
 	return r;
 }
 

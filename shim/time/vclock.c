@@ -122,3 +122,34 @@ uint64_t nd_vclock_deadline(int clk, int64_t abs_ns)
 		zero = ND_MONO_BASE;
 	return abs_ns > zero ? (uint64_t)(abs_ns - zero) : 0;
 }
+
+/* Causality across processes: a process leaves the point its time line
+ * reached when it ends (exit, _exit, a signal that kills it), in its slot of
+ * the tree's exits table; a parent that reaps it moves its own line at least
+ * that far, so what a child did before it ended is in the parent's past (a
+ * sibling started next starts after it). A few plain stores and loads. */
+void nd_vclock_leave(int pid)
+{
+	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
+	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->vt, nd_vclock_now(), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->pid, pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
+}
+
+void nd_vclock_reaped(int pid)
+{
+	if (pid <= 0 || nd_state != 2)
+		return;
+	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
+	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	uint64_t vt = __atomic_load_n(&e->vt, __ATOMIC_RELAXED);
+	int who = __atomic_load_n(&e->pid, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((seq & 1) || seq != __atomic_load_n(&e->seq, __ATOMIC_RELAXED) || who != pid)
+		return;
+	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	nd_vclock_advance_to(vt);
+}
