@@ -16,8 +16,12 @@
  * thread-pool defaults.
  */
 #include "nodice.h"
+#include "itimer.h"
+#include "scheduler.h"
 #include "settime.h"
 #include "tree.h"
+
+#include <pthread.h>
 
 #include <stdlib.h>
 
@@ -33,6 +37,16 @@ static void start(void)
 		nd_device_scan_inherited();
 }
 ND_START(start);
+
+/* A fork child is a new process: its own lineage and pid first, then a
+ * scheduler with one thread, no virtual alarm, CPU clocks at zero. */
+static void fork_child(void)
+{
+	nd_process_fork_child();
+	nd_sched_fork_child();
+	nd_itimer_fork_child();
+	nd_vclock_fork_child();
+}
 
 /* glibc passes (argc, argv, envp) to constructors. */
 __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
@@ -53,7 +67,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 		nd_log_uncontrolled("vdso", "the vDSO could not be patched: its direct callers read the real clock");
 	nd_dispatch_start();
 	nd_stdio_adopt_stdin();
-	nd_process_register_atfork();
+	pthread_atfork(nd_process_before_fork, NULL, fork_child);
 	nd_prng_seed_once();
 	nd_cpu_export_env();
 }

@@ -131,7 +131,10 @@ void nd_process_start(void);
  * Both do nothing in a vfork child, which shares its parent's memory. */
 void nd_process_flush_log(const char *end);
 void nd_process_end(const char *end);
-void nd_process_register_atfork(void);
+/* Around fork (init.c registers them): the count before, and in the child
+ * its own lineage, pid and counters. */
+void nd_process_before_fork(void);
+void nd_process_fork_child(void);
 uint64_t nd_process_forks(void);
 uint64_t nd_process_spawns(void);
 void nd_process_spawn_failed(void); /* an exec or spawn that started nothing */
@@ -227,6 +230,8 @@ int nd_vdso_start(void);
 void nd_tsc_start(void);
 void nd_tsc_before_exec(void);
 void nd_tsc_after_exec_failed(void);
+/* prctl's PR_SET_TSC/PR_GET_TSC: 1 when handled, the result in *r. */
+int nd_tsc_prctl(int option, unsigned long a, long *r);
 extern int nd_tsc_trapped;
 
 /* auxv.c: replaces the AT_RANDOM bytes with stream bytes. */

@@ -46,7 +46,7 @@ void nd_aslr_off(char **argv)
 	const char *back = getenv("NODICE_COMM");
 	int reexecuted = back != NULL;
 	if (back) {
-		prctl(PR_SET_NAME, back);
+		nd_real.prctl(PR_SET_NAME, (unsigned long)back, 0, 0, 0);
 		unsetenv("NODICE_COMM");
 	}
 	int p = personality(0xffffffff);
@@ -59,7 +59,7 @@ void nd_aslr_off(char **argv)
 		return;
 	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
 		return;
-	if ((personality(0xffffffff) & ADDR_NO_RANDOMIZE) && prctl(PR_GET_NAME, comm) == 0 &&
+	if ((personality(0xffffffff) & ADDR_NO_RANDOMIZE) && nd_real.prctl(PR_GET_NAME, (unsigned long)comm, 0, 0, 0) == 0 &&
 	    setenv("NODICE_COMM", comm, 1) == 0) {
 		nd_real.execve("/proc/self/exe", argv, environ);
 		unsetenv("NODICE_COMM");

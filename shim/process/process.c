@@ -16,12 +16,9 @@
  * configuration back.
  */
 #include "nodice.h"
-#include "scheduler.h"
 #include "fmt.h"
 #include "tree.h"
-#include "itimer.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -71,21 +68,18 @@ void nd_process_start(void)
 	nd_stream_set_lineage(nd_lineage);
 }
 
-static void before_fork(void)
+void nd_process_before_fork(void)
 {
 	fork_pending = __atomic_add_fetch(&forks, 1, __ATOMIC_RELAXED);
 }
 
-static void in_child(void)
+void nd_process_fork_child(void)
 {
 	nd_lineage = nd_stream_derive(nd_lineage, ND_TAG(ND_TAG_FORK) | fork_pending);
 	forks = spawns = 0;
 	nd_pid = (int)nd_sys0(SYS_getpid);
 	nd_log_reset();
 	nd_stream_set_lineage(nd_lineage);
-	nd_sched_fork_child();
-	nd_itimer_fork_child();
-	nd_vclock_fork_child();
 }
 
 /* Children started by this image: fork children (same image) and new
@@ -104,11 +98,6 @@ uint64_t nd_process_spawns(void)
 void nd_process_spawn_failed(void)
 {
 	__atomic_sub_fetch(&spawns, 1, __ATOMIC_RELAXED);
-}
-
-void nd_process_register_atfork(void)
-{
-	pthread_atfork(before_fork, NULL, in_child);
 }
 
 int nd_process_in_vfork_child(void)

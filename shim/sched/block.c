@@ -207,6 +207,16 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
  * itself unblocks it (sigsuspend) or collects it (sigwait): the handler runs
  * inside the wait, as natively, never just before it.
  */
+static int alarm_due_idle(uint64_t limit, long tid)
+{
+	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
+	if (d == ND_NO_DEADLINE || d > limit || d > __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED) ||
+	    nd_sched_others_runnable())
+		return 0;
+	nd_vclock_advance_to(d);
+	return nd_itimer_fire(d, tid);
+}
+
 static int alarm_first(uint64_t limit, long tid, sigset_t *saved)
 {
 	sigset_t alrm;
@@ -215,7 +225,7 @@ static int alarm_first(uint64_t limit, long tid, sigset_t *saved)
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&alrm, (long)saved, 8, 0, 0);
-	if (nd_itimer_idle(limit, tid))
+	if (alarm_due_idle(limit, tid))
 		return 1;
 	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, 8, 0, 0);
 	return 0;

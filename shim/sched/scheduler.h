@@ -78,8 +78,6 @@ void nd_sched_wake(const void *obj, int n);
  * takes the lock before the releaser can take it back: a loop that re-locks
  * cannot starve it, whatever point its quantum ends at. */
 void nd_sched_handoff(const void *obj, int n);
-/* reported.c: a real-time timer may be armed (its signal can end a stall). */
-extern int nd_timers_armed;
 /* sched_yield(2): passes the turn; with nothing runnable, time passes. */
 void nd_sched_yield(void);
 

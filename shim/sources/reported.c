@@ -13,6 +13,7 @@
  * a point of the program that depends on timing: passed and reported too.
  */
 #include "nodice.h"
+#include "itimer.h"
 #include "scheduler.h"
 #include "block.h"
 
@@ -97,10 +98,6 @@ ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 }
 
 /* timer_create(2), timerfd_settime(2): real time (ITIMER_REAL is virtual: itimer.c). */
-/* Set once a real-time timer may be armed: a process whose threads all wait
- * may then be waiting for its signal, not stalled (sched.c). */
-int nd_timers_armed;
-
 ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t *restrict id)
 {
 	nd_timers_armed = 1;

@@ -41,6 +41,7 @@
  * report from the deadline itself. */
 #define SLACK_NS 50000ULL
 
+int nd_timers_armed;
 uint64_t nd_itimer_next = ND_NO_DEADLINE; /* when it fires: deadline + SLACK_NS */
 static uint64_t interval;
 
@@ -102,16 +103,6 @@ int nd_itimer_fire(uint64_t vt, long tid)
 	}
 	send_alarm(tid);
 	return 1;
-}
-
-int nd_itimer_idle(uint64_t limit, long tid)
-{
-	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
-	if (d == ND_NO_DEADLINE || d > limit || d > __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED) ||
-	    nd_sched_others_runnable())
-		return 0;
-	nd_vclock_advance_to(d);
-	return nd_itimer_fire(d, tid);
 }
 
 void nd_itimer_fork_child(void)

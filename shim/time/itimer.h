@@ -10,17 +10,16 @@
 
 extern uint64_t nd_itimer_next;
 
+/* Set once a real-time timer may be armed (the real backstop here,
+ * timer_create and timerfd in reported.c): a process whose threads all wait
+ * may then be waiting for its signal, not stalled (sched.c). */
+extern int nd_timers_armed;
+
 /* Sends the timer's SIGALRM when vt has reached the deadline, to thread tid
  * (a sleep it interrupts) or, with 0, to the process; re-arms a periodic
  * timer. 1 when it sent it. */
 int nd_itimer_fire(uint64_t vt, long tid);
 
-/* The caller is about to wait for signals and nothing else in the process
- * can run: when the virtual alarm is due by `limit` (virtual time; a timed
- * wait's end), the clock jumps to it and its signal is sent to tid (0: the
- * process). 1 when sent. The caller blocks SIGALRM around it and lets its
- * wait unblock it, so the handler runs inside the wait, as natively. */
-int nd_itimer_idle(uint64_t limit, long tid);
 
 void nd_itimer_fork_child(void);
 

@@ -21,7 +21,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
-#include <stdarg.h>
 #include <ucontext.h>
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -100,32 +99,21 @@ void nd_tsc_after_exec_failed(void)
 		nd_real.prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
 }
 
-/* prctl(2): PR_SET_TSC and PR_GET_TSC see the program's own setting (a
- * program that asks for SIGSEGV on rdtsc gets it, through its handler);
- * the trap itself stays armed. Every other option is libc's. */
-ND_EXPORT int prctl(int option, ...)
+/* PR_SET_TSC and PR_GET_TSC as the program sees them (prctl.c): the
+ * program's own setting is kept apart and the trap stays armed. 1 when
+ * handled, with the call's result in *r. */
+int nd_tsc_prctl(int option, unsigned long a, long *r)
 {
-	va_list ap;
-	va_start(ap, option);
-	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);
-	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
-	va_end(ap);
-	if (!nd_passthrough() && nd_tsc_trapped && option == PR_SET_TSC) {
-		if (a != PR_TSC_ENABLE && a != PR_TSC_SIGSEGV)
-			return (int)nd_ret(-EINVAL);
-		program_mode = (int)a;
+	if (!nd_tsc_trapped || (option != PR_SET_TSC && option != PR_GET_TSC))
 		return 0;
+	if (option == PR_SET_TSC) {
+		*r = a != PR_TSC_ENABLE && a != PR_TSC_SIGSEGV ? -EINVAL : 0;
+		if (!*r)
+			program_mode = (int)a;
+		return 1;
 	}
-	if (!nd_passthrough() && nd_dispatch_on && option == PR_SET_SYSCALL_USER_DISPATCH) {
-		/* The shim's own dispatch must stay armed. */
-		nd_log_uncontrolled("syscall", "the program asked for syscall user dispatch itself: refused (EBUSY)");
-		return (int)nd_ret(-EBUSY);
-	}
-	if (!nd_passthrough() && nd_tsc_trapped && option == PR_GET_TSC) {
-		if (!a)
-			return (int)nd_ret(-EFAULT);
+	*r = a ? 0 : -EFAULT;
+	if (a)
 		*(int *)a = program_mode;
-		return 0;
-	}
-	return nd_real.prctl(option, a, b, c, d);
+	return 1;
 }
