@@ -1,0 +1,151 @@
+/*
+ * What the scheduler cannot see is covered by the waiting threads
+ * themselves: each waits on its futex word with a POLL_NS timeout and then
+ * looks at the turn. A holder seen asleep in the kernel twice, POLL_NS apart,
+ * or running without a synchronization point for STUCK_RUNNING_NS while
+ * others are runnable (STUCK_SLEEPER_NS while the others only sleep: a long
+ * computation in one Python thread must not be cut at a timing-dependent
+ * point just because another waits for the GIL with a timeout), loses the
+ * turn; each preemption is logged as uncontrolled. A free turn with nothing
+ * runnable lets blocked threads that can re-check their object retry, and a
+ * deadline that only the outside world can precede elapses in real time.
+ */
+#include "nodice.h"
+#include "scheduler.h"
+#include "turn.h"
+#include "fmt.h"
+
+#include <poll.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+/* The state letter of a thread of this process ('R', 'S', 'D', ...). */
+static char thread_state(int tid)
+{
+	char path[48], buf[256];
+	struct nd_buf b = ND_BUF(path);
+	nd_fmt_str(&b, "/proc/self/task/");
+	nd_fmt_u64(&b, (uint64_t)tid);
+	nd_fmt_str(&b, "/stat");
+	long fd = nd_sys(SYS_openat, -100, (long)path, 0 /* O_RDONLY */, 0, 0, 0);
+	if (fd < 0)
+		return '?';
+	long r = nd_sys(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (r <= 0)
+		return '?';
+	buf[r] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* How long the current turn has lasted, as far as the waiters know. */
+static uint64_t held_for(uint64_t now)
+{
+	if (nd_turn_gen_seen != nd_turn_gen) {
+		nd_turn_gen_seen = nd_turn_gen;
+		nd_turn_gen_seen_at = now;
+	}
+	return now - nd_turn_gen_seen_at;
+}
+
+/* Whether the holder t, in turn number g, has been seen asleep in the
+ * kernel twice, POLL_NS apart. The state is read without the lock: a holder
+ * waiting for the lock is asleep too. */
+static int holder_asleep(int t, uint64_t g, uint64_t now)
+{
+	char st = thread_state(nd_slots[t].tid);
+	nd_sched_lock();
+	int same = nd_turn == t && nd_turn_gen == g;
+	int asleep = 0;
+	if (same && (st == 'S' || st == 'D')) {
+		if (nd_slots[t].asleep_gen != g) {
+			nd_slots[t].asleep_gen = g;
+			nd_slots[t].asleep_at = now;
+		} else {
+			asleep = now - nd_slots[t].asleep_at >= POLL_NS;
+		}
+	} else if (same) {
+		nd_slots[t].asleep_gen = 0;
+	}
+	nd_sched_unlock();
+	return asleep;
+}
+
+void nd_sched_note_outside(void)
+{
+	nd_log_uncontrolled("schedule-outside",
+			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
+}
+
+/* A waiting thread looks at the turn after POLL_NS without news. */
+void nd_sched_watch(uint64_t started)
+{
+	nd_sched_lock();
+	struct slot *s = &nd_slots[me];
+	int t = nd_turn;
+	uint64_t now = nd_sched_real_ns(), held = held_for(now);
+	if (t >= 0 && t != me && s->state == S_RUN && !nd_slots[t].calm && held >= STUCK_BLOCKED_NS &&
+	    held < STUCK_RUNNING_NS) {
+		uint64_t g = nd_turn_gen;
+		nd_sched_unlock();
+		if (!holder_asleep(t, g, now))
+			return;
+		nd_sched_lock();
+		if (nd_turn == t && nd_turn_gen == g && s->state == S_RUN) {
+			nd_log_uncontrolled("schedule-preempted",
+					    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
+			nd_sched_grant(me);
+		}
+		nd_sched_unlock();
+		return;
+	}
+	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD)) {
+		/* Ready by something from outside the process: real time. */
+		if (nd_sys(SYS_poll, (long)s->fds, s->nfds, 0, 0, 0, 0) != 0) {
+			nd_sched_note_outside();
+			nd_sched_runnable(me, ND_WOKEN_SIGNAL);
+			if (nd_turn < 0)
+				nd_sched_grant(me);
+		}
+		nd_sched_unlock();
+		return;
+	}
+	if (t == me) {
+		/* granted while we looked */
+	} else if (t < 0 && s->state == S_RUN) {
+		nd_sched_grant(me);
+	} else if (t < 0 && s->state == S_BLOCKED) {
+		if (s->deadline != ND_NO_DEADLINE && nd_sched_earliest() == me) {
+			/* Only threads waiting on the outside world can change
+			 * anything now: the deadline elapses in real time, as it
+			 * would natively (a connect timeout must leave the peer
+			 * process time to answer). */
+			uint64_t v = nd_vclock_now();
+			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
+			if (now - started >= rel) {
+				nd_vclock_advance_to(s->deadline);
+				nd_sched_expire(s->deadline);
+				nd_sched_grant(me);
+			}
+		} else if (s->flags & ND_BLOCK_RETRY) {
+			nd_sched_runnable(me, ND_WOKEN_RETRY);
+			nd_sched_grant(me);
+		}
+	} else if (t >= 0 && s->state == S_BLOCKED && s->deadline != ND_NO_DEADLINE && !nd_slots[t].calm &&
+		   held >= STUCK_SLEEPER_NS && nd_sched_earliest() == me) {
+		/* The holder spins without reading a clock or reaching a point,
+		 * so virtual time cannot bring this deadline: real time does. */
+		nd_log_uncontrolled("schedule-preempted",
+				    "a thread ran 5 s without a synchronization point or clock read while another slept: the sleeper woke on real time");
+		if (s->deadline > nd_vclock_now())
+			nd_vclock_advance_to(s->deadline);
+		nd_sched_expire(s->deadline);
+		nd_sched_grant(me);
+	} else if (t >= 0 && s->state == S_RUN && !nd_slots[t].calm && held >= STUCK_RUNNING_NS) {
+		nd_log_uncontrolled("schedule-preempted",
+				    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
+		nd_sched_grant(me);
+	}
+	nd_sched_unlock();
+}
