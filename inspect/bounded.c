@@ -14,7 +14,7 @@ void bounded_child(double timeout)
 		setpgid(0, 0);
 }
 
-static double now(void)
+double bounded_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -30,7 +30,7 @@ static int reaped(pid_t pid, double until, int *status)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return 1; /* nothing left to wait for */
-		if (until > 0 && now() >= until)
+		if (until > 0 && bounded_now() >= until)
 			return 0;
 		if (until > 0)
 			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
@@ -41,10 +41,10 @@ int bounded_wait(pid_t pid, double timeout, int *timed_out)
 {
 	int status = 0;
 	*timed_out = 0;
-	if (!reaped(pid, timeout > 0 ? now() + timeout : 0, &status)) {
+	if (!reaped(pid, timeout > 0 ? bounded_now() + timeout : 0, &status)) {
 		*timed_out = 1;
 		kill(-pid, SIGINT);
-		if (!reaped(pid, now() + 3, &status)) {
+		if (!reaped(pid, bounded_now() + 3, &status)) {
 			kill(-pid, SIGKILL);
 			reaped(pid, 0, &status);
 		}

@@ -17,6 +17,9 @@ void bounded_child(double timeout);
  * killed); *timed_out says whether the bound stopped it. */
 int bounded_wait(pid_t pid, double timeout, int *timed_out);
 
+/* The real monotonic clock, in seconds. */
+double bounded_now(void);
+
 /* Parses a --timeout value: seconds, > 0, at most a day; -1 if invalid. */
 double bounded_parse(const char *v);
 

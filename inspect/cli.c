@@ -1,7 +1,9 @@
 /*
- * Everything the command prints goes through here, with one prefix:
- * `nodice SUB: problem`, lowercase, one line; usage errors add
- * `; try 'nodice --help'` and exit 2 before anything runs.
+ * Every message the command prints on stderr goes through here, with one
+ * prefix: `nodice SUB: problem`, lowercase, one line; usage errors add
+ * `; try 'nodice --help'` and exit 2 before anything runs. Reports on stdout
+ * (inspect's report.c, verify_report.c) are the commands' output, not
+ * messages, and are written by their own modules.
  *
  * The run options are validated with the shim's own parsers (config.c), so
  * the command and the library refuse exactly the same values.
@@ -27,6 +29,14 @@ static void vsay(const char *sub, const char *fmt, va_list ap, const char *tail)
 }
 
 void cli_error(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(sub, fmt, ap, "");
+	va_end(ap);
+}
+
+void cli_note(const char *sub, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -28,7 +28,9 @@ struct cli_run_options {
 
 /* `nodice SUB: message` on stderr, one line. */
 void cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The same, ending in `; try 'nodice --help'`; returns CLI_USAGE. */
+/* `nodice SUB: message` on stderr for what is not an error (progress). */
+void cli_note(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same as cli_error, ending in `; try 'nodice --help'`; returns CLI_USAGE. */
 int cli_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Takes one run option at argv[*i] (with its value, as `--opt V` or

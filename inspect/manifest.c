@@ -1,5 +1,6 @@
 /* Verify manifests; see manifest.h. */
 #include "manifest.h"
+#include "verify_runs.h"
 
 #include <errno.h>
 #include <gnu/libc-version.h>
@@ -114,4 +115,87 @@ json_object *manifest_read(const char *path, char *why, size_t size)
 		return NULL;
 	}
 	return j;
+}
+
+json_object *manifest_hashes(const struct verify_run *r)
+{
+	json_object *h = json_object_new_object();
+	char hex[65], why[256], status[16];
+	snprintf(status, sizeof(status), "%d", r->status);
+	json_object_object_add(h, "exit status", json_object_new_string(status));
+	if (artifacts_sha256(r->out, hex, why, sizeof(why)) == 0)
+		json_object_object_add(h, "stdout", json_object_new_string(hex));
+	if (artifacts_sha256(r->err, hex, why, sizeof(why)) == 0)
+		json_object_object_add(h, "stderr", json_object_new_string(hex));
+	for (size_t i = 0; i < r->art.n; i++) {
+		char what[4200];
+		snprintf(what, sizeof(what), "artifact %s", r->art.files[i].path);
+		json_object_object_add(h, what, json_object_new_string(r->art.files[i].sha256));
+	}
+	return h;
+}
+
+void manifest_against(json_object *diffs, json_object *manifest, const struct verify_run *r)
+{
+	json_object *want = json_object_object_get(manifest, "hashes"), *have = manifest_hashes(r);
+	json_object_object_foreach(want, what, v)
+	{
+		json_object *h;
+		char d[512];
+		if (!json_object_object_get_ex(have, what, &h)) {
+			snprintf(d, sizeof(d), "in the manifest, not produced here");
+			verify_add_difference(diffs, what, -1, d);
+		} else if (strcmp(json_object_get_string(h), json_object_get_string(v))) {
+			snprintf(d, sizeof(d), "%s here, %s in the manifest", json_object_get_string(h), json_object_get_string(v));
+			verify_add_difference(diffs, what, -1, d);
+		}
+	}
+	json_object_object_foreach(have, what2, v2)
+	{
+		(void)v2;
+		if (!json_object_object_get_ex(want, what2, NULL))
+			verify_add_difference(diffs, what2, -1, "produced here, not in the manifest");
+	}
+	json_object_put(have);
+}
+
+json_object *manifest_machine_differences(json_object *manifest)
+{
+	json_object *here = manifest_environment(), *there = json_object_object_get(manifest, "environment");
+	json_object *out = json_object_new_array();
+	json_object_object_foreach(here, key, v)
+	{
+		json_object *t;
+		if (!there || !json_object_object_get_ex(there, key, &t))
+			continue;
+		if (strcmp(json_object_to_json_string(v), json_object_to_json_string(t))) {
+			char line[1024];
+			snprintf(line, sizeof(line), "%s: %s here, %s in the manifest", key, json_object_to_json_string(v),
+				 json_object_to_json_string(t));
+			json_object_array_add(out, json_object_new_string(line));
+		}
+	}
+	json_object_put(here);
+	return out;
+}
+
+json_object *manifest_of(char **cmd, const char *seed, const char *epoch, const char *tick, const char *cpus,
+			 const struct verify_run *r)
+{
+	json_object *m = json_object_new_object(), *opts = json_object_new_object(), *c = json_object_new_array();
+	for (int k = 0; cmd[k]; k++)
+		json_object_array_add(c, json_object_new_string(cmd[k]));
+	if (epoch)
+		json_object_object_add(opts, "epoch", json_object_new_string(epoch));
+	if (tick)
+		json_object_object_add(opts, "tick_ns", json_object_new_string(tick));
+	if (cpus)
+		json_object_object_add(opts, "cpus", json_object_new_string(cpus));
+	json_object_object_add(m, "nodice_manifest", json_object_new_int(1));
+	json_object_object_add(m, "seed", json_object_new_string(seed));
+	json_object_object_add(m, "command", c);
+	json_object_object_add(m, "options", opts);
+	json_object_object_add(m, "environment", manifest_environment());
+	json_object_object_add(m, "hashes", manifest_hashes(r));
+	return m;
 }

@@ -20,4 +20,15 @@ int manifest_writable(const char *path, char *why, size_t size);
 
 json_object *manifest_read(const char *path, char *why, size_t size);
 
+struct verify_run;
+/* What a run produced, as hashes: exit status, stdout, stderr, artifacts. */
+json_object *manifest_hashes(const struct verify_run *r);
+/* Adds to diffs each hash of r that differs from the manifest's. */
+void manifest_against(json_object *diffs, json_object *manifest, const struct verify_run *r);
+/* Facts that differ between this machine and the manifest's: likely causes. */
+json_object *manifest_machine_differences(json_object *manifest);
+/* The manifest of a reproducible run: command, seed, clock options, machine, hashes. */
+json_object *manifest_of(char **cmd, const char *seed, const char *epoch, const char *tick, const char *cpus,
+			 const struct verify_run *r);
+
 #endif

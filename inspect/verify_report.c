@@ -1,0 +1,62 @@
+/* verify's report on stdout; see verify_report.h. */
+#include "verify_report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_object *verify_checked_items(const struct verify_run *r)
+{
+	json_object *c = json_object_new_array();
+	json_object_array_add(c, json_object_new_string("exit status"));
+	json_object_array_add(c, json_object_new_string("stdout"));
+	json_object_array_add(c, json_object_new_string("stderr"));
+	for (size_t i = 0; i < r->art.n; i++) {
+		char what[4200];
+		snprintf(what, sizeof(what), "artifact %s", r->art.files[i].path);
+		json_object_array_add(c, json_object_new_string(what));
+	}
+	json_object_array_add(c, json_object_new_string("event log"));
+	return c;
+}
+
+void verify_print_report(json_object *report, long runs, const char *command)
+{
+	json_object *diffs = json_object_object_get(report, "differences"), *v;
+	printf("nodice verify: %s\n", command);
+	printf("%ld run%s with seed %s: %s\n", runs, runs == 1 ? "" : "s",
+	       json_object_get_string(json_object_object_get(report, "seed")),
+	       json_object_get_boolean(json_object_object_get(report, "identical")) ? "reproducible" : "NOT reproducible");
+	json_object *checked = json_object_object_get(report, "checked");
+	for (size_t i = 0; i < json_object_array_length(checked); i++) {
+		const char *what = json_object_get_string(json_object_array_get_idx(checked, i));
+		int bad = 0;
+		for (size_t k = 0; k < json_object_array_length(diffs); k++)
+			bad |= !strcmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(diffs, k), "what")), what);
+		printf("  %-10s %s\n", bad ? "DIFFERS" : "same", what);
+	}
+	for (size_t k = 0; k < json_object_array_length(diffs); k++) {
+		json_object *d = json_object_array_get_idx(diffs, k);
+		printf("\n%s: %s\n", json_object_get_string(json_object_object_get(d, "what")),
+		       json_object_get_string(json_object_object_get(d, "detail")));
+	}
+	if (json_object_object_get_ex(report, "first_divergent_event", &v)) {
+		printf("\nfirst divergent intercepted event: in %s (lineage %s): %s\n",
+		       json_object_get_string(json_object_object_get(v, "process")),
+		       json_object_get_string(json_object_object_get(v, "lineage")),
+		       json_object_get_string(json_object_object_get(v, "detail")));
+		json_object *site;
+		if (json_object_object_get_ex(v, "site", &site))
+			printf("  at %s\n", json_object_get_string(site));
+	}
+	if (json_object_object_get_ex(report, "likely_causes", &v) && json_object_array_length(v)) {
+		printf("\nlikely causes (not controlled by nodice):\n");
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			printf("  - %s\n", json_object_get_string(json_object_array_get_idx(v, i)));
+	}
+	if (json_object_object_get_ex(report, "seed_dependent", &v)) {
+		printf("\nwith another seed: %s\n", json_object_get_boolean(v)
+							  ? "the outputs change (they depend on the seed)"
+							  : "the outputs are the same (they do not depend on the seed)");
+	}
+}
+
