@@ -49,6 +49,10 @@ uint64_t object_vaddr_of(const struct object *o, uint64_t off);
 
 /* The function containing vaddr (demangled into buf), or NULL. */
 const char *object_function(const struct object *o, uint64_t vaddr, char *buf, size_t size);
+/* How many functions start at or before vaddr (funcs are sorted by start). */
+size_t object_starting_by(const struct object *o, uint64_t vaddr);
+/* Writes "what: libelf's last error" to why; returns -1. */
+int object_elf_failure(char *why, size_t size, const char *what);
 
 struct object_site {
 	enum x86_kind kind;
