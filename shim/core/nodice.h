@@ -173,9 +173,9 @@ ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
 long nd_device_seek(int fd, int64_t off, int whence);
 
 /* cpufiles.c: /proc/cpuinfo, /proc/stat, the sysfs CPU lists and cpu.max
- * answered for NODICE_CPUS CPUs: a descriptor, -1 when path is not one of
- * them, or -errno. */
-int nd_cpufile_open(const char *path, int flags);
+ * answered for NODICE_CPUS CPUs: 0 when path is not one of them, else 1
+ * with *fd a descriptor or -errno. */
+int nd_cpufile_open(const char *path, int flags, int *fd);
 
 /* stdio.c: a device inherited as fd 0 becomes the stdin stream. */
 void nd_stdio_adopt_stdin(void);

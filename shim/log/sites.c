@@ -23,11 +23,11 @@ void nd_sites_start(void)
 {
 	if (!nd_sites_on || backtrace_fn)
 		return;
-	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(ND_UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (h)
 		backtrace_fn = (int (*)(void **, int))dlsym(h, "unw_backtrace");
 	if (!backtrace_fn)
-		nd_log_uncontrolled("sites-dropped", "libunwind.so.8 could not be loaded: call sites have no stacks");
+		nd_log_uncontrolled("sites-dropped", ND_UNWIND_SONAME " could not be loaded: call sites have no stacks");
 }
 
 #define SLOTS 4096

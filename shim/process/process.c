@@ -45,7 +45,7 @@ static long launcher_rank(void)
 	return -1;
 }
 
-long nd_rank = -1;
+static long my_rank = -1; /* the launcher rank this process holds, or -1 */
 
 void nd_process_start(void)
 {
@@ -59,9 +59,9 @@ void nd_process_start(void)
 	if (rank >= 0 && !(root && !nd_config_parse_hex64(root, &seen) && seen == (uint64_t)rank)) {
 		v = nd_stream_derive((uint64_t)rank, ND_TAG(ND_TAG_RANK));
 		nd_vclock_start(0);
-		nd_rank = rank;
+		my_rank = rank;
 	} else if (rank >= 0) {
-		nd_rank = rank;
+		my_rank = rank;
 	}
 	nd_lineage = nd_stream_derive(v, ND_TAG(ND_TAG_IMAGE));
 	nd_pid = (int)nd_sys0(SYS_getpid);
@@ -181,10 +181,10 @@ static const char *config_var(int i, char *buf, size_t size)
 		nd_fmt_str(&b, nd_cfg.exempt);
 		break;
 	case 8:
-		if (nd_rank < 0)
+		if (my_rank < 0)
 			return NULL;
 		nd_fmt_str(&b, "NODICE_RANK_ROOT=");
-		nd_fmt_hexmin(&b, (uint64_t)nd_rank);
+		nd_fmt_hexmin(&b, (uint64_t)my_rank);
 		break;
 	default: return NULL;
 	}

@@ -27,9 +27,9 @@
 #include <sys/syscall.h>
 
 static const int hooked_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2 };
-static int hooked[65];                    /* 1 while our handler stands in for SIG_DFL */
-static int owned[65];                     /* 1 for signals the shim needs itself */
-static struct sigaction program_view[65]; /* what the program last set */
+static int hooked[_NSIG];                    /* 1 while our handler stands in for SIG_DFL */
+static int owned[_NSIG];                     /* 1 for signals the shim needs itself */
+static struct sigaction program_view[_NSIG]; /* what the program last set */
 
 static void on_signal(int sig)
 {
@@ -127,14 +127,14 @@ int nd_signals_handled_here(int sig)
 /* sigaction(2): see the file comment. */
 ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
-	if (!nd_passthrough() && sig > 0 && sig < 65 && owned[sig]) {
+	if (!nd_passthrough() && sig > 0 && sig < _NSIG && owned[sig]) {
 		if (old)
 			*old = program_view[sig];
 		if (act)
 			program_view[sig] = *act;
 		return 0;
 	}
-	if (nd_passthrough() || sig <= 0 || sig >= 65 || !hooked[sig])
+	if (nd_passthrough() || sig <= 0 || sig >= _NSIG || !hooked[sig])
 		return nd_real.sigaction(sig, act, old);
 	if (old)
 		*old = program_view[sig];
@@ -157,7 +157,7 @@ static const sigset_t *unowned(const sigset_t *set, sigset_t *copy)
 	if (!set)
 		return set;
 	*copy = *set;
-	for (int sig = 1; sig < 65; sig++)
+	for (int sig = 1; sig < _NSIG; sig++)
 		if (owned[sig])
 			sigdelset(copy, sig);
 	return copy;

@@ -154,16 +154,18 @@ static void cpuinfo_file(struct out *o, unsigned n)
 	}
 }
 
-/* A descriptor reading the virtual file, -1 when `path` is not one (or
- * not opened for reading only), -errno when it cannot be made. */
-int nd_cpufile_open(const char *path, int flags)
+/* 0 when `path` is not one of the files (or not opened for reading only);
+ * 1 when it is, with *out a descriptor reading the virtual file or -errno
+ * when it cannot be made (never the real file then: EPERM is EPERM). */
+int nd_cpufile_open(const char *path, int flags, int *out)
 {
 	enum which w = match(path);
 	if (w == W_NONE || (flags & O_ACCMODE) != O_RDONLY || (flags & (O_DIRECTORY | O_CREAT)))
-		return -1;
+		return 0;
 	long fd = nd_sys(SYS_memfd_create, (long)"nodice-cpu", (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0, 0, 0, 0, 0);
+	*out = (int)fd;
 	if (fd < 0)
-		return (int)fd;
+		return 1;
 	struct out o = { .fd = (int)fd };
 	unsigned n = nd_cfg.cpus;
 	switch (w) {
@@ -191,5 +193,5 @@ int nd_cpufile_open(const char *path, int flags)
 	flush(&o);
 	nd_sys(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0);
 	nd_log_served(ND_SYM_open, 0);
-	return (int)fd;
+	return 1;
 }

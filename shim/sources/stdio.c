@@ -74,7 +74,7 @@ ND_EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	int cpu;
 	if (!nd_passthrough() && mode && (!strcmp(mode, "r") || !strcmp(mode, "re")) &&
-	    (cpu = nd_cpufile_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY)) != -1) {
+	    nd_cpufile_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY, &cpu)) {
 		if (cpu < 0) {
 			errno = -cpu;
 			return NULL;

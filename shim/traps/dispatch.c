@@ -151,7 +151,7 @@ static long apply_sigmask(ucontext_t *uc, const greg_t *g)
 		if (how == SIG_BLOCK)
 			sigorset(&uc->uc_sigmask, &cur, &want);
 		else if (how == SIG_UNBLOCK) {
-			for (int s = 1; s < 65; s++)
+			for (int s = 1; s < _NSIG; s++)
 				if (sigismember(&want, s))
 					sigdelset(&uc->uc_sigmask, s);
 		} else if (how == SIG_SETMASK)
