@@ -8,6 +8,7 @@
  * cannot observe until it traps them).
  */
 #include "report.h"
+#include "families.h"
 #include "jsonget.h"
 
 #include <stdlib.h>
@@ -81,14 +82,10 @@ void uncontrolled_add(json_object *model, const char *kind, const char *detail, 
 
 const char *report_kind_of_family(const char *fam)
 {
-	if (!strcmp(fam, "io") || !strcmp(fam, "signal"))
-		return NULL;
-	return !strcmp(fam, "timer")	   ? "real-timer"
-	       : !strcmp(fam, "identity") ? "identity"
-	       : !strcmp(fam, "external") ? "external"
-	       : !strcmp(fam, "thread")	   ? "foreign-thread"
-	       : !strcmp(fam, "sleep")	   ? "real-wait"
-					   : "passed-through";
+	enum nd_family f = nd_family_named(fam);
+	if (f == ND_FAM_COUNT)
+		return "passed-through"; /* a family of another nodice version */
+	return *nd_families[f].passed_kind ? nd_families[f].passed_kind : NULL;
 }
 
 int report_strict_findings(json_object *model)
@@ -143,8 +140,8 @@ void report_print(FILE *out, json_object *model, int status, const char *command
 		"symbol", "calls", "controlled");
 	for (size_t i = 0; i < json_object_array_length(sources); i++) {
 		json_object *s = json_object_array_get_idx(sources, i);
-		if (!strcmp(str(s, "family"), "io") || !strcmp(str(s, "family"), "process") ||
-		    !strcmp(str(s, "family"), "signal"))
+		enum nd_family f = nd_family_named(str(s, "family"));
+		if (f != ND_FAM_COUNT && !nd_families[f].listed)
 			continue;
 		fprintf(out, "  %-9s %-24s %10lld  %-10s\n", str(s, "family"), str(s, "symbol"),
 			(long long)num(s, "count"), flag(s, "controlled") ? "yes" : "NO");

@@ -1,56 +1,34 @@
 /* Source classification for audit and inspect; see sources.h. */
 #include "sources.h"
+#include "families.h"
 
 #include <string.h>
 
 static const struct {
-	const char *name, *family;
+	const char *name;
+	enum nd_family family;
 } interposed[] = {
-#define ND_SYMBOL(name, family, header) { #name, #family },
+#define ND_SYMBOL(name, family, header) { #name, ND_FAM_##family },
 #include "symbols.def"
 #undef ND_SYMBOL
 };
 
-static const struct {
-	const char *name, *family;
-	enum sources_class cls;
-} others[] = {
-	{ "getpid", "identity", SOURCES_REPORTED },
-	{ "getppid", "identity", SOURCES_REPORTED },
-	{ "gettid", "identity", SOURCES_REPORTED },
-	{ "gethostname", "identity", SOURCES_REPORTED },
-	{ "uname", "identity", SOURCES_REPORTED },
-	{ "socket", "external", SOURCES_REPORTED },
-	{ "connect", "external", SOURCES_REPORTED },
-	{ "accept", "external", SOURCES_REPORTED },
-	{ "accept4", "external", SOURCES_REPORTED },
-	{ "recv", "external", SOURCES_REPORTED },
-	{ "recvfrom", "external", SOURCES_REPORTED },
-	{ "recvmsg", "external", SOURCES_REPORTED },
-};
-
-/* Families whose interposed symbols are sources in their own right (not
- * bookkeeping like close or dup). */
-static int source_family(const char *f)
+static enum sources_class class_of(enum nd_family f)
 {
-	return !strcmp(f, "entropy") || !strcmp(f, "prng") || !strcmp(f, "clock") || !strcmp(f, "sleep") ||
-	       !strcmp(f, "wait") || !strcmp(f, "cpu") || !strcmp(f, "thread") || !strcmp(f, "tempname") ||
-	       !strcmp(f, "settime");
+	switch (nd_families[f].audit) {
+	case ND_AUDIT_SOURCE: return SOURCES_CONTROLLED;
+	case ND_AUDIT_REPORTED: return SOURCES_REPORTED;
+	case ND_AUDIT_NONE: break;
+	}
+	return SOURCES_NONE;
 }
 
 enum sources_class sources_classify(const char *symbol, const char **family)
 {
 	for (size_t i = 0; i < sizeof(interposed) / sizeof(interposed[0]); i++)
 		if (!strcmp(symbol, interposed[i].name)) {
-			*family = interposed[i].family;
-			if (!strcmp(*family, "identity") || !strcmp(*family, "external"))
-				return SOURCES_REPORTED;
-			return source_family(interposed[i].family) ? SOURCES_CONTROLLED : SOURCES_NONE;
-		}
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-		if (!strcmp(symbol, others[i].name)) {
-			*family = others[i].family;
-			return others[i].cls;
+			*family = nd_families[interposed[i].family].name;
+			return class_of(interposed[i].family);
 		}
 	*family = NULL;
 	return SOURCES_NONE;

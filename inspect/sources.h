@@ -1,7 +1,7 @@
 /*
  * Which library functions are sources of nondeterminism, and whether the shim
- * controls them. The controlled ones are read from shim/core/symbols.def, the one
- * list of interposed symbols; the rest are written here.
+ * controls them: the symbols of shim/core/symbols.def, classed by their
+ * family in shim/core/families.def.
  */
 #ifndef ND_SOURCES_H
 #define ND_SOURCES_H

@@ -13,6 +13,7 @@
  * so that children whose environment was scrubbed can be given it back.
  */
 #include "real.h"
+#include "symbols.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -155,6 +156,16 @@ int nd_real_resolve(const char **missing)
 #undef ND_REAL_RESOLVE
 	return 0;
 }
+
+/* real.h's list is a subset of symbols.def: a real function the shim keeps
+ * is the original of one it interposes. A name missing from symbols.def has
+ * no ND_SYM_ constant, and this does not compile. */
+#define ND_REAL_IS_INTERPOSED(ret, name, args) (void)ND_SYM_##name;
+static inline void real_list_is_interposed(void)
+{
+	ND_REAL_LIST(ND_REAL_IS_INTERPOSED)
+}
+#undef ND_REAL_IS_INTERPOSED
 
 const char *nd_real_self_path(void)
 {

@@ -82,7 +82,7 @@ static void source_record(int fd, int s, int controlled, uint64_t count)
 	struct nd_buf b = ND_BUF(line);
 	nd_log_head(&b, "source");
 	nd_fmt_str(&b, ",\"family\":\"");
-	nd_fmt_str(&b, nd_sym_family[s]);
+	nd_fmt_str(&b, nd_families[nd_sym_family[s]].name);
 	nd_fmt_str(&b, "\",\"symbol\":\"");
 	nd_fmt_str(&b, nd_sym_name[s]);
 	nd_fmt_str(&b, controlled ? "\",\"controlled\":true" : "\",\"controlled\":false");
@@ -112,7 +112,7 @@ void nd_log_flush(const char *end, const struct nd_log_process *p)
 			struct nd_counter *c = &nd_counters[s];
 			if (c->served)
 				source_record(fd, s, 1, c->served);
-			if (c->passed && strcmp(nd_sym_family[s], "io") != 0)
+			if (c->passed && nd_families[nd_sym_family[s]].log_passed)
 				source_record(fd, s, 0, c->passed);
 		}
 		for (int t = 0; t < ND_TRAP_COUNT; t++)
@@ -120,7 +120,9 @@ void nd_log_flush(const char *end, const struct nd_log_process *p)
 				char line[LINE];
 				struct nd_buf b = ND_BUF(line);
 				nd_log_head(&b, "source");
-				nd_fmt_str(&b, ",\"family\":\"trap\",\"symbol\":\"");
+				nd_fmt_str(&b, ",\"family\":\"");
+				nd_fmt_str(&b, nd_families[ND_FAM_trap].name);
+				nd_fmt_str(&b, "\",\"symbol\":\"");
 				nd_fmt_str(&b, nd_trap_name[t]);
 				nd_fmt_str(&b, "\",\"controlled\":true,\"count\":");
 				nd_fmt_u64(&b, nd_trap_counts[t]);

@@ -11,13 +11,8 @@
 #include <stdint.h>
 
 #include "sites.h"
+#include "symbols.h"
 
-enum nd_sym {
-#define ND_SYMBOL(name, family, header) ND_SYM_##name,
-#include "symbols.def"
-#undef ND_SYMBOL
-	ND_SYM_COUNT
-};
 
 struct nd_counter {
 	uint64_t served; /* answered from the seeded state */

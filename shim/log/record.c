@@ -47,8 +47,8 @@ const char *const nd_sym_name[ND_SYM_COUNT] = {
 #undef ND_SYMBOL
 };
 
-const char *const nd_sym_family[ND_SYM_COUNT] = {
-#define ND_SYMBOL(name, family, header) #family,
+const enum nd_family nd_sym_family[ND_SYM_COUNT] = {
+#define ND_SYMBOL(name, family, header) ND_FAM_##family,
 #include "symbols.def"
 #undef ND_SYMBOL
 };

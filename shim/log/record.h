@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "families.h"
 #include "log.h"
 
 struct nd_buf;
@@ -16,7 +17,7 @@ struct nd_buf;
 #define LINE 16384
 
 extern const char *const nd_sym_name[ND_SYM_COUNT];
-extern const char *const nd_sym_family[ND_SYM_COUNT];
+extern const enum nd_family nd_sym_family[ND_SYM_COUNT];
 extern const char *const nd_trap_name[ND_TRAP_COUNT];
 extern int nd_log_traps_armed[ND_TRAP_COUNT];
 extern int nd_log_flushing; /* 1 while a flush writes */
