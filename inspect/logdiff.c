@@ -1,5 +1,6 @@
 /* First divergent event between two event logs; see logdiff.h. */
 #include "logdiff.h"
+#include "logformat.h"
 #include "jsonget.h"
 #include "logread.h"
 #include "report.h"
@@ -23,7 +24,7 @@ static json_object *index_log(const char *path, json_object **uncontrolled)
 		json_object *rec = json_tokener_parse(line);
 		if (!rec)
 			continue;
-		const char *type = str(rec, "type"), *lineage = str(rec, "lineage");
+		const char *type = str(rec, ND_LK_TYPE), *lineage = str(rec, ND_LK_LINEAGE);
 		json_object *p;
 		if (!json_object_object_get_ex(procs, lineage, &p)) {
 			p = json_object_new_object();
@@ -33,28 +34,28 @@ static json_object *index_log(const char *path, json_object **uncontrolled)
 			json_object_object_add(procs, lineage, p);
 		}
 		char key[256];
-		if (!strcmp(type, "process")) {
-			json_object_object_add(p, "exe", json_object_new_string(str(rec, "exe")));
-		} else if (!strcmp(type, "source")) {
-			int served = json_object_get_boolean(json_object_object_get(rec, "controlled"));
-			snprintf(key, sizeof(key), "%s/%s", str(rec, "symbol"), served ? "served" : "passed");
+		if (!strcmp(type, ND_LT_PROCESS)) {
+			json_object_object_add(p, "exe", json_object_new_string(str(rec, ND_LK_EXE)));
+		} else if (!strcmp(type, ND_LT_SOURCE)) {
+			int served = json_object_get_boolean(json_object_object_get(rec, ND_LK_CONTROLLED));
+			snprintf(key, sizeof(key), "%s/%s", str(rec, ND_LK_SYMBOL), served ? "served" : "passed");
 			json_object_object_add(json_object_object_get(p, "sources"), key, json_object_get(rec));
-			const char *kind = report_kind_of_family(str(rec, "family"));
+			const char *kind = report_kind_of_family(str(rec, ND_LK_FAMILY));
 			if (!served && kind) {
 				char text[512];
-				snprintf(text, sizeof(text), "%s: %s passed through to libc in %s", kind, str(rec, "symbol"),
-					 str(rec, "lineage"));
+				snprintf(text, sizeof(text), "%s: %s passed through to libc in %s", kind, str(rec, ND_LK_SYMBOL),
+					 str(rec, ND_LK_LINEAGE));
 				json_object_array_add(*uncontrolled, json_object_new_string(text));
 			}
-		} else if (!strcmp(type, "site")) {
+		} else if (!strcmp(type, ND_LT_SITE)) {
 			json_object *sites = json_object_object_get(p, "sites"), *best;
-			if (!json_object_object_get_ex(sites, str(rec, "symbol"), &best) ||
-			    num(rec, "count") > num(best, "count"))
-				json_object_object_add(sites, str(rec, "symbol"), json_object_get(rec));
-		} else if (!strcmp(type, "uncontrolled")) {
-			snprintf(key, sizeof(key), "%s: ", str(rec, "kind"));
+			if (!json_object_object_get_ex(sites, str(rec, ND_LK_SYMBOL), &best) ||
+			    num(rec, ND_LK_COUNT) > num(best, ND_LK_COUNT))
+				json_object_object_add(sites, str(rec, ND_LK_SYMBOL), json_object_get(rec));
+		} else if (!strcmp(type, ND_LT_UNCONTROLLED)) {
+			snprintf(key, sizeof(key), "%s: ", str(rec, ND_LK_KIND));
 			char text[1024];
-			snprintf(text, sizeof(text), "%s%s", key, str(rec, "detail"));
+			snprintf(text, sizeof(text), "%s%s", key, str(rec, ND_LK_DETAIL));
 			json_object_array_add(*uncontrolled, json_object_new_string(text));
 		}
 		json_object_put(rec);
@@ -68,7 +69,7 @@ static json_object *event(const char *lineage, json_object *proc, const char *fa
 			  const char *detail)
 {
 	json_object *e = json_object_new_object();
-	json_object_object_add(e, "process", json_object_new_string(str(proc, "exe")));
+	json_object_object_add(e, "process", json_object_new_string(str(proc, ND_LK_EXE)));
 	json_object_object_add(e, "lineage", json_object_new_string(lineage));
 	json_object_object_add(e, "family", json_object_new_string(family));
 	json_object_object_add(e, "symbol", json_object_new_string(symbol));
@@ -79,7 +80,7 @@ static json_object *event(const char *lineage, json_object *proc, const char *fa
 		json_object *top = frames ? json_object_array_get_idx(frames, 0) : NULL;
 		if (top) {
 			char where[4200];
-			logread_symbolize(str(top, "object"), str(top, "file_offset"), where, sizeof(where));
+			logread_symbolize(str(top, ND_LK_OBJECT), str(top, ND_LK_FILE_OFFSET), where, sizeof(where));
 			json_object_object_add(e, "site", json_object_new_string(where));
 		}
 	}
@@ -112,17 +113,17 @@ static json_object *compare_process(const char *lineage, json_object *pa, json_o
 	for (size_t i = 0; i < json_object_array_length(list) && !found; i++) {
 		json_object *r = json_object_array_get_idx(list, i), *ra, *rb;
 		char key[256], detail[512];
-		snprintf(key, sizeof(key), "%s/%s", str(r, "symbol"),
+		snprintf(key, sizeof(key), "%s/%s", str(r, ND_LK_SYMBOL),
 			 json_object_get_boolean(json_object_object_get(r, "controlled")) ? "served" : "passed");
 		int in_a = json_object_object_get_ex(sa, key, &ra), in_b = json_object_object_get_ex(sb, key, &rb);
-		if (in_a && in_b && num(ra, "count") == num(rb, "count") && num(ra, "bytes") == num(rb, "bytes") &&
-		    num(ra, "first") == num(rb, "first"))
+		if (in_a && in_b && num(ra, ND_LK_COUNT) == num(rb, ND_LK_COUNT) && num(ra, ND_LK_BYTES) == num(rb, ND_LK_BYTES) &&
+		    num(ra, ND_LK_FIRST) == num(rb, ND_LK_FIRST))
 			continue;
 		snprintf(detail, sizeof(detail), "%s %s: %lld calls (%lld bytes) in one run, %lld calls (%lld bytes) in the other",
-			 str(r, "family"), str(r, "symbol"), (long long)(in_a ? num(ra, "count") : 0),
-			 (long long)(in_a ? num(ra, "bytes") : 0), (long long)(in_b ? num(rb, "count") : 0),
-			 (long long)(in_b ? num(rb, "bytes") : 0));
-		found = event(lineage, in_a ? pa : pb, str(r, "family"), str(r, "symbol"), detail);
+			 str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), (long long)(in_a ? num(ra, ND_LK_COUNT) : 0),
+			 (long long)(in_a ? num(ra, ND_LK_BYTES) : 0), (long long)(in_b ? num(rb, ND_LK_COUNT) : 0),
+			 (long long)(in_b ? num(rb, ND_LK_BYTES) : 0));
+		found = event(lineage, in_a ? pa : pb, str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), detail);
 	}
 	json_object_put(list);
 	return found;

@@ -7,6 +7,7 @@
  * dozens of libraries.
  */
 #include "logread.h"
+#include "logformat.h"
 #include "jsonget.h"
 
 #include <stdio.h>
@@ -82,8 +83,8 @@ static void add_count(json_object *e, const char *key, int64_t by)
 /* Function name for a return address given as (object, file offset). */
 static void symbolize(json_object *frame, char *out, size_t size)
 {
-	struct object *o = open_cached(str(frame, "object"));
-	uint64_t va = o ? object_vaddr_of(o, strtoull(str(frame, "file_offset"), NULL, 16)) : 0;
+	struct object *o = open_cached(str(frame, ND_LK_OBJECT));
+	uint64_t va = o ? object_vaddr_of(o, strtoull(str(frame, ND_LK_FILE_OFFSET), NULL, 16)) : 0;
 	char buf[1024];
 	const char *fn = va ? object_function(o, va - 1, buf, sizeof(buf)) : NULL;
 	snprintf(out, size, "%s", fn ? fn : "?");
@@ -98,11 +99,11 @@ static void via_of(json_object *frames, char *out, size_t size)
 	size_t n = json_object_array_length(frames);
 	for (size_t i = 1; i < n; i++) {
 		json_object *f = json_object_array_get_idx(frames, i);
-		if (!strcmp(str(f, "object"), top))
+		if (!strcmp(str(f, ND_LK_OBJECT), top))
 			continue;
 		char fn[1024];
 		symbolize(f, fn, sizeof(fn));
-		snprintf(out, size, "%s: %s", base(str(f, "object")), fn);
+		snprintf(out, size, "%s: %s", base(str(f, ND_LK_OBJECT)), fn);
 		return;
 	}
 }
@@ -121,18 +122,18 @@ void logread_symbolize(const char *object, const char *file_offset, char *out, s
 static void on_site(json_object *model, json_object *rec)
 {
 	json_object *frames, *sites = json_object_object_get(model, "_sites");
-	if (!json_object_object_get_ex(rec, "frames", &frames) || !json_object_array_length(frames))
+	if (!json_object_object_get_ex(rec, ND_LK_FRAMES, &frames) || !json_object_array_length(frames))
 		return;
 	json_object *top = json_object_array_get_idx(frames, 0);
 	char fn[1024], via[1400], key[2600], where[4200];
-	snprintf(where, sizeof(where), "%s@%s", str(top, "object"), str(top, "file_offset"));
+	snprintf(where, sizeof(where), "%s@%s", str(top, ND_LK_OBJECT), str(top, ND_LK_FILE_OFFSET));
 	if (json_object_array_length(frames) == 1) {
 		/* Calls past the site's stack budget: folded into an entry of the same
 		 * call address in finish(). */
 		json_object *rest = json_object_new_object();
-		json_object_object_add(rest, "symbol", json_object_new_string(str(rec, "symbol")));
+		json_object_object_add(rest, "symbol", json_object_new_string(str(rec, ND_LK_SYMBOL)));
 		json_object_object_add(rest, "where", json_object_new_string(where));
-		json_object_object_add(rest, "count", json_object_new_int64(num(rec, "count")));
+		json_object_object_add(rest, "count", json_object_new_int64(num(rec, ND_LK_COUNT)));
 		json_object_object_add(rest, "frame", json_object_get(top));
 		json_object_array_add(json_object_object_get(model, "_rest"), rest);
 		return;
@@ -140,7 +141,7 @@ static void on_site(json_object *model, json_object *rec)
 	symbolize(top, fn, sizeof(fn));
 	via_of(frames, via, sizeof(via));
 	snprintf(key, sizeof(key), "%s\n%s", fn, via);
-	json_object *e = entry(sites, "symbol", str(rec, "symbol"), "object", base(str(top, "object")),
+	json_object *e = entry(sites, "symbol", str(rec, ND_LK_SYMBOL), "object", base(str(top, ND_LK_OBJECT)),
 			       "key", json_object_new_string(key));
 	if (!json_object_object_get_ex(e, "function", NULL)) {
 		json_object_object_add(e, "where", json_object_new_string(where));
@@ -148,7 +149,7 @@ static void on_site(json_object *model, json_object *rec)
 		if (via[0])
 			json_object_object_add(e, "via", json_object_new_string(via));
 	}
-	add_count(e, "count", num(rec, "count"));
+	add_count(e, "count", num(rec, ND_LK_COUNT));
 	json_object *stack;
 	size_t n = json_object_array_length(frames);
 	if (n > 1 && !json_object_object_get_ex(e, "stack", &stack)) {
@@ -157,7 +158,7 @@ static void on_site(json_object *model, json_object *rec)
 			json_object *f = json_object_array_get_idx(frames, i), *s = json_object_new_object();
 			char name[1024];
 			symbolize(f, name, sizeof(name));
-			json_object_object_add(s, "object", json_object_new_string(base(str(f, "object"))));
+			json_object_object_add(s, "object", json_object_new_string(base(str(f, ND_LK_OBJECT))));
 			json_object_object_add(s, "function", json_object_new_string(name));
 			json_object_array_add(stack, s);
 		}
@@ -168,11 +169,11 @@ static void on_site(json_object *model, json_object *rec)
 static void on_source(json_object *model, json_object *rec)
 {
 	json_object *sources = json_object_object_get(model, "sources"), *c;
-	json_object_object_get_ex(rec, "controlled", &c);
-	json_object *e = entry(sources, "family", str(rec, "family"), "symbol", str(rec, "symbol"),
+	json_object_object_get_ex(rec, ND_LK_CONTROLLED, &c);
+	json_object *e = entry(sources, "family", str(rec, ND_LK_FAMILY), "symbol", str(rec, ND_LK_SYMBOL),
 			       "controlled", json_object_new_boolean(json_object_get_boolean(c)));
-	add_count(e, "count", num(rec, "count"));
-	add_count(e, "bytes", num(rec, "bytes"));
+	add_count(e, "count", num(rec, ND_LK_COUNT));
+	add_count(e, "bytes", num(rec, ND_LK_BYTES));
 }
 
 static void on_process(json_object *model, json_object *rec)
@@ -186,19 +187,19 @@ static void on_process(json_object *model, json_object *rec)
 	}
 	json_object_array_add(json_object_object_get(model, "processes"), p);
 	json_object *seed;
-	if (json_object_object_get_ex(rec, "seed", &seed))
+	if (json_object_object_get_ex(rec, ND_LK_SEED, &seed))
 		json_object_object_add(model, "seed", json_object_get(seed));
-	if (!strcmp(str(rec, "aslr"), "on"))
-		uncontrolled_add(model, "aslr", str(rec, "exe"), 1, 1);
+	if (!strcmp(str(rec, ND_LK_ASLR), "on"))
+		uncontrolled_add(model, "aslr", str(rec, ND_LK_EXE), 1, 1);
 	/* Key generators that ran controlled made predictable keys: say so loudly. */
 	static const char *const keygens[] = { "ssh-keygen", "openssl", "gpg", "gpg2", "certtool", "age-keygen", "step" };
-	const char *exe = str(rec, "exe"), *b = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	const char *exe = str(rec, ND_LK_EXE), *b = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
 	for (size_t i = 0; i < sizeof(keygens) / sizeof(keygens[0]); i++)
 		if (!strcmp(b, keygens[i]))
 			uncontrolled_add(model, "predictable-keys", exe, 1, 1);
 	/* The traps armed in any process of the tree. */
 	json_object *traps, *all = json_object_object_get(model, "traps");
-	if (json_object_object_get_ex(rec, "traps", &traps))
+	if (json_object_object_get_ex(rec, ND_LK_TRAPS, &traps))
 		for (size_t i = 0; i < json_object_array_length(traps); i++) {
 			const char *t = json_object_get_string(json_object_array_get_idx(traps, i));
 			int seen = 0;
@@ -212,7 +213,7 @@ static void on_process(json_object *model, json_object *rec)
 static void on_objects(json_object *model, json_object *rec)
 {
 	json_object *paths, *all = json_object_object_get(model, "_objects");
-	if (!json_object_object_get_ex(rec, "paths", &paths))
+	if (!json_object_object_get_ex(rec, ND_LK_PATHS, &paths))
 		return;
 	size_t n = json_object_array_length(paths);
 	for (size_t i = 0; i < n; i++) {
@@ -240,19 +241,19 @@ static void fold_rest(json_object *model)
 		json_object *r = json_object_array_get_idx(rest, i), *into = NULL;
 		for (size_t k = 0; k < json_object_array_length(sites) && !into; k++) {
 			json_object *e = json_object_array_get_idx(sites, k);
-			if (!strcmp(str(e, "symbol"), str(r, "symbol")) && !strcmp(str(e, "where"), str(r, "where")))
+			if (!strcmp(str(e, ND_LK_SYMBOL), str(r, ND_LK_SYMBOL)) && !strcmp(str(e, "where"), str(r, "where")))
 				into = e;
 		}
 		if (!into) {
 			char fn[1024];
 			json_object *top = json_object_object_get(r, "frame");
 			symbolize(top, fn, sizeof(fn));
-			into = entry(sites, "symbol", str(r, "symbol"), "object", base(str(top, "object")), "key",
+			into = entry(sites, "symbol", str(r, ND_LK_SYMBOL), "object", base(str(top, ND_LK_OBJECT)), "key",
 				     json_object_new_string(str(r, "where")));
 			json_object_object_add(into, "where", json_object_new_string(str(r, "where")));
 			json_object_object_add(into, "function", json_object_new_string(fn));
 		}
-		add_count(into, "count", num(r, "count"));
+		add_count(into, "count", num(r, ND_LK_COUNT));
 	}
 	json_object_object_del(model, "_rest");
 }
@@ -269,12 +270,12 @@ static void finish(json_object *model)
 		size_t m = json_object_array_length(sites);
 		for (size_t k = 0; k < m; k++) {
 			json_object *site = json_object_array_get_idx(sites, k);
-			if (strcmp(str(site, "symbol"), str(s, "symbol")))
+			if (strcmp(str(site, ND_LK_SYMBOL), str(s, ND_LK_SYMBOL)))
 				continue;
 			json_object *out = json_object_new_object();
-			json_object_object_add(out, "object", json_object_new_string(str(site, "object")));
+			json_object_object_add(out, "object", json_object_new_string(str(site, ND_LK_OBJECT)));
 			json_object_object_add(out, "function", json_object_new_string(str(site, "function")));
-			json_object_object_add(out, "count", json_object_new_int64(num(site, "count")));
+			json_object_object_add(out, "count", json_object_new_int64(num(site, ND_LK_COUNT)));
 			json_object *via;
 			if (json_object_object_get_ex(site, "via", &via))
 				json_object_object_add(out, "via", json_object_get(via));
@@ -286,12 +287,12 @@ static void finish(json_object *model)
 		json_object_object_add(s, "sites", list);
 		json_object *c;
 		json_object_object_get_ex(s, "controlled", &c);
-		const char *kind = report_kind_of_family(str(s, "family"));
+		const char *kind = report_kind_of_family(str(s, ND_LK_FAMILY));
 		if (json_object_get_boolean(c) || !kind)
 			continue;
 		char detail[256];
-		snprintf(detail, sizeof(detail), "%s passed through to libc", str(s, "symbol"));
-		uncontrolled_add(model, kind, detail, num(s, "count"), 1);
+		snprintf(detail, sizeof(detail), "%s passed through to libc", str(s, ND_LK_SYMBOL));
+		uncontrolled_add(model, kind, detail, num(s, ND_LK_COUNT), 1);
 		json_object *u = json_object_object_get(model, "uncontrolled");
 		json_object *last = json_object_array_get_idx(u, json_object_array_length(u) - 1);
 		if (!json_object_object_get_ex(last, "sites", NULL))
@@ -311,7 +312,7 @@ static void check_complete(json_object *model)
 	int64_t expected = 1, never = 0;
 	for (size_t i = 0; i < json_object_array_length(procs); i++) {
 		json_object *p = json_object_array_get_idx(procs, i);
-		expected += num(p, "forks") + num(p, "spawns");
+		expected += num(p, ND_LK_FORKS) + num(p, ND_LK_SPAWNS);
 	}
 	for (size_t i = 0; i < json_object_array_length(unc); i++) {
 		const char *k = str(json_object_array_get_idx(unc, i), "kind");
@@ -326,6 +327,38 @@ static void check_complete(json_object *model)
 			 (long long)missing, (long long)(expected - never));
 		uncontrolled_add(model, "records-missing", detail, missing, 1);
 	}
+}
+
+/* 0 when a process record is of the format this reader reads; else -1
+ * with why naming the log and both versions. */
+static int format_of(json_object *rec, const char *path, char *why, size_t size)
+{
+	json_object *v;
+	int64_t have = json_object_object_get_ex(rec, ND_LK_FORMAT, &v) ? json_object_get_int64(v) : 1;
+	if (have == ND_LOG_FORMAT)
+		return 0;
+	snprintf(why, size, "the event log %s is in format %lld (written by another version of nodice); this one reads format %d",
+		 path, (long long)have, ND_LOG_FORMAT);
+	return -1;
+}
+
+int logread_check_format(const char *path, char *why, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0; /* no log: nothing to misread */
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		json_object *rec = json_tokener_parse(line);
+		if (rec && json_object_is_type(rec, json_type_object) && !strcmp(str(rec, ND_LK_TYPE), ND_LT_PROCESS))
+			r = format_of(rec, path, why, size);
+		json_object_put(rec);
+	}
+	free(line);
+	fclose(f);
+	return r;
 }
 
 json_object *logread_load(const char *path, char *why, size_t size)
@@ -354,16 +387,23 @@ json_object *logread_load(const char *path, char *why, size_t size)
 			json_object_put(rec);
 			continue;
 		}
-		const char *type = str(rec, "type");
-		if (!strcmp(type, "process"))
+		const char *type = str(rec, ND_LK_TYPE);
+		if (!strcmp(type, ND_LT_PROCESS) && format_of(rec, path, why, size) < 0) {
+			json_object_put(rec);
+			free(line);
+			fclose(f);
+			json_object_put(model);
+			return NULL;
+		}
+		if (!strcmp(type, ND_LT_PROCESS))
 			on_process(model, rec);
-		else if (!strcmp(type, "source"))
+		else if (!strcmp(type, ND_LT_SOURCE))
 			on_source(model, rec);
-		else if (!strcmp(type, "site"))
+		else if (!strcmp(type, ND_LT_SITE))
 			on_site(model, rec);
-		else if (!strcmp(type, "uncontrolled"))
-			uncontrolled_add(model, str(rec, "kind"), str(rec, "detail"), num(rec, "count"), 1);
-		else if (!strcmp(type, "objects"))
+		else if (!strcmp(type, ND_LT_UNCONTROLLED))
+			uncontrolled_add(model, str(rec, ND_LK_KIND), str(rec, ND_LK_DETAIL), num(rec, ND_LK_COUNT), 1);
+		else if (!strcmp(type, ND_LT_OBJECTS))
 			on_objects(model, rec);
 		json_object_put(rec);
 	}

@@ -8,7 +8,12 @@
 
 #include <json-c/json.h>
 
-/* Reads path. Returns the model, or NULL with why set (unreadable file).
+/* 0 when every process record of the log at path is in the format this
+ * nodice reads (logformat.h), else -1 with why naming both versions. */
+int logread_check_format(const char *path, char *why, size_t size);
+
+/* Reads path. Returns the model, or NULL with why set (unreadable file, or
+ * a log in another format).
  * Lines that are not JSON objects are counted in "corrupt_lines". */
 json_object *logread_load(const char *path, char *why, size_t size);
 

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "junit.h"
 #include "logdiff.h"
+#include "logread.h"
 #include "manifest.h"
 #include "verify_report.h"
 #include "verify_runs.h"
@@ -297,9 +298,14 @@ int verify_main(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	struct verify_run *runs = calloc((size_t)o.runs + 1, sizeof(struct verify_run));
 	double t0 = bounded_now();
+	char why[1024];
 	for (long i = 0; i < o.runs && status == CLI_OK; i++)
 		if (verify_run_once(&o, NULL, &runs[i], (int)i + 1, base) < 0)
 			status = CLI_SYSTEM;
+		else if (logread_check_format(runs[i].log, why, sizeof(why)) < 0) {
+			cli_error("verify", "%s", why);
+			status = CLI_SYSTEM;
+		}
 	json_object *report = NULL;
 	if (status == CLI_OK) {
 		char command[4096] = "", seed_text[32];

@@ -11,6 +11,7 @@
  * record.c underneath.
  */
 #include "nodice.h"
+#include "logformat.h"
 #include "fmt.h"
 #include "maps.h"
 #include "record.h"
@@ -40,8 +41,8 @@ static void objects_record(int fd)
 {
 	static char line[65536];
 	struct nd_buf b = ND_BUF(line);
-	nd_log_head(&b, "objects");
-	nd_fmt_str(&b, ",\"paths\":[");
+	nd_log_head(&b, ND_LT_OBJECTS);
+	nd_fmt_str(&b, ",\"" ND_LK_PATHS "\":[");
 	nd_maps_objects(object_name, &b);
 	nd_fmt_str(&b, "]");
 	nd_log_emit(fd, &b, line);
@@ -51,21 +52,23 @@ static void process_record(int fd, const char *end, const struct nd_log_process 
 {
 	char line[LINE];
 	struct nd_buf b = ND_BUF(line);
-	nd_log_head(&b, "process");
-	nd_fmt_str(&b, ",\"ppid\":");
+	nd_log_head(&b, ND_LT_PROCESS);
+	nd_fmt_str(&b, ",\"" ND_LK_FORMAT "\":");
+	nd_fmt_u64(&b, ND_LOG_FORMAT);
+	nd_fmt_str(&b, ",\"" ND_LK_PPID "\":");
 	nd_fmt_i64(&b, nd_sys0(SYS_getppid));
-	nd_fmt_str(&b, ",\"seed\":");
+	nd_fmt_str(&b, ",\"" ND_LK_SEED "\":");
 	nd_fmt_u64(&b, nd_cfg.seed);
-	nd_fmt_str(&b, ",\"end\":\"");
+	nd_fmt_str(&b, ",\"" ND_LK_END "\":\"");
 	nd_fmt_str(&b, end);
-	nd_fmt_str(&b, "\",\"vtime_ns\":");
+	nd_fmt_str(&b, "\",\"" ND_LK_VTIME_NS "\":");
 	nd_fmt_u64(&b, p->vtime_ns);
-	nd_fmt_str(&b, p->aslr_on ? ",\"aslr\":\"on\"" : ",\"aslr\":\"off\"");
-	nd_fmt_str(&b, ",\"forks\":");
+	nd_fmt_str(&b, p->aslr_on ? ",\"" ND_LK_ASLR "\":\"on\"" : ",\"" ND_LK_ASLR "\":\"off\"");
+	nd_fmt_str(&b, ",\"" ND_LK_FORKS "\":");
 	nd_fmt_u64(&b, p->forks);
-	nd_fmt_str(&b, ",\"spawns\":");
+	nd_fmt_str(&b, ",\"" ND_LK_SPAWNS "\":");
 	nd_fmt_u64(&b, p->spawns);
-	nd_fmt_str(&b, ",\"traps\":[");
+	nd_fmt_str(&b, ",\"" ND_LK_TRAPS "\":[");
 	for (int t = 0, n = 0; t < ND_TRAP_COUNT; t++)
 		if (nd_log_traps_armed[t]) {
 			nd_fmt_str(&b, n++ ? ",\"" : "\"");
@@ -80,19 +83,19 @@ static void source_record(int fd, int s, int controlled, uint64_t count)
 {
 	char line[LINE];
 	struct nd_buf b = ND_BUF(line);
-	nd_log_head(&b, "source");
-	nd_fmt_str(&b, ",\"family\":\"");
+	nd_log_head(&b, ND_LT_SOURCE);
+	nd_fmt_str(&b, ",\"" ND_LK_FAMILY "\":\"");
 	nd_fmt_str(&b, nd_families[nd_sym_family[s]].name);
-	nd_fmt_str(&b, "\",\"symbol\":\"");
+	nd_fmt_str(&b, "\",\"" ND_LK_SYMBOL "\":\"");
 	nd_fmt_str(&b, nd_sym_name[s]);
-	nd_fmt_str(&b, controlled ? "\",\"controlled\":true" : "\",\"controlled\":false");
-	nd_fmt_str(&b, ",\"count\":");
+	nd_fmt_str(&b, controlled ? "\",\"" ND_LK_CONTROLLED "\":true" : "\",\"" ND_LK_CONTROLLED "\":false");
+	nd_fmt_str(&b, ",\"" ND_LK_COUNT "\":");
 	nd_fmt_u64(&b, count);
 	if (controlled) {
-		nd_fmt_str(&b, ",\"bytes\":");
+		nd_fmt_str(&b, ",\"" ND_LK_BYTES "\":");
 		nd_fmt_u64(&b, nd_counters[s].bytes);
 	}
-	nd_fmt_str(&b, ",\"first\":");
+	nd_fmt_str(&b, ",\"" ND_LK_FIRST "\":");
 	nd_fmt_u64(&b, nd_counters[s].first);
 	nd_log_emit(fd, &b, line);
 }
@@ -119,12 +122,12 @@ void nd_log_flush(const char *end, const struct nd_log_process *p)
 			if (nd_trap_counts[t]) {
 				char line[LINE];
 				struct nd_buf b = ND_BUF(line);
-				nd_log_head(&b, "source");
-				nd_fmt_str(&b, ",\"family\":\"");
+				nd_log_head(&b, ND_LT_SOURCE);
+				nd_fmt_str(&b, ",\"" ND_LK_FAMILY "\":\"");
 				nd_fmt_str(&b, nd_families[ND_FAM_trap].name);
-				nd_fmt_str(&b, "\",\"symbol\":\"");
+				nd_fmt_str(&b, "\",\"" ND_LK_SYMBOL "\":\"");
 				nd_fmt_str(&b, nd_trap_name[t]);
-				nd_fmt_str(&b, "\",\"controlled\":true,\"count\":");
+				nd_fmt_str(&b, "\",\"" ND_LK_CONTROLLED "\":true,\"" ND_LK_COUNT "\":");
 				nd_fmt_u64(&b, nd_trap_counts[t]);
 				nd_log_emit(fd, &b, line);
 			}

@@ -9,6 +9,7 @@
  * and the call sites (sites.c) build on it.
  */
 #include "nodice.h"
+#include "logformat.h"
 #include "fmt.h"
 #include "record.h"
 
@@ -100,12 +101,12 @@ static void event_record(int fd, struct event *e)
 	if (count <= e->written)
 		return;
 	struct nd_buf b = ND_BUF(line);
-	nd_log_head(&b, "uncontrolled");
-	nd_fmt_str(&b, ",\"kind\":");
+	nd_log_head(&b, ND_LT_UNCONTROLLED);
+	nd_fmt_str(&b, ",\"" ND_LK_KIND "\":");
 	nd_fmt_json(&b, e->kind);
-	nd_fmt_str(&b, ",\"detail\":");
+	nd_fmt_str(&b, ",\"" ND_LK_DETAIL "\":");
 	nd_fmt_json(&b, e->detail);
-	nd_fmt_str(&b, ",\"count\":");
+	nd_fmt_str(&b, ",\"" ND_LK_COUNT "\":");
 	nd_fmt_u64(&b, count - e->written);
 	e->written = count;
 	nd_log_emit(fd, &b, line);
@@ -162,8 +163,8 @@ void nd_log_event_records(int fd)
 			event_record(fd, &events[i]);
 	if (events_dropped) {
 		struct nd_buf b = ND_BUF(line);
-		nd_log_head(&b, "uncontrolled");
-		nd_fmt_str(&b, ",\"kind\":\"events-dropped\",\"detail\":\"more than 64 distinct events\",\"count\":");
+		nd_log_head(&b, ND_LT_UNCONTROLLED);
+		nd_fmt_str(&b, ",\"" ND_LK_KIND "\":\"events-dropped\",\"" ND_LK_DETAIL "\":\"more than 64 distinct events\",\"" ND_LK_COUNT "\":");
 		nd_fmt_u64(&b, events_dropped);
 		nd_log_emit(fd, &b, line);
 	}
@@ -172,15 +173,15 @@ void nd_log_event_records(int fd)
 /* Every record names its process: pid, lineage, executable and argv[0]. */
 void nd_log_head(struct nd_buf *b, const char *type)
 {
-	nd_fmt_str(b, "{\"type\":\"");
+	nd_fmt_str(b, "{\"" ND_LK_TYPE "\":\"");
 	nd_fmt_str(b, type);
-	nd_fmt_str(b, "\",\"pid\":");
+	nd_fmt_str(b, "\",\"" ND_LK_PID "\":");
 	nd_fmt_i64(b, nd_pid);
-	nd_fmt_str(b, ",\"lineage\":\"");
+	nd_fmt_str(b, ",\"" ND_LK_LINEAGE "\":\"");
 	nd_fmt_hex(b, nd_lineage, 16);
-	nd_fmt_str(b, "\",\"exe\":");
+	nd_fmt_str(b, "\",\"" ND_LK_EXE "\":");
 	nd_fmt_json(b, flush_exe);
-	nd_fmt_str(b, ",\"argv0\":");
+	nd_fmt_str(b, ",\"" ND_LK_ARGV0 "\":");
 	size_t n = 0; /* argv[0] is bounded so that every line fits its buffer */
 	while (program_invocation_name && program_invocation_name[n] && n < 1024)
 		n++;

@@ -7,6 +7,7 @@
  * keeps those calls out of the table.
  */
 #include "nodice.h"
+#include "logformat.h"
 #include "sites.h"
 #include "fmt.h"
 #include "maps.h"
@@ -179,14 +180,14 @@ static void frame(struct nd_buf *b, uintptr_t addr)
 	size_t len;
 	uint64_t off;
 	if (nd_maps_locate(addr, &path, &len, &off) < 0) {
-		nd_fmt_str(b, "{\"object\":\"?\",\"address\":\"0x");
+		nd_fmt_str(b, "{\"" ND_LK_OBJECT "\":\"?\",\"" ND_LK_ADDRESS "\":\"0x");
 		nd_fmt_hexmin(b, addr);
 		nd_fmt_str(b, "\"}");
 		return;
 	}
-	nd_fmt_str(b, "{\"object\":");
+	nd_fmt_str(b, "{\"" ND_LK_OBJECT "\":");
 	nd_fmt_jsonn(b, path, len);
-	nd_fmt_str(b, ",\"file_offset\":\"0x");
+	nd_fmt_str(b, ",\"" ND_LK_FILE_OFFSET "\":\"0x");
 	nd_fmt_hexmin(b, off);
 	nd_fmt_str(b, "\"}");
 }
@@ -212,13 +213,13 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 		if (!s->key || !s->ready || !s->count)
 			continue;
 		struct nd_buf b = ND_BUF(text);
-		nd_log_head(&b, "site");
-		nd_fmt_str(&b, ",\"symbol\":\"");
+		nd_log_head(&b, ND_LT_SITE);
+		nd_fmt_str(&b, ",\"" ND_LK_SYMBOL "\":\"");
 		nd_fmt_str(&b, nd_sym_name[s->sym & ~ND_SITE_PASSED]);
-		nd_fmt_str(&b, s->sym & ND_SITE_PASSED ? "\",\"controlled\":false" : "\",\"controlled\":true");
-		nd_fmt_str(&b, ",\"count\":");
+		nd_fmt_str(&b, s->sym & ND_SITE_PASSED ? "\",\"" ND_LK_CONTROLLED "\":false" : "\",\"" ND_LK_CONTROLLED "\":true");
+		nd_fmt_str(&b, ",\"" ND_LK_COUNT "\":");
 		nd_fmt_u64(&b, s->count);
-		nd_fmt_str(&b, ",\"frames\":[");
+		nd_fmt_str(&b, ",\"" ND_LK_FRAMES "\":[");
 		frame(&b, (uintptr_t)s->caller);
 		uint32_t nf = __atomic_load_n(&s->nframes, __ATOMIC_ACQUIRE);
 		for (uint32_t f = 0; f < nf; f++) {
@@ -233,8 +234,8 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 	}
 	if (dropped) {
 		struct nd_buf b = ND_BUF(text);
-		nd_log_head(&b, "uncontrolled");
-		nd_fmt_str(&b, ",\"kind\":\"sites-dropped\",\"detail\":\"the call-site table was full; ");
+		nd_log_head(&b, ND_LT_UNCONTROLLED);
+		nd_fmt_str(&b, ",\"" ND_LK_KIND "\":\"sites-dropped\",\"" ND_LK_DETAIL "\":\"the call-site table was full; ");
 		nd_fmt_u64(&b, dropped);
 		nd_fmt_str(&b, " calls were counted without their site\"}\n");
 		line(fd, text, b.p - text);

@@ -211,3 +211,15 @@ Test(verify, divergent_run_leaves_no_partial_manifest, .timeout = 60)
 	cr_assert_neq(access(manifest, F_OK), 0, "a manifest of a divergent run was written");
 	verdict_free(&v);
 }
+
+/* A child that writes a record of another log format into the run's log (an
+ * older shim loaded below this one would): the gate says so, exit 3, rather
+ * than compare records it might misread. */
+Test(verify, a_log_of_another_format_is_refused, .timeout = 60)
+{
+	const char *older[] = { "/bin/sh", "-c",
+				"echo '{\"type\":\"process\",\"pid\":1,\"lineage\":\"00\",\"exe\":\"/old\",\"argv0\":\"old\"}' "
+				">> \"$NODICE_LOG\"",
+				NULL };
+	assert_fails(older, 3, "is in format 1 (written by another version of nodice); this one reads format");
+}

@@ -206,3 +206,41 @@ Test(inspect, records_lost_to_sigkill_are_reported, .timeout = 60)
 	cr_assert_not(uncontrolled(j, "records-missing", 1), "complete logs must not be flagged");
 	json_object_put(j);
 }
+
+/* logformat.h: every process record carries the format; a log holding a
+ * record of another format (here one with no version, as before there was
+ * one) gives one line and exit 3, never a report read from it. */
+Test(inspect, a_log_of_another_format_is_refused, .timeout = 60)
+{
+	const char *argv[] = { ND_TEST_NODICE, "inspect", "--", "/bin/sh", "-c",
+			       "echo '{\"type\":\"process\",\"pid\":1,\"lineage\":\"00\",\"exe\":\"/old\",\"argv0\":\"old\","
+			       "\"format\":99}' >> \"$NODICE_LOG\"",
+			       NULL };
+	struct spawn_result r = spawn_run(argv, NULL);
+	cr_assert_eq(r.status, 3, "status %d: %s", r.status, r.err);
+	cr_assert_not_null(strstr(r.err, "is in format 99 (written by another version of nodice)"), "%s", r.err);
+	cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	spawn_free(&r);
+}
+
+/* The shim writes the format the command reads: a real run's log passes. */
+Test(logread, a_real_log_states_the_format_this_reader_reads, .timeout = 60)
+{
+	char log[] = "/tmp/nodice-format-XXXXXX";
+	close(mkstemp(log));
+	char env_log[64];
+	snprintf(env_log, sizeof(env_log), "NODICE_LOG=%s", log);
+	const char *argv[] = { "/usr/bin/date", NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, env_log, NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0);
+	char why[512] = "";
+	cr_assert_eq(logread_check_format(log, why, sizeof(why)), 0, "%s", why);
+	FILE *f = fopen(log, "r");
+	char line[4096] = "";
+	cr_assert(fgets(line, sizeof(line), f));
+	fclose(f);
+	cr_assert_not_null(strstr(line, "\"format\":"), "%s", line);
+	unlink(log);
+	spawn_free(&r);
+}
