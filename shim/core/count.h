@@ -19,4 +19,10 @@ static inline void nd_add(uint64_t *p, uint64_t v)
 		*(volatile uint64_t *)p += v;
 }
 
+/* Marks the process multi-threaded: counters and clock switch to atomics. */
+static inline void nd_mark_threaded(void)
+{
+	__atomic_store_n(&nd_threaded, 1, __ATOMIC_SEQ_CST);
+}
+
 #endif

@@ -82,4 +82,15 @@ void nd_log_uncontrolled_now(const char *kind, const char *detail);
 /* Zeroes the counters (a fork child starts its own record). */
 void nd_log_reset(void);
 
+/* log.c writes the process's records at exit, exec, _exit and on a fatal
+ * signal (through nd_process_flush_log, which hands it the facts below). */
+struct nd_log_process {
+	uint64_t vtime_ns, forks, spawns;
+	int aslr_on;
+};
+void nd_log_flush(const char *end, const struct nd_log_process *p);
+struct nd_buf;
+/* Opens a record: type, pid, lineage, exe, argv0 (no closing brace). */
+void nd_log_head(struct nd_buf *b, const char *type);
+
 #endif

@@ -21,6 +21,7 @@
  * new image puts it back and removes the variable.
  */
 #include "nodice.h"
+#include "aslr.h"
 
 #include <stdlib.h>
 #include <sys/auxv.h>

@@ -11,6 +11,9 @@
  * Every path into a new program switches the rdtsc trap off first (tsc.c).
  */
 #include "nodice.h"
+#include "tsc.h"
+#include "target.h"
+#include "process.h"
 #include "tree.h"
 #include "block.h"
 

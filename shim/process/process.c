@@ -16,6 +16,10 @@
  * configuration back.
  */
 #include "nodice.h"
+#include "vclock.h"
+#include "stream.h"
+#include "process.h"
+#include "aslr.h"
 #include "fmt.h"
 #include "tree.h"
 

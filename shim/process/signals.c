@@ -20,6 +20,8 @@
  * kernel would have.
  */
 #include "nodice.h"
+#include "signals.h"
+#include "process.h"
 #include "tree.h"
 
 #include <signal.h>

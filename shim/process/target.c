@@ -10,6 +10,7 @@
  * stay async-signal-safe.
  */
 #include "nodice.h"
+#include "target.h"
 
 #include <elf.h>
 #include <fcntl.h>

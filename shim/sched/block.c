@@ -15,6 +15,7 @@
  * (sleep.c) and inline futex waits (dispatch.c) use the same helper.
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "tree.h"
 #include "itimer.h"
 #include "block.h"

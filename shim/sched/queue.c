@@ -6,6 +6,7 @@
  * mutex is held is moved to wait for the mutex (wait morphing).
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "scheduler.h"
 #include "turn.h"
 

@@ -44,6 +44,7 @@
  * (watch.c), threads coming and going (lifecycle.c).
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "scheduler.h"
 #include "turn.h"
 

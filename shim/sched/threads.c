@@ -14,6 +14,9 @@
  * async-signal-safe and allocates itself.
  */
 #include "nodice.h"
+#include "vclock.h"
+#include "stream.h"
+#include "dispatch.h"
 #include "scheduler.h"
 #include "sync.h"
 

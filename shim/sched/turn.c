@@ -8,6 +8,8 @@
  * nothing allocates.
  */
 #include "nodice.h"
+#include "vclock.h"
+#include "signals.h"
 #include "scheduler.h"
 #include "turn.h"
 

@@ -18,6 +18,7 @@
  * pthread_condattr_setclock; glibc keeps that choice in bit 1 of __wrefs.
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "scheduler.h"
 #include "sync.h"
 

@@ -11,6 +11,7 @@
  * deadline that only the outside world can precede elapses in real time.
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "scheduler.h"
 #include "turn.h"
 #include "fmt.h"

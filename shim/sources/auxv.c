@@ -7,6 +7,8 @@
  * AT_RANDOM are counted as served; getauxval is otherwise libc's.
  */
 #include "nodice.h"
+#include "stream.h"
+#include "auxv.h"
 
 #include <sys/auxv.h>
 

@@ -7,6 +7,7 @@
  * to the same count unless the user set them.
  */
 #include "nodice.h"
+#include "cpu.h"
 
 #include <pthread.h>
 #include <sched.h>

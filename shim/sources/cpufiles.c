@@ -15,6 +15,7 @@
  * Only system calls, no allocation: open is async-signal-safe.
  */
 #include "nodice.h"
+#include "devices.h"
 #include "fmt.h"
 
 #include <fcntl.h>

@@ -13,6 +13,8 @@
  * Descriptors at or above ND_FD_MAX are passed through and counted.
  */
 #include "nodice.h"
+#include "stream.h"
+#include "devices.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -8,6 +8,7 @@
  * a directory descriptor is read from the kernel and counted as passed.
  */
 #include "nodice.h"
+#include "devices.h"
 #include "tree.h"
 #include "block.h"
 

@@ -9,6 +9,8 @@
  * sequences and locking are unchanged.
  */
 #include "nodice.h"
+#include "stream.h"
+#include "prng.h"
 
 #include <stdlib.h>
 

@@ -6,6 +6,8 @@
  * each is as async-signal-safe as the original.
  */
 #include "nodice.h"
+#include "stream.h"
+#include "random.h"
 
 #include <stdlib.h>
 #include <sys/random.h>

@@ -12,6 +12,7 @@
  * Deviation: a token libstdc++ would reject ("nonsense") does not throw.
  */
 #include "nodice.h"
+#include "stream.h"
 
 struct random_device_head {
 	void *file;

@@ -13,6 +13,7 @@
  * FILE's read function); it is passed to libc and counted as not controlled.
  */
 #include "nodice.h"
+#include "devices.h"
 
 #include <fcntl.h>
 #include <stdint.h>

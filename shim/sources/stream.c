@@ -17,6 +17,7 @@
  * a draw gets a separate nested state, so neither sees the other's bytes.
  */
 #include "nodice.h"
+#include "stream.h"
 #include "chacha.h"
 
 #include <string.h>

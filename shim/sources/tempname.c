@@ -8,6 +8,7 @@
  * mktemp, the template emptied), EEXIST when every name is taken.
  */
 #include "nodice.h"
+#include "stream.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -11,6 +11,8 @@
  * reads as the process's.
  */
 #include "nodice.h"
+#include "vclock.h"
+#include "clock.h"
 #include "scheduler.h"
 #include "tree.h"
 #include "itimer.h"

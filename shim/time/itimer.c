@@ -24,6 +24,7 @@
  * safe from signal handlers and the SIGSYS server.
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "itimer.h"
 #include "scheduler.h"
 

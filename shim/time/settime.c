@@ -23,6 +23,7 @@
  * handler (dispatch.c): no allocation, no lock, raw system calls only.
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "fmt.h"
 #include "settime.h"
 #include "tree.h"

@@ -14,6 +14,9 @@
  * the virtual clock see their deadline arrive instead of spinning or hanging.
  */
 #include "nodice.h"
+#include "vclock.h"
+#include "sleep.h"
+#include "signals.h"
 #include "block.h"
 #include "itimer.h"
 

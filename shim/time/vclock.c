@@ -18,6 +18,7 @@
  * a new image, as natively.
  */
 #include "nodice.h"
+#include "vclock.h"
 #include "tree.h"
 
 #include <time.h>

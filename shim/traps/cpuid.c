@@ -12,6 +12,8 @@
  * name (stdcxx.c, OPENSSL_ia32cap).
  */
 #include "nodice.h"
+#include "tsc.h"
+#include "cpuid_fault.h"
 
 #include <asm/prctl.h>
 #include <sys/syscall.h>

@@ -24,6 +24,14 @@
  * (signals.c): the program cannot block it or replace the handler.
  */
 #include "nodice.h"
+#include "tsc.h"
+#include "stream.h"
+#include "sleep.h"
+#include "signals.h"
+#include "random.h"
+#include "dispatch.h"
+#include "cpu.h"
+#include "clock.h"
 #include "block.h"
 #include "settime.h"
 #include "tree.h"

@@ -6,6 +6,8 @@
  * dispatch is armed (dispatch.c), and logged. Every other option is libc's.
  */
 #include "nodice.h"
+#include "tsc.h"
+#include "dispatch.h"
 
 #include <stdarg.h>
 #include <sys/prctl.h>

@@ -6,6 +6,7 @@
  * give EFAULT as from the kernel; every other number goes to libc unchanged.
  */
 #include "nodice.h"
+#include "dispatch.h"
 #include "block.h"
 
 #include <stdarg.h>

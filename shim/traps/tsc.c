@@ -17,6 +17,10 @@
  * kernel kill it at the next trapped read.
  */
 #include "nodice.h"
+#include "tsc.h"
+#include "signals.h"
+#include "cpuid_fault.h"
+#include "vclock.h"
 
 #include <signal.h>
 #include <stdint.h>

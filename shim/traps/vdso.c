@@ -17,6 +17,10 @@
  * The shim's own real-time reads use raw system calls from here on.
  */
 #include "nodice.h"
+#include "vdso.h"
+#include "vclock.h"
+#include "random.h"
+#include "clock.h"
 
 #include <elf.h>
 #include <string.h>

@@ -1,0 +1,40 @@
+/* process: lineage, children's environment, the end of a process. */
+#ifndef ND_PROCESS_H
+#define ND_PROCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* process.c — lineage across fork and exec, and the environment children get. */
+void nd_process_start(void);
+/* The process's records go to the log (an exec: "exec"); nd_process_end
+ * also leaves its time line for the parent (exit, _exit, a killing signal).
+ * Both do nothing in a vfork child, which shares its parent's memory. */
+void nd_process_flush_log(const char *end);
+void nd_process_end(const char *end);
+/* Around fork (init.c registers them): the count before, and in the child
+ * its own lineage, pid and counters. */
+void nd_process_before_fork(void);
+void nd_process_fork_child(void);
+uint64_t nd_process_forks(void);
+uint64_t nd_process_spawns(void);
+void nd_process_spawn_failed(void); /* an exec or spawn that started nothing */
+int nd_process_in_vfork_child(void);
+/* Builds a child's environment on the caller's stack: see process.c. */
+/* Room for what the shim adds: ten configuration entries, LD_PRELOAD, the
+ * lineage, the clock, the tree and the terminating NULL. */
+#define ND_ENV_EXTRA 16
+struct nd_child_env {
+	char lineage[40];
+	char clock[40];
+	char tree[32];
+	char preload[8192];
+	char config[8][48];
+	char log[4160];
+	char exempt[1040];
+};
+char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf,
+			    int without_shim);
+size_t nd_process_env_count(char *const envp[]);
+
+#endif

@@ -1,0 +1,16 @@
+/* signals: signals the shim owns or flushes the log on. */
+#ifndef ND_SIGNALS_H
+#define ND_SIGNALS_H
+
+#include <signal.h>
+
+/* signals.c: with the log on, flush it when a default-action signal kills;
+ * signals the shim owns (its handler stays, the program's is chained). */
+void nd_signals_start(void);
+int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *));
+void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
+/* 1 when sig, sent to the calling thread now, would run a program handler
+ * (not blocked in this thread, neither ignored nor default). */
+int nd_signals_handled_here(int sig);
+
+#endif

@@ -1,0 +1,33 @@
+/* devices: virtual devices, the CPU files, stdin. */
+#ifndef ND_DEVICES_H
+#define ND_DEVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* devices.c — file descriptors that stand for virtual devices. */
+enum nd_fd_kind { ND_FD_NONE, ND_FD_RANDOM, ND_FD_UUID, ND_FD_BOOT_ID };
+enum nd_fd_kind nd_device_match(const char *path);
+int nd_device_adopt(int fd, enum nd_fd_kind kind, int flags);
+void nd_device_forget(int fd);
+void nd_device_copy(int from, int to);
+void nd_device_scan_inherited(void);
+#define ND_FD_MAX 65536
+extern uint8_t nd_fd_kind[ND_FD_MAX];
+static inline int nd_device_fd(int fd)
+{
+	return (unsigned)fd < ND_FD_MAX && nd_fd_kind[fd];
+}
+ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
+long nd_device_seek(int fd, int64_t off, int whence);
+
+/* cpufiles.c: /proc/cpuinfo, /proc/stat, the sysfs CPU lists and cpu.max
+ * answered for NODICE_CPUS CPUs: 0 when path is not one of them, else 1
+ * with *fd a descriptor or -errno. */
+int nd_cpufile_open(const char *path, int flags, int *fd);
+
+/* stdio.c: a device inherited as fd 0 becomes the stdin stream. */
+void nd_stdio_adopt_stdin(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* vclock: the virtual time line. */
+#ifndef ND_VCLOCK_H
+#define ND_VCLOCK_H
+
+#include "nodice.h"
+
+/* vclock.c — the one virtual time line, in ns since the run started. */
+extern uint64_t nd_vt;
+extern ND_TLS uint64_t nd_vt_thread_cpu; /* the ticks this thread's reads added */
+static inline uint64_t nd_vclock_read(void)
+{
+	nd_vt_thread_cpu += nd_cfg.tick_ns;
+	if (ND_UNLIKELY(__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED)))
+		return __atomic_add_fetch(&nd_vt, nd_cfg.tick_ns, __ATOMIC_RELAXED);
+	return *(volatile uint64_t *)&nd_vt += nd_cfg.tick_ns;
+}
+/* Starts this process's time line at vt with its CPU clocks at zero (exec,
+ * a launcher's rank root); nd_vclock_fork_child restarts the CPU clocks. */
+void nd_vclock_start(uint64_t vt);
+void nd_vclock_fork_child(void);
+/* CPU time in ns after one read: the process's (every thread's reads, none
+ * of the time the line jumped while it waited) or the calling thread's. */
+int64_t nd_vclock_cpu_ns(int thread);
+void nd_vclock_advance(uint64_t ns);
+void nd_vclock_advance_to(uint64_t vt);
+uint64_t nd_vclock_now(void); /* without moving it */
+/* The value of clock `clk` at virtual time vt; -EINVAL for an unknown clock. */
+int nd_vclock_at(int clk, uint64_t vt, int64_t *ns);
+/* Converts an absolute deadline on clock `clk` into virtual time. */
+uint64_t nd_vclock_deadline(int clk, int64_t abs_ns);
+/* The line across processes (the tree's exits table): a process that ends
+ * leaves where its line reached; a parent that reaps pid moves its own line
+ * at least that far. */
+void nd_vclock_leave(int pid);
+void nd_vclock_reaped(int pid);
+#define ND_MONO_BASE 100000000000LL /* monotonic clocks start at 100 s */
+#define ND_NS 1000000000LL
+
+#endif
