@@ -126,29 +126,42 @@ int nd_signals_handled_here(int sig)
 	return !(cur.sa_flags & SA_SIGINFO) ? cur.sa_handler != SIG_IGN && cur.sa_handler != SIG_DFL : 1;
 }
 
+/* An owned signal: the program's setting is kept apart; ours stays. */
+static int owned_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (old)
+		*old = program_view[sig];
+	if (act)
+		program_view[sig] = *act;
+	return 0;
+}
+
+/* A hooked signal: SIG_DFL stays ours (to flush the log), anything else is
+ * the program's and unhooks it. */
+static int hooked_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (old)
+		*old = program_view[sig];
+	if (!act)
+		return 0;
+	if (act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO)) {
+		program_view[sig] = *act;
+		return 0;
+	}
+	hooked[sig] = 0;
+	return nd_real.sigaction(sig, act, NULL);
+}
+
 /* sigaction(2): see the file comment. */
 ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
-	if (!nd_passthrough() && sig > 0 && sig < _NSIG && owned[sig]) {
-		if (old)
-			*old = program_view[sig];
-		if (act)
-			program_view[sig] = *act;
-		return 0;
-	}
-	if (nd_passthrough() || sig <= 0 || sig >= _NSIG || !hooked[sig])
+	if (nd_passthrough() || sig <= 0 || sig >= _NSIG)
 		return nd_real.sigaction(sig, act, old);
-	if (old)
-		*old = program_view[sig];
-	if (act) {
-		if (act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO)) {
-			program_view[sig] = *act;
-		} else {
-			hooked[sig] = 0;
-			return nd_real.sigaction(sig, act, NULL);
-		}
-	}
-	return 0;
+	if (owned[sig])
+		return owned_action(sig, act, old);
+	if (hooked[sig])
+		return hooked_action(sig, act, old);
+	return nd_real.sigaction(sig, act, old);
 }
 
 /* A set without the signals the shim owns: a synchronous fault on a blocked

@@ -265,15 +265,11 @@ ND_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 	return r;
 }
 
-/* pthread_barrier_wait(3): the round is counted in the barrier's own words,
- * under the turn; libc's waiting is not used for scheduled threads. */
-ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
+/* A scheduled thread's barrier wait: the round is counted in the barrier's
+ * own words, under the turn; libc's waiting is not used. The last to arrive
+ * starts the next round and wakes the others. */
+static int barrier_wait(struct nd_barrier *b)
 {
-	struct nd_barrier *b = (struct nd_barrier *)pb;
-	if (nd_passthrough() || !nd_sched_managed())
-		return nd_real.pthread_barrier_wait(pb);
-	if (b->shared != 0)
-		return ND_OUTSIDE(-1, 0, nd_real.pthread_barrier_wait(pb));
 	nd_sched_point();
 	unsigned round = __atomic_load_n(&b->current_round, __ATOMIC_ACQUIRE);
 	if (__atomic_add_fetch(&b->in, 1, __ATOMIC_ACQ_REL) >= b->count) {
@@ -285,6 +281,17 @@ ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
 	while (__atomic_load_n(&b->current_round, __ATOMIC_ACQUIRE) == round)
 		nd_sched_block(b, ND_NO_DEADLINE, ND_BLOCK_ON(ND_WAIT_BARRIER));
 	return 0;
+}
+
+/* pthread_barrier_wait(3): a process-shared barrier waits outside the turn. */
+ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
+{
+	struct nd_barrier *b = (struct nd_barrier *)pb;
+	if (nd_passthrough() || !nd_sched_managed())
+		return nd_real.pthread_barrier_wait(pb);
+	if (b->shared != 0)
+		return ND_OUTSIDE(-1, 0, nd_real.pthread_barrier_wait(pb));
+	return barrier_wait(b);
 }
 
 /* sem_wait(3), sem_trywait(3), sem_post(3). sem_post is async-signal-safe:

@@ -71,20 +71,24 @@ static FILE *device_stream(int fd, const char *mode)
 }
 
 /* fopen(3). */
-ND_EXPORT FILE *fopen(const char *path, const char *mode)
+/* A CPU file (cpufiles.c) opened for reading as a stream: 1 when path is
+ * one, with *f the stream, or NULL and errno. */
+static int cpu_file(const char *path, const char *mode, FILE **f)
 {
 	int cpu;
-	if (!nd_passthrough() && mode && (!strcmp(mode, "r") || !strcmp(mode, "re")) &&
-	    nd_cpufile_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY, &cpu)) {
-		if (cpu < 0) {
-			errno = -cpu;
-			return NULL;
-		}
-		return nd_real.fdopen(cpu, mode);
-	}
-	enum nd_fd_kind kind = nd_device_match(path);
-	if (nd_passthrough() || kind == ND_FD_NONE || !mode || !strchr("rwa", mode[0]))
-		return nd_real.fopen(path, mode);
+	if (!mode || (strcmp(mode, "r") && strcmp(mode, "re")) ||
+	    !nd_cpufile_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY, &cpu))
+		return 0;
+	*f = cpu < 0 ? NULL : nd_real.fdopen(cpu, mode);
+	if (cpu < 0)
+		errno = -cpu;
+	return 1;
+}
+
+/* A virtual device as a stream; libc's own fopen when its descriptor cannot
+ * be adopted. */
+static FILE *device_fopen(const char *path, const char *mode, enum nd_fd_kind kind)
+{
 	int flags = mode_flags(mode);
 	int fd = nd_real.open(path, flags, 0666);
 	if (fd < 0)
@@ -97,6 +101,19 @@ ND_EXPORT FILE *fopen(const char *path, const char *mode)
 	if (!f)
 		close(fd);
 	return f;
+}
+
+ND_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	FILE *f;
+	if (nd_passthrough())
+		return nd_real.fopen(path, mode);
+	if (cpu_file(path, mode, &f))
+		return f;
+	enum nd_fd_kind kind = nd_device_match(path);
+	if (kind == ND_FD_NONE || !mode || !strchr("rwa", mode[0]))
+		return nd_real.fopen(path, mode);
+	return device_fopen(path, mode, kind);
 }
 
 ND_EXPORT FILE *fopen64(const char *path, const char *mode)
