@@ -27,6 +27,7 @@ uint64_t nd_vt;
 ND_TLS uint64_t nd_vt_thread_cpu;
 static uint64_t vt_idle;		   /* the part of nd_vt that waits added */
 static uint64_t cpu_start_vt, cpu_start_idle; /* both when the CPU clocks started */
+static int64_t cpu_seen; /* the process CPU clock never goes back (see process_cpu) */
 
 void nd_vclock_start(uint64_t vt)
 {
@@ -38,12 +39,20 @@ void nd_vclock_fork_child(void)
 {
 	cpu_start_vt = nd_vt;
 	cpu_start_idle = vt_idle;
+	cpu_seen = 0;
 	nd_vt_thread_cpu = 0;
 }
 
+/* A wait adds to vt_idle before it moves the line, so a reader racing with
+ * it can only see too little CPU time, never too much; the clamp to the
+ * highest value already given keeps the clock from going back meanwhile. */
 static int64_t process_cpu(uint64_t vt)
 {
-	return (int64_t)(vt - cpu_start_vt) - (int64_t)(__atomic_load_n(&vt_idle, __ATOMIC_RELAXED) - cpu_start_idle);
+	int64_t c = (int64_t)(vt - cpu_start_vt) - (int64_t)(__atomic_load_n(&vt_idle, __ATOMIC_ACQUIRE) - cpu_start_idle);
+	int64_t seen = __atomic_load_n(&cpu_seen, __ATOMIC_RELAXED);
+	while (c > seen && !__atomic_compare_exchange_n(&cpu_seen, &seen, c, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return c > seen ? c : seen;
 }
 
 int64_t nd_vclock_cpu_ns(int thread)
@@ -54,7 +63,7 @@ int64_t nd_vclock_cpu_ns(int thread)
 
 void nd_vclock_advance(uint64_t ns)
 {
-	__atomic_add_fetch(&vt_idle, ns, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&vt_idle, ns, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&nd_vt, ns, __ATOMIC_RELAXED);
 }
 
@@ -62,10 +71,11 @@ void nd_vclock_advance_to(uint64_t vt)
 {
 	uint64_t cur = __atomic_load_n(&nd_vt, __ATOMIC_RELAXED);
 	while (cur < vt) {
-		if (__atomic_compare_exchange_n(&nd_vt, &cur, vt, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-			__atomic_add_fetch(&vt_idle, vt - cur, __ATOMIC_RELAXED);
+		uint64_t by = vt - cur;
+		__atomic_add_fetch(&vt_idle, by, __ATOMIC_RELEASE); /* before the line moves: see process_cpu */
+		if (__atomic_compare_exchange_n(&nd_vt, &cur, vt, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			return;
-		}
+		__atomic_sub_fetch(&vt_idle, by, __ATOMIC_RELAXED);
 	}
 }
 
