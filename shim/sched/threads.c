@@ -42,7 +42,9 @@ static struct start *prepare(void *(*fn)(void *), int (*c11)(void *), void *arg)
 	return s;
 }
 
-static void *posix_trampoline(void *p)
+/* The new thread, before its start routine: its stream, its dispatch, its
+ * place in the scheduler. Returns what the creator handed over. */
+static struct start enter(void *p)
 {
 	struct start s = *(struct start *)p;
 	free(p);
@@ -50,17 +52,18 @@ static void *posix_trampoline(void *p)
 	nd_dispatch_thread_start();
 	if (s.slot >= 0)
 		nd_sched_thread_enter(s.slot);
+	return s;
+}
+
+static void *posix_trampoline(void *p)
+{
+	struct start s = enter(p);
 	return s.fn(s.arg);
 }
 
 static int c11_trampoline(void *p)
 {
-	struct start s = *(struct start *)p;
-	free(p);
-	nd_stream_thread_adopt(s.id);
-	nd_dispatch_thread_start();
-	if (s.slot >= 0)
-		nd_sched_thread_enter(s.slot);
+	struct start s = enter(p);
 	return s.c11(s.arg);
 }
 
