@@ -120,7 +120,10 @@ Test(verify, socket_timing_diverges_and_names_the_sockets, .timeout = 120)
 	const char *cmd[] = { "/usr/bin/python3", ND_TEST_FIXTURES "/python/socket_timing.py", NULL };
 	struct verdict v = verify(opts, cmd);
 	cr_assert_eq(v.status, 1, "%s", v.out);
-	cr_assert(differs(v.report, "stdout"));
+	/* The accept order is in stdout; under the serial scheduler it often
+	 * comes out the same in three runs, while the calls the timing decides
+	 * (how often each thread waited outside) still differ in the log. */
+	cr_assert(differs(v.report, "stdout") || differs(v.report, "event log"), "%s", v.out);
 	cr_assert(cause_mentions(v.report, "external") || cause_mentions(v.report, "foreign-thread"), "%s", v.out);
 	verdict_free(&v);
 }
