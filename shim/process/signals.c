@@ -87,15 +87,24 @@ int nd_signals_own(int sig, void (*handler)(int, siginfo_t *, void *))
 void nd_signals_chain(int sig, siginfo_t *info, void *ctx)
 {
 	struct sigaction a = program_view[sig];
-	if (a.sa_handler == SIG_IGN || a.sa_handler == SIG_DFL) {
-		/* A synchronous fault with no handler kills: flush the log, restore
-		 * the default action and let the instruction fault again. */
+	/* Sent (kill, raise, sigqueue: si_code <= 0) rather than raised by a
+	 * fault of the instruction: an ignored one is ignored, as natively. */
+	int sent = info && info->si_code <= 0;
+	if (a.sa_handler == SIG_IGN && !(a.sa_flags & SA_SIGINFO) && sent)
+		return;
+	if ((a.sa_handler == SIG_IGN || a.sa_handler == SIG_DFL) && !(a.sa_flags & SA_SIGINFO)) {
+		/* No handler: the default action kills. Flush the log, restore the
+		 * default action; a fault then happens again when the instruction
+		 * is retried, a sent signal is sent again to this thread (blocked
+		 * here, it is delivered as the handler returns). */
 		struct sigaction dfl;
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		nd_process_end("signal");
 		nd_real.sigaction(sig, &dfl, NULL);
 		owned[sig] = 0;
+		if (sent)
+			nd_sys(SYS_tgkill, nd_sys0(SYS_getpid), nd_sys0(SYS_gettid), sig, 0, 0, 0);
 		return;
 	}
 	if (a.sa_flags & SA_RESETHAND) {

@@ -21,7 +21,8 @@ compare() { # name, command...
 	fi
 }
 for c in alarm-sleep itimer-nanosleep read-restart read-eintr busy-loop pthread-kill sigwaitinfo-alarm \
-	sigtimedwait-timeout signalfd pause sigsuspend between-processes sem-eintr alarm-with-threads storm; do
+	sigtimedwait-timeout signalfd pause sigsuspend between-processes sem-eintr alarm-with-threads storm \
+	raise-segv raise-sys ignore-segv catch-segv; do
 	compare "C $c" "$sig" "$c"
 done
 for c in itimer_sleep alarm_pause raise_in_sleep raise_while_lock_waits pthread_kill_sigwait busy_loop sigchld \
