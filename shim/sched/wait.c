@@ -148,32 +148,32 @@ ND_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m,
 	return pthread_mutex_clocklock(m, CLOCK_REALTIME, abs);
 }
 
-/* pthread_rwlock_clockrdlock(3). */
+/* A timed rwlock acquisition, for reading or for writing. */
+static int rwlock_clock(pthread_rwlock_t *l, int write, clockid_t clk, const struct timespec *abs)
+{
+	uint64_t vd;
+	if (scheduled(clk, abs, &vd))
+		return nd_sync_rwlock(l, write, vd);
+	struct timespec real;
+	if (!usable(clk, abs, write ? ND_SYM_pthread_rwlock_clockwrlock : ND_SYM_pthread_rwlock_clockrdlock))
+		return write ? nd_real.pthread_rwlock_clockwrlock(l, clk, abs) : nd_real.pthread_rwlock_clockrdlock(l, clk, abs);
+	uint64_t d = translate(clk, abs, &real);
+	return nd_wait_settle(write ? nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &real)
+				    : nd_real.pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &real),
+			      d);
+}
+
+/* pthread_rwlock_clockrdlock(3), pthread_rwlock_clockwrlock(3). */
 ND_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
 					 const struct timespec *abs)
 {
-	uint64_t vd;
-	if (scheduled(clk, abs, &vd))
-		return nd_sync_rwlock(l, 0, vd);
-	struct timespec real;
-	if (!usable(clk, abs, ND_SYM_pthread_rwlock_clockrdlock))
-		return nd_real.pthread_rwlock_clockrdlock(l, clk, abs);
-	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(nd_real.pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &real), d);
+	return rwlock_clock(l, 0, clk, abs);
 }
 
-/* pthread_rwlock_clockwrlock(3). */
 ND_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
 					 const struct timespec *abs)
 {
-	uint64_t vd;
-	if (scheduled(clk, abs, &vd))
-		return nd_sync_rwlock(l, 1, vd);
-	struct timespec real;
-	if (!usable(clk, abs, ND_SYM_pthread_rwlock_clockwrlock))
-		return nd_real.pthread_rwlock_clockwrlock(l, clk, abs);
-	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &real), d);
+	return rwlock_clock(l, 1, clk, abs);
 }
 
 /* pthread_rwlock_timedrdlock(3). */
