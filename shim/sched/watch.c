@@ -136,12 +136,16 @@ void nd_sched_watch(uint64_t started)
 	} else if (t >= 0 && s->state == S_BLOCKED && s->deadline != ND_NO_DEADLINE && !nd_slots[t].calm &&
 		   held >= STUCK_SLEEPER_NS && nd_sched_earliest() == me) {
 		/* The holder spins without reading a clock or reaching a point,
-		 * so virtual time cannot bring this deadline: real time does. */
+		 * so virtual time cannot bring this deadline: real time does. The
+		 * line catches up with the real time the holder ran, so a thread
+		 * that computes until another's sleep ends (natively, after that
+		 * sleep) sees it end now, not after many more such rounds; every
+		 * sleeper due by then wakes. */
 		nd_log_uncontrolled("schedule-preempted",
 				    "a thread ran 5 s without a synchronization point or clock read while another slept: the sleeper woke on real time");
-		if (s->deadline > nd_vclock_now())
-			nd_vclock_advance_to(s->deadline);
-		nd_sched_expire(s->deadline);
+		uint64_t v = nd_vclock_now(), to = v + held > s->deadline ? v + held : s->deadline;
+		nd_vclock_advance_to(to);
+		nd_sched_expire(to);
 		nd_sched_grant(me);
 	} else if (t >= 0 && s->state == S_RUN && !nd_slots[t].calm && held >= STUCK_RUNNING_NS) {
 		nd_log_uncontrolled("schedule-preempted",
