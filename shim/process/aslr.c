@@ -22,6 +22,8 @@
  */
 #include "nodice.h"
 #include "aslr.h"
+#include "fmt.h"
+#include "tree.h"
 
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -60,10 +62,20 @@ void nd_aslr_off(char **argv)
 		return;
 	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) == -1)
 		return;
+	/* The new image keeps the tree's region this one made (tree.c): without
+	 * NODICE_TREE it would make another and leave this one's descriptor
+	 * open in the program. */
+	char tree[16] = "";
+	if (nd_tree_fd >= 0 && !getenv("NODICE_TREE")) {
+		struct nd_buf b = ND_BUF(tree);
+		nd_fmt_u64(&b, (uint64_t)nd_tree_fd);
+	}
 	if ((personality(0xffffffff) & ADDR_NO_RANDOMIZE) && nd_real.prctl(PR_GET_NAME, (unsigned long)comm, 0, 0, 0) == 0 &&
-	    setenv("NODICE_COMM", comm, 1) == 0) {
+	    setenv("NODICE_COMM", comm, 1) == 0 && (!tree[0] || setenv("NODICE_TREE", tree, 1) == 0)) {
 		nd_real.execve("/proc/self/exe", argv, environ);
 		unsetenv("NODICE_COMM");
+		if (tree[0])
+			unsetenv("NODICE_TREE");
 	}
 	personality((unsigned long)p);
 	nd_log_passed(ND_SYM_execve);
