@@ -16,6 +16,8 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -233,6 +235,43 @@ ND_EXPORT int close(int fd)
 	return r;
 }
 
+/* fstat(2), and __fxstat, the ABI of programs built before glibc 2.33. The
+ * tree's descriptor is not the program's: it answers as a closed one does
+ * (a program listing its descriptors, as CPython's subprocess tests do, finds
+ * only its own). Everything else is the kernel's fstat, made directly. */
+static int stat_fd(int fd, struct stat *st)
+{
+	if (nd_tree_fd_is(fd) && nd_ready())
+		return (int)nd_ret(-EBADF);
+	return (int)nd_ret(nd_sys(SYS_fstat, fd, (long)st, 0, 0, 0, 0));
+}
+
+ND_EXPORT int fstat(int fd, struct stat *st)
+{
+	return stat_fd(fd, st);
+}
+
+ND_EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	return stat_fd(fd, (struct stat *)st);
+}
+
+/* glibc 2.33 stopped declaring them; they are still exported. */
+int __fxstat(int ver, int fd, struct stat *st);
+int __fxstat64(int ver, int fd, struct stat64 *st);
+
+ND_EXPORT int __fxstat(int ver, int fd, struct stat *st)
+{
+	if (ver != 0 && ver != 1) /* _STAT_VER_KERNEL, _STAT_VER_LINUX */
+		return (int)nd_ret(-EINVAL);
+	return stat_fd(fd, st);
+}
+
+ND_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
+{
+	return __fxstat(ver, fd, (struct stat *)st);
+}
+
 /* close_range(2) on both sides of the tree's descriptor. */
 static int close_range_around_tree(unsigned first, unsigned last, int flags)
 {
@@ -315,8 +354,8 @@ static int fcntl_common(int fd, int cmd, void *arg)
 		errno = e;
 		return ND_OUTSIDE(-1, 0, nd_real.fcntl(fd, cmd, arg));
 	}
-	if (cmd == F_SETFD && nd_tree_fd_is(fd))
-		return 0; /* the tree's descriptor must reach the next image */
+	if (nd_tree_fd_is(fd))
+		return (int)nd_ret(-EBADF); /* not the program's: as a closed one */
 	r = nd_real.fcntl(fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		nd_device_copy(fd, r);
