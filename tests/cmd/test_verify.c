@@ -114,18 +114,30 @@ Test(verify, random_artifact_through_uncontrolled_path_is_pinpointed, .timeout =
 	rmdir(dir);
 }
 
-Test(verify, socket_timing_diverges_and_names_the_sockets, .timeout = 120)
+Test(verify, socket_timing_divergence_names_the_sockets, .timeout = 120)
 {
+	/* The accept order of two racing clients is decided by the kernel's
+	 * timing, but under the serial scheduler it often comes out the same,
+	 * and sometimes three runs agree entirely. What must hold whenever the
+	 * runs diverge: the gate fails, shows where, and names the sockets
+	 * (passed-through connect/accept: external) as the likely cause. Five
+	 * attempts make a divergence all but certain; none at all is a failure
+	 * of the fixture, reported as such. */
 	const char *opts[] = { "-n", "3", NULL };
 	const char *cmd[] = { "/usr/bin/python3", ND_TEST_FIXTURES "/python/socket_timing.py", NULL };
-	struct verdict v = verify(opts, cmd);
-	cr_assert_eq(v.status, 1, "%s", v.out);
-	/* The accept order is in stdout; under the serial scheduler it often
-	 * comes out the same in three runs, while the calls the timing decides
-	 * (how often each thread waited outside) still differ in the log. */
-	cr_assert(differs(v.report, "stdout") || differs(v.report, "event log"), "%s", v.out);
-	cr_assert(cause_mentions(v.report, "external") || cause_mentions(v.report, "foreign-thread"), "%s", v.out);
-	verdict_free(&v);
+	int diverged = 0;
+	for (int attempt = 0; attempt < 5 && !diverged; attempt++) {
+		struct verdict v = verify(opts, cmd);
+		cr_assert(v.status == 0 || v.status == 1, "%s", v.out);
+		if (v.status == 1) {
+			diverged = 1;
+			cr_assert(differs(v.report, "stdout") || differs(v.report, "event log"), "%s", v.out);
+			cr_assert(cause_mentions(v.report, "external") || cause_mentions(v.report, "foreign-thread"),
+				  "%s", v.out);
+		}
+		verdict_free(&v);
+	}
+	cr_assert(diverged, "five verify runs of the socket race never diverged: the fixture no longer races");
 }
 
 Test(verify, junit_output_validates_against_the_schema, .timeout = 60)
