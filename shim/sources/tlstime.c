@@ -30,13 +30,13 @@ typedef int cmp_time_fn(const void *ctm, time_t *cmp_time);
 /* OpenSSL's prototype (openssl/x509.h), without depending on its headers. */
 int X509_cmp_time(const void *ctm, time_t *cmp_time);
 
-/* The X509_cmp_time that the object containing `caller` would call. */
-static cmp_time_fn *real_for(void *caller)
+/* The X509_cmp_time that the calling object (its path, or NULL when dladdr
+ * found none) would call. */
+static cmp_time_fn *real_for(const char *caller_path)
 {
-	Dl_info info;
 	cmp_time_fn *fn = NULL;
-	if (dladdr(caller, &info) && info.dli_fname) {
-		void *h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	if (caller_path) {
+		void *h = dlopen(caller_path, RTLD_LAZY | RTLD_NOLOAD);
 		if (h) {
 			fn = (cmp_time_fn *)dlsym(h, "X509_cmp_time");
 			dlclose(h);
@@ -81,11 +81,11 @@ static void remember(void *base, cmp_time_fn *fn)
 ND_EXPORT int X509_cmp_time(const void *ctm, time_t *cmp_time)
 {
 	Dl_info info;
-	void *caller = __builtin_return_address(0);
-	void *base = dladdr(caller, &info) ? info.dli_fbase : NULL;
+	int found = dladdr(__builtin_return_address(0), &info);
+	void *base = found ? info.dli_fbase : NULL;
 	cmp_time_fn *fn = base ? lookup(base) : NULL;
 	if (!fn) {
-		if (!(fn = real_for(caller)))
+		if (!(fn = real_for(found ? info.dli_fname : NULL)))
 			return 0; /* OpenSSL's own answer for "cannot compare" */
 		if (base)
 			remember(base, fn);
