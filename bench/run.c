@@ -8,10 +8,12 @@
  *   start-up  = median T(`nodice run -- true`) - median T(`true`)
  *   threads   = hand-offs, create+join, two computing threads; --threads runs
  *               only these (also pinned to CPU 0)
+ *   tree      = --tree: a pipe round trip between processes, 2 computing
+ *               processes against 1, make -j2 against -j1, a process pool
  *
  * Modes: native; nodice (LD_PRELOAD=libnodice.so, ASLR already off so no
  * re-exec is measured, as under `nodice run`); libfaketime when installed.
- * Usage: nodice-bench [--quick] [--torch]
+ * Usage: nodice-bench [--quick] [--torch] [--threads | --tree]
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -161,6 +163,54 @@ static void threads(int quick)
 	sched_setaffinity(0, sizeof(all), &all);
 }
 
+/* Seconds for a shell command, natively or under `nodice run`. */
+static double command(const char *sh, int under)
+{
+	char *plain[] = { "/bin/sh", "-c", (char *)sh, NULL };
+	char *wrapped[] = { nodice, "run", "--", "/bin/sh", "-c", (char *)sh, NULL };
+	return median_of(under ? wrapped : plain, NATIVE);
+}
+
+/* The process tree (issue 14): a pipe round trip between two processes,
+ * and how much of two CPUs a tree of processes that compute keeps. */
+static void tree(int quick)
+{
+	long n = quick ? 20000 : 100000;
+	micro("pipe round trip, 2 processes", "pipe_pingpong", n, 1e9, "ns", 0);
+	double nat = per_unit("pipe_pingpong", n, NATIVE), nd = per_unit("pipe_pingpong", n, NODICE);
+	printf("%-28s %10.2f us over native per round trip\n", "  nodice overhead", (nd - nat) * 1e6);
+	long work = quick ? 100000000 : 400000000;
+	for (int m = NATIVE; m <= NODICE; m++) {
+		double one = per_unit("procs_crunch1", work, (enum mode)m), two = per_unit("procs_crunch2", work, (enum mode)m);
+		printf("%-28s %10s 2 processes do %.2fx the work of 1 per second\n", m ? "  under nodice" : "2 computing processes",
+		       mode_name[m], one / two);
+	}
+	char make[PATH_MAX + 256];
+	const char *proj = "/tmp/nodice-bench-make";
+	snprintf(make, sizeof(make), "%s/bench/make_project.sh %s >/dev/null", NODICE_SOURCE_DIR, proj);
+	if (system(make) != 0) {
+		printf("make -j: project generation failed\n");
+		return;
+	}
+	for (int under = 0; under <= 1; under++) {
+		char j1[512], j2[512];
+		snprintf(j1, sizeof(j1), "make -s -C %s clean >/dev/null && make -s -C %s -j1 >/dev/null", proj, proj);
+		snprintf(j2, sizeof(j2), "make -s -C %s clean >/dev/null && make -s -C %s -j2 >/dev/null", proj, proj);
+		double t1 = command(j1, under), t2 = command(j2, under);
+		printf("%-28s %10.2f s -j1, %.2f s -j2: -j2 is %.2fx faster\n", under ? "  under nodice" : "make, 12 C files",
+		       t1, t2, t1 / t2);
+	}
+	const char *pool = "/usr/bin/python3 " NODICE_SOURCE_DIR "/bench/pool.py";
+	for (int under = 0; under <= 1; under++) {
+		char p1[512], p2[512];
+		snprintf(p1, sizeof(p1), "%s 1", pool);
+		snprintf(p2, sizeof(p2), "%s 2", pool);
+		double t1 = command(p1, under), t2 = command(p2, under);
+		printf("%-28s %10.2f s 1 worker, %.2f s 2 workers: %.2fx the throughput\n",
+		       under ? "  under nodice" : "multiprocessing.Pool", t1, t2, t1 / t2);
+	}
+}
+
 static void startup(void)
 {
 	char *plain[] = { "/bin/true", NULL };
@@ -189,7 +239,7 @@ static void torch(void)
 
 int main(int argc, char **argv)
 {
-	int quick = 0, with_torch = 0, threads_only = 0;
+	int quick = 0, with_torch = 0, threads_only = 0, tree_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
@@ -197,6 +247,8 @@ int main(int argc, char **argv)
 			with_torch = 1;
 		else if (!strcmp(argv[i], "--threads"))
 			threads_only = 1;
+		else if (!strcmp(argv[i], "--tree"))
+			tree_only = 1;
 		else {
 			fprintf(stderr, "nodice-bench: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -222,6 +274,10 @@ int main(int argc, char **argv)
 		threads(quick);
 		return 0;
 	}
+	if (tree_only) {
+		tree(quick);
+		return 0;
+	}
 	micro("clock_gettime per call", "clock_gettime", calls, 1e9, "ns", 0);
 	micro("getrandom(16) per call", "getrandom16", calls / 10, 1e9, "ns", 0);
 	micro("/dev/urandom 1 MiB reads", "urandom_mib", quick ? 64 : 512, 1.048576, "MB/s", 1);
@@ -229,6 +285,7 @@ int main(int argc, char **argv)
 	micro("inline getrandom(16), served", "raw_getrandom16", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("inline getppid, performed", "raw_getppid", quick ? 20000 : 200000, 1e9, "ns", 0);
 	threads(quick);
+	tree(quick);
 	startup();
 	if (with_torch)
 		torch();

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -86,6 +87,49 @@ static void two_threads(void *(*fn)(void *), long n)
 	pthread_join(b, NULL);
 }
 
+/* Two processes hand a byte back and forth over two pipes n times. */
+static int pipe_pingpong(long n)
+{
+	int a[2], b[2];
+	char c = 0;
+	if (pipe(a) || pipe(b))
+		return 1;
+	pid_t p = fork();
+	if (p < 0)
+		return 1;
+	if (p == 0) {
+		for (long i = 0; i < n; i++)
+			if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	for (long i = 0; i < n; i++)
+		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+			return 1;
+	int st;
+	return waitpid(p, &st, 0) != p || st != 0;
+}
+
+/* k processes computing n units between them: the price of ordering a tree
+ * of processes that only compute. */
+static int procs_crunch(int k, long n)
+{
+	rounds = n / k;
+	for (int i = 0; i < k; i++) {
+		pid_t p = fork();
+		if (p < 0)
+			return 1;
+		if (p == 0) {
+			crunch((void *)(long)i);
+			_exit(0);
+		}
+	}
+	int st, bad = 0;
+	while (wait(&st) > 0)
+		bad |= st != 0;
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3)
@@ -146,6 +190,12 @@ int main(int argc, char **argv)
 		}
 	} else if (!strcmp(op, "parallel_crunch")) {
 		two_threads(crunch, n);
+	} else if (!strcmp(op, "pipe_pingpong")) {
+		return pipe_pingpong(n);
+	} else if (!strcmp(op, "procs_crunch1")) {
+		return procs_crunch(1, n);
+	} else if (!strcmp(op, "procs_crunch2")) {
+		return procs_crunch(2, n);
 	} else {
 		return 2;
 	}

@@ -7,7 +7,7 @@
  * region (tree.c), or creates it at the root of the tree and installs the
  * clock guard there (guard.c); keys the streams from the seed and places the
  * virtual clock where the parent image left it; derives this image's lineage
- * (process.c); adopts descriptors inherited already open on a random device.
+ * (process.c); takes its member slot (members.c); adopts descriptors inherited already open on a random device.
  * Nothing in it allocates or locks.
  *
  * The constructor then turns address randomization off (aslr.c: this may
@@ -33,6 +33,8 @@
 #include "scheduler.h"
 #include "settime.h"
 #include "tree.h"
+#include "members.h"
+#include "fork.h"
 
 #include <pthread.h>
 
@@ -46,15 +48,17 @@ static void start(void)
 	nd_stream_setup(nd_cfg.seed);
 	nd_vclock_start(nd_cfg.clock_ns);
 	nd_process_start();
+	nd_member_start();
 	if (!nd_exempt)
 		nd_device_scan_inherited();
 }
 ND_START(start);
 
-/* A fork child is a new process: its own lineage and pid first, then a
+/* A fork child is a new process: its member slot, lineage and pid first, then a
  * scheduler with one thread, no virtual alarm, CPU clocks at zero. */
 static void fork_child(void)
 {
+	nd_fork_child_member();
 	nd_process_fork_child();
 	nd_sched_fork_child();
 	nd_itimer_fork_child();

@@ -132,6 +132,12 @@ struct timeb;
 	X(int, system, (const char *))                                               \
 	X(FILE *, popen, (const char *, const char *))                               \
 	X(pid_t, getpid, (void))                                                     \
+	X(pid_t, fork, (void))                                                       \
+	X(int, kill, (pid_t, int))                                                   \
+	X(int, timer_settime, (timer_t, int, const struct itimerspec *, struct itimerspec *)) \
+	X(int, timer_gettime, (timer_t, struct itimerspec *))                        \
+	X(int, timer_getoverrun, (timer_t))                                          \
+	X(int, timer_delete, (timer_t))                                              \
 	X(pid_t, getppid, (void))                                                    \
 	X(pid_t, gettid, (void))                                                     \
 	X(int, gethostname, (char *, size_t))                                        \

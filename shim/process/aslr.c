@@ -22,6 +22,7 @@
  */
 #include "nodice.h"
 #include "aslr.h"
+#include "members.h"
 #include "fmt.h"
 #include "tree.h"
 
@@ -72,7 +73,9 @@ void nd_aslr_off(char **argv)
 	}
 	if ((personality(0xffffffff) & ADDR_NO_RANDOMIZE) && nd_real.prctl(PR_GET_NAME, (unsigned long)comm, 0, 0, 0) == 0 &&
 	    setenv("NODICE_COMM", comm, 1) == 0 && (!tree[0] || setenv("NODICE_TREE", tree, 1) == 0)) {
+		nd_member_exec_begin(1); /* the new image takes this one's member slot */
 		nd_real.execve("/proc/self/exe", argv, environ);
+		nd_member_exec_failed();
 		unsetenv("NODICE_COMM");
 		if (tree[0])
 			unsetenv("NODICE_TREE");

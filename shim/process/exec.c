@@ -16,6 +16,7 @@
 #include "process.h"
 #include "tree.h"
 #include "block.h"
+#include "members.h"
 
 #include <spawn.h>
 #include <stdarg.h>
@@ -26,20 +27,33 @@
 
 extern char **environ;
 
-#define CHILD_ENV(envp, name, target, search)                                 \
-	int name##_32 = nd_target_check((target), (search), (envp));          \
-	size_t name##_cap = nd_process_env_count(envp) + ND_ENV_EXTRA;      \
-	char *name##_slots[name##_cap];                                     \
-	struct nd_child_env name##_buf;                                     \
-	char **name = nd_process_child_env(envp, name##_slots, name##_cap, &name##_buf, name##_32)
+/* The child's environment in `name`; name##_shim says whether the shim
+ * will be in the new image; name##_member is the member slot claimed for a
+ * new process (spawn), or -1. */
+#define CHILD_ENV(envp, name, target, search, spawn)                                         \
+	int name##_target = nd_target_check((target), (search), (envp));                     \
+	int name##_shim = name##_target == ND_TARGET_SHIM;                                   \
+	int name##_member = (spawn) && name##_shim ? nd_member_claim_child(1) : -1;         \
+	size_t name##_cap = nd_process_env_count(envp) + ND_ENV_EXTRA;                       \
+	char *name##_slots[name##_cap];                                                      \
+	struct nd_child_env name##_buf;                                                      \
+	char **name = nd_process_child_env(envp, name##_slots, name##_cap, &name##_buf,      \
+					   name##_target == ND_TARGET_32BIT, name##_member)
 
 enum how { BY_PATH, BY_SEARCH, BY_FD };
 
 static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd,
 			 char *const argv[], char *const envp[])
 {
-	CHILD_ENV(envp, env, file, how == BY_SEARCH);
+	CHILD_ENV(envp, env, file, how == BY_SEARCH, 0);
 	nd_log_served(sym, 0);
+	/* A vfork child is a process of its own with its parent's memory: it
+	 * claims its slot here; any other process keeps its own. */
+	int vforked = nd_process_in_vfork_child(), k = -1;
+	if (vforked && env_shim)
+		k = nd_member_claim_self();
+	else if (!vforked)
+		nd_member_exec_begin(env_shim);
 	nd_process_flush_log("exec");
 	nd_tsc_before_exec();
 	int r;
@@ -51,6 +65,10 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 	int err = errno;
 	nd_tsc_after_exec_failed();
 	nd_process_spawn_failed();
+	if (vforked)
+		nd_member_unclaim(k);
+	else
+		nd_member_exec_failed();
 	errno = err;
 	return r;
 }
@@ -133,20 +151,36 @@ ND_EXPORT int execle(const char *path, const char *arg, ...)
 	return execve(path, argv, envp);
 }
 
+/* posix_spawn and posix_spawnp: the child's member slot is claimed first
+ * and handed its pid, or given back when nothing started. */
+static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	CHILD_ENV(envp, env, file, search, 1);
+	nd_log_served(search ? ND_SYM_posix_spawnp : ND_SYM_posix_spawn, 0);
+	nd_tsc_before_exec();
+	pid_t child = 0;
+	int r = search ? nd_real.posix_spawnp(&child, file, fa, attr, argv, env)
+		       : nd_real.posix_spawn(&child, file, fa, attr, argv, env);
+	nd_tsc_after_exec_failed();
+	if (r != 0) {
+		nd_process_spawn_failed();
+		nd_member_unclaim(env_member);
+		return r;
+	}
+	nd_member_started(env_member, child);
+	if (pid)
+		*pid = child;
+	return 0;
+}
+
 /* posix_spawn(3). */
 ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	if (nd_passthrough())
 		return nd_real.posix_spawn(pid, path, fa, attr, argv, envp);
-	CHILD_ENV(envp, env, path, 0);
-	nd_log_served(ND_SYM_posix_spawn, 0);
-	nd_tsc_before_exec();
-	int r = nd_real.posix_spawn(pid, path, fa, attr, argv, env);
-	nd_tsc_after_exec_failed();
-	if (r != 0)
-		nd_process_spawn_failed();
-	return r;
+	return spawn(0, pid, path, fa, attr, argv, envp);
 }
 
 /* posix_spawnp(3). */
@@ -155,14 +189,7 @@ ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 {
 	if (nd_passthrough())
 		return nd_real.posix_spawnp(pid, file, fa, attr, argv, envp);
-	CHILD_ENV(envp, env, file, 1);
-	nd_log_served(ND_SYM_posix_spawnp, 0);
-	nd_tsc_before_exec();
-	int r = nd_real.posix_spawnp(pid, file, fa, attr, argv, env);
-	nd_tsc_after_exec_failed();
-	if (r != 0)
-		nd_process_spawn_failed();
-	return r;
+	return spawn(1, pid, file, fa, attr, argv, envp);
 }
 
 /* system(3). */
@@ -170,7 +197,7 @@ ND_EXPORT int system(const char *cmd)
 {
 	if (nd_passthrough() || !cmd)
 		return nd_real.system(cmd);
-	CHILD_ENV(environ, env, NULL, 0);
+	CHILD_ENV(environ, env, NULL, 0, 1);
 	nd_log_served(ND_SYM_system, 0);
 	char **saved = environ;
 	environ = env;
@@ -178,6 +205,7 @@ ND_EXPORT int system(const char *cmd)
 	int r = ND_OUTSIDE(-1, 0, nd_real.system(cmd));
 	nd_tsc_after_exec_failed();
 	environ = saved;
+	nd_member_done(env_member);
 	return r;
 }
 
@@ -186,7 +214,7 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	if (nd_passthrough())
 		return nd_real.popen(cmd, mode);
-	CHILD_ENV(environ, env, NULL, 0);
+	CHILD_ENV(environ, env, NULL, 0, 1);
 	nd_log_served(ND_SYM_popen, 0);
 	char **saved = environ;
 	environ = env;
@@ -194,6 +222,8 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 	FILE *f = nd_real.popen(cmd, mode);
 	nd_tsc_after_exec_failed();
 	environ = saved;
+	if (!f)
+		nd_member_unclaim(env_member);
 	return f;
 }
 

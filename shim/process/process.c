@@ -22,6 +22,7 @@
 #include "aslr.h"
 #include "fmt.h"
 #include "tree.h"
+#include "members.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -196,7 +197,7 @@ static const char *config_var(int i, char *buf, size_t size)
 }
 
 char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *b,
-			    int without_shim)
+			    int without_shim, int member)
 {
 	uint64_t n = __atomic_add_fetch(&spawns, 1, __ATOMIC_RELAXED);
 	uint64_t child = nd_stream_derive(nd_lineage, ND_TAG(ND_TAG_EXEC) | n);
@@ -205,7 +206,7 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 	for (size_t i = 0; envp && envp[i] && k + ND_ENV_EXTRA < cap; i++)
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
 		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT=") &&
-		    !has_prefix(envp[i], "NODICE_TREE="))
+		    !has_prefix(envp[i], "NODICE_TREE=") && !has_prefix(envp[i], "NODICE_MEMBER="))
 			out[k++] = envp[i];
 	for (int i = 0; i < 10; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
@@ -240,6 +241,12 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 		nd_fmt_u64(&tb, (uint64_t)nd_tree_fd);
 		out[k++] = b->tree;
 	}
+	if (member >= 0) {
+		struct nd_buf mb = ND_BUF(b->member);
+		nd_fmt_str(&mb, "NODICE_MEMBER=");
+		nd_fmt_u64(&mb, (uint64_t)member);
+		out[k++] = b->member;
+	}
 	out[k] = NULL;
 	return out;
 }
@@ -259,4 +266,5 @@ void nd_process_end(const char *end)
 		return;
 	nd_process_flush_log(end);
 	nd_vclock_leave(nd_pid);
+	nd_member_end();
 }

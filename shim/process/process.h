@@ -22,19 +22,20 @@ void nd_process_spawn_failed(void); /* an exec or spawn that started nothing */
 int nd_process_in_vfork_child(void);
 /* Builds a child's environment on the caller's stack: see process.c. */
 /* Room for what the shim adds: ten configuration entries, LD_PRELOAD, the
- * lineage, the clock, the tree and the terminating NULL. */
-#define ND_ENV_EXTRA 16
+ * lineage, the clock, the tree, the member slot and the terminating NULL. */
+#define ND_ENV_EXTRA 17
 struct nd_child_env {
 	char lineage[40];
 	char clock[40];
 	char tree[32];
+	char member[32];
 	char preload[8192];
 	char config[8][48];
 	char log[4160];
 	char exempt[1040];
 };
 char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf,
-			    int without_shim);
+			    int without_shim, int member);
 size_t nd_process_env_count(char *const envp[]);
 
 #endif

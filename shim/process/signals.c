@@ -135,6 +135,17 @@ int nd_signals_handled_here(int sig)
 	return !(cur.sa_flags & SA_SIGINFO) ? cur.sa_handler != SIG_IGN && cur.sa_handler != SIG_DFL : 1;
 }
 
+int nd_signals_action(int sig, struct sigaction *out)
+{
+	if (sig <= 0 || sig >= NSIG)
+		return -EINVAL;
+	if (owned[sig] || hooked[sig]) {
+		*out = program_view[sig];
+		return 0;
+	}
+	return nd_real.sigaction(sig, NULL, out) < 0 ? -EINVAL : 0;
+}
+
 /* An owned signal: the program's setting is kept apart; ours stays. */
 static int owned_action(int sig, const struct sigaction *act, struct sigaction *old)
 {

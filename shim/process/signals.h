@@ -12,5 +12,9 @@ void nd_signals_chain(int sig, siginfo_t *info, void *ctx);
 /* 1 when sig, sent to the calling thread now, would run a program handler
  * (not blocked in this thread, neither ignored nor default). */
 int nd_signals_handled_here(int sig);
+/* The program's action for sig, as it set it (the shim's own handlers
+ * aside). */
+struct sigaction;
+int nd_signals_action(int sig, struct sigaction *out);
 
 #endif

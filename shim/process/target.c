@@ -29,8 +29,8 @@ static int read_head(const char *path, unsigned char *buf, size_t size, struct s
 	return n < 0 || s < 0 ? -1 : (int)n;
 }
 
-/* Returns 1 when the program at path is 32-bit (the loader would refuse the
- * preload out loud), after logging what cannot be controlled. */
+/* What the program at path is (target.h), after logging what cannot be
+ * controlled. */
 static int judge(const char *path, int depth)
 {
 	unsigned char buf[4096];
@@ -53,12 +53,12 @@ static int judge(const char *path, int depth)
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
 		if (nd_sites_on)
 			nd_log_uncontrolled("setuid-child", path);
-		return 0;
+		return ND_TARGET_NO_SHIM;
 	}
 	if (buf[EI_CLASS] != ELFCLASS64) {
 		if (nd_sites_on)
 			nd_log_uncontrolled("32bit-child", path);
-		return 1;
+		return ND_TARGET_32BIT;
 	}
 	const Elf64_Ehdr *eh = (const void *)buf;
 	if ((size_t)n < sizeof(*eh) || eh->e_phentsize != sizeof(Elf64_Phdr))
@@ -73,7 +73,7 @@ static int judge(const char *path, int depth)
 	}
 	if (nd_sites_on)
 		nd_log_uncontrolled("static-child", path);
-	return 0;
+	return ND_TARGET_NO_SHIM;
 }
 
 int nd_target_check(const char *file, int search, char *const envp[])

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 1
+#define ND_TREE_VERSION 2
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -32,6 +32,22 @@ struct nd_tree_exit {
 	uint64_t vt;
 };
 
+/* A member of the tree: one process (members.c). Written by its owner, read
+ * by every member that orders a timed event against it; one cache line. */
+#define ND_MEMBERS 1024
+enum { ND_M_FREE, ND_M_CLAIMING, ND_M_RUN, ND_M_WAIT, ND_M_BLOCKED, ND_M_OUTSIDE, ND_M_EXITING };
+struct nd_member {
+	uint64_t vt;       /* its time line: the process's virtual clock lives here */
+	uint64_t deadline; /* ND_M_WAIT: the time of its next event */
+	uint64_t id;       /* breaks ties between equal times: same in every run */
+	uint64_t exec_at;  /* real ns an exec began, until the new image adopts the slot */
+	uint64_t signal_vt; /* the latest time a member signalled it at */
+	int32_t pid;       /* 0: a child claimed by its parent, not started yet */
+	uint32_t state;
+	uint32_t change;   /* bumped at every change of state */
+	uint32_t children; /* members it claimed (ids of its children) */
+} __attribute__((aligned(64)));
+
 struct nd_tree {
 	uint64_t magic;
 	uint32_t version, size;
@@ -42,6 +58,10 @@ struct nd_tree {
 	int32_t tz_minuteswest, tz_dsttime; /* settimeofday's timezone */
 	struct nd_tree_ntp ntp;
 	struct nd_tree_exit exits[ND_TREE_EXITS];
+	/* Futex word bumped at a change of state while someone waits on it. */
+	uint32_t epoch, waiting;
+	uint32_t members_hi; /* slots in use are below it */
+	struct nd_member members[ND_MEMBERS];
 };
 
 /* Never NULL once the shim is ready: the shared region, or this process's

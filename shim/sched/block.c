@@ -19,6 +19,8 @@
 #include "tree.h"
 #include "itimer.h"
 #include "block.h"
+#include "members.h"
+#include "outwait.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -70,10 +72,48 @@ int nd_block_leave_for(int fd, short events)
 	return nd_sched_leave();
 }
 
+int nd_block_member_leave(void)
+{
+	if (nd_member_me < 0)
+		return 0;
+	nd_member_block();
+	return 1;
+}
+
+int nd_block_fd_internal(int fd)
+{
+	struct stat st;
+	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0)
+		return 0;
+	if (S_ISFIFO(st.st_mode))
+		return 1;
+	if (!S_ISSOCK(st.st_mode))
+		return 0;
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a);
+	if (nd_sys(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0, 0) < 0 || a.ss_family != AF_UNIX ||
+	    len > sizeof(sa_family_t))
+		return 0;
+	len = sizeof(a);
+	return nd_sys(SYS_getpeername, fd, (long)&a, (long)&len, 0, 0, 0) == 0 && len <= sizeof(sa_family_t);
+}
+
+int nd_block_member_leave_for(int fd, short events)
+{
+	if (nd_member_me < 0)
+		return 0;
+	if (fd >= 0 && nd_block_fd_internal(fd) && nd_outwait_fd(fd, events) == ND_OUTWAIT_EINTR)
+		return ND_LEAVE_EINTR;
+	return nd_block_member_leave();
+}
+
 void nd_block_rejoin(void)
 {
 	int e = errno;
-	nd_sched_rejoin();
+	if (nd_sched_managed())
+		nd_sched_rejoin();
+	else
+		nd_member_run();
 	errno = e;
 }
 
@@ -142,8 +182,13 @@ static int leave_for_child(idtype_t type, id_t id, int options)
 {
 	siginfo_t si;
 	si.si_pid = 0;
-	if (!nd_sched_managed() || (options & WNOHANG))
+	if (options & WNOHANG)
 		return 0;
+	if (!nd_sched_managed()) {
+		if (nd_member_me >= 0 && nd_outwait_child(type, id, options) == ND_OUTWAIT_EINTR)
+			return ND_LEAVE_EINTR;
+		return nd_block_member_leave();
+	}
 	int exited = options & (WEXITED | WSTOPPED | WCONTINUED) ? options : options | WEXITED;
 	if (nd_sys(SYS_waitid, type, id, (long)&si, exited | WNOHANG | WNOWAIT, 0, 0) < 0 || si.si_pid)
 		return 0;
@@ -171,11 +216,13 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	id_t id;
 	idtype_t t = id_type(pid, &id);
 	int out = leave_for_child(t, id, wait_options(options));
-	pid_t r = nd_real.wait4(pid, status, options, ru);
+	pid_t r = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : nd_real.wait4(pid, status, options, ru);
 	if (out)
 		nd_block_rejoin();
-	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED))))
+	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED)))) {
 		nd_vclock_reaped(r);
+		nd_member_reaped(r);
+	}
 	return r;
 }
 
@@ -189,47 +236,74 @@ ND_EXPORT pid_t wait(int *status)
 	return wait4(-1, status, 0, NULL);
 }
 
+ND_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
+{
+	return wait4(-1, status, options, ru);
+}
+
 ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
 	int out = leave_for_child(type, id, options);
-	int r = nd_real.waitid(type, id, info, options);
+	int r = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : nd_real.waitid(type, id, info, options);
 	if (out)
 		nd_block_rejoin();
 	if (r == 0 && info && !(options & WNOWAIT) && (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED ||
-						      info->si_code == CLD_DUMPED))
+						      info->si_code == CLD_DUMPED)) {
 		nd_vclock_reaped(info->si_pid);
+		nd_member_reaped(info->si_pid);
+	}
 	return r;
 }
 
 /*
  * Waits for signals: outside the turn. When nothing else in the process can
- * run, a virtual alarm is the next thing that happens: the clock jumps to
- * it and its signal is sent first, with SIGALRM blocked, so that the wait
- * itself unblocks it (sigsuspend) or collects it (sigwait): the handler runs
- * inside the wait, as natively, never just before it.
+ * run, the earliest virtual timer is the next thing that happens — once no
+ * other process of the tree can act before it (members.c). Meanwhile the
+ * wait is a real one in slices with the program's own mask, so a signal
+ * from elsewhere ends it as it would (a child's SIGCHLD before the timer).
+ * Then the clock jumps to the timer and it fires with every signal blocked,
+ * so that the wait itself unblocks its signal (sigsuspend) or collects it
+ * (sigwait): the handler runs inside the wait, as natively, never before.
  */
-static int alarm_due_idle(uint64_t limit, long tid)
+struct sig_probe {
+	const sigset_t *mask; /* sigsuspend, pause: the mask to wait with */
+	const sigset_t *set;  /* sigwait: the signals it collects */
+};
+
+static int probe_signals(void *arg, int ms)
+{
+	struct sig_probe *p = arg;
+	struct timespec to = { 0, ms * 1000000L };
+	if (p->mask)
+		return nd_sys(SYS_ppoll, 0, 0, (long)&to, (long)p->mask, 8, 0) == -EINTR ? -EINTR : 0;
+	sigset_t pending;
+	if (nd_sys(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0) == 0)
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sigismember(p->set, sig) && sigismember(&pending, sig))
+				return 1;
+	nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+/* 1: the timer fired with every signal blocked (*saved: the mask before);
+ * 0: nothing to fire first; -EINTR: a handler ran while waiting for it. */
+static int timer_first(uint64_t limit, long tid, struct sig_probe *p, sigset_t *saved)
 {
 	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
 	if (d == ND_NO_DEADLINE || d > limit || d > __atomic_load_n(&nd_sched_next_deadline, __ATOMIC_RELAXED) ||
 	    nd_sched_others_runnable())
 		return 0;
+	int r = nd_member_until(d, probe_signals, p);
+	if (r)
+		return r < 0 ? r : 0;
+	sigset_t all;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGSYS);
+	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)saved, 8, 0, 0);
 	nd_vclock_advance_to(d);
-	return nd_itimer_fire(d, tid);
-}
-
-static int alarm_first(uint64_t limit, long tid, sigset_t *saved)
-{
-	sigset_t alrm;
-	if (__atomic_load_n(&nd_itimer_next, __ATOMIC_RELAXED) == ND_NO_DEADLINE)
-		return 0;
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&alrm, (long)saved, 8, 0, 0);
-	if (alarm_due_idle(limit, tid))
-		return 1;
-	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, 8, 0, 0);
-	return 0;
+	nd_itimer_fire(d, tid);
+	return 1;
 }
 
 static int suspend_then_restore(const sigset_t *mask, const sigset_t *saved)
@@ -241,27 +315,40 @@ static int suspend_then_restore(const sigset_t *mask, const sigset_t *saved)
 	return r;
 }
 
-ND_EXPORT int pause(void)
+static int suspend(const sigset_t *mask)
 {
 	sigset_t saved;
-	if (!nd_passthrough() && alarm_first(ND_NO_DEADLINE, nd_sys0(SYS_gettid), &saved))
-		return suspend_then_restore(&saved, &saved);
-	return ND_OUTSIDE(-1, 0, nd_real.pause());
-}
-
-ND_EXPORT int sigsuspend(const sigset_t *mask)
-{
-	sigset_t saved;
-	if (!nd_passthrough() && alarm_first(ND_NO_DEADLINE, nd_sys0(SYS_gettid), &saved))
+	struct sig_probe p = { mask, NULL };
+	int r = timer_first(ND_NO_DEADLINE, nd_sys0(SYS_gettid), &p, &saved);
+	if (r < 0)
+		return errno = EINTR, -1;
+	if (r)
 		return suspend_then_restore(mask, &saved);
 	return ND_OUTSIDE(-1, 0, nd_real.sigsuspend(mask));
 }
 
-/* sigwait and friends collect SIGALRM only when it is in their set. */
-static int alarm_for(const sigset_t *set, uint64_t limit)
+ND_EXPORT int pause(void)
+{
+	sigset_t cur;
+	if (nd_passthrough() || nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&cur, 8, 0, 0) < 0)
+		return nd_real.pause();
+	return suspend(&cur);
+}
+
+ND_EXPORT int sigsuspend(const sigset_t *mask)
+{
+	if (nd_passthrough())
+		return nd_real.sigsuspend(mask);
+	return suspend(mask);
+}
+
+/* sigwait and friends: a timer fired first is collected when its signal is
+ * in their set. 1 when the call should be made at once. */
+static int timer_for(const sigset_t *set, uint64_t limit)
 {
 	sigset_t saved;
-	if (nd_passthrough() || !set || !sigismember(set, SIGALRM) || !alarm_first(limit, nd_sys0(SYS_gettid), &saved))
+	struct sig_probe p = { NULL, set };
+	if (nd_passthrough() || !set || timer_first(limit, nd_sys0(SYS_gettid), &p, &saved) <= 0)
 		return 0;
 	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, 8, 0, 0);
 	return 1;
@@ -269,14 +356,14 @@ static int alarm_for(const sigset_t *set, uint64_t limit)
 
 ND_EXPORT int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
-	if (alarm_for(set, ND_NO_DEADLINE))
+	if (timer_for(set, ND_NO_DEADLINE))
 		return nd_real.sigwait(set, sig);
 	return ND_OUTSIDE(-1, 0, nd_real.sigwait(set, sig));
 }
 
 ND_EXPORT int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
 {
-	if (alarm_for(set, ND_NO_DEADLINE))
+	if (timer_for(set, ND_NO_DEADLINE))
 		return nd_real.sigwaitinfo(set, info);
 	return ND_OUTSIDE(-1, 0, nd_real.sigwaitinfo(set, info));
 }
@@ -288,7 +375,7 @@ ND_EXPORT int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict inf
 			     : ND_NO_DEADLINE;
 	if (tmo && (tmo->tv_sec < 0 || tmo->tv_nsec < 0 || tmo->tv_nsec >= ND_NS))
 		return nd_real.sigtimedwait(set, info, tmo);
-	if (alarm_for(set, limit))
+	if (timer_for(set, limit))
 		return nd_real.sigtimedwait(set, info, tmo);
 	return ND_OUTSIDE(-1, 0, nd_real.sigtimedwait(set, info, tmo));
 }
@@ -307,30 +394,43 @@ ND_EXPORT int flock(int fd, int op)
 	return ND_OUTSIDE(-1, 0, nd_real.flock(fd, op));
 }
 
-/* A system call made without libc (dispatch.c) or through syscall(2): leaves
- * the turn when it may block. Returns 1 when the caller must rejoin. */
-int nd_block_leave_for_syscall(long nr, long a, long b)
+/* Whether system call nr (futex operation b) may wait for long. */
+static int may_wait(long nr, long b)
 {
-	if (!nd_sched_managed())
-		return 0;
 	switch (nr) {
 	case SYS_futex:
 		switch (b & FUTEX_CMD_MASK) {
 		case FUTEX_WAIT: case FUTEX_WAIT_BITSET: case FUTEX_LOCK_PI:
 		case FUTEX_WAIT_REQUEUE_PI: case 13 /* FUTEX_LOCK_PI2 */:
-			return nd_block_leave_for(-1, 0);
+			return 1;
 		}
 		return 0;
+	case SYS_read: case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
+	case SYS_accept: case SYS_accept4:
+	case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_wait4: case SYS_waitid:
+	case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait: case SYS_flock:
+	case SYS_connect: case 449 /* futex_waitv */:
+		return 1;
+	}
+	return 0;
+}
+
+/* A system call made without libc (dispatch.c) or through syscall(2): leaves
+ * the turn when it may block. Returns 1 when the caller must rejoin. */
+int nd_block_leave_for_syscall(long nr, long a, long b)
+{
+	if (!may_wait(nr, b))
+		return 0;
+	if (!nd_sched_managed())
+		return nd_block_member_leave();
+	switch (nr) {
 	case SYS_read: case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
 	case SYS_accept: case SYS_accept4:
 		return nd_block_leave_for((int)a, POLLIN);
 	case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
 		return nd_block_leave_for((int)a, POLLOUT);
-	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
-	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_wait4: case SYS_waitid:
-	case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait: case SYS_flock:
-	case SYS_connect: case 449 /* futex_waitv */:
-		return nd_block_leave_for(-1, 0);
 	}
-	return 0;
+	return nd_block_leave_for(-1, 0);
 }

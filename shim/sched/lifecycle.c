@@ -144,6 +144,7 @@ void nd_sched_fork_child(void)
 	nd_slots_hi = 0;
 	nd_turn = -1;
 	nd_sched_noutside = nd_sched_nblocked = nd_sched_nfdwait = 0;
+	nd_sched_jump_held = 0;
 	nd_sched_next_deadline = ND_NO_DEADLINE;
 	nd_sched_on = 0;
 	me = -1;

@@ -2,7 +2,9 @@
  * Blocked threads: each waits on an object's address, until a wake-up on it
  * (oldest first), its virtual deadline, or a retry. When no thread can run
  * and none is outside, virtual time jumps to the earliest deadline (or to the
- * virtual alarm, when it comes first). A condition waiter signalled while its
+ * virtual alarm, when it comes first) once the tree's other processes have
+ * nothing due before it (members.c); until then the jump is held and the
+ * waiting threads retry it. A condition waiter signalled while its
  * mutex is held is moved to wait for the mutex (wait morphing).
  */
 #include "nodice.h"
@@ -11,6 +13,7 @@
 #include "turn.h"
 
 #include "itimer.h"
+#include "members.h"
 
 #include <pthread.h>
 
@@ -64,19 +67,27 @@ int nd_sched_expire(uint64_t vt)
 	return n;
 }
 
+int nd_sched_jump_held;
+
 int nd_sched_jump(void)
 {
 	int d = nd_sched_earliest();
 	uint64_t t = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
-	if (t != ND_NO_DEADLINE && (d < 0 || t < nd_slots[d].deadline)) {
+	int alarm = t != ND_NO_DEADLINE && (d < 0 || t < nd_slots[d].deadline);
+	if (!alarm && d < 0)
+		return -1;
+	/* The other processes of the tree may have something due first. */
+	if (!nd_member_may(alarm ? t : nd_slots[d].deadline)) {
+		nd_sched_jump_held = 1;
+		return ND_JUMP_HELD;
+	}
+	nd_sched_jump_held = 0;
+	nd_sched_progress++;
+	if (alarm) {
 		nd_vclock_advance_to(t);
-		nd_sched_progress++;
 		nd_sched_fire_pending = 1;
 		return ND_JUMP_ALARM;
 	}
-	if (d < 0)
-		return -1;
-	nd_sched_progress++;
 	nd_vclock_advance_to(nd_slots[d].deadline);
 	nd_sched_expire(nd_slots[d].deadline);
 	return d;

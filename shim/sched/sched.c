@@ -47,6 +47,7 @@
 #include "vclock.h"
 #include "scheduler.h"
 #include "turn.h"
+#include "members.h"
 
 #include <linux/futex.h>
 #include <pthread.h>
@@ -67,10 +68,42 @@ void nd_sched_release(void)
 		n = nd_sched_jump();
 	if (n == -1 && !nd_sched_noutside)
 		n = nd_sched_stall();
-	if (n >= 0)
+	if (n >= 0) {
 		nd_sched_grant(n);
+		return;
+	}
+	__atomic_store_n(&nd_turn, -1, __ATOMIC_RELEASE);
+	if (n == -1)
+		nd_sched_publish_idle();
+}
+
+/* Nothing to run until another process or the outside acts. Threads that
+ * wait outside with a timeout, and (while any waits outside) sleepers, whose
+ * deadlines then elapse in real time, make the earliest of them this
+ * process's next event for the tree. */
+void nd_sched_publish_idle(void)
+{
+	uint64_t d = ND_NO_DEADLINE;
+	for (int i = 0; nd_sched_noutside && i < nd_slots_hi; i++) {
+		uint64_t x = nd_slots[i].state == S_OUTSIDE ? nd_slots[i].out_deadline
+			   : nd_slots[i].state == S_BLOCKED ? nd_slots[i].deadline : ND_NO_DEADLINE;
+		d = x < d ? x : d;
+	}
+	if (d == ND_NO_DEADLINE)
+		nd_member_block();
 	else
-		__atomic_store_n(&nd_turn, -1, __ATOMIC_RELEASE);
+		nd_member_wait_real(d);
+}
+
+void nd_sched_outside_deadline(uint64_t d)
+{
+	if (!nd_sched_managed())
+		return;
+	nd_sched_lock();
+	nd_slots[me].out_deadline = d;
+	if (nd_turn < 0)
+		nd_sched_publish_idle();
+	nd_sched_unlock();
 }
 
 /* A signal handler ran in this thread while it waited: an interruptible wait
@@ -108,7 +141,7 @@ void nd_sched_wait_turn(void)
 		uint32_t g = __atomic_load_n(&s->go, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&nd_turn, __ATOMIC_SEQ_CST) == me)
 			break;
-		struct timespec to = { 0, POLL_NS };
+		struct timespec to = { 0, nd_sched_jump_held ? HELD_POLL_NS : POLL_NS };
 		long r = nd_sched_futex(&s->go, FUTEX_WAIT, g, &to);
 		__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
 		if (r == -EINTR || nd_sched_interrupted_here) {
@@ -302,6 +335,7 @@ void nd_sched_yield(void)
 		int n = nd_sched_pick(me);
 		if (n == me && !nd_sched_noutside && nd_sched_jump() >= 0)
 			n = nd_sched_pick(me);
+		nd_member_run(); /* a held jump published a wait: this thread goes on */
 		if (n >= 0 && n != me)
 			nd_sched_grant(n);
 	}
@@ -317,6 +351,7 @@ int nd_sched_leave(void)
 	nd_sched_depth++;
 	nd_sched_lock();
 	nd_slots[me].state = S_OUTSIDE;
+	nd_slots[me].out_deadline = ND_NO_DEADLINE;
 	nd_sched_noutside++;
 	if (nd_turn == me)
 		nd_sched_release();

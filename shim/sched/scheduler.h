@@ -96,6 +96,9 @@ void nd_sched_fd_event(void);
  * returns 1 when the caller gave up its turn and must rejoin. */
 int nd_sched_leave(void);
 void nd_sched_rejoin(void);
+/* The calling thread, outside, waits with a timeout at virtual time d (the
+ * tree holds later events for it: sched.c). */
+void nd_sched_outside_deadline(uint64_t d);
 /* Logs that a thread's place in the order followed real time. */
 void nd_sched_note_outside(void);
 

@@ -12,6 +12,7 @@
 #include "signals.h"
 #include "scheduler.h"
 #include "turn.h"
+#include "members.h"
 
 #include "itimer.h"
 
@@ -66,8 +67,7 @@ static void fire_alarm(void)
 	/* Process-directed, as the kernel's timer sends it: the kernel picks the
 	 * thread group leader when it does not block the signal. */
 	long tid = nd_sys0(SYS_gettid);
-	int here = nd_pid == tid && nd_signals_handled_here(SIGALRM);
-	if (nd_itimer_fire(nd_vclock_now(), 0) && here)
+	if (nd_itimer_fire(nd_vclock_now(), nd_pid == tid ? tid : 0))
 		nd_sched_interrupted_here = 1;
 }
 
@@ -108,6 +108,7 @@ unsigned nd_sched_next_quantum(void)
 
 void nd_sched_grant(int i)
 {
+	nd_member_run();
 	__atomic_add_fetch(&nd_turn_gen, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&nd_turn, i, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&nd_slots[i].go, 1, __ATOMIC_SEQ_CST);

@@ -22,6 +22,7 @@
 #define QUANTUM 64
 #define SPIN 2000 /* pause instructions before sleeping: a few microseconds */
 #define POLL_NS 10000000ULL           /* how often a waiting thread looks */
+#define HELD_POLL_NS 1000000ULL       /* ... while a jump is held by the tree */
 #define STUCK_BLOCKED_NS 10000000ULL  /* holder asleep in the kernel */
 #define STUCK_RUNNING_NS 1000000000ULL /* holder running without a point */
 #define STUCK_SLEEPER_NS 5000000000ULL /* ... while the others only sleep */
@@ -46,6 +47,7 @@ struct slot {
 	int nfds;
 	uint64_t asleep_gen, asleep_at; /* the turn in which a waiter first saw it asleep, and when */
 	uint64_t stall_tried; /* progress + 1 when a stall woke it (stall()) */
+	uint64_t out_deadline; /* S_OUTSIDE: when its wait on the outside world times out */
 };
 
 extern struct slot nd_slots[ND_SCHED_SLOTS];
@@ -89,7 +91,9 @@ void nd_sched_runnable(int i, enum nd_woken why);
 int nd_sched_earliest(void);         /* the blocked slot with the earliest deadline */
 int nd_sched_expire(uint64_t vt);    /* wakes the sleepers due by vt; how many */
 #define ND_JUMP_ALARM (-2)
-int nd_sched_jump(void);             /* time jumps to the next deadline: its sleeper, -1 or ND_JUMP_ALARM */
+#define ND_JUMP_HELD (-3)            /* another process of the tree has something due first */
+extern int nd_sched_jump_held;       /* the last jump was held: waiting threads retry it */
+int nd_sched_jump(void);             /* time jumps to the next deadline: its sleeper, -1, ND_JUMP_ALARM or ND_JUMP_HELD */
 int nd_sched_oldest_on(const void *obj);
 int nd_sched_wake_locked(const void *obj, int n); /* the first woken, or -1 */
 
@@ -103,6 +107,8 @@ void nd_sched_watch(uint64_t started);
 /* sched.c: hands the turn on from a thread that no longer runs; waits for
  * the turn (neither with the lock held). */
 void nd_sched_release(void);
+/* Nothing of this process runs: tells the tree what it waits for. */
+void nd_sched_publish_idle(void);
 void nd_sched_wait_turn(void);
 
 #endif

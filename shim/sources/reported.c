@@ -7,8 +7,8 @@
  * Virtualizing pids would break kill(getpid()) and /proc/<pid>; a PID
  * namespace is the way to fix them, not this file.
  *
- * Real-time interval timers (timer_create, timerfd, and setitimer for the CPU
- * clocks; ITIMER_REAL and alarm are virtual, itimer.c) fire
+ * Real-time interval timers (timerfd, and setitimer for the CPU clocks;
+ * ITIMER_REAL, alarm and POSIX timers are virtual, itimer.c, ptimer.c) fire
  * after real time, so a signal handler or a timer event they drive lands at
  * a point of the program that depends on timing: passed and reported too.
  */
@@ -97,13 +97,8 @@ ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	PASS(ND_SYM_recvmsg, ND_OUTSIDE(fd, POLLIN, nd_real.recvmsg(fd, msg, flags)));
 }
 
-/* timer_create(2), timerfd_settime(2): real time (ITIMER_REAL is virtual: itimer.c). */
-ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t *restrict id)
-{
-	nd_timers_armed = 1;
-	PASS(ND_SYM_timer_create, nd_real.timer_create(clk, ev, id));
-}
-
+/* timerfd_settime(2): real time (ITIMER_REAL, alarm and POSIX timers are
+ * virtual: itimer.c, ptimer.c). */
 ND_EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec *v, struct itimerspec *old)
 {
 	PASS(ND_SYM_timerfd_settime, nd_real.timerfd_settime(fd, flags, v, old));

@@ -27,6 +27,7 @@
 #include "vclock.h"
 #include "itimer.h"
 #include "scheduler.h"
+#include "signals.h"
 
 #include <signal.h>
 #include <string.h>
@@ -43,8 +44,15 @@
 #define SLACK_NS 50000ULL
 
 int nd_timers_armed;
-uint64_t nd_itimer_next = ND_NO_DEADLINE; /* when it fires: deadline + SLACK_NS */
+uint64_t nd_itimer_next = ND_NO_DEADLINE; /* the earliest of the alarm and the POSIX timers */
+static uint64_t alarm_next = ND_NO_DEADLINE; /* when the alarm fires: deadline + SLACK_NS */
 static uint64_t interval;
+
+void nd_itimer_recompute(void)
+{
+	uint64_t a = __atomic_load_n(&alarm_next, __ATOMIC_ACQUIRE), p = __atomic_load_n(&nd_ptimer_next, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&nd_itimer_next, a < p ? a : p, __ATOMIC_RELEASE);
+}
 
 static int64_t tv_ns(const struct timeval *tv)
 {
@@ -65,7 +73,7 @@ static long real_set(uint64_t value, uint64_t every, struct itimerval *old)
 /* What is left of the virtual timer now. */
 static void remaining(struct itimerval *out)
 {
-	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE), now = nd_vclock_now();
+	uint64_t d = __atomic_load_n(&alarm_next, __ATOMIC_ACQUIRE), now = nd_vclock_now();
 	out->it_interval = ns_tv(interval);
 	d -= d == ND_NO_DEADLINE ? 0 : SLACK_NS;
 	out->it_value = d == ND_NO_DEADLINE ? (struct timeval){ 0, 0 } : ns_tv(d > now ? d - now : 1000);
@@ -84,16 +92,17 @@ static void send_alarm(long tid)
 		nd_sys(SYS_rt_sigqueueinfo, pid, SIGALRM, (long)&si, 0, 0, 0);
 }
 
-int nd_itimer_fire(uint64_t vt, long tid)
+/* The alarm, when due by vt: its signal's bit when it went to thread tid. */
+static uint64_t fire_alarm(uint64_t vt, long tid)
 {
-	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
+	uint64_t d = __atomic_load_n(&alarm_next, __ATOMIC_ACQUIRE);
 	if (d == ND_NO_DEADLINE || vt < d)
 		return 0;
 	uint64_t next = ND_NO_DEADLINE;
 	if (interval)
 		for (next = d + interval; next <= vt; next += interval)
 			;
-	if (!__atomic_compare_exchange_n(&nd_itimer_next, &d, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&alarm_next, &d, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return 0; /* another thread fired it */
 	struct itimerval old;
 	real_set(next == ND_NO_DEADLINE ? 0 : next - vt, interval, &old);
@@ -102,14 +111,25 @@ int nd_itimer_fire(uint64_t vt, long tid)
 						  "it (a computation with no clock read or sleep): its moment followed the machine");
 		return 0;
 	}
-	send_alarm(tid);
-	return 1;
+	int here = tid && nd_signals_handled_here(SIGALRM);
+	send_alarm(here ? tid : 0);
+	return here ? ND_SIGBIT(SIGALRM) : 0;
+}
+
+uint64_t nd_itimer_fire(uint64_t vt, long tid)
+{
+	uint64_t here = fire_alarm(vt, tid);
+	here |= nd_ptimer_fire(vt, tid);
+	nd_itimer_recompute();
+	return here;
 }
 
 void nd_itimer_fork_child(void)
 {
-	__atomic_store_n(&nd_itimer_next, ND_NO_DEADLINE, __ATOMIC_RELEASE);
+	__atomic_store_n(&alarm_next, ND_NO_DEADLINE, __ATOMIC_RELEASE);
 	interval = 0;
+	nd_ptimer_fork_child();
+	nd_itimer_recompute();
 }
 
 /* Sets the virtual timer (and its real backstop); *old gets what was left. */
@@ -125,8 +145,9 @@ static long set_real_timer(const struct itimerval *v, struct itimerval *old)
 	if (r < 0)
 		return r;
 	interval = value ? (uint64_t)every : 0;
-	__atomic_store_n(&nd_itimer_next, value ? nd_vclock_now() + (uint64_t)value + SLACK_NS : ND_NO_DEADLINE,
+	__atomic_store_n(&alarm_next, value ? nd_vclock_now() + (uint64_t)value + SLACK_NS : ND_NO_DEADLINE,
 			 __ATOMIC_RELEASE);
+	nd_itimer_recompute();
 	if (value)
 		nd_timers_armed = 1;
 	if (old)

@@ -19,6 +19,9 @@
 #include "signals.h"
 #include "block.h"
 #include "itimer.h"
+#include "members.h"
+
+#include <string.h>
 
 #include <signal.h>
 
@@ -56,6 +59,9 @@ static int real_slice(uint64_t ns)
 static int wait_until(uint64_t target, uint64_t ns)
 {
 	if (!nd_sched_managed()) {
+		int r = nd_member_until(target, NULL, NULL);
+		if (r < 0)
+			return r;
 		nd_vclock_advance_to(target);
 		return real_slice(ns);
 	}
@@ -81,11 +87,8 @@ static int sleep_until(uint64_t target, uint64_t *left)
 		uint64_t stop = t < target ? t : target;
 		r = wait_until(stop, stop > now ? stop - now : 0);
 		now = nd_vclock_now();
-		if (now >= __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE)) {
-			int here = nd_signals_handled_here(SIGALRM);
-			if (nd_itimer_fire(now, here ? nd_sys0(SYS_gettid) : 0) && here)
-				r = -EINTR;
-		}
+		if (now >= __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE) && nd_itimer_fire(now, nd_sys0(SYS_gettid)))
+			r = -EINTR;
 		if (r < 0 || now >= target)
 			break;
 	}
@@ -161,19 +164,85 @@ static int no_fds(const struct pollfd *fds, nfds_t n)
 	return 1;
 }
 
+/* A wait on descriptors with a timeout, in the tree's order (members.c):
+ * the real wait in slices, until a descriptor is ready (ND_READY), a signal
+ * handler ran (ND_INTR) or no other process can act before the deadline
+ * (ND_TIMED_OUT, the clock at the deadline). */
+struct fd_wait {
+	struct pollfd *fds;
+	int n;
+	const sigset_t *mask; /* ppoll's and epoll_pwait's, or NULL */
+};
+
+static int probe_fds(void *arg, int ms)
+{
+	struct fd_wait *w = arg;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	long r = w->mask ? nd_sys(SYS_ppoll, (long)w->fds, w->n, (long)&ts, (long)w->mask, 8, 0)
+			 : nd_sys(SYS_poll, (long)w->fds, w->n, ms, 0, 0, 0);
+	return r == -EINTR ? -EINTR : r != 0;
+}
+
+/* Only the tree can make them ready (block.h): the timeout is virtual. */
+static int internal(const struct pollfd *fds, int n)
+{
+	int any = 0;
+	for (int i = 0; i < n; i++) {
+		if (fds[i].fd < 0)
+			continue;
+		if (!nd_block_fd_internal(fds[i].fd))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+static int internal_sets(int n, fd_set *r, fd_set *w, fd_set *e)
+{
+	int any = 0;
+	for (int fd = 0; fd < n && fd < FD_SETSIZE; fd++)
+		if ((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e))) {
+			if (!nd_block_fd_internal(fd))
+				return 0;
+			any = 1;
+		}
+	return any;
+}
+
+static uint64_t deadline_in(int64_t ns)
+{
+	return ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns;
+}
+
+static int tree_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
+{
+	int r = nd_member_until(deadline, probe, arg);
+	return r == 0 ? ND_TIMED_OUT : r > 0 ? ND_READY : ND_INTR;
+}
+
 /*
  * A wait on descriptors by a scheduled thread waits in the turn order until
  * one is ready (block.c); `how` says what happened: ND_READY, the call is
  * made at once with a zero timeout; ND_LEFT, it is made with the real timeout
  * (outside the turn when scheduled); ND_TIMED_OUT, the virtual timeout came
  * first and the call looks once with a zero timeout. `call` may use `how`.
+ * A wait left to the kernel with a timeout is a timed event of the tree:
+ * tree_wait decides how it ends.
  */
-#define waited(fds, n, timeout_ns, call)                                                     \
+#define waited(fds, n, timeout_ns, mask, call)                                                     \
 	({                                                                                   \
 		int m_ = nd_sched_managed() && (timeout_ns) != 0;                            \
-		int how = m_ ? nd_block_until_ready((fds), (n), -1, deadline_in(timeout_ns)) \
-			     : ND_LEFT;                                                      \
-		int out_ = m_ && how == ND_LEFT; /* the turn was left for the call */        \
+		uint64_t dl_ = deadline_in(timeout_ns);                                      \
+		int how = m_ ? nd_block_until_ready((fds), (n), -1, dl_) : ND_LEFT;          \
+		/* the turn was left, or the process is blocked for the tree */             \
+		int out_ = m_ ? how == ND_LEFT : (timeout_ns) != 0 && nd_block_member_leave(); \
+		struct fd_wait w_ = { (fds), (n), (mask) };                                  \
+		if (how == ND_LEFT && (timeout_ns) > 0 && nd_member_me >= 0 && internal((fds), (n))) \
+			how = tree_wait(probe_fds, &w_, dl_);                                \
+		else if (how == ND_LEFT && (timeout_ns) > 0 && m_)                           \
+			nd_sched_outside_deadline(dl_);                                      \
+		else if (how == ND_LEFT && (timeout_ns) > 0)                                 \
+			nd_member_wait_real(dl_);                                            \
 		int r_ = how == ND_INTR ? (errno = EINTR, -1) : (call);                      \
 		if (out_)                                                                    \
 			nd_block_rejoin();                                                   \
@@ -181,11 +250,6 @@ static int no_fds(const struct pollfd *fds, nfds_t n)
 			nd_vclock_advance((uint64_t)(timeout_ns));                           \
 		r_;                                                                          \
 	})
-
-static uint64_t deadline_in(int64_t ns)
-{
-	return ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns;
-}
 
 /* poll(2). */
 ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
@@ -200,7 +264,7 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return 0;
 	}
 	nd_log_passed(ND_SYM_poll);
-	return waited(fds, (int)n, timeout < 0 ? -1 : (int64_t)timeout * 1000000, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
+	return waited(fds, (int)n, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
 }
 
 /* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
@@ -218,7 +282,7 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	}
 	nd_log_passed(ND_SYM_ppoll);
 	const struct timespec zero = { 0, 0 };
-	return waited(fds, (int)n, tmo ? (int64_t)ns_of(tmo) : -1,
+	return waited(fds, (int)n, tmo ? (int64_t)ns_of(tmo) : -1, mask,
 		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask));
 }
 
@@ -228,6 +292,37 @@ static int empty_sets(int n, fd_set *r, fd_set *w, fd_set *e)
 		if ((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e)))
 			return 0;
 	return 1;
+}
+
+/* select's sets, probed on copies so the caller's stay as given. */
+struct sets {
+	int n;
+	fd_set *r, *w, *e;
+	const sigset_t *mask; /* pselect's, or NULL */
+};
+
+static int probe_sets(void *arg, int ms)
+{
+	struct sets *s = arg;
+	fd_set r, w, e;
+	struct timeval tv = { 0, ms * 1000 };
+	size_t bytes = ((size_t)s->n + 63) / 64 * 8;
+	if (s->r)
+		memcpy(&r, s->r, bytes);
+	if (s->w)
+		memcpy(&w, s->w, bytes);
+	if (s->e)
+		memcpy(&e, s->e, bytes);
+	struct timespec ts = { 0, ms * 1000000L };
+	struct {
+		const sigset_t *set;
+		size_t size;
+	} m = { s->mask, 8 };
+	long k = s->mask ? nd_sys(SYS_pselect6, s->n, s->r ? (long)&r : 0, s->w ? (long)&w : 0, s->e ? (long)&e : 0,
+				  (long)&ts, (long)&m)
+			 : nd_sys(SYS_select, s->n, s->r ? (long)&r : 0, s->w ? (long)&w : 0, s->e ? (long)&e : 0,
+				  (long)&tv, 0);
+	return k == -EINTR ? -EINTR : k != 0;
 }
 
 /* select(2): like Linux, a timeout that expires is left at zero. */
@@ -243,6 +338,15 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		return 0;
 	}
 	nd_log_passed(ND_SYM_select);
+	if (tv && ns && n >= 0 && n <= FD_SETSIZE && nd_member_me >= 0 && internal_sets(n, r, w, e)) {
+		struct sets s = { n, r, w, e, NULL };
+		int how = ND_OUTSIDE(-1, 0, tree_wait(probe_sets, &s, nd_vclock_now() + ns));
+		if (how == ND_INTR)
+			return errno = EINTR, -1;
+		struct timeval zero = { 0, 0 };
+		*tv = zero;
+		return nd_real.select(n, r, w, e, &zero);
+	}
 	int ret = tv && !ns ? nd_real.select(n, r, w, e, tv) : ND_OUTSIDE(-1, 0, nd_real.select(n, r, w, e, tv));
 	if (ret == 0 && tv)
 		nd_vclock_advance(ns);
@@ -261,6 +365,14 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 		return 0;
 	}
 	nd_log_passed(ND_SYM_pselect);
+	if (tmo && ns_of(tmo) && n >= 0 && n <= FD_SETSIZE && nd_member_me >= 0 && internal_sets(n, r, w, e)) {
+		struct sets s = { n, r, w, e, mask };
+		int how = ND_OUTSIDE(-1, 0, tree_wait(probe_sets, &s, nd_vclock_now() + ns_of(tmo)));
+		if (how == ND_INTR)
+			return errno = EINTR, -1;
+		const struct timespec zero = { 0, 0 };
+		return nd_real.pselect(n, r, w, e, &zero, mask);
+	}
 	int ret = tmo && !ns_of(tmo) ? nd_real.pselect(n, r, w, e, tmo, mask)
 				       : ND_OUTSIDE(-1, 0, nd_real.pselect(n, r, w, e, tmo, mask));
 	if (ret == 0 && tmo)
@@ -276,7 +388,7 @@ ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 		return nd_real.epoll_wait(epfd, ev, max, timeout);
 	nd_log_passed(ND_SYM_epoll_wait);
 	struct pollfd p = { epfd, POLLIN, 0 };
-	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000,
+	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL,
 		      nd_real.epoll_wait(epfd, ev, max, how == ND_LEFT ? timeout : 0));
 }
 
@@ -287,6 +399,6 @@ ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 		return nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
 	nd_log_passed(ND_SYM_epoll_pwait);
 	struct pollfd p = { epfd, POLLIN, 0 };
-	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000,
+	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, mask,
 		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask));
 }

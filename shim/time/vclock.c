@@ -23,7 +23,8 @@
 
 #include <time.h>
 
-uint64_t nd_vt;
+static uint64_t own_line;
+uint64_t *nd_vt_line = &own_line;
 ND_TLS uint64_t nd_vt_thread_cpu;
 static uint64_t vt_idle;		   /* the part of nd_vt that waits added */
 static uint64_t cpu_start_vt, cpu_start_idle; /* both when the CPU clocks started */
@@ -33,6 +34,14 @@ void nd_vclock_start(uint64_t vt)
 {
 	nd_vt = vt;
 	nd_vclock_fork_child();
+}
+
+void nd_vclock_place(uint64_t *line, int keep)
+{
+	uint64_t v = __atomic_load_n(nd_vt_line, __ATOMIC_RELAXED);
+	if (keep && __atomic_load_n(line, __ATOMIC_RELAXED) < v)
+		__atomic_store_n(line, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&nd_vt_line, line, __ATOMIC_RELEASE);
 }
 
 void nd_vclock_fork_child(void)

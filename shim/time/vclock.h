@@ -4,8 +4,11 @@
 
 #include "nodice.h"
 
-/* vclock.c — the one virtual time line, in ns since the run started. */
-extern uint64_t nd_vt;
+/* vclock.c — the one virtual time line, in ns since the run started. It
+ * lives in this process's member slot of the tree's region once it has one
+ * (members.c), where the other members read it. */
+extern uint64_t *nd_vt_line;
+#define nd_vt (*nd_vt_line)
 extern ND_TLS uint64_t nd_vt_thread_cpu; /* the ticks this thread's reads added */
 static inline uint64_t nd_vclock_read(void)
 {
@@ -17,6 +20,9 @@ static inline uint64_t nd_vclock_read(void)
 /* Starts this process's time line at vt with its CPU clocks at zero (exec,
  * a launcher's rank root); nd_vclock_fork_child restarts the CPU clocks. */
 void nd_vclock_start(uint64_t vt);
+/* Moves the line to *line (a member slot), from the later of the two times
+ * (keep) or from *line's. */
+void nd_vclock_place(uint64_t *line, int keep);
 void nd_vclock_fork_child(void);
 /* CPU time in ns after one read: the process's (every thread's reads, none
  * of the time the line jumped while it waited) or the calling thread's. */
@@ -35,5 +41,6 @@ void nd_vclock_leave(int pid);
 void nd_vclock_reaped(int pid);
 #define ND_MONO_BASE 100000000000LL /* monotonic clocks start at 100 s */
 #define ND_NS 1000000000LL
+#define ND_NO_DEADLINE UINT64_MAX /* a wait without one; also in scheduler.h */
 
 #endif

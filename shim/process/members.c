@@ -1,0 +1,314 @@
+/*
+ * The members of the tree: every process of the run has a slot in the
+ * tree's shared region (tree.h), written only by itself, where it publishes
+ * its virtual time line (the process's clock lives there) and what it is
+ * doing: running, waiting for a timed event due at a deadline, blocked on
+ * something only another process or the outside world can end, or outside
+ * the rule altogether (an image the shim cannot enter).
+ *
+ * The rule (docs/design.md, "The process tree"): a member performs a timed
+ * event due at virtual time d — a sleep's end, a timeout, a virtual timer —
+ * only when no other member can still perform one before (d, its id): each
+ * other member runs at a time past it, waits for a later deadline, or is
+ * blocked and asleep in the kernel (a wake-up in flight shows as running,
+ * so it is waited for). Ties go to the smaller id, derived from the tree's
+ * structure, never from timing. So `timeout 0.2 sleep 5` ends the sleep by
+ * the parent's timer at 0.2 s in every run, and a parent's poll timeout
+ * fires only when its children have nothing left to do before it.
+ *
+ * What the rule cannot see is bounded by real time: a member that runs
+ * without a clock read or a wait (a computation, or a spin on shared memory)
+ * holds the others; after HOLD_NS they go ahead and log it (tree-preempted).
+ * A member that died without leaving (SIGKILL) is noticed through /proc and
+ * its slot freed (member-lost); one that executed a program the shim cannot
+ * enter leaves the rule (tree-outside); one that runs but sleeps in the
+ * kernel, in a wait the shim does not see, is passed over (tree-asleep).
+ *
+ * Slots are claimed by the parent for a child before it starts (fork,
+ * spawn), so a child is in the rule from its first instant at its parent's
+ * time. Raw system calls, no allocation, no lock: async-signal-safe.
+ */
+#include "nodice.h"
+#include "tree.h"
+#include "members.h"
+#include "member_slots.h"
+#include "procstate.h"
+#include "vclock.h"
+#include "stream.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+
+int nd_member_me = -1;
+
+uint64_t nd_member_real_ns(void)
+{
+	struct timespec ts;
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
+	return (uint64_t)ts.tv_sec * ND_NS + (uint64_t)ts.tv_nsec;
+}
+
+/* Someone may wait for this change: wake them. */
+static void changed(struct nd_member *m)
+{
+	__atomic_add_fetch(&m->change, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&nd_tree->waiting, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&nd_tree->epoch, 1, __ATOMIC_SEQ_CST);
+		nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAKE, INT_MAX, 0, 0, 0);
+	}
+}
+
+void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
+{
+	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline)
+		return;
+	m->deadline = deadline;
+	__atomic_store_n(&m->state, st, __ATOMIC_RELEASE);
+	changed(m);
+}
+
+static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
+{
+	for (int i = 0; i < ND_MEMBERS; i++) {
+		struct nd_member *m = slot(i);
+		uint32_t free_ = ND_M_FREE;
+		if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) != ND_M_FREE ||
+		    !__atomic_compare_exchange_n(&m->state, &free_, ND_M_CLAIMING, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		m->vt = vt;
+		m->deadline = ND_NO_DEADLINE;
+		m->id = id;
+		m->exec_at = 0;
+		m->signal_vt = 0;
+		m->children = 0;
+		__atomic_store_n(&m->pid, pid, __ATOMIC_RELAXED);
+		uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_RELAXED);
+		while (hi < (uint32_t)i + 1 &&
+		       !__atomic_compare_exchange_n(&nd_tree->members_hi, &hi, (uint32_t)i + 1, 1, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
+			;
+		__atomic_store_n(&m->state, state, __ATOMIC_RELEASE);
+		changed(m);
+		return i;
+	}
+	nd_log_uncontrolled("tree-full", "more processes at once than the tree's 1024 member slots: the rest "
+					 "run outside the order of timed events");
+	return -1;
+}
+
+void nd_member_release(int k)
+{
+	struct nd_member *m = slot(k);
+	__atomic_store_n(&m->pid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->state, ND_M_FREE, __ATOMIC_RELEASE);
+	changed(m);
+}
+
+/* keep: the line continues from the later of its time and the slot's (an
+ * image adopting its slot); otherwise from the slot's (a fork child, whose
+ * line until now is its parent's, still moving). */
+static void become(int k, int keep)
+{
+	nd_member_me = k;
+	struct nd_member *m = slot(k);
+	m->exec_at = 0;
+	nd_vclock_place(&m->vt, keep);
+	__atomic_store_n(&m->state, ND_M_RUN, __ATOMIC_RELEASE);
+	changed(m);
+}
+
+/* The id of the next child of this member: from the parent's id and how
+ * many children it had, so the same in every run. */
+static uint64_t child_id(void)
+{
+	struct nd_member *m = slot(nd_member_me);
+	uint32_t n = __atomic_add_fetch(&m->children, 1, __ATOMIC_RELAXED);
+	return nd_stream_derive(m->id, ND_TAG(ND_TAG_FORK) | n);
+}
+
+static int adopt_env(int pid)
+{
+	const char *v = getenv("NODICE_MEMBER");
+	long k = 0;
+	if (!v || !*v)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9' || k >= ND_MEMBERS)
+			return -1;
+		k = k * 10 + (*v - '0');
+	}
+	int32_t zero = 0;
+	struct nd_member *m = slot((int)k);
+	if (k >= ND_MEMBERS || __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != ND_M_RUN)
+		return -1;
+	if (!__atomic_compare_exchange_n(&m->pid, &zero, pid, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) && zero != pid)
+		return -1;
+	return (int)k;
+}
+
+void nd_member_start(void)
+{
+	int pid = (int)nd_sys0(SYS_getpid), k = adopt_env(pid);
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	/* an image this process executed: its slot carries the exec mark */
+	for (uint32_t i = 0; k < 0 && i < hi; i++)
+		if (__atomic_load_n(&slot((int)i)->pid, __ATOMIC_ACQUIRE) == pid &&
+		    __atomic_load_n(&slot((int)i)->exec_at, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&slot((int)i)->state, __ATOMIC_ACQUIRE) != ND_M_FREE)
+			k = (int)i;
+	if (k < 0)
+		k = claim(pid, ND_M_RUN, nd_vclock_now(), nd_lineage);
+	/* Any other slot with this pid is an earlier image's that was not
+	 * handed on (an exec path the shim did not see): it must not hold. */
+	hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < hi; i++)
+		if ((int)i != k && __atomic_load_n(&slot((int)i)->pid, __ATOMIC_ACQUIRE) == pid &&
+		    __atomic_load_n(&slot((int)i)->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING)
+			nd_member_release((int)i);
+	if (k >= 0)
+		become(k, 1);
+	if (k >= 0 && nd_exempt)
+		nd_member_set_state(slot(k), ND_M_OUTSIDE, ND_NO_DEADLINE); /* it publishes nothing */
+}
+
+int nd_member_claim_child(int for_exec)
+{
+	if (nd_member_me < 0)
+		return -1;
+	int k = claim(0, ND_M_RUN, nd_vclock_now(), child_id());
+	if (k >= 0 && for_exec)
+		__atomic_store_n(&slot(k)->exec_at, nd_member_real_ns(), __ATOMIC_RELEASE);
+	return k;
+}
+
+int nd_member_claim_self(void)
+{
+	if (nd_member_me < 0)
+		return -1;
+	int k = claim((int)nd_sys0(SYS_getpid), ND_M_RUN, nd_vclock_now(), child_id());
+	if (k >= 0)
+		__atomic_store_n(&slot(k)->exec_at, nd_member_real_ns(), __ATOMIC_RELEASE);
+	return k;
+}
+
+void nd_member_become(int k)
+{
+	if (k < 0 && nd_member_me >= 0)
+		k = claim((int)nd_sys0(SYS_getpid), ND_M_RUN, nd_vclock_now(), child_id());
+	if (k < 0) {
+		nd_member_me = -1;
+		return;
+	}
+	__atomic_store_n(&slot(k)->pid, (int32_t)nd_sys0(SYS_getpid), __ATOMIC_RELEASE);
+	become(k, 0);
+}
+
+void nd_member_unclaim(int k)
+{
+	if (k >= 0)
+		nd_member_release(k);
+}
+
+void nd_member_done(int k)
+{
+	if (k < 0)
+		return;
+	int pid = __atomic_load_n(&slot(k)->pid, __ATOMIC_ACQUIRE);
+	if (!pid || nd_proc_gone(pid))
+		nd_member_release(k);
+}
+
+void nd_member_started(int k, int pid)
+{
+	int32_t zero = 0;
+	if (k >= 0 && pid > 0)
+		__atomic_compare_exchange_n(&slot(k)->pid, &zero, pid, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+void nd_member_exec_begin(int with_shim)
+{
+	if (nd_member_me < 0)
+		return;
+	struct nd_member *m = slot(nd_member_me);
+	if (with_shim)
+		__atomic_store_n(&m->exec_at, nd_member_real_ns(), __ATOMIC_RELEASE);
+	else
+		nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
+}
+
+void nd_member_exec_failed(void)
+{
+	if (nd_member_me < 0)
+		return;
+	struct nd_member *m = slot(nd_member_me);
+	__atomic_store_n(&m->exec_at, 0, __ATOMIC_RELEASE);
+	nd_member_set_state(m, ND_M_RUN, ND_NO_DEADLINE);
+}
+
+/* The slot stays until the process is gone (a zombie, or reaped): until the
+ * kernel has told its parent, whose wake-up must be seen in flight by
+ * anyone ordering an event against it (holder()). */
+void nd_member_end(void)
+{
+	if (nd_member_me < 0)
+		return;
+	int k = nd_member_me;
+	nd_member_me = -1;
+	nd_member_set_state(slot(k), ND_M_EXITING, ND_NO_DEADLINE);
+}
+
+void nd_member_reaped(int pid)
+{
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		if ((int)i != nd_member_me && __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) == pid &&
+		    __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING)
+			nd_member_release((int)i);
+	}
+}
+
+void nd_member_block(void)
+{
+	if (nd_member_me >= 0)
+		nd_member_set_state(slot(nd_member_me), ND_M_BLOCKED, ND_NO_DEADLINE);
+}
+
+void nd_member_wait_real(uint64_t d)
+{
+	if (nd_member_me >= 0)
+		nd_member_set_state(slot(nd_member_me), ND_M_WAIT, d);
+}
+
+void nd_member_run(void)
+{
+	if (nd_member_me >= 0)
+		nd_member_set_state(slot(nd_member_me), ND_M_RUN, ND_NO_DEADLINE);
+}
+
+void nd_member_signalled(int pid)
+{
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	uint64_t now = nd_vclock_now();
+	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) != pid)
+			continue;
+		uint64_t s = __atomic_load_n(&m->signal_vt, __ATOMIC_RELAXED);
+		while (s < now && !__atomic_compare_exchange_n(&m->signal_vt, &s, now, 1, __ATOMIC_RELEASE,
+							       __ATOMIC_RELAXED))
+			;
+	}
+}
+
+void nd_member_take_signal_time(void)
+{
+	if (nd_member_me >= 0)
+		nd_vclock_advance_to(__atomic_load_n(&slot(nd_member_me)->signal_vt, __ATOMIC_ACQUIRE));
+}
+

@@ -1,0 +1,68 @@
+/*
+ * The tree's members (members.c): one slot per process of the run in the
+ * tree's shared region, each publishing its time line and what it waits for,
+ * and the rule that orders timed events across processes: a member performs
+ * an event due at virtual time d only when no other member can still perform
+ * one before (d, its id). Every function is async-signal-safe and does
+ * nothing for a process without a slot.
+ */
+#ifndef ND_MEMBERS_H
+#define ND_MEMBERS_H
+
+#include <stdint.h>
+
+extern int nd_member_me; /* this process's slot, or -1 */
+
+/* Start-up: adopt the slot an exec or a spawning parent left for this
+ * image (NODICE_MEMBER names the latter), or claim one. */
+void nd_member_start(void);
+
+/* A slot for a child about to start (fork, spawn: for_exec), running at the
+ * caller's time; -1 when the table is full. A fork child becomes it (-1: a
+ * fork nodice did not see coming claims its own); a spawned image adopts it
+ * through NODICE_MEMBER; unclaim gives back one that started nothing.
+ * started records the pid the parent learned. */
+int nd_member_claim_child(int for_exec);
+void nd_member_become(int k);
+void nd_member_unclaim(int k);
+void nd_member_started(int k, int pid);
+/* The child claimed as k has ended (system returned): a slot it did not free
+ * itself (it never started the shim, or was killed) is freed. */
+void nd_member_done(int k);
+/* In a vfork child about to exec: its own slot, as exec_begin's. */
+int nd_member_claim_self(void);
+
+/* Around an exec of this process: the new image adopts the slot (with_shim)
+ * or the slot leaves the rule (a program the shim cannot enter). */
+void nd_member_exec_begin(int with_shim);
+void nd_member_exec_failed(void);
+
+void nd_member_end(void);         /* the process ends */
+void nd_member_reaped(int pid);   /* a child was reaped: its slot is free */
+
+/* The process waits on something only another process or the outside world
+ * can end (a pipe, a child, a signal): it leaves the rule until it runs
+ * again. */
+void nd_member_block(void);
+void nd_member_run(void);
+/* ... a wait on the outside world with a timeout: its end at d is this
+ * process's next event, held for the tree while it waits in real time. */
+void nd_member_wait_real(uint64_t d);
+
+/* A member signalled pid at the caller's time: the receiver's time moves
+ * at least there when its wait ends. */
+void nd_member_signalled(int pid);
+void nd_member_take_signal_time(void);
+
+/* Non-blocking: 1 when this process may perform its event due at d now
+ * (published as waiting for d otherwise). */
+int nd_member_may(uint64_t d);
+
+/* Waits until this process may perform its event due at d: then the clock
+ * is at d and 0 is returned. Meanwhile probe(arg, ms), when given, waits up
+ * to ms of real time for what the caller also waits for (descriptors,
+ * signals); a non-zero answer ends the wait and is returned. -EINTR when a
+ * signal handler ran. */
+int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * The order of timed events across the tree (members.h, docs/design.md "The
+ * process tree"): a member performs an event due at virtual time d only when
+ * no other can still act before (d, its id). members.c keeps the slots; this
+ * file decides from them, and bounds by real time what they cannot show: a
+ * member that neither waits nor reads a clock (HOLD_NS), one that died
+ * without leaving (LIVE_NS, /proc), one asleep in a wait the shim does not
+ * see, one that executed a program the shim cannot enter (EXEC_GRACE_NS).
+ * Raw system calls only, no allocation, no lock.
+ */
+#include "nodice.h"
+#include "tree.h"
+#include "members.h"
+#include "member_slots.h"
+#include "procstate.h"
+#include "vclock.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#define POLL_MS 1                     /* how often a waiter looks again */
+#define LIVE_NS 20000000ULL           /* a holder unchanged this long: is it alive? */
+#define HOLD_NS 5000000000ULL         /* a holder unchanged this long: go ahead */
+#define EXEC_GRACE_NS 2000000000ULL   /* an exec not adopted by then: outside */
+
+/* (t, a) comes before (d, b). */
+static int before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
+{
+	return t < d || (t == d && a < b);
+}
+
+/* Whether member m can still act before (d, id), BLOCKED ones aside. */
+static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t now)
+{
+	switch (st) {
+	case ND_M_WAIT:
+		return before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
+	case ND_M_RUN: {
+		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
+		if (at && now - at > EXEC_GRACE_NS) {
+			nd_log_uncontrolled("tree-outside", "a member executed a program the shim could not enter "
+							    "(static, or it dropped LD_PRELOAD): it runs outside the order");
+			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
+			return 0;
+		}
+		return before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+	}
+	case ND_M_EXITING:
+		/* Gone: its parent's wake-up may still be in flight, so this
+		 * look holds once more (the next comes a poll later). */
+		if (nd_proc_gone(m->pid)) {
+			nd_member_release((int)(m - slot(0)));
+			return 1;
+		}
+		return before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+	}
+	return st == ND_M_CLAIMING;
+}
+
+/* The member that can still act before (d, id), or -1. Blocked members are
+ * asked last, and only then, whether they really sleep (two reads of /proc
+ * per thread): only at the moment the event could go ahead does it matter
+ * that none of them has just been woken. */
+struct skip {
+	int who; /* a member found asleep in the kernel while it runs, or -1 */
+	uint32_t change;
+};
+
+#define OUTSIDE_ONLY (-2) /* held by none, but a member runs outside the order */
+
+static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip)
+{
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	int outside = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < hi; i++) {
+			struct nd_member *m = slot((int)i);
+			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+			if ((int)i == nd_member_me ||
+			    (skip && (int)i == skip->who && __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) == skip->change))
+				continue;
+			if (!pass && ahead_of(m, st, d, id, now))
+				return (int)i;
+			if (pass && st == ND_M_BLOCKED && !(m->pid && nd_proc_asleep(m->pid)))
+				return (int)i;
+			if (pass && st == ND_M_OUTSIDE && m->pid) {
+				if (nd_proc_gone(m->pid))
+					nd_member_release((int)i);
+				else
+					outside = 1;
+			}
+		}
+	return outside ? OUTSIDE_ONLY : -1;
+}
+
+/* The holder h has not changed since `since`. A dead one is freed. A
+ * running one seen asleep in the kernel twice, LIVE_NS apart, waits in a call
+ * the shim does not see (a libc-internal wait): it is passed over until it
+ * changes, and that is logged. 1 when the wait may go ahead regardless
+ * (HOLD_NS passed). */
+struct watch {
+	uint64_t since, checked;
+	int asleep; /* times seen asleep */
+};
+
+static int watch(int h, uint64_t now, struct watch *w, struct skip *skip)
+{
+	struct nd_member *m = slot(h);
+	if (now - w->since >= HOLD_NS) {
+		nd_log_uncontrolled("tree-preempted", "a member waited 5 s for another that neither waited nor moved "
+						      "its clock (a computation without clock reads, or a spin): it went ahead on real time");
+		return 1;
+	}
+	if (now - w->since < LIVE_NS || now - w->checked < LIVE_NS)
+		return 0;
+	w->checked = now;
+	int pid = __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE);
+	if (pid > 0 && nd_proc_gone(pid)) {
+		nd_log_uncontrolled("member-lost", "a member ended without leaving the tree (killed by a signal): its "
+						   "slot was freed");
+		nd_member_release(h);
+	} else if (pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_RUN && nd_proc_asleep(pid)) {
+		if (++w->asleep >= 2) {
+			nd_log_uncontrolled("tree-asleep", "a member waited in the kernel in a call nodice does not see "
+							   "(a libc-internal wait): the others went on without it, on real time");
+			skip->who = h;
+			skip->change = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
+		}
+	} else {
+		w->asleep = 0;
+	}
+	return 0;
+}
+
+static int wait_epoch(uint32_t e)
+{
+	struct timespec to = { 0, POLL_MS * 1000000L };
+	__atomic_add_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
+	long r = nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAIT, e, (long)&to, 0, 0);
+	__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
+	return r == -EINTR ? -EINTR : 0;
+}
+
+/* One wait for the tree: who holds it, since when, what was found. */
+struct hold {
+	int held;
+	uint32_t change;
+	struct watch w;
+	struct skip skip;
+	uint64_t real_start, vt_start; /* when the wait began, both clocks */
+};
+
+/* 1 when this process may act at d now; otherwise h->held holds it. With a
+ * member outside the order alive (a static child, an exempt program), what
+ * it does is unknown: the deadline elapses in real time, as natively (a
+ * parent's timeout must leave it the time to answer). */
+static int look(struct nd_member *me, uint64_t d, struct hold *h)
+{
+	uint64_t now = nd_member_real_ns();
+	int who = holder(d, me->id, now, &h->skip);
+	if (!h->real_start) {
+		h->real_start = now;
+		h->vt_start = nd_vclock_now();
+	}
+	if (who == OUTSIDE_ONLY)
+		return d <= h->vt_start || now - h->real_start >= d - h->vt_start;
+	if (who < 0)
+		return 1;
+	uint32_t c = __atomic_load_n(&slot(who)->change, __ATOMIC_ACQUIRE);
+	if (who != h->held || c != h->change) {
+		h->held = who;
+		h->change = c;
+		h->w = (struct watch){ now, now, 0 };
+		return 0;
+	}
+	return watch(who, now, &h->w, &h->skip);
+}
+
+/* The scheduler's jumps (sched/queue.c) ask without waiting, again and
+ * again under its lock: their hold is kept here across the asks. */
+static struct hold asked = { -1, 0, { 0, 0, 0 }, { -1, 0 }, 0, 0 };
+static uint64_t asked_d = ND_NO_DEADLINE;
+
+int nd_member_may(uint64_t d)
+{
+	if (nd_member_me < 0)
+		return 1;
+	struct nd_member *me = slot(nd_member_me);
+	nd_member_set_state(me, ND_M_WAIT, d);
+	if (d != asked_d) {
+		asked_d = d;
+		asked = (struct hold){ -1, 0, { 0, 0, 0 }, { -1, 0 }, 0, 0 };
+	}
+	if (!look(me, d, &asked))
+		return 0;
+	asked_d = ND_NO_DEADLINE;
+	return 1;
+}
+
+int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
+{
+	if (nd_member_me < 0)
+		return 0;
+	struct nd_member *me = slot(nd_member_me);
+	struct hold h = { -1, 0, { 0, 0, 0 }, { -1, 0 }, 0, 0 };
+	nd_member_set_state(me, ND_M_WAIT, d);
+	for (;;) {
+		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
+		int go = look(me, d, &h);
+		/* What the others did before d is already there: a last look. */
+		int r = go ? (probe ? probe(arg, 0) : 0) : probe ? probe(arg, POLL_MS) : wait_epoch(e);
+		if (go && !r)
+			break;
+		if (r) {
+			nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
+			if (r == -EINTR)
+				nd_member_take_signal_time();
+			return r;
+		}
+	}
+	nd_vclock_advance_to(d);
+	nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
+	return 0;
+}

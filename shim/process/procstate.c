@@ -1,0 +1,87 @@
+/*
+ * /proc's view of a process: its threads' state letters. Used where a
+ * process must know whether another can still act (members.c) and by the
+ * scheduler's watch on a holder asleep in the kernel (sched/watch.c).
+ */
+#include "nodice.h"
+#include "procstate.h"
+#include "fmt.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+static void task_dir(struct nd_buf *b, int pid)
+{
+	nd_fmt_str(b, "/proc/");
+	if (pid)
+		nd_fmt_u64(b, (uint64_t)pid);
+	else
+		nd_fmt_str(b, "self");
+	nd_fmt_str(b, "/task/");
+}
+
+char nd_proc_state(int pid, int tid)
+{
+	char path[64], buf[512];
+	struct nd_buf b = ND_BUF(path);
+	task_dir(&b, pid);
+	nd_fmt_u64(&b, (uint64_t)tid);
+	nd_fmt_str(&b, "/stat");
+	if (b.overflow)
+		return '?';
+	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return '?';
+	long r = nd_sys(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (r <= 0)
+		return '?';
+	buf[r] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static int sleeping(char st)
+{
+	return st == 'S' || st == 'T' || st == 't' || st == 'Z' || st == 'X' || st == 'I' || st == '?';
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int nd_proc_asleep(int pid)
+{
+	char path[48], buf[2048];
+	struct nd_buf b = ND_BUF(path);
+	task_dir(&b, pid);
+	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return 1;
+	int asleep = 1;
+	long n;
+	while (asleep && (n = nd_sys(SYS_getdents64, fd, (long)buf, sizeof(buf), 0, 0, 0)) > 0)
+		for (long off = 0; off < n && asleep;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			int tid = 0;
+			for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
+				tid = tid * 10 + (*c - '0');
+			if (tid > 0 && !sleeping(nd_proc_state(pid, tid)))
+				asleep = 0;
+		}
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	return asleep;
+}
+
+int nd_proc_gone(int pid)
+{
+	char st = nd_proc_state(pid, pid);
+	return st == '?' || st == 'Z' || st == 'X';
+}

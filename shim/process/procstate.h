@@ -1,0 +1,21 @@
+/*
+ * What the kernel says about a process or thread (procstate.c), read from
+ * /proc with raw system calls and stack buffers: safe anywhere.
+ */
+#ifndef ND_PROCSTATE_H
+#define ND_PROCSTATE_H
+
+/* The state letter of thread tid of process pid (0: this process): 'R',
+ * 'S', 'D', 'Z', ...; '?' when it cannot be read (gone). */
+char nd_proc_state(int pid, int tid);
+
+/* 1 when every thread of pid sleeps in the kernel (or is stopped or dead):
+ * nothing it does can come before something wakes it. 0 when one runs or
+ * is about to (a wake-up in flight is 'R'), or waits in uninterruptible
+ * sleep (a page fault, a disk). A process that is gone sleeps. */
+int nd_proc_asleep(int pid);
+
+/* 1 when pid no longer runs: no such process, or a zombie. */
+int nd_proc_gone(int pid);
+
+#endif

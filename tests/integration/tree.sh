@@ -1,0 +1,66 @@
+#!/bin/bash
+# Timed events across the process tree (shim/process/members.c, order.c;
+# shim/time/ptimer.c; shim/sched/outwait.c): a parent's timeout, timer or
+# alarm against a child's sleep ends as it does natively, and in the same way
+# on every run — 5 runs under `nodice run`, 2 through LD_PRELOAD alone and 2
+# pinned to one CPU, compared byte for byte, elapsed (virtual) times included.
+# Usage: tree.sh NODICE LIB FIXTURES
+set -u
+nodice=$(realpath "$1") lib=$(realpath "$2") fixtures=$(realpath "$3")
+py=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# name, then the command; each run's output in $name.N
+runs() {
+	local name=$1 i
+	shift
+	for i in 1 2 3 4 5; do timeout 120 "$nodice" run --seed 3 -- "$@" >"$name.$i" 2>"$name.err"; done
+	for i in 6 7; do timeout 120 env LD_PRELOAD="$lib" NODICE_SEED=3 "$@" >"$name.$i" 2>>"$name.err"; done
+	for i in 8 9; do timeout 120 taskset -c 0 "$nodice" run --seed 3 -- "$@" >"$name.$i" 2>>"$name.err"; done
+	for i in 2 3 4 5 6 7 8 9; do
+		cmp -s "$name.1" "$name.$i" || { bad "$name: run $i differs from run 1: $(diff "$name.1" "$name.$i" | head -4)"; return; }
+	done
+	ok
+}
+
+# Outcomes as natively (each line's name and result, not its timing).
+timeout 120 $py "$fixtures/python/tree_timeouts.py" >native.txt 2>&1
+runs timeouts $py "$fixtures/python/tree_timeouts.py"
+outcome() { sed 's/ [0-9.]*$//' "$1"; }
+[ "$(outcome native.txt)" = "$(outcome timeouts.1)" ] && ok ||
+	bad "outcomes differ from native: $(diff <(outcome native.txt) <(outcome timeouts.1))"
+grep -q '^timeout(1) ok 124' timeouts.1 && grep -q '^alarm-vs-sleeping-child alarm rang 0.4000' timeouts.1 && ok ||
+	bad "a parent's timer did not end its child's sleep at its own time: $(cat timeouts.1)"
+
+# A shell script: background jobs, read -t on pipes, coreutils timeout
+# (timer_create, sigsuspend) around sleeps.
+timeout 120 bash "$fixtures/shell/tree_timeouts.sh" >shell.native 2>&1
+runs shell bash "$fixtures/shell/tree_timeouts.sh"
+[ "$(head -n -1 shell.native)" = "$(head -n -1 shell.1)" ] && ok ||
+	bad "a shell script's timeouts differ from native: $(diff <(head -n -1 shell.native) <(head -n -1 shell.1))"
+
+# node: a child killed by the parent's timeout (libuv's epoll timeout).
+timeout 120 node "$fixtures/node/child_timeout.js" >node.native 2>&1
+runs node node "$fixtures/node/child_timeout.js"
+[ "$(sed 's/ [0-9]*$//' node.native)" = "$(sed 's/ [0-9]*$//' node.1)" ] && ok ||
+	bad "node's child timeouts differ from native: $(diff node.native node.1)"
+
+# The run is not reported as uncontrolled for it, and takes no real time to
+# wait for virtual seconds.
+start=$(date +%s%N)
+"$nodice" inspect --strict --json report.json -- bash -c 'timeout 0.2 sleep 5; timeout 5 sleep 3' >/dev/null 2>&1
+took=$((($(date +%s%N) - start) / 1000000))
+$py - report.json <<'PY' && ok || bad "inspect lists the tree's timed events as uncontrolled"
+import json, sys
+kinds = {u["kind"] for u in json.load(open(sys.argv[1]))["uncontrolled"]}
+bad = kinds & {"tree-preempted", "tree-asleep", "real-timer", "tree-outside", "tree-full"}
+sys.exit(1 if bad else 0)
+PY
+[ "$took" -lt 3000 ] && ok || bad "8 virtual seconds of timeouts took $took ms of real time"
+echo "tree: $pass passed, $fail failed"
+[ $fail -eq 0 ]
