@@ -102,7 +102,8 @@ int nd_block_member_leave_for(int fd, short events)
 {
 	if (nd_member_me < 0)
 		return 0;
-	if (fd >= 0 && nd_block_fd_internal(fd) && nd_outwait_fd(fd, events) == ND_OUTWAIT_EINTR)
+	if (fd >= 0 && __atomic_load_n(&nd_itimer_next, __ATOMIC_RELAXED) != ND_NO_DEADLINE &&
+	    nd_block_fd_internal(fd) && nd_outwait_fd(fd, events) == ND_OUTWAIT_EINTR)
 		return ND_LEAVE_EINTR;
 	return nd_block_member_leave();
 }
