@@ -129,6 +129,12 @@ static void notify(const struct ptimer *t, long tid)
 		nd_sys(SYS_rt_sigqueueinfo, pid, t->signo, (long)&si, 0, 0, 0);
 }
 
+static int pending(int sig)
+{
+	sigset_t p;
+	return nd_sys(SYS_rt_sigpending, (long)&p, 8, 0, 0, 0, 0) == 0 && sigismember(&p, sig);
+}
+
 uint64_t nd_ptimer_fire(uint64_t vt, long tid)
 {
 	uint64_t here = 0;
@@ -144,7 +150,6 @@ uint64_t nd_ptimer_fire(uint64_t vt, long tid)
 				missed++;
 		if (!__atomic_compare_exchange_n(&t->next, &d, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			continue; /* another thread fired it */
-		t->overrun = missed;
 		if (backstop(t, next == ND_NO_DEADLINE ? 0 : next - vt, t->interval)) {
 			nd_log_uncontrolled("real-timer", "a POSIX timer fired on real time before the virtual clock reached "
 							  "it (a computation with no clock read or sleep): its moment followed the machine");
@@ -152,6 +157,13 @@ uint64_t nd_ptimer_fire(uint64_t vt, long tid)
 		}
 		if (t->notify == SIGEV_NONE)
 			continue;
+		/* As the kernel: one signal at a time; expirations while it is
+		 * still pending are overruns, not more signals. */
+		if (pending(t->signo)) {
+			t->overrun += missed + 1;
+			continue;
+		}
+		t->overrun = missed;
 		int to_me = tid && t->notify == SIGEV_SIGNAL && nd_signals_handled_here(t->signo);
 		notify(t, to_me ? tid : 0);
 		here |= to_me ? ND_SIGBIT(t->signo) : 0;
