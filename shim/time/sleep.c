@@ -216,8 +216,19 @@ static uint64_t deadline_in(int64_t ns)
 
 static int tree_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
 {
-	int r = nd_member_until(deadline, probe, arg);
-	return r == 0 ? ND_TIMED_OUT : r > 0 ? ND_READY : ND_INTR;
+	long tid = nd_sys0(SYS_gettid);
+	for (;;) {
+		uint64_t t = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE), stop = t < deadline ? t : deadline;
+		int r = nd_member_until(stop, probe, arg);
+		if (r)
+			return r > 0 ? ND_READY : ND_INTR;
+		/* A virtual timer came first: its handler, run here, ends the wait
+		 * (poll and select are never restarted); otherwise it goes on. */
+		if (t <= deadline && nd_itimer_fire(stop, tid))
+			return ND_INTR;
+		if (stop >= deadline)
+			return ND_TIMED_OUT;
+	}
 }
 
 /*
