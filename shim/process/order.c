@@ -63,10 +63,22 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
  * asked last, and only then, whether they really sleep (two reads of /proc
  * per thread): only at the moment the event could go ahead does it matter
  * that none of them has just been woken. */
+/* Members found asleep in the kernel while they run: passed over until
+ * they change. */
+#define SKIPS 16
 struct skip {
-	int who; /* a member found asleep in the kernel while it runs, or -1 */
-	uint32_t change;
+	int n;
+	int who[SKIPS];
+	uint32_t change[SKIPS];
 };
+
+static int skipped(const struct skip *skip, int i, const struct nd_member *m)
+{
+	for (int k = 0; skip && k < skip->n; k++)
+		if (skip->who[k] == i)
+			return __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) == skip->change[k];
+	return 0;
+}
 
 #define OUTSIDE_ONLY (-2) /* held by none, but a member runs outside the order */
 
@@ -78,8 +90,7 @@ static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip
 		for (uint32_t i = 0; i < hi; i++) {
 			struct nd_member *m = slot((int)i);
 			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-			if ((int)i == nd_member_me ||
-			    (skip && (int)i == skip->who && __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) == skip->change))
+			if ((int)i == nd_member_me || skipped(skip, (int)i, m))
 				continue;
 			if (!pass && ahead_of(m, st, d, id, now))
 				return (int)i;
@@ -125,8 +136,14 @@ static int watch(int h, uint64_t now, struct watch *w, struct skip *skip)
 		if (++w->asleep >= 2) {
 			nd_log_uncontrolled("tree-asleep", "a member waited in the kernel in a call nodice does not see "
 							   "(a libc-internal wait): the others went on without it, on real time");
-			skip->who = h;
-			skip->change = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
+			int k = 0;
+			while (k < skip->n && skip->who[k] != h)
+				k++;
+			if (k == SKIPS)
+				k = SKIPS - 1; /* full: the last place is reused */
+			skip->who[k] = h;
+			skip->change[k] = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
+			skip->n = k + 1 > skip->n ? k + 1 : skip->n;
 		}
 	} else {
 		w->asleep = 0;
@@ -180,7 +197,7 @@ static int look(struct nd_member *me, uint64_t d, struct hold *h)
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and
  * again under its lock: their hold is kept here across the asks. */
-static struct hold asked = { -1, 0, { 0, 0, 0 }, { -1, 0 }, 0, 0 };
+static struct hold asked = { -1, 0, { 0, 0, 0 }, { 0, { 0 }, { 0 } }, 0, 0 };
 static uint64_t asked_d = ND_NO_DEADLINE;
 
 int nd_member_may(uint64_t d)
@@ -191,7 +208,7 @@ int nd_member_may(uint64_t d)
 	nd_member_set_state(me, ND_M_WAIT, d);
 	if (d != asked_d) {
 		asked_d = d;
-		asked = (struct hold){ -1, 0, { 0, 0, 0 }, { -1, 0 }, 0, 0 };
+		asked = (struct hold){ -1, 0, { 0, 0, 0 }, { 0, { 0 }, { 0 } }, 0, 0 };
 	}
 	if (!look(me, d, &asked))
 		return 0;
@@ -204,7 +221,7 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
 	if (nd_member_me < 0)
 		return 0;
 	struct nd_member *me = slot(nd_member_me);
-	struct hold h = { -1, 0, { 0, 0, 0 }, { -1, 0 }, 0, 0 };
+	struct hold h = { -1, 0, { 0, 0, 0 }, { 0, { 0 }, { 0 } }, 0, 0 };
 	nd_member_set_state(me, ND_M_WAIT, d);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);

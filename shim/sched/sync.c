@@ -176,8 +176,12 @@ int nd_sync_join(pthread_t t, void **ret, uint64_t deadline)
 /* pthread_mutex_lock(3), pthread_mutex_trylock(3), pthread_mutex_unlock(3). */
 ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	if (nd_passthrough() || !nd_sched_managed())
+	if (nd_passthrough())
 		return nd_real.pthread_mutex_lock(m);
+	if (!nd_sched_managed()) {
+		int r = nd_real.pthread_mutex_trylock(m);
+		return r != EBUSY ? r : ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
+	}
 	return nd_sync_mutex_lock(m, ND_NO_DEADLINE);
 }
 
@@ -201,8 +205,10 @@ ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 /* pthread_cond_wait(3), pthread_cond_signal(3), pthread_cond_broadcast(3). */
 ND_EXPORT int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 {
-	if (nd_passthrough() || !nd_sched_managed())
+	if (nd_passthrough())
 		return nd_real.pthread_cond_wait(c, m);
+	if (!nd_sched_managed())
+		return ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
 	return nd_sync_cond_wait(c, m, ND_NO_DEADLINE);
 }
 
@@ -296,10 +302,23 @@ ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
 
 /* sem_wait(3), sem_trywait(3), sem_post(3). sem_post is async-signal-safe:
  * it wakes, but never passes the turn. */
+/* A process with no scheduled threads (one thread) can only wait on a
+ * process-shared object here: it is blocked for the tree meanwhile. */
 ND_EXPORT int sem_wait(sem_t *s)
 {
-	if (nd_passthrough() || !nd_sched_managed())
+	if (nd_passthrough())
 		return nd_real.sem_wait(s);
+	if (!nd_sched_managed()) {
+		int e = errno;
+		if (nd_real.sem_trywait(s) == 0) {
+			errno = e;
+			return 0;
+		}
+		if (errno != EAGAIN)
+			return -1;
+		errno = e;
+		return ND_OUTSIDE(-1, 0, nd_real.sem_wait(s));
+	}
 	int r = nd_sync_sem_wait(s, ND_NO_DEADLINE);
 	return (int)nd_ret(r);
 }

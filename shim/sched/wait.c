@@ -21,6 +21,8 @@
 #include "vclock.h"
 #include "scheduler.h"
 #include "sync.h"
+#include "sleep.h"
+#include "members.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -106,6 +108,38 @@ ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t
 	return nd_wait_settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
 }
 
+/* A semaphore of a process without scheduled threads: another process
+ * posts it, so the timeout is a timed event of the tree (sleep.h), waited
+ * for in slices of the real wait. */
+static int probe_sem(void *arg, int ms)
+{
+	struct timespec ts;
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
+	ts.tv_nsec += (long)ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / ND_NS;
+	ts.tv_nsec %= ND_NS;
+	int e = errno;
+	int r = nd_real.sem_clockwait(arg, CLOCK_MONOTONIC, &ts);
+	r = r == 0 ? 1 : errno == EINTR ? -EINTR : 0;
+	errno = e;
+	return r;
+}
+
+static int tree_sem_wait(sem_t *sem, uint64_t deadline)
+{
+	int e = errno;
+	if (nd_real.sem_trywait(sem) == 0)
+		return 0;
+	if (errno != EAGAIN)
+		return -1;
+	errno = e;
+	int r = nd_timed_event(probe_sem, sem, deadline);
+	if (r > 0)
+		return 0;
+	errno = r < 0 ? EINTR : ETIMEDOUT;
+	return -1;
+}
+
 /* sem_clockwait(3): -1 and errno, unlike the pthread calls. */
 ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *abs)
 {
@@ -115,6 +149,8 @@ ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *ab
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_sem_clockwait))
 		return nd_real.sem_clockwait(sem, clk, abs);
+	if (nd_member_me >= 0)
+		return tree_sem_wait(sem, nd_vclock_deadline(clk, abs->tv_sec * ND_NS + abs->tv_nsec));
 	uint64_t d = translate(clk, abs, &real);
 	int r = nd_real.sem_clockwait(sem, CLOCK_MONOTONIC, &real);
 	if (r < 0)

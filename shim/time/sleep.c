@@ -214,21 +214,28 @@ static uint64_t deadline_in(int64_t ns)
 	return ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns;
 }
 
-static int tree_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
+int nd_timed_event(int (*probe)(void *, int), void *arg, uint64_t deadline)
 {
 	long tid = nd_sys0(SYS_gettid);
 	for (;;) {
 		uint64_t t = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE), stop = t < deadline ? t : deadline;
 		int r = nd_member_until(stop, probe, arg);
 		if (r)
-			return r > 0 ? ND_READY : ND_INTR;
+			return r > 0 ? 1 : -EINTR;
 		/* A virtual timer came first: its handler, run here, ends the wait
-		 * (poll and select are never restarted); otherwise it goes on. */
+		 * (poll, select and semaphore waits are never restarted);
+		 * otherwise it goes on. */
 		if (t <= deadline && nd_itimer_fire(stop, tid))
-			return ND_INTR;
+			return -EINTR;
 		if (stop >= deadline)
-			return ND_TIMED_OUT;
+			return 0;
 	}
+}
+
+static int tree_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
+{
+	int r = nd_timed_event(probe, arg, deadline);
+	return r > 0 ? ND_READY : r < 0 ? ND_INTR : ND_TIMED_OUT;
 }
 
 /*

@@ -37,6 +37,13 @@ outcome() { sed 's/ [0-9.]*$//' "$1"; }
 grep -q '^timeout(1) ok 124' timeouts.1 && grep -q '^alarm-vs-sleeping-child alarm rang 0.4000' timeouts.1 && ok ||
 	bad "a parent's timer did not end its child's sleep at its own time: $(cat timeouts.1)"
 
+# multiprocessing's semaphore-based objects with timeouts across processes:
+# Event, Barrier, Queue, Lock (sem_timedwait in a process without threads).
+timeout 120 $py "$fixtures/python/tree_sync.py" >sync.native 2>&1
+runs sync $py "$fixtures/python/tree_sync.py"
+[ "$(head -n -1 sync.native)" = "$(head -n -1 sync.1)" ] && ok ||
+	bad "multiprocessing timeouts differ from native: $(diff <(head -n -1 sync.native) <(head -n -1 sync.1))"
+
 # A shell script: background jobs, read -t on pipes, coreutils timeout
 # (timer_create, sigsuspend) around sleeps.
 timeout 120 bash "$fixtures/shell/tree_timeouts.sh" >shell.native 2>&1
