@@ -116,6 +116,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		{ "--dirs", offsetof(struct cli_run_options, dirs) },
 		{ "--exempt", offsetof(struct cli_run_options, exempt) },
 		{ "--schedule-seed", offsetof(struct cli_run_options, schedule_seed) },
+		{ "--host", offsetof(struct cli_run_options, host) },
 	};
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		const char *v = NULL, *why = NULL;
@@ -149,6 +150,11 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 			break;
 		}
 		case 8: why = nd_config_parse_seed(v, &u); break;
+		case 9: {
+			char name[65];
+			why = nd_config_parse_host(v, name);
+			break;
+		}
 		}
 		if (why) {
 			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
@@ -235,6 +241,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
 	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
 	bad |= o->schedule_seed && setenv("NODICE_SCHEDULE_SEED", o->schedule_seed, 1);
+	bad |= o->host && setenv("NODICE_HOST", o->host, 1);
 	if (!getenv("NODICE_SEED"))
 		bad |= setenv("NODICE_SEED", "0", 1);
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
@@ -259,7 +266,7 @@ void cli_help(void)
 	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
-	      "             [--exempt LIST] [--portable] [--pid-ns] [--schedule-seed N]\n"
+	      "             [--exempt LIST] [--portable] [--pid-ns] [--schedule-seed N] [--host NAME]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -276,6 +283,8 @@ void cli_help(void)
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"
 	      "  --pid-ns     run in a new PID namespace (nodice is pid 1, CMD pid 2), so pids repeat\n"
 	      "  --exempt LIST  programs (comma-separated names) left uncontrolled, e.g. ssh-keygen\n"
+	      "  --host NAME  a fixed host identity: host name (uname, gethostname, /etc/hostname),\n"
+	      "               machine id, and uuid1's node (default: the machine's, reported)\n"
 	      "  --portable   pin instruction-set dispatch (NumPy, ATen, oneDNN, OpenBLAS, MKL, libm)\n"
 	      "               to the x86-64 baseline, so results match across CPU generations\n"
 	      "\n"

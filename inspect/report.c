@@ -46,7 +46,7 @@ static const struct {
 	{ "records-missing", 1, "some processes left no record: the report is incomplete for them (a SIGKILL, or an unwritable or full log)" },
 	{ "sites-dropped", 0, "the call-site table was full: counts are complete, some sites are not named" },
 	{ "events-dropped", 0, "more than 64 distinct events in one process: the rest are counted only" },
-	{ "identity", 0, "pids and host names differ between runs and machines: do not let them into results (a PID namespace makes pids repeat)" },
+	{ "identity", 0, "pids and host names differ between runs and machines: do not let them into results (--pid-ns makes pids repeat, --host NAME fixes the host name)" },
 	{ "real-wait", 0, "waited on real descriptors in real time; a timeout moved the virtual clock by its length" },
 	{ "rdrand", 0, "hardware randomness outside std::random_device: not interceptable without CPUID faulting (this machine has none)" },
 	{ "rdseed", 0, "hardware randomness: not intercepted on this machine (no CPUID faulting)" },

@@ -87,6 +87,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 	pthread_atfork(nd_process_before_fork, NULL, fork_child);
 	nd_prng_seed_once();
 	nd_cpu_export_env();
+	nd_process_export_env();
 }
 
 __attribute__((destructor)) static void nd_destructor(void)

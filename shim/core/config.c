@@ -187,6 +187,21 @@ const char *nd_config_parse_exempt(const char *s, char *out, size_t size)
 	return NULL;
 }
 
+const char *nd_config_parse_host(const char *s, char *out)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 64)
+		return "must be 1 to 64 characters";
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '-' && c != '.')))
+			return "must be letters, digits, '-' and '.', starting with a letter or digit";
+	}
+	memcpy(out, s, n + 1);
+	return NULL;
+}
+
 #define FAIL(n, v, r)                   \
 	do {                            \
 		err->name = (n);        \
@@ -226,6 +241,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_DIRS", v, why);
 	if ((v = get("NODICE_EXEMPT")) && (why = nd_config_parse_exempt(v, cfg->exempt, sizeof(cfg->exempt))))
 		FAIL("NODICE_EXEMPT", v, why);
+	if ((v = get("NODICE_HOST")) && (why = nd_config_parse_host(v, cfg->host)))
+		FAIL("NODICE_HOST", v, why);
 	if ((v = get("NODICE_LINEAGE"))) {
 		if ((why = nd_config_parse_hex64(v, &cfg->lineage)))
 			FAIL("NODICE_LINEAGE", v, why);

@@ -26,6 +26,7 @@ struct nd_config {
 	int native_tsc;      /* NODICE_RDTSC=native: do not trap rdtsc (faster, uncontrolled) */
 	int native_dirs;     /* NODICE_DIRS=native: readdir in the file system's order */
 	char exempt[1024];   /* NODICE_EXEMPT: comma-separated program names left uncontrolled */
+	char host[65];       /* NODICE_HOST: a fixed host identity; empty: the machine's */
 	/* Carried from parent to child through the environment (internal). */
 	int has_lineage;
 	uint64_t lineage;    /* the value the parent handed to this image */
@@ -43,6 +44,9 @@ struct nd_config_error {
 const char *nd_config_parse_seed(const char *s, uint64_t *out);
 const char *nd_config_parse_epoch(const char *s, int64_t *out);
 const char *nd_config_parse_tick(const char *s, uint64_t *out);
+/* A host name: 1 to 64 letters, digits, '-' and '.', starting with a letter
+ * or digit (RFC 1123); into out (at least 65 bytes). */
+const char *nd_config_parse_host(const char *s, char *out);
 const char *nd_config_parse_cpus(const char *s, unsigned *out);
 const char *nd_config_parse_log(const char *s, char *out, size_t size);
 const char *nd_config_parse_hex64(const char *s, uint64_t *out);

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -133,6 +134,8 @@ struct timeb;
 	X(FILE *, popen, (const char *, const char *))                               \
 	X(pid_t, getpid, (void))                                                     \
 	X(pid_t, fork, (void))                                                       \
+	X(int, sysinfo, (struct sysinfo *))                                          \
+	X(int, getloadavg, (double *, int))                                          \
 	X(int, kill, (pid_t, int))                                                   \
 	X(int, timer_settime, (timer_t, int, const struct itimerspec *, struct itimerspec *)) \
 	X(int, timer_gettime, (timer_t, struct itimerspec *))                        \

@@ -185,6 +185,12 @@ static const char *config_var(int i, char *buf, size_t size)
 		nd_fmt_str(&b, "NODICE_EXEMPT=");
 		nd_fmt_str(&b, nd_cfg.exempt);
 		break;
+	case 10:
+		if (!nd_cfg.host[0])
+			return NULL;
+		nd_fmt_str(&b, "NODICE_HOST=");
+		nd_fmt_str(&b, nd_cfg.host);
+		break;
 	case 8:
 		if (my_rank < 0)
 			return NULL;
@@ -208,9 +214,10 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT=") &&
 		    !has_prefix(envp[i], "NODICE_TREE=") && !has_prefix(envp[i], "NODICE_MEMBER="))
 			out[k++] = envp[i];
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 11; i++) {
 		const char *v = i == 4 ? config_var(i, b->log, sizeof(b->log))
 				: i == 9 ? config_var(i, b->exempt, sizeof(b->exempt))
+				: i == 10 ? config_var(i, b->host, sizeof(b->host))
 					 : config_var(i, b->config[i < 4 ? i : i - 1], sizeof(b->config[0]));
 		size_t eq = v ? (size_t)(strchr(v, '=') - v) + 1 : 0;
 		char prefix[32];
@@ -249,6 +256,23 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 	}
 	out[k] = NULL;
 	return out;
+}
+
+/* Reproducible-builds convention: tools that stamp their output with a
+ * date (py_compile's hash-based .pyc, gcc's __DATE__, sphinx, man pages)
+ * take SOURCE_DATE_EPOCH instead of the clock. The virtual epoch, unless the
+ * program's environment already names one. */
+void nd_process_export_env(void)
+{
+	char v[24];
+	struct nd_buf b = ND_BUF(v);
+	if (nd_cfg.epoch < 0)
+		return;
+	nd_fmt_u64(&b, (uint64_t)nd_cfg.epoch);
+	if (!b.overflow && b.p < v + sizeof(v)) {
+		*b.p = 0;
+		setenv("SOURCE_DATE_EPOCH", v, 0);
+	}
 }
 
 void nd_process_flush_log(const char *end)

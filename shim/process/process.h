@@ -7,6 +7,8 @@
 
 /* process.c — lineage across fork and exec, and the environment children get. */
 void nd_process_start(void);
+/* The constructor: SOURCE_DATE_EPOCH for the program and its children. */
+void nd_process_export_env(void);
 /* The process's records go to the log (an exec: "exec"); nd_process_end
  * also leaves its time line for the parent (exit, _exit, a killing signal).
  * Both do nothing in a vfork child, which shares its parent's memory. */
@@ -21,9 +23,9 @@ uint64_t nd_process_spawns(void);
 void nd_process_spawn_failed(void); /* an exec or spawn that started nothing */
 int nd_process_in_vfork_child(void);
 /* Builds a child's environment on the caller's stack: see process.c. */
-/* Room for what the shim adds: ten configuration entries, LD_PRELOAD, the
- * lineage, the clock, the tree, the member slot and the terminating NULL. */
-#define ND_ENV_EXTRA 17
+/* Room for what the shim adds: eleven configuration entries, LD_PRELOAD,
+ * the lineage, the clock, the tree, the member slot and the terminating NULL. */
+#define ND_ENV_EXTRA 18
 struct nd_child_env {
 	char lineage[40];
 	char clock[40];
@@ -33,6 +35,7 @@ struct nd_child_env {
 	char config[8][48];
 	char log[4160];
 	char exempt[1040];
+	char host[80];
 };
 char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct nd_child_env *buf,
 			    int without_shim, int member);

@@ -26,6 +26,12 @@ long nd_device_seek(int fd, int64_t off, int whence);
  * answered for NODICE_CPUS CPUs: 0 when path is not one of them, else 1
  * with *fd a descriptor or -errno. */
 int nd_cpufile_open(const char *path, int flags, int *fd);
+/* procclock.c: /proc/uptime and /proc/loadavg on the virtual boot clock,
+ * the same way. */
+int nd_procclock_open(const char *path, int flags, int *fd);
+/* host.c: with NODICE_HOST, /etc/hostname, /proc/sys/kernel/hostname and
+ * the machine-id files, the same way. */
+int nd_hostfile_open(const char *path, int flags, int *fd);
 
 /* stdio.c: a device inherited as fd 0 becomes the stdin stream. */
 void nd_stdio_adopt_stdin(void);

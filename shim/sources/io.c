@@ -9,6 +9,7 @@
  */
 #include "nodice.h"
 #include "devices.h"
+#include "memfile.h"
 #include "tree.h"
 #include "block.h"
 
@@ -43,7 +44,7 @@ ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off, size_t buflen);
 static int opened(const char *path, int flags, mode_t mode)
 {
 	int fd;
-	if (nd_ready() && !nd_exempt && nd_cpufile_open(path, flags, &fd))
+	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.open(path, flags, mode);
 	return nd_device_adopt(fd, nd_device_match(path), flags);
@@ -52,7 +53,7 @@ static int opened(const char *path, int flags, mode_t mode)
 static int opened_at(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int fd;
-	if (nd_ready() && !nd_exempt && nd_cpufile_open(path, flags, &fd))
+	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.openat(dirfd, path, flags, mode);
 	return nd_device_adopt(fd, nd_device_match(path), flags);

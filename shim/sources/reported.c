@@ -22,7 +22,6 @@
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #define PASS(sym, call)                       \
@@ -46,17 +45,6 @@ ND_EXPORT pid_t getppid(void)
 ND_EXPORT pid_t gettid(void)
 {
 	PASS(ND_SYM_gettid, nd_real.gettid());
-}
-
-/* gethostname(2), uname(2). */
-ND_EXPORT int gethostname(char *name, size_t len)
-{
-	PASS(ND_SYM_gethostname, nd_real.gethostname(name, len));
-}
-
-ND_EXPORT int uname(struct utsname *buf)
-{
-	PASS(ND_SYM_uname, nd_real.uname(buf));
 }
 
 /* socket(2), connect(2), accept(2), accept4(2). */

@@ -14,6 +14,7 @@
  */
 #include "nodice.h"
 #include "devices.h"
+#include "memfile.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -71,13 +72,14 @@ static FILE *device_stream(int fd, const char *mode)
 }
 
 /* fopen(3). */
-/* A CPU file (cpufiles.c) opened for reading as a stream: 1 when path is
- * one, with *f the stream, or NULL and errno. */
+/* A file the shim answers (memfile.c: CPU files, /proc clocks) opened for
+ * reading as a stream: 1 when path is one, with *f the stream, or NULL and
+ * errno. */
 static int cpu_file(const char *path, const char *mode, FILE **f)
 {
 	int cpu;
 	if (!mode || (strcmp(mode, "r") && strcmp(mode, "re")) ||
-	    !nd_cpufile_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY, &cpu))
+	    !nd_virtual_file_open(path, mode[1] == 'e' ? O_RDONLY | O_CLOEXEC : O_RDONLY, &cpu))
 		return 0;
 	*f = cpu < 0 ? NULL : nd_real.fdopen(cpu, mode);
 	if (cpu < 0)
