@@ -49,3 +49,29 @@ Test(host, a_bad_name_is_refused_in_one_line)
 	cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "%s", r.err);
 	spawn_free(&r);
 }
+
+/* uuid1 (libuuid's uuid_generate_time_safe): the virtual time, a clock
+ * sequence from the seed, the machine's node — or one from --host, marked
+ * multicast — and the same on every run. */
+Test(host, uuid1_repeats_and_takes_its_node_from_the_host)
+{
+	const char *argv[] = { "/usr/bin/python3", "-c",
+			       "import uuid; a, b = uuid.uuid1(), uuid.uuid1(); "
+			       "print(a, b, a.time < b.time, a.node == uuid.getnode())",
+			       NULL };
+	const char *plain[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=4", NULL };
+	const char *host[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=4", "NODICE_HOST=ci-runner-7", NULL };
+	struct spawn_result a = spawn_run(argv, plain), b = spawn_run(argv, plain), h = spawn_run(argv, host);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_str_eq(a.out, b.out);
+	cr_assert(strstr(a.out, " True True\n"), "%s", a.out);
+	cr_assert(strstr(h.out, " True True\n"), "%s", h.out);
+	/* the host's node: 12 hex digits at the end of the first UUID, multicast bit set */
+	const char *node = h.out + 24;
+	cr_assert(node[1] == '1' || node[1] == '3' || node[1] == '5' || node[1] == '7' || node[1] == '9' ||
+			  node[1] == 'b' || node[1] == 'd' || node[1] == 'f',
+		  "%s", h.out);
+	spawn_free(&a);
+	spawn_free(&b);
+	spawn_free(&h);
+}
