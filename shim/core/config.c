@@ -202,6 +202,17 @@ const char *nd_config_parse_host(const char *s, char *out)
 	return NULL;
 }
 
+int64_t nd_config_default_epoch(uint64_t seed)
+{
+	if (!seed)
+		return ND_EPOCH_DEFAULT;
+	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return ND_EPOCH_DEFAULT + (int64_t)(z % 86400);
+}
+
 #define FAIL(n, v, r)                   \
 	do {                            \
 		err->name = (n);        \
@@ -221,6 +232,7 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 
 	if ((v = get("NODICE_SEED")) && (why = nd_config_parse_seed(v, &cfg->seed)))
 		FAIL("NODICE_SEED", v, why);
+	cfg->epoch = nd_config_default_epoch(cfg->seed);
 	if ((v = get("NODICE_EPOCH")) && (why = nd_config_parse_epoch(v, &cfg->epoch)))
 		FAIL("NODICE_EPOCH", v, why);
 	if ((v = get("NODICE_TICK_NS")) && (why = nd_config_parse_tick(v, &cfg->tick_ns)))

@@ -40,6 +40,12 @@ struct nd_config_error {
 	const char *reason;
 };
 
+/* The epoch when NODICE_EPOCH is not given: 2000-01-01T00:00:00Z for seed 0,
+ * and for any other seed that day plus a number of seconds under a day drawn
+ * from the seed, so that generators seeded from the clock (srand(time(NULL)),
+ * awk's srand()) move with the experiment seed as they would with the day. */
+int64_t nd_config_default_epoch(uint64_t seed);
+
 /* Each returns NULL on success or a reason phrase for the fatal/usage line. */
 const char *nd_config_parse_seed(const char *s, uint64_t *out);
 const char *nd_config_parse_epoch(const char *s, int64_t *out);

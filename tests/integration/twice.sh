@@ -6,7 +6,7 @@
 #   MODE    run      through `nodice run --seed N`
 #           preload  through LD_PRELOAD=libnodice.so NODICE_SEED=N (no command)
 #   EXPECT  varies   the output must change with the seed (the program draws randomness)
-#           fixed    the output must not change with the seed (clocks only)
+#           fixed    the output must not change with the seed (no source the seed moves)
 # NODICE and NODICE_LIB name the command and the library.
 set -u
 mode=$1 expect=$2

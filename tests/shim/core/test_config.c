@@ -117,3 +117,26 @@ Test(config, bad_variables_stop_before_main_with_125)
 	assert_fatal("NODICE_DIRS=random", "nodice: fatal: NODICE_DIRS=\"random\": must be 'sorted' or 'native'\n");
 	assert_fatal("NODICE_LINEAGE=xyz", "nodice: fatal: NODICE_LINEAGE=\"xyz\": not a hexadecimal number\n");
 }
+
+/* Seed 0 keeps the documented default exactly; another seed moves the
+ * default by under a day, the same way every time; NODICE_EPOCH stays exact. */
+Test(config, the_default_epoch_moves_with_the_seed_by_under_a_day)
+{
+	cr_assert_eq(nd_config_default_epoch(0), 946684800);
+	int64_t a = nd_config_default_epoch(7), b = nd_config_default_epoch(8);
+	cr_assert(a >= 946684800 && a < 946684800 + 86400);
+	cr_assert(b >= 946684800 && b < 946684800 + 86400);
+	cr_assert_neq(a, b);
+	cr_assert_eq(a, nd_config_default_epoch(7));
+	struct nd_config cfg;
+	struct nd_config_error err;
+	memset(fake_env, 0, sizeof(fake_env));
+	fake_env[0][0] = "NODICE_SEED";
+	fake_env[0][1] = "7";
+	cr_assert_eq(nd_config_load(&cfg, fake_get, &err), 0);
+	cr_assert_eq(cfg.epoch, a);
+	fake_env[1][0] = "NODICE_EPOCH";
+	fake_env[1][1] = "946684800";
+	cr_assert_eq(nd_config_load(&cfg, fake_get, &err), 0);
+	cr_assert_eq(cfg.epoch, 946684800);
+}
