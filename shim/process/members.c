@@ -81,6 +81,7 @@ static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 						 __ATOMIC_RELAXED))
 			continue;
 		m->vt = vt;
+		m->born_vt = vt;
 		m->deadline = ND_NO_DEADLINE;
 		m->id = id;
 		m->exec_at = 0;
@@ -271,6 +272,11 @@ void nd_member_reaped(int pid)
 		    __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING)
 			nd_member_release((int)i);
 	}
+}
+
+uint64_t nd_member_born(void)
+{
+	return nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->born_vt, __ATOMIC_RELAXED) : 0;
 }
 
 void nd_member_block(void)

@@ -38,6 +38,9 @@ void nd_member_exec_begin(int with_shim);
 void nd_member_exec_failed(void);
 
 void nd_member_end(void);         /* the process ends */
+/* Where this process's time line was when it was created (fork or spawn;
+ * an exec keeps it), or 0 without a slot. */
+uint64_t nd_member_born(void);
 void nd_member_reaped(int pid);   /* a child was reaped: its slot is free */
 
 /* The process waits on something only another process or the outside world

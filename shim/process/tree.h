@@ -46,6 +46,7 @@ struct nd_member {
 	uint32_t state;
 	uint32_t change;   /* bumped at every change of state */
 	uint32_t children; /* members it claimed (ids of its children) */
+	uint64_t born_vt;  /* its time line when it was claimed: the process's start */
 } __attribute__((aligned(64)));
 
 struct nd_tree {

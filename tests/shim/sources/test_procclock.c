@@ -46,3 +46,30 @@ Test(procclock, sysinfo_reports_the_virtual_uptime)
 	cr_assert_str_eq(r.out, "100 0 0 0 1\n");
 	spawn_free(&r);
 }
+
+/* The process's own /proc/<pid>/stat: page faults and CPU times virtual,
+ * its start on the virtual boot clock (a child starts when its parent forked
+ * it); the same on every run. Natively page faults and start times differ. */
+Test(procclock, own_stat_line_is_virtual_and_repeats)
+{
+	const char *argv[] = { "/usr/bin/python3", "-c",
+			       "import os, time\n"
+			       "def f(path): return open(path).read().rsplit(')', 1)[1].split()[7:20]\n"
+			       "print(f('/proc/self/stat'))\n"
+			       "time.sleep(2)\n"
+			       "pid = os.fork()\n"
+			       "if pid == 0:\n"
+			       "    print(f('/proc/%d/stat' % os.getpid()), flush=True)\n"
+			       "    os._exit(0)\n"
+			       "os.waitpid(pid, 0)\n",
+			       NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=3", NULL };
+	struct spawn_result a = spawn_run(argv, env), b = spawn_run(argv, env);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_str_eq(a.out, b.out);
+	cr_assert(!strncmp(a.out, "['0', '0', '0', '0', '0', '0', '0', '0', ", 40), "%s", a.out);
+	cr_assert(strstr(a.out, "'10000']\n"), "the parent starts at boot + 100 s: %s", a.out);
+	cr_assert(strstr(a.out, "'10200']\n"), "the child starts 2 s later: %s", a.out);
+	spawn_free(&a);
+	spawn_free(&b);
+}
