@@ -7,6 +7,8 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
@@ -48,4 +50,30 @@ long nd_user_read(void *dst, long src, size_t n)
 	struct iovec local = { dst, n }, remote = { (void *)src, n };
 	long r = nd_sys(SYS_process_vm_readv, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0);
 	return r == (long)n ? 0 : r < 0 ? r : -EFAULT;
+}
+
+struct nd_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int nd_sys_listdir(const char *path, int (*each)(const char *name, void *arg), void *arg)
+{
+	char buf[4096];
+	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return (int)fd;
+	long n;
+	int stop = 0;
+	while (!stop && (n = nd_sys(SYS_getdents64, fd, (long)buf, sizeof(buf), 0, 0, 0)) > 0)
+		for (long off = 0; off < n && !stop;) {
+			struct nd_dirent64 *d = (struct nd_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			stop = each(d->d_name, arg);
+		}
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	return 0;
 }

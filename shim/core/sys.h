@@ -22,4 +22,9 @@ extern __thread char nd_sys_selector __attribute__((tls_model("initial-exec")));
 long nd_user_read(void *dst, long src, size_t n);
 long nd_user_write(long dst, const void *src, size_t n);
 
+/* Calls each(name, arg) for every entry of directory `path` ("." and ".."
+ * too), with raw system calls and a stack buffer, until it returns non-zero.
+ * 0, or -errno when the directory cannot be opened. */
+int nd_sys_listdir(const char *path, int (*each)(const char *name, void *arg), void *arg);
+
 #endif

@@ -7,7 +7,6 @@
 #include "procstate.h"
 #include "fmt.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -48,36 +47,30 @@ static int sleeping(char st)
 	return st == 'S' || st == 'T' || st == 't' || st == 'Z' || st == 'X' || st == 'I' || st == '?';
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+struct asleep {
+	int pid, all;
 };
+
+static int thread_asleep(const char *name, void *arg)
+{
+	struct asleep *a = arg;
+	int tid = 0;
+	for (const char *c = name; *c >= '0' && *c <= '9'; c++)
+		tid = tid * 10 + (*c - '0');
+	if (tid > 0 && !sleeping(nd_proc_state(a->pid, tid)))
+		a->all = 0;
+	return !a->all;
+}
 
 int nd_proc_asleep(int pid)
 {
-	char path[48], buf[2048];
+	char path[48];
 	struct nd_buf b = ND_BUF(path);
 	task_dir(&b, pid);
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
-		return 1;
-	int asleep = 1;
-	long n;
-	while (asleep && (n = nd_sys(SYS_getdents64, fd, (long)buf, sizeof(buf), 0, 0, 0)) > 0)
-		for (long off = 0; off < n && asleep;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			int tid = 0;
-			for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
-				tid = tid * 10 + (*c - '0');
-			if (tid > 0 && !sleeping(nd_proc_state(pid, tid)))
-				asleep = 0;
-		}
-	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	return asleep;
+	struct asleep a = { pid, 1 };
+	if (b.overflow || nd_sys_listdir(path, thread_asleep, &a) < 0)
+		return 1; /* gone */
+	return a.all;
 }
 
 int nd_proc_gone(int pid)

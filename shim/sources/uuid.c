@@ -17,7 +17,6 @@
 #include "vclock.h"
 #include "stream.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <string.h>
@@ -49,44 +48,41 @@ static int parse_mac(const char *s, unsigned char out[6])
 	return any ? 0 : -1;
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+/* The MAC of the interface whose name sorts first, loopback aside. */
+struct first_mac {
+	char name[256];
+	unsigned char mac[6];
 };
 
-/* The MAC of the interface whose name sorts first, loopback aside. */
+static int consider(const char *name, void *arg)
+{
+	struct first_mac *f = arg;
+	char path[320], text[32];
+	size_t len = strlen(name);
+	if (name[0] == '.' || !strcmp(name, "lo") || len >= sizeof(f->name) || (f->name[0] && strcmp(name, f->name) >= 0))
+		return 0;
+	memcpy(path, "/sys/class/net/", 15);
+	memcpy(path + 15, name, len);
+	memcpy(path + 15 + len, "/address", 9);
+	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long r = fd < 0 ? -1 : nd_sys(SYS_read, fd, (long)text, sizeof(text) - 1, 0, 0, 0);
+	if (fd >= 0)
+		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	unsigned char mac[6];
+	if (r >= 17 && (text[r] = 0, parse_mac(text, mac) == 0)) {
+		memcpy(f->name, name, len + 1);
+		memcpy(f->mac, mac, 6);
+	}
+	return 0;
+}
+
 static int machine_node(unsigned char out[6])
 {
-	char buf[4096], best[256] = "", path[320], mac[32];
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)"/sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
+	struct first_mac f = { "", { 0 } };
+	if (nd_sys_listdir("/sys/class/net", consider, &f) < 0 || !f.name[0])
 		return -1;
-	long n;
-	int found = -1;
-	while ((n = nd_sys(SYS_getdents64, fd, (long)buf, sizeof(buf), 0, 0, 0)) > 0)
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_name[0] == '.' || !strcmp(d->d_name, "lo") || strlen(d->d_name) >= sizeof(best) ||
-			    (best[0] && strcmp(d->d_name, best) >= 0))
-				continue;
-			memcpy(path, "/sys/class/net/", 15);
-			memcpy(path + 15, d->d_name, strlen(d->d_name));
-			memcpy(path + 15 + strlen(d->d_name), "/address", 9);
-			long af = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-			long r = af < 0 ? -1 : nd_sys(SYS_read, af, (long)mac, sizeof(mac) - 1, 0, 0, 0);
-			if (af >= 0)
-				nd_sys(SYS_close, af, 0, 0, 0, 0, 0);
-			if (r >= 17 && (mac[r] = 0, parse_mac(mac, out) == 0)) {
-				memcpy(best, d->d_name, strlen(d->d_name) + 1);
-				found = 0;
-			}
-		}
-	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	return found;
+	memcpy(out, f.mac, 6);
+	return 0;
 }
 
 static void host_node(unsigned char out[6])
