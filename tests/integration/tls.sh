@@ -4,15 +4,7 @@
 # (2000), while a certificate created under nodice keeps virtual dates and
 # repeats byte for byte with the seed.
 # Usage: tls.sh NODICE LIB FIXTURES
-set -u
-nodice=$(realpath "$1") lib=$(realpath "$2") fixtures=$(realpath "$3")
-py=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "$0")/checks.sh"
 
 # A certificate issued now, in real time, natively.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=localhost \
@@ -42,5 +34,4 @@ done
 cmp -s c1.pem c2.pem && cmp -s k1.pem k2.pem && ok || bad "a certificate made twice with one seed differs"
 openssl x509 -in c1.pem -noout -startdate | grep -q "2000 GMT" && ok ||
 	bad "a certificate made under nodice is not dated by the virtual clock: $(openssl x509 -in c1.pem -noout -startdate)"
-echo "tls: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish tls

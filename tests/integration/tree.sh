@@ -5,15 +5,7 @@
 # on every run — 5 runs under `nodice run`, 2 through LD_PRELOAD alone and 2
 # pinned to one CPU, compared byte for byte, elapsed (virtual) times included.
 # Usage: tree.sh NODICE LIB FIXTURES
-set -u
-nodice=$(realpath "$1") lib=$(realpath "$2") fixtures=$(realpath "$3")
-py=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "$0")/checks.sh"
 
 # name, then the command; each run's output in $name.N
 runs() {
@@ -69,5 +61,4 @@ bad = kinds & {"tree-preempted", "tree-asleep", "real-timer", "tree-outside", "t
 sys.exit(1 if bad else 0)
 PY
 [ "$took" -lt 5000 ] && ok || bad "8.2 virtual seconds of timeouts took $took ms of real time"
-echo "tree: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish tree
