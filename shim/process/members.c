@@ -71,9 +71,32 @@ void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
 	changed(m);
 }
 
+/* Frees the slots of processes that are gone without leaving (killed, and
+ * reaped by a parent outside the shim or by the kernel): 1 when any was. */
+static int sweep(void)
+{
+	int any = 0;
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		int pid = __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE);
+		if ((int)i != nd_member_me && pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING &&
+		    nd_proc_gone(pid)) {
+			nd_member_release((int)i);
+			any = 1;
+		}
+	}
+	return any;
+}
+
 static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 {
-	for (int i = 0; i < ND_MEMBERS; i++) {
+	for (int i = 0, swept = 0; i < ND_MEMBERS; i++) {
+		if (i == ND_MEMBERS - 1 && !swept && sweep()) {
+			swept = 1;
+			i = -1; /* the table is full of the dead: look again */
+			continue;
+		}
 		struct nd_member *m = slot(i);
 		uint32_t free_ = ND_M_FREE;
 		if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) != ND_M_FREE ||
