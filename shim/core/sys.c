@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 
 __thread char nd_sys_selector __attribute__((tls_model("initial-exec")));
 
@@ -50,6 +51,13 @@ long nd_user_read(void *dst, long src, size_t n)
 	struct iovec local = { dst, n }, remote = { (void *)src, n };
 	long r = nd_sys(SYS_process_vm_readv, nd_sys0(SYS_getpid), (long)&local, 1, (long)&remote, 1, 0);
 	return r == (long)n ? 0 : r < 0 ? r : -EFAULT;
+}
+
+unsigned long long nd_sys_monotonic_ns(void)
+{
+	struct timespec ts;
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
 struct nd_dirent64 {

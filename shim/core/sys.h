@@ -22,6 +22,10 @@ extern __thread char nd_sys_selector __attribute__((tls_model("initial-exec")));
 long nd_user_read(void *dst, long src, size_t n);
 long nd_user_write(long dst, const void *src, size_t n);
 
+/* The real CLOCK_MONOTONIC in ns, by system call (libc's would reach the
+ * patched vDSO): for the shim's own bounds on real time. */
+unsigned long long nd_sys_monotonic_ns(void);
+
 /* Calls each(name, arg) for every entry of directory `path` ("." and ".."
  * too), with raw system calls and a stack buffer, until it returns non-zero.
  * 0, or -errno when the directory cannot be opened. */

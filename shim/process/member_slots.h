@@ -12,7 +12,6 @@ static inline struct nd_member *slot(int i)
 	return &nd_tree->members[i];
 }
 
-uint64_t nd_member_real_ns(void);
 /* Publishes a change of state, waking whoever waits for one. */
 void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline);
 void nd_member_release(int k);

@@ -42,15 +42,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-
 int nd_member_me = -1;
-
-uint64_t nd_member_real_ns(void)
-{
-	struct timespec ts;
-	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
-	return (uint64_t)ts.tv_sec * ND_NS + (uint64_t)ts.tv_nsec;
-}
 
 /* Someone may wait for this change: wake them. */
 static void changed(struct nd_member *m)
@@ -206,7 +198,7 @@ int nd_member_claim_child(int for_exec)
 		return -1;
 	int k = claim(0, ND_M_RUN, nd_vclock_now(), child_id());
 	if (k >= 0 && for_exec)
-		__atomic_store_n(&slot(k)->exec_at, nd_member_real_ns(), __ATOMIC_RELEASE);
+		__atomic_store_n(&slot(k)->exec_at, nd_sys_monotonic_ns(), __ATOMIC_RELEASE);
 	return k;
 }
 
@@ -216,7 +208,7 @@ int nd_member_claim_self(void)
 		return -1;
 	int k = claim((int)nd_sys0(SYS_getpid), ND_M_RUN, nd_vclock_now(), child_id());
 	if (k >= 0)
-		__atomic_store_n(&slot(k)->exec_at, nd_member_real_ns(), __ATOMIC_RELEASE);
+		__atomic_store_n(&slot(k)->exec_at, nd_sys_monotonic_ns(), __ATOMIC_RELEASE);
 	return k;
 }
 
@@ -260,7 +252,7 @@ void nd_member_exec_begin(int with_shim)
 		return;
 	struct nd_member *m = slot(nd_member_me);
 	if (with_shim)
-		__atomic_store_n(&m->exec_at, nd_member_real_ns(), __ATOMIC_RELEASE);
+		__atomic_store_n(&m->exec_at, nd_sys_monotonic_ns(), __ATOMIC_RELEASE);
 	else
 		nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
 }

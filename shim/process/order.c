@@ -59,10 +59,6 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 	return st == ND_M_CLAIMING;
 }
 
-/* The member that can still act before (d, id), or -1. Blocked members are
- * asked last, and only then, whether they really sleep (two reads of /proc
- * per thread): only at the moment the event could go ahead does it matter
- * that none of them has just been woken. */
 /* Members found asleep in the kernel while they run: passed over until
  * they change. */
 #define SKIPS 16
@@ -82,6 +78,10 @@ static int skipped(const struct skip *skip, int i, const struct nd_member *m)
 
 #define OUTSIDE_ONLY (-2) /* held by none, but a member runs outside the order */
 
+/* The member that can still act before (d, id), or -1. Blocked members are
+ * asked last, and only then, whether they really sleep (two reads of /proc
+ * per thread): only at the moment the event could go ahead does it matter
+ * that none of them has just been woken. */
 static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
@@ -168,6 +168,7 @@ struct hold {
 	struct skip skip;
 	uint64_t real_start, vt_start; /* when the wait began, both clocks */
 };
+#define NO_HOLD ((struct hold){ .held = -1 })
 
 /* 1 when this process may act at d now; otherwise h->held holds it. With a
  * member outside the order alive (a static child, an exempt program), what
@@ -175,7 +176,7 @@ struct hold {
  * parent's timeout must leave it the time to answer). */
 static int look(struct nd_member *me, uint64_t d, struct hold *h)
 {
-	uint64_t now = nd_member_real_ns();
+	uint64_t now = nd_sys_monotonic_ns();
 	int who = holder(d, me->id, now, &h->skip);
 	if (!h->real_start) {
 		h->real_start = now;
@@ -197,7 +198,7 @@ static int look(struct nd_member *me, uint64_t d, struct hold *h)
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and
  * again under its lock: their hold is kept here across the asks. */
-static struct hold asked = { -1, 0, { 0, 0, 0 }, { 0, { 0 }, { 0 } }, 0, 0 };
+static struct hold asked = { .held = -1 };
 static uint64_t asked_d = ND_NO_DEADLINE;
 
 int nd_member_may(uint64_t d)
@@ -208,7 +209,7 @@ int nd_member_may(uint64_t d)
 	nd_member_set_state(me, ND_M_WAIT, d);
 	if (d != asked_d) {
 		asked_d = d;
-		asked = (struct hold){ -1, 0, { 0, 0, 0 }, { 0, { 0 }, { 0 } }, 0, 0 };
+		asked = NO_HOLD;
 	}
 	if (!look(me, d, &asked))
 		return 0;
@@ -221,7 +222,7 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
 	if (nd_member_me < 0)
 		return 0;
 	struct nd_member *me = slot(nd_member_me);
-	struct hold h = { -1, 0, { 0, 0, 0 }, { 0, { 0 }, { 0 } }, 0, 0 };
+	struct hold h = NO_HOLD;
 	nd_member_set_state(me, ND_M_WAIT, d);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);

@@ -198,6 +198,13 @@ static const sigset_t *unowned(const sigset_t *set, sigset_t *copy)
 	return copy;
 }
 
+void nd_signals_all_unowned(sigset_t *out)
+{
+	sigset_t all;
+	sigfillset(&all);
+	unowned(&all, out);
+}
+
 /* sigprocmask(2), pthread_sigmask(3): the owned signals are never blocked. */
 ND_EXPORT int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {

@@ -16,5 +16,8 @@ int nd_signals_handled_here(int sig);
  * aside). */
 struct sigaction;
 int nd_signals_action(int sig, struct sigaction *out);
+/* Every signal but the shim's own, which must never be blocked: the set a
+ * wait blocks while it decides when to let the program's signals in. */
+void nd_signals_all_unowned(sigset_t *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "block.h"
 #include "members.h"
 #include "outwait.h"
+#include "signals.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -298,9 +299,7 @@ static int timer_first(uint64_t limit, long tid, struct sig_probe *p, sigset_t *
 	if (r)
 		return r < 0 ? r : 0;
 	sigset_t all;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGSYS);
+	nd_signals_all_unowned(&all);
 	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)saved, 8, 0, 0);
 	nd_vclock_advance_to(d);
 	nd_itimer_fire(d, tid);

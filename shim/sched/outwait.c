@@ -35,25 +35,24 @@ struct probe {
 	const sigset_t *mask; /* the program's */
 };
 
-/* 1: a signal the program does not block is pending. */
-static int signal_pending(const sigset_t *mask)
+/* The signals pending now that the program does not block. */
+static uint64_t deliverable(const sigset_t *mask)
 {
 	sigset_t p;
+	uint64_t out = 0;
 	if (nd_sys(SYS_rt_sigpending, (long)&p, 8, 0, 0, 0, 0) < 0)
 		return 0;
-	for (int sig = 1; sig < NSIG; sig++)
+	for (int sig = 1; sig <= 64 && sig < NSIG; sig++)
 		if (sigismember(&p, sig) && !sigismember(mask, sig))
-			return 1;
-	return 0;
+			out |= ND_SIGBIT(sig);
+	return out;
 }
 
 static int probe(void *arg, int ms)
 {
 	struct probe *w = arg;
 	sigset_t all;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGSYS);
+	nd_signals_all_unowned(&all);
 	struct timespec to = { 0, ms * 1000000L };
 	if (w->fds) {
 		if (nd_sys(SYS_ppoll, (long)w->fds, w->n, (long)&to, (long)&all, 8, 0) > 0)
@@ -66,7 +65,7 @@ static int probe(void *arg, int ms)
 			return 1; /* ready, or an error the call will report */
 		nd_sys(SYS_ppoll, 0, 0, (long)&to, (long)&all, 8, 0);
 	}
-	return signal_pending(w->mask) ? 2 : 0;
+	return deliverable(w->mask) ? 2 : 0;
 }
 
 /* Whether the call goes on after the handlers of `sigs` ran. */
@@ -87,19 +86,6 @@ static int restarts(uint64_t sigs)
 			return 0;
 	}
 	return 1;
-}
-
-/* The signals pending now that the program does not block. */
-static uint64_t deliverable(const sigset_t *mask)
-{
-	sigset_t p;
-	uint64_t out = 0;
-	if (nd_sys(SYS_rt_sigpending, (long)&p, 8, 0, 0, 0, 0) < 0)
-		return 0;
-	for (int sig = 1; sig <= 64 && sig < NSIG; sig++)
-		if (sigismember(&p, sig) && !sigismember(mask, sig))
-			out |= ND_SIGBIT(sig);
-	return out;
 }
 
 static int wait_timed(struct probe *w)

@@ -150,7 +150,7 @@ void nd_sched_wait_turn(void)
 		}
 		if (r == -ETIMEDOUT) {
 			if (!started)
-				started = nd_sched_real_ns() - POLL_NS;
+				started = nd_sys_monotonic_ns() - POLL_NS;
 			nd_sched_watch(started);
 		}
 	}

@@ -86,13 +86,6 @@ void nd_sched_unlock(void)
 	}
 }
 
-uint64_t nd_sched_real_ns(void)
-{
-	struct timespec ts;
-	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
-	return (uint64_t)ts.tv_sec * ND_NS + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t draw(void)
 {
 	uint64_t z = (nd_sched_rng += 0x9e3779b97f4a7c15ULL);

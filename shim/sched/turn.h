@@ -80,7 +80,6 @@ long nd_sched_futex(uint32_t *w, int op, uint32_t v, const struct timespec *to);
 void nd_sched_lock(void);
 void nd_sched_unlock(void); /* and then the wake-ups and the alarm it deferred */
 void nd_sched_lock_reset(void); /* in a fork child */
-uint64_t nd_sched_real_ns(void);
 unsigned nd_sched_next_quantum(void);
 void nd_sched_grant(int i);
 int nd_sched_pick(int after); /* the next runnable slot after `after`, or -1 */

@@ -64,7 +64,7 @@ void nd_sched_watch(uint64_t started)
 	nd_sched_lock();
 	struct slot *s = &nd_slots[me];
 	int t = nd_turn;
-	uint64_t now = nd_sched_real_ns(), held = held_for(now);
+	uint64_t now = nd_sys_monotonic_ns(), held = held_for(now);
 	if (t < 0 && nd_sched_jump_held && !nd_sched_noutside) {
 		/* The tree held the jump to the next deadline: try it again. */
 		nd_sched_release();

@@ -82,30 +82,20 @@ static int virtual_clock(clockid_t clk)
 	return 0;
 }
 
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * ND_NS + (uint64_t)ts->tv_nsec;
-}
-
-static struct timespec ns_ts(uint64_t ns)
-{
-	return (struct timespec){ (time_t)(ns / ND_NS), (long)(ns % ND_NS) };
-}
-
 static void remaining(const struct ptimer *t, struct itimerspec *out)
 {
 	uint64_t d = __atomic_load_n(&t->next, __ATOMIC_ACQUIRE), now = nd_vclock_now();
-	out->it_interval = ns_ts(t->interval);
+	out->it_interval = nd_ns_ts(t->interval);
 	if (d == ND_NO_DEADLINE)
-		out->it_value = ns_ts(0);
+		out->it_value = nd_ns_ts(0);
 	else
-		out->it_value = ns_ts(d - SLACK_NS > now ? d - SLACK_NS - now : 1);
+		out->it_value = nd_ns_ts(d - SLACK_NS > now ? d - SLACK_NS - now : 1);
 }
 
 /* Re-arms (or disarms) the kernel's backstop; 1 when it had already fired. */
 static int backstop(struct ptimer *t, uint64_t in, uint64_t every)
 {
-	struct itimerspec v = { ns_ts(every), ns_ts(in ? in + BACKSTOP_NS : 0) }, old;
+	struct itimerspec v = { nd_ns_ts(every), nd_ns_ts(in ? in + BACKSTOP_NS : 0) }, old;
 	if (nd_sys(SYS_timer_settime, t->kid, 0, (long)&v, (long)&old, 0, 0) < 0)
 		return 0;
 	return !old.it_value.tv_sec && !old.it_value.tv_nsec;
@@ -219,12 +209,12 @@ ND_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *rest
 	nd_log_served(ND_SYM_timer_settime, 0);
 	struct itimerspec prev;
 	remaining(t, &prev);
-	uint64_t now = nd_vclock_now(), value = ts_ns(&v->it_value), deadline = ND_NO_DEADLINE;
+	uint64_t now = nd_vclock_now(), value = nd_ts_ns(&v->it_value), deadline = ND_NO_DEADLINE;
 	if (value)
 		deadline = flags & TIMER_ABSTIME ? nd_vclock_deadline(t->clk, (int64_t)value) : now + value;
 	if (deadline != ND_NO_DEADLINE && deadline <= now)
 		deadline = now; /* already due: fires at the next point */
-	t->interval = value ? ts_ns(&v->it_interval) : 0;
+	t->interval = value ? nd_ts_ns(&v->it_interval) : 0;
 	t->overrun = 0;
 	backstop(t, deadline == ND_NO_DEADLINE ? 0 : deadline - now + 1, t->interval);
 	__atomic_store_n(&t->next, deadline == ND_NO_DEADLINE ? deadline : deadline + SLACK_NS, __ATOMIC_RELEASE);

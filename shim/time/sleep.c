@@ -38,11 +38,6 @@ static int valid(const struct timespec *ts)
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < ND_NS;
 }
 
-static uint64_t ns_of(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * ND_NS + (uint64_t)ts->tv_nsec;
-}
-
 #define REAL_SLICE_NS 10000000ULL /* 10 ms */
 
 /* The real part of a sleep; -EINTR when a signal handler ran meanwhile. */
@@ -111,11 +106,11 @@ int nd_sleep_ns(int clk, int flags, const struct timespec *req, struct timespec 
 		return -EFAULT;
 	if (!valid(req))
 		return -EINVAL;
-	uint64_t target = flags & TIMER_ABSTIME ? nd_vclock_deadline(clk, (int64_t)ns_of(req))
-						: nd_vclock_now() + ns_of(req), left;
+	uint64_t target = flags & TIMER_ABSTIME ? nd_vclock_deadline(clk, (int64_t)nd_ts_ns(req))
+						: nd_vclock_now() + nd_ts_ns(req), left;
 	int r = sleep_until(target, &left);
 	if (r == -EINTR && rem && !(flags & TIMER_ABSTIME))
-		*rem = (struct timespec){ (time_t)(left / ND_NS), (long)(left % ND_NS) };
+		*rem = nd_ns_ts(left);
 	return r;
 }
 
@@ -295,12 +290,12 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		nd_log_served(ND_SYM_ppoll, 0);
 		for (nfds_t i = 0; i < n; i++)
 			fds[i].revents = 0;
-		pass_time(ns_of(tmo));
+		pass_time(nd_ts_ns(tmo));
 		return 0;
 	}
 	nd_log_passed(ND_SYM_ppoll);
 	const struct timespec zero = { 0, 0 };
-	return waited(fds, (int)n, tmo ? (int64_t)ns_of(tmo) : -1, mask,
+	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,
 		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask));
 }
 
@@ -379,22 +374,22 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 		return nd_real.pselect(n, r, w, e, tmo, mask);
 	if (tmo && !mask && n >= 0 && empty_sets(n, r, w, e)) {
 		nd_log_served(ND_SYM_pselect, 0);
-		pass_time(ns_of(tmo));
+		pass_time(nd_ts_ns(tmo));
 		return 0;
 	}
 	nd_log_passed(ND_SYM_pselect);
-	if (tmo && ns_of(tmo) && n >= 0 && n <= FD_SETSIZE && nd_member_me >= 0 && internal_sets(n, r, w, e)) {
+	if (tmo && nd_ts_ns(tmo) && n >= 0 && n <= FD_SETSIZE && nd_member_me >= 0 && internal_sets(n, r, w, e)) {
 		struct sets s = { n, r, w, e, mask };
-		int how = ND_OUTSIDE(-1, 0, tree_wait(probe_sets, &s, nd_vclock_now() + ns_of(tmo)));
+		int how = ND_OUTSIDE(-1, 0, tree_wait(probe_sets, &s, nd_vclock_now() + nd_ts_ns(tmo)));
 		if (how == ND_INTR)
 			return errno = EINTR, -1;
 		const struct timespec zero = { 0, 0 };
 		return nd_real.pselect(n, r, w, e, &zero, mask);
 	}
-	int ret = tmo && !ns_of(tmo) ? nd_real.pselect(n, r, w, e, tmo, mask)
+	int ret = tmo && !nd_ts_ns(tmo) ? nd_real.pselect(n, r, w, e, tmo, mask)
 				       : ND_OUTSIDE(-1, 0, nd_real.pselect(n, r, w, e, tmo, mask));
 	if (ret == 0 && tmo)
-		nd_vclock_advance(ns_of(tmo));
+		nd_vclock_advance(nd_ts_ns(tmo));
 	return ret;
 }
 

@@ -43,4 +43,15 @@ void nd_vclock_reaped(int pid);
 #define ND_NS 1000000000LL
 #define ND_NO_DEADLINE UINT64_MAX /* a wait without one; also in scheduler.h */
 
+/* A (valid, non-negative) timespec in ns, and back. */
+#include <time.h>
+static inline uint64_t nd_ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * ND_NS + (uint64_t)ts->tv_nsec;
+}
+static inline struct timespec nd_ns_ts(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / ND_NS), (long)(ns % ND_NS) };
+}
+
 #endif
