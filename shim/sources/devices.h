@@ -32,6 +32,9 @@ int nd_procclock_open(const char *path, int flags, int *fd);
 /* host.c: with NODICE_HOST, /etc/hostname, /proc/sys/kernel/hostname and
  * the machine-id files, the same way. */
 int nd_hostfile_open(const char *path, int flags, int *fd);
+/* 64 bits from NODICE_HOST alone (never the seed), one value per `which`:
+ * the machine id takes 1 and 2, uuid1's node 3. */
+uint64_t nd_host_hash(uint64_t which);
 
 /* stdio.c: a device inherited as fd 0 becomes the stdin stream. */
 void nd_stdio_adopt_stdin(void);

@@ -61,13 +61,18 @@ static uint64_t mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* 32 hex digits from the host name. */
-static void machine_id(char out[33])
+uint64_t nd_host_hash(uint64_t which)
 {
 	uint64_t h = 0x6d616368696e6521ULL; /* "machine!" */
 	for (const char *c = nd_cfg.host; *c; c++)
 		h = mix(h + 0x9e3779b97f4a7c15ULL + (uint64_t)(unsigned char)*c);
-	uint64_t w[2] = { mix(h + 1), mix(h + 2) };
+	return mix(h + which);
+}
+
+/* 32 hex digits from the host name. */
+static void machine_id(char out[33])
+{
+	uint64_t w[2] = { nd_host_hash(1), nd_host_hash(2) };
 	for (int i = 0; i < 32; i++)
 		out[i] = "0123456789abcdef"[(w[i / 16] >> (60 - 4 * (i % 16))) & 15];
 	out[32] = 0;

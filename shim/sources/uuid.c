@@ -16,6 +16,7 @@
 #include "nodice.h"
 #include "vclock.h"
 #include "stream.h"
+#include "devices.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -87,9 +88,7 @@ static int machine_node(unsigned char out[6])
 
 static void host_node(unsigned char out[6])
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: fixed, not keyed by the seed */
-	for (const char *c = nd_cfg.host; *c; c++)
-		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	uint64_t h = nd_host_hash(3);
 	for (int i = 0; i < 6; i++)
 		out[i] = (unsigned char)(h >> (8 * i));
 	out[0] |= 0x01; /* multicast: not a real address (RFC 4122, 4.5) */
