@@ -112,9 +112,12 @@ static void event_record(int fd, struct event *e)
 	nd_log_emit(fd, &b, line);
 }
 
+/* Only the entries in use are cleared: a fork child that zeroed the whole
+ * table would copy every page of it. */
 void nd_log_events_reset(void)
 {
-	memset(events, 0, sizeof(events));
+	uint32_t n = nevents < EVENTS ? nevents : EVENTS;
+	memset(events, 0, n * sizeof(events[0]));
 	nevents = 0;
 	events_dropped = 0;
 }

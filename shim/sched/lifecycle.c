@@ -140,7 +140,7 @@ void nd_sched_cancel(unsigned long pt)
 void nd_sched_fork_child(void)
 {
 	nd_sched_lock_reset();
-	memset(nd_slots, 0, sizeof(nd_slots));
+	memset(nd_slots, 0, (size_t)nd_slots_hi * sizeof(nd_slots[0])); /* the rest was never used */
 	nd_slots_hi = 0;
 	nd_turn = -1;
 	nd_sched_noutside = nd_sched_nblocked = nd_sched_nfdwait = 0;
