@@ -20,6 +20,9 @@
 #include <fcntl.h>
 
 #include "config.h"
+#include "pidns.h"
+
+#include <sys/personality.h>
 
 static void vsay(const char *sub, const char *fmt, va_list ap, const char *tail)
 {
@@ -99,8 +102,8 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		o->portable = 1;
 		return 1;
 	}
-	if (strcmp(argv[*i], "--pid-ns") == 0) {
-		o->pid_ns = 1;
+	if (strcmp(argv[*i], "--pid-ns") == 0 || strcmp(argv[*i], "--no-pid-ns") == 0) {
+		o->pid_ns = argv[*i][2] == 'n' ? PIDNS_OFF : PIDNS_ON;
 		return 1;
 	}
 	static const struct {
@@ -230,7 +233,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 					     "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
 					     "LOKY_MAX_CPU_COUNT" };
 	int bad = setenv("LD_PRELOAD", preload, 1) || unsetenv("NODICE_LINEAGE") ||
-		  unsetenv("NODICE_CLOCK");
+		  unsetenv("NODICE_CLOCK") || unsetenv("NODICE_PIDNS");
 	bad |= o->seed && setenv("NODICE_SEED", o->seed, 1);
 	bad |= o->epoch && setenv("NODICE_EPOCH", o->epoch, 1);
 	bad |= o->tick && setenv("NODICE_TICK_NS", o->tick, 1);
@@ -266,7 +269,7 @@ void cli_help(void)
 	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
-	      "             [--exempt LIST] [--portable] [--pid-ns] [--schedule-seed N] [--host NAME]\n"
+	      "             [--exempt LIST] [--portable] [--pid-ns|--no-pid-ns] [--schedule-seed N] [--host NAME]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -282,7 +285,9 @@ void cli_help(void)
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
 	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"
-	      "  --pid-ns     run in a new PID namespace (nodice is pid 1, CMD pid 2), so pids repeat\n"
+	      "  --pid-ns     require the run's PID namespace, so pids repeat (the default as root;\n"
+	      "               otherwise a user namespace is made too)\n"
+	      "  --no-pid-ns  real process ids (reported), the command in nodice's place\n"
 	      "  --exempt LIST  programs (comma-separated names) left uncontrolled, e.g. ssh-keygen\n"
 	      "  --host NAME  a fixed host identity: host name (uname, gethostname, /etc/hostname),\n"
 	      "               machine id, and uuid1's node (default: the machine's, reported)\n"
@@ -293,4 +298,18 @@ void cli_help(void)
 	      "inspect, audit, verify: 0 all well, 1 a finding, 2 usage error, 3 system or ELF error.\n"
 	      "See README.md and docs/.\n",
 	      stdout);
+}
+
+_Noreturn void cli_exec_command(const char *sub, const struct cli_run_options *o, char **argv)
+{
+	int status = pidns_run(sub, argv, o->pid_ns);
+	if (status != PIDNS_UNUSED)
+		_exit(status < 0 ? CLI_SYSTEM : status);
+	int persona = personality(0xffffffff);
+	if (persona != -1)
+		personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
+	execvp(argv[0], argv);
+	int err = errno;
+	cli_error(sub, "%s: %s", argv[0], err == ENOENT ? "command not found" : strerror(err));
+	_exit(err == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE);
 }

@@ -23,7 +23,7 @@ struct cli_run_options {
 	char log[4096];
 	int has_log;
 	int portable; /* --portable: instruction-set dispatch pinned to the x86-64 baseline */
-	int pid_ns;   /* --pid-ns: run in a new PID namespace, so process ids repeat */
+	int pid_ns;   /* PIDNS_AUTO, or --pid-ns (PIDNS_ON), --no-pid-ns (PIDNS_OFF): pidns.h */
 };
 
 /* `nodice SUB: message` on stderr, one line. */
@@ -45,6 +45,11 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o);
 
 /* The path of libnodice.so next to this executable (../lib/). */
 int cli_library_path(char *out, size_t size);
+
+/* In a child about to become the command (after cli_export_run_env): runs
+ * it in the run's PID namespace (pidns.c) and exits with its status, or
+ * executes it in place. Never returns. */
+_Noreturn void cli_exec_command(const char *sub, const struct cli_run_options *o, char **argv);
 
 void cli_help(void);
 

@@ -34,13 +34,7 @@ static int run_child(char **argv, const struct cli_run_options *o, double timeou
 		if (cli_export_run_env("inspect", o))
 			_exit(CLI_SYSTEM);
 		bounded_child(timeout);
-		int persona = personality(0xffffffff);
-		if (persona != -1)
-			personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
-		execvp(argv[0], argv);
-		int err = errno;
-		cli_error("inspect", "%s: %s", argv[0], err == ENOENT ? "command not found" : strerror(err));
-		_exit(err == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE);
+		cli_exec_command("inspect", o, argv);
 	}
 	/* The terminal's signals reach the child; the inspector waits and reports. */
 	signal(SIGINT, SIG_IGN);

@@ -1,21 +1,19 @@
 /*
  * `nodice run`: validate the options, prepare the environment, turn address
- * space randomization off for the child, and exec the command in place. The
- * process becomes CMD, so CMD's exit status and signals reach the caller
- * unchanged and the launcher adds no time after start-up. With --pid-ns the
- * command runs as pid 2 of a new PID namespace instead (pidns.c).
+ * space randomization off for the child, and run the command in the run's
+ * PID namespace (pidns.c: the default as root, --pid-ns), passing its exit
+ * status on; or, without one, exec it in place, so the process becomes CMD
+ * and its status and signals reach the caller unchanged.
  */
 #include "run.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/personality.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "manifest.h"
-#include "pidns.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -66,15 +64,5 @@ int run_main(int argc, char **argv)
 	int r = cli_export_run_env("run", &o);
 	if (r)
 		return r;
-	if (o.pid_ns) {
-		int status = pidns_run("run", &argv[i]);
-		return status < 0 ? CLI_SYSTEM : status;
-	}
-	int persona = personality(0xffffffff);
-	if (persona != -1)
-		personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
-	execvp(argv[i], &argv[i]);
-	int err = errno;
-	cli_error("run", "%s: %s", argv[i], err == ENOENT ? "command not found" : strerror(err));
-	return err == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE;
+	cli_exec_command("run", &o, &argv[i]);
 }

@@ -44,12 +44,7 @@ int verify_run_once(const struct verify_options *o, const char *seed, struct ver
 		if (cli_export_run_env("verify", &run))
 			_exit(CLI_SYSTEM);
 		bounded_child(o->timeout);
-		int persona = personality(0xffffffff);
-		if (persona != -1)
-			personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
-		execvp(o->cmd[0], o->cmd);
-		cli_error("verify", "%s: %s", o->cmd[0], errno == ENOENT ? "command not found" : strerror(errno));
-		_exit(errno == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE);
+		cli_exec_command("verify", &run, o->cmd);
 	}
 	r->status = bounded_wait(pid, o->timeout, &r->timed_out);
 	r->seconds = bounded_now() - t0;

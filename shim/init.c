@@ -7,7 +7,9 @@
  * region (tree.c), or creates it at the root of the tree and installs the
  * clock guard there (guard.c); keys the streams from the seed and places the
  * virtual clock where the parent image left it; derives this image's lineage
- * (process.c); takes its member slot (members.c); adopts descriptors inherited already open on a random device.
+ * (process.c); learns whether its ids are placed (pids.c); takes its member
+ * slot (members.c); adopts descriptors inherited already open on a random
+ * device.
  * Nothing in it allocates or locks.
  *
  * The constructor then turns address randomization off (aslr.c: this may
@@ -35,6 +37,7 @@
 #include "tree.h"
 #include "members.h"
 #include "fork.h"
+#include "pids.h"
 
 #include <pthread.h>
 
@@ -48,6 +51,7 @@ static void start(void)
 	nd_stream_setup(nd_cfg.seed);
 	nd_vclock_start(nd_cfg.clock_ns);
 	nd_process_start();
+	nd_pids_start();
 	nd_member_start();
 	if (!nd_exempt)
 		nd_device_scan_inherited();

@@ -1,6 +1,6 @@
 /*
  * Raw system calls; see sys.h. The `syscall` instruction is issued here and
- * nowhere else in the shim, with the thread's dispatch selector set to ALLOW
+ * nowhere else in the shim but vfork (process/vfork.c), with the thread's dispatch selector set to ALLOW
  * around it (compiler fences keep the stores on either side of it: a SIGSYS
  * handler on this thread reads the byte).
  */

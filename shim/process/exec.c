@@ -17,6 +17,7 @@
 #include "tree.h"
 #include "block.h"
 #include "members.h"
+#include "pids.h"
 
 #include <spawn.h>
 #include <stdarg.h>
@@ -160,8 +161,11 @@ static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_fil
 	nd_log_served(search ? ND_SYM_posix_spawnp : ND_SYM_posix_spawn, 0);
 	nd_tsc_before_exec();
 	pid_t child = 0;
+	uint32_t token = nd_pids_token();
+	int target = env_member >= 0 ? nd_pids_before(nd_member_id(env_member), token) : 0;
 	int r = search ? nd_real.posix_spawnp(&child, file, fa, attr, argv, env)
 		       : nd_real.posix_spawn(&child, file, fa, attr, argv, env);
+	nd_pids_after(token, target, r == 0 ? child : -1);
 	nd_tsc_after_exec_failed();
 	if (r != 0) {
 		nd_process_spawn_failed();
@@ -192,6 +196,14 @@ ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	return spawn(1, pid, file, fa, attr, argv, envp);
 }
 
+/* system and popen start their child inside glibc and return after it has
+ * run (system) or executed (popen): the child lets go of the pid lock as its
+ * shim starts, or the caller does when the call returns. */
+static int placed_by_child(int member)
+{
+	return member >= 0 ? nd_pids_before(nd_member_id(member), ND_PIDS_CHILD_TOKEN(member)) : 0;
+}
+
 /* system(3). */
 ND_EXPORT int system(const char *cmd)
 {
@@ -202,7 +214,9 @@ ND_EXPORT int system(const char *cmd)
 	char **saved = environ;
 	environ = env;
 	nd_tsc_before_exec();
+	int target = placed_by_child(env_member);
 	int r = ND_OUTSIDE(-1, 0, nd_real.system(cmd));
+	nd_pids_after(ND_PIDS_CHILD_TOKEN(env_member), target, 0);
 	nd_tsc_after_exec_failed();
 	environ = saved;
 	nd_member_done(env_member);
@@ -219,7 +233,9 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 	char **saved = environ;
 	environ = env;
 	nd_tsc_before_exec();
+	int target = placed_by_child(env_member);
 	FILE *f = nd_real.popen(cmd, mode);
+	nd_pids_after(ND_PIDS_CHILD_TOKEN(env_member), target, 0);
 	nd_tsc_after_exec_failed();
 	environ = saved;
 	if (!f)

@@ -13,6 +13,7 @@
 #include "nodice.h"
 #include "members.h"
 #include "fork.h"
+#include "pids.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -26,9 +27,12 @@ ND_EXPORT pid_t fork(void)
 	nd_log_served(ND_SYM_fork, 0);
 	int k = nd_member_claim_child(0);
 	nd_fork_member = k;
+	uint32_t token = nd_pids_token();
+	int target = k >= 0 ? nd_pids_before(nd_member_id(k), token) : 0;
 	pid_t r = nd_real.fork();
 	if (r == 0)
 		return 0;
+	nd_pids_after(token, target, r);
 	nd_fork_member = -1;
 	if (r < 0)
 		nd_member_unclaim(k);

@@ -31,6 +31,7 @@
 #include "nodice.h"
 #include "tree.h"
 #include "members.h"
+#include "pids.h"
 #include "member_slots.h"
 #include "procstate.h"
 #include "vclock.h"
@@ -170,6 +171,7 @@ static int adopt_env(int pid)
 void nd_member_start(void)
 {
 	int pid = (int)nd_sys0(SYS_getpid), k = adopt_env(pid);
+	nd_pids_child_started(k); /* a spawning parent may hold the pid lock for it */
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	/* an image this process executed: its slot carries the exec mark */
 	for (uint32_t i = 0; k < 0 && i < hi; i++)
@@ -237,6 +239,16 @@ void nd_member_done(int k)
 	int pid = __atomic_load_n(&slot(k)->pid, __ATOMIC_ACQUIRE);
 	if (!pid || nd_proc_gone(pid))
 		nd_member_release(k);
+}
+
+uint64_t nd_member_id(int k)
+{
+	return k >= 0 ? slot(k)->id : 0;
+}
+
+uint64_t nd_member_next_id(void)
+{
+	return nd_member_me >= 0 ? child_id() : 0;
 }
 
 void nd_member_started(int k, int pid)

@@ -26,6 +26,11 @@ int nd_member_claim_child(int for_exec);
 void nd_member_become(int k);
 void nd_member_unclaim(int k);
 void nd_member_started(int k, int pid);
+/* The identity of slot k (same in every run), or 0 for k < 0. */
+uint64_t nd_member_id(int k);
+/* An identity for something this member creates without a slot of its own
+ * yet (a thread; a vfork child before it executes), or 0 without a slot. */
+uint64_t nd_member_next_id(void);
 /* The child claimed as k has ended (system returned): a slot it did not free
  * itself (it never started the shim, or was killed) is freed. */
 void nd_member_done(int k);

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 2
+#define ND_TREE_VERSION 3
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -62,6 +62,9 @@ struct nd_tree {
 	/* Futex word bumped at a change of state while someone waits on it. */
 	uint32_t epoch, waiting;
 	uint32_t members_hi; /* slots in use are below it */
+	/* Held from pointing the kernel at a new process's or thread's id until
+	 * the kernel has given it (pids.c): who holds it, or 0. */
+	uint32_t pid_lock;
 	struct nd_member members[ND_MEMBERS];
 };
 

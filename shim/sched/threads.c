@@ -19,6 +19,8 @@
 #include "dispatch.h"
 #include "scheduler.h"
 #include "sync.h"
+#include "pids.h"
+#include "members.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 struct start {
 	uint64_t id;
 	int slot; /* in the scheduler, or -1 */
+	int tid;  /* the id placed for it (pids.c), or 0 */
 	void *(*fn)(void *);
 	int (*c11)(void *);
 	void *arg;
@@ -38,8 +41,15 @@ static struct start *prepare(void *(*fn)(void *), int (*c11)(void *), void *arg)
 {
 	struct start *s = malloc(sizeof(*s));
 	if (s)
-		*s = (struct start){ nd_stream_thread_next(), nd_sched_thread_prepare(), fn, c11, arg };
+		*s = (struct start){ nd_stream_thread_next(), nd_sched_thread_prepare(), 0, fn, c11, arg };
 	return s;
+}
+
+/* A thread's identity is its process's business (every process's first
+ * thread has the same one); its id in the tree includes its process's. */
+static uint64_t thread_name(uint64_t id)
+{
+	return nd_stream_derive(nd_member_id(nd_member_me), id);
 }
 
 /* The new thread, before its start routine: its stream, its dispatch, its
@@ -50,6 +60,7 @@ static struct start enter(void *p)
 	free(p);
 	nd_stream_thread_adopt(s.id);
 	nd_dispatch_thread_start();
+	nd_pids_check_self(s.tid);
 	if (s.slot >= 0)
 		nd_sched_thread_enter(s.slot);
 	return s;
@@ -92,7 +103,10 @@ ND_EXPORT int pthread_create(pthread_t *restrict t, const pthread_attr_t *restri
 		return EAGAIN;
 	nd_mark_threaded();
 	int slot = s->slot;
+	uint32_t token = nd_pids_token();
+	s->tid = nd_pids_before(thread_name(s->id), token);
 	int r = nd_real.pthread_create(t, attr, posix_trampoline, s);
+	nd_pids_after(token, s->tid, 0);
 	created(r == 0, slot, r == 0 ? (unsigned long)*t : 0, s);
 	if (r == 0)
 		nd_log_served(ND_SYM_pthread_create, 0);
@@ -109,7 +123,10 @@ ND_EXPORT int thrd_create(thrd_t *t, thrd_start_t fn, void *arg)
 		return thrd_nomem;
 	nd_mark_threaded();
 	int slot = s->slot;
+	uint32_t token = nd_pids_token();
+	s->tid = nd_pids_before(thread_name(s->id), token);
 	int r = nd_real.thrd_create(t, c11_trampoline, s);
+	nd_pids_after(token, s->tid, 0);
 	created(r == thrd_success, slot, r == thrd_success ? (unsigned long)*t : 0, s);
 	if (r == thrd_success)
 		nd_log_served(ND_SYM_thrd_create, 0);

@@ -4,8 +4,8 @@
  * and file names, and input from the network, whose content and timing come
  * from outside. Each call goes to libc unchanged and is counted as not
  * controlled, so `nodice inspect` can say where such values were read.
- * Virtualizing pids would break kill(getpid()) and /proc/<pid>; a PID
- * namespace is the way to fix them, not this file.
+ * Virtualizing pids would break kill(getpid()) and /proc/<pid>; ids are
+ * placed in a PID namespace instead (process/pids.c).
  *
  * Real-time interval timers (timerfd, and setitimer for the CPU clocks;
  * ITIMER_REAL, alarm and POSIX timers are virtual, itimer.c, ptimer.c) fire
@@ -16,6 +16,7 @@
 #include "itimer.h"
 #include "scheduler.h"
 #include "block.h"
+#include "pids.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -31,20 +32,30 @@
 		return call;                  \
 	} while (0)
 
-/* getpid(2), getppid(2), gettid(2). */
+/* getpid(2), getppid(2), gettid(2): controlled where ids are placed in
+ * nodice's PID namespace (process/pids.c), reported otherwise. */
+#define IDENTITY(sym, call)                                   \
+	do {                                                  \
+		if (!nd_passthrough() && nd_pids_placed())    \
+			nd_log_served(sym, 0);                \
+		else if (!nd_passthrough())                   \
+			nd_log_passed(sym);                   \
+		return call;                                  \
+	} while (0)
+
 ND_EXPORT pid_t getpid(void)
 {
-	PASS(ND_SYM_getpid, nd_real.getpid());
+	IDENTITY(ND_SYM_getpid, nd_real.getpid());
 }
 
 ND_EXPORT pid_t getppid(void)
 {
-	PASS(ND_SYM_getppid, nd_real.getppid());
+	IDENTITY(ND_SYM_getppid, nd_real.getppid());
 }
 
 ND_EXPORT pid_t gettid(void)
 {
-	PASS(ND_SYM_gettid, nd_real.gettid());
+	IDENTITY(ND_SYM_gettid, nd_real.gettid());
 }
 
 /* socket(2), connect(2), accept(2), accept4(2). */

@@ -196,17 +196,28 @@ Test(run, the_log_opens_with_seed_versions_and_cpu)
 	spawn_free(&r);
 }
 
-Test(run, pid_namespace_makes_process_ids_repeat)
+Test(run, process_ids_repeat_by_default_and_move_with_the_seed)
 {
-	const char *argv[] = { ND_TEST_NODICE, "run", "--pid-ns", "--", "bash", "-c",
-			       "echo $$ $RANDOM; readlink /proc/self; exit 5", NULL };
-	struct spawn_result a = spawn_run(argv, NULL), b = spawn_run(argv, NULL);
+	/* bash's $$, $RANDOM (seeded from its pid), a forked child's pid and
+	 * /proc's view of it, and a subshell's; --no-pid-ns gives real ids. */
+	const char *script = "echo $$ $RANDOM; readlink /proc/self; (echo $BASHPID); "
+			     "read p rest < /proc/self/stat; [ $p = $$ ] && echo proc-agrees; exit 5";
+	const char *a1[] = { ND_TEST_NODICE, "run", "--", "bash", "-c", script, NULL };
+	const char *a2[] = { ND_TEST_NODICE, "run", "--seed", "9", "--", "bash", "-c", script, NULL };
+	const char *real[] = { ND_TEST_NODICE, "run", "--no-pid-ns", "--", "bash", "-c", "echo $$", NULL };
+	struct spawn_result a = spawn_run(a1, NULL), b = spawn_run(a1, NULL), c = spawn_run(a2, NULL);
+	struct spawn_result r1 = spawn_run(real, NULL), r2 = spawn_run(real, NULL);
 	cr_assert_eq(a.status, 5, "the command's status must come through: %s", a.err);
 	cr_assert_str_eq(a.out, b.out);
-	cr_assert_eq(strncmp(a.out, "2 ", 2), 0, "the command is pid 2: %s", a.out);
-	cr_assert_not_null(strstr(a.out, "\n3\n"), "/proc is the namespace's: %s", a.out);
+	cr_assert_str_neq(a.out, c.out, "another seed, other ids");
+	cr_assert_gt(atoi(a.out), 999, "ids look like a machine's: %s", a.out);
+	cr_assert_not_null(strstr(a.out, "proc-agrees"), "/proc is the namespace's: %s", a.out);
+	cr_assert_str_neq(r1.out, r2.out, "--no-pid-ns: the kernel's ids");
 	spawn_free(&a);
 	spawn_free(&b);
+	spawn_free(&c);
+	spawn_free(&r1);
+	spawn_free(&r2);
 }
 
 Test(run, log_is_never_written_through_a_symlink_and_is_private)

@@ -27,7 +27,7 @@ while IFS= read -r line; do
 	rest=${line#* | }
 	expect=${rest%% | *}
 	cmd=${rest#* | }
-	# EXPECT may carry run options after the word: "repeat --pid-ns".
+	# EXPECT may carry run options after the word: "reported --no-pid-ns".
 	opts=${expect#* }
 	[ "$opts" = "$expect" ] && opts=""
 	expect=${expect%% *}
@@ -39,8 +39,8 @@ while IFS= read -r line; do
 		report="$work/$name.json"
 		differ=0
 		for attempt in 1 2 3; do
-			fresh "$work/$name.a" "$NODICE" run --seed 7 -- bash -c "$cmd"
-			fresh "$work/$name.b" "$NODICE" run --seed 7 -- bash -c "$cmd"
+			fresh "$work/$name.a" "$NODICE" run --seed 7 $opts -- bash -c "$cmd"
+			fresh "$work/$name.b" "$NODICE" run --seed 7 $opts -- bash -c "$cmd"
 			if [ ! -s "$work/$name.a" ]; then
 				why="no output"
 				break
@@ -51,7 +51,7 @@ while IFS= read -r line; do
 			fi
 		done
 		[ $differ = 1 ] || { ok=0; why=${why:-"the runs agree: nothing uncontrolled to report"}; }
-		fresh "$work/$name.inspect" "$NODICE" inspect --json "$report" -- bash -c "$cmd" || { ok=0; why="inspect failed"; }
+		fresh "$work/$name.inspect" "$NODICE" inspect $opts --json "$report" -- bash -c "$cmd" || { ok=0; why="inspect failed"; }
 		grep -q '"kind":"identity"' "$report" 2>/dev/null || { ok=0; why="the uncontrolled source was not reported"; }
 	else
 		fresh "$work/$name.a" "$NODICE" run --seed 7 $opts -- bash -c "$cmd" || { ok=0; why="exit $? under nodice"; }
