@@ -3,7 +3,7 @@
  * measured in the same run. Every figure is timed from outside the measured
  * process with the real monotonic clock (the runner is not under the shim).
  *
- *   per call  = (median T(N) - median T(0)) / N      for clock_gettime, getrandom
+ *   per call  = (median T(N) - median T(0)) / N      for clock_gettime, getrandom, stat, fork
  *   MB/s      = N MiB / (median T(N) - median T(0))  for /dev/urandom
  *   start-up  = median T(`nodice run -- true`) - median T(`true`)
  *   threads   = hand-offs, create+join, two computing threads; --threads runs
@@ -284,6 +284,8 @@ int main(int argc, char **argv)
 	micro("rdtsc per read (trapped)", "rdtsc", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("inline getrandom(16), served", "raw_getrandom16", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("inline getppid, performed", "raw_getppid", quick ? 20000 : 200000, 1e9, "ns", 0);
+	micro("stat per call (file times)", "stat", calls / 10, 1e9, "ns", 0);
+	micro("fork+exit+wait", "fork_wait", quick ? 200 : 2000, 1e6, "us", 0);
 	threads(quick);
 	tree(quick);
 	startup();

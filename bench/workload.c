@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,6 +162,21 @@ int main(int argc, char **argv)
 			long r;
 			__asm__ volatile("syscall" : "=a"(r) : "a"(110L) : "rcx", "r11", "memory");
 			sink += r;
+		}
+	} else if (!strcmp(op, "stat")) {
+		struct stat st;
+		for (long i = 0; i < n; i++) {
+			if (stat("/etc/passwd", &st))
+				return 1;
+			sink += st.st_mtim.tv_nsec;
+		}
+	} else if (!strcmp(op, "fork_wait")) {
+		for (long i = 0; i < n; i++) {
+			pid_t p = fork();
+			if (p == 0)
+				_exit(0);
+			if (p < 0 || waitpid(p, NULL, 0) != p)
+				return 1;
 		}
 	} else if (!strcmp(op, "rdtsc")) {
 		for (long i = 0; i < n; i++)

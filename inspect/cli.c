@@ -102,6 +102,10 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		o->portable = 1;
 		return 1;
 	}
+	if (strcmp(argv[*i], "--clamp-mtime") == 0) {
+		o->clamp_mtime = 1;
+		return 1;
+	}
 	if (strcmp(argv[*i], "--pid-ns") == 0 || strcmp(argv[*i], "--no-pid-ns") == 0) {
 		o->pid_ns = argv[*i][2] == 'n' ? PIDNS_OFF : PIDNS_ON;
 		return 1;
@@ -233,7 +237,8 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 					     "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
 					     "LOKY_MAX_CPU_COUNT" };
 	int bad = setenv("LD_PRELOAD", preload, 1) || unsetenv("NODICE_LINEAGE") ||
-		  unsetenv("NODICE_CLOCK") || unsetenv("NODICE_PIDNS");
+		  unsetenv("NODICE_CLOCK") || unsetenv("NODICE_WALL") ||
+		  unsetenv("NODICE_PIDNS");
 	bad |= o->seed && setenv("NODICE_SEED", o->seed, 1);
 	bad |= o->epoch && setenv("NODICE_EPOCH", o->epoch, 1);
 	bad |= o->tick && setenv("NODICE_TICK_NS", o->tick, 1);
@@ -241,6 +246,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->has_log && setenv("NODICE_LOG", o->log, 1);
 	bad |= o->rdtsc && setenv("NODICE_RDTSC", o->rdtsc, 1);
 	bad |= o->portable && export_portable();
+	bad |= o->clamp_mtime && setenv("NODICE_CLAMP_MTIME", "on", 1);
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
 	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
 	bad |= o->schedule_seed && setenv("NODICE_SCHEDULE_SEED", o->schedule_seed, 1);
@@ -270,6 +276,7 @@ void cli_help(void)
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
 	      "             [--exempt LIST] [--portable] [--pid-ns|--no-pid-ns] [--schedule-seed N] [--host NAME]\n"
+	      "             [--clamp-mtime]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -291,6 +298,8 @@ void cli_help(void)
 	      "  --exempt LIST  programs (comma-separated names) left uncontrolled, e.g. ssh-keygen\n"
 	      "  --host NAME  a fixed host identity: host name (uname, gethostname, /etc/hostname),\n"
 	      "               machine id, and uuid1's node (default: the machine's, reported)\n"
+	      "  --clamp-mtime  times of files from before the run no later than SOURCE_DATE_EPOCH\n"
+	      "               (reproducible across checkouts and machines; for fresh builds)\n"
 	      "  --portable   pin instruction-set dispatch (NumPy, ATen, oneDNN, OpenBLAS, MKL, libm)\n"
 	      "               to the x86-64 baseline, so results match across CPU generations\n"
 	      "\n"
@@ -305,6 +314,11 @@ _Noreturn void cli_exec_command(const char *sub, const struct cli_run_options *o
 	int status = pidns_run(sub, argv, o->pid_ns);
 	if (status != PIDNS_UNUSED)
 		_exit(status < 0 ? CLI_SYSTEM : status);
+	cli_exec_in_place(sub, argv);
+}
+
+_Noreturn void cli_exec_in_place(const char *sub, char **argv)
+{
 	int persona = personality(0xffffffff);
 	if (persona != -1)
 		personality((unsigned long)persona | ADDR_NO_RANDOMIZE);

@@ -23,6 +23,7 @@ struct cli_run_options {
 	char log[4096];
 	int has_log;
 	int portable; /* --portable: instruction-set dispatch pinned to the x86-64 baseline */
+	int clamp_mtime; /* --clamp-mtime */
 	int pid_ns;   /* PIDNS_AUTO, or --pid-ns (PIDNS_ON), --no-pid-ns (PIDNS_OFF): pidns.h */
 };
 
@@ -50,6 +51,9 @@ int cli_library_path(char *out, size_t size);
  * it in the run's PID namespace (pidns.c) and exits with its status, or
  * executes it in place. Never returns. */
 _Noreturn void cli_exec_command(const char *sub, const struct cli_run_options *o, char **argv);
+/* Executes argv in this process with address randomization off; on failure
+ * says why and exits 127 (not found) or 126. */
+_Noreturn void cli_exec_in_place(const char *sub, char **argv);
 
 void cli_help(void);
 

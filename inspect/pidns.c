@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,15 +153,8 @@ static void init_main(const char *sub, char **argv, int ready, int required)
 	mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	prepare_ids();
 	pid_t command = fork();
-	if (command == 0) {
-		int persona = personality(0xffffffff);
-		if (persona != -1)
-			personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
-		execvp(argv[0], argv);
-		int err = errno;
-		cli_error(sub, "%s: %s", argv[0], err == ENOENT ? "command not found" : strerror(err));
-		_exit(err == ENOENT ? CLI_NOT_FOUND : CLI_NOT_EXECUTABLE);
-	}
+	if (command == 0)
+		cli_exec_in_place(sub, argv);
 	report(ready, command > 0);
 	if (command < 0)
 		_exit(CLI_SYSTEM);

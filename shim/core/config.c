@@ -149,6 +149,7 @@ const char *nd_config_parse_log(const char *s, char *out, size_t size)
 	return NULL;
 }
 
+/* NODICE_ASLR and NODICE_CLAMP_MTIME: off or on. */
 const char *nd_config_parse_aslr(const char *s, int *keep)
 {
 	if (strcmp(s, "off") == 0 || strcmp(s, "on") == 0) {
@@ -235,6 +236,7 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 	cfg->epoch = nd_config_default_epoch(cfg->seed);
 	if ((v = get("NODICE_EPOCH")) && (why = nd_config_parse_epoch(v, &cfg->epoch)))
 		FAIL("NODICE_EPOCH", v, why);
+	cfg->epoch_given = v != NULL;
 	if ((v = get("NODICE_TICK_NS")) && (why = nd_config_parse_tick(v, &cfg->tick_ns)))
 		FAIL("NODICE_TICK_NS", v, why);
 	if ((v = get("NODICE_CPUS")) && (why = nd_config_parse_cpus(v, &cfg->cpus)))
@@ -247,6 +249,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_LOG", v, why);
 	if ((v = get("NODICE_ASLR")) && (why = nd_config_parse_aslr(v, &cfg->keep_aslr)))
 		FAIL("NODICE_ASLR", v, why);
+	if ((v = get("NODICE_CLAMP_MTIME")) && (why = nd_config_parse_aslr(v, &cfg->clamp_mtime)))
+		FAIL("NODICE_CLAMP_MTIME", v, why);
 	if ((v = get("NODICE_RDTSC")) && (why = nd_config_parse_rdtsc(v, &cfg->native_tsc)))
 		FAIL("NODICE_RDTSC", v, why);
 	if ((v = get("NODICE_DIRS")) && (why = nd_config_parse_dirs(v, &cfg->native_dirs)))
@@ -262,5 +266,7 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 	}
 	if ((v = get("NODICE_CLOCK")) && (why = nd_config_parse_hex64(v, &cfg->clock_ns)))
 		FAIL("NODICE_CLOCK", v, why);
+	if ((v = get("NODICE_WALL")) && (why = nd_config_parse_hex64(v, &cfg->wall_join_ns)))
+		FAIL("NODICE_WALL", v, why);
 	return 0;
 }

@@ -27,10 +27,13 @@ struct nd_config {
 	int native_dirs;     /* NODICE_DIRS=native: readdir in the file system's order */
 	char exempt[1024];   /* NODICE_EXEMPT: comma-separated program names left uncontrolled */
 	char host[65];       /* NODICE_HOST: a fixed host identity; empty: the machine's */
+	int clamp_mtime;     /* NODICE_CLAMP_MTIME=on: older files' times no later than SOURCE_DATE_EPOCH */
 	/* Carried from parent to child through the environment (internal). */
 	int has_lineage;
 	uint64_t lineage;    /* the value the parent handed to this image */
 	uint64_t clock_ns;   /* virtual time already elapsed in the ancestors */
+	uint64_t wall_join_ns; /* how far the ancestors' file times moved the wall clocks */
+	int epoch_given;     /* NODICE_EPOCH was set: the epoch is exact */
 };
 
 /* One failure: which variable, its value, and why it cannot be honoured. */

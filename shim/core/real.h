@@ -42,6 +42,7 @@ struct timeb;
 	X(FILE *, fopen, (const char *, const char *))                               \
 	X(FILE *, freopen, (const char *, const char *, FILE *))                     \
 	X(FILE *, fdopen, (int, const char *))                                       \
+	X(int, fclose, (FILE *))                                                     \
 	X(ssize_t, read, (int, void *, size_t))                                      \
 	X(ssize_t, pread, (int, void *, size_t, off_t))                              \
 	X(ssize_t, readv, (int, const struct iovec *, int))                          \

@@ -58,7 +58,7 @@ struct site {
 
 int nd_sites_on;
 static struct site table[SLOTS];
-static uint32_t used; /* entries claimed since the last reset */
+static uint64_t used[SLOTS / 64]; /* entries claimed since the last reset */
 static uint64_t dropped;
 uint32_t nd_sites_gen = 1; /* bumped by reset: invalidates the caches */
 static ND_TLS int nd_sites_capturing;
@@ -84,7 +84,8 @@ static struct site *find(uint64_t key, int sym, uint64_t caller, uint64_t stack)
 			uint64_t zero = 0;
 			if (__atomic_compare_exchange_n(&s->key, &zero, key, 0, __ATOMIC_ACQ_REL,
 							__ATOMIC_ACQUIRE)) {
-				__atomic_add_fetch(&used, 1, __ATOMIC_RELAXED);
+				uint64_t i = (uint64_t)(s - table);
+				__atomic_or_fetch(&used[i / 64], 1ULL << (i % 64), __ATOMIC_RELAXED);
 				s->sym = (uint16_t)sym;
 				s->caller = caller;
 				s->stack = stack;
@@ -244,13 +245,16 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 	}
 }
 
-/* A table nothing was put in is left alone: zeroing it in a fork child
+/* Only the entries in use are cleared: zeroing the table in a fork child
  * would copy its megabyte, page by page (a millisecond per fork). */
 void nd_sites_reset(void)
 {
-	if (__atomic_load_n(&used, __ATOMIC_RELAXED))
-		memset(table, 0, sizeof(table));
-	used = 0;
+	for (size_t w = 0; w < SLOTS / 64; w++) {
+		uint64_t bits = used[w];
+		used[w] = 0;
+		for (; bits; bits &= bits - 1)
+			memset(&table[w * 64 + (size_t)__builtin_ctzll(bits)], 0, sizeof(table[0]));
+	}
 	dropped = 0;
 	__atomic_add_fetch(&nd_sites_gen, 1, __ATOMIC_RELEASE);
 }

@@ -18,6 +18,7 @@
 #include "block.h"
 #include "members.h"
 #include "pids.h"
+#include "filetime.h"
 
 #include <spawn.h>
 #include <stdarg.h>
@@ -55,6 +56,7 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 		k = nd_member_claim_self();
 	else if (!vforked)
 		nd_member_exec_begin(env_shim);
+	nd_filetime_settle_all(); /* what it wrote, before the marks are gone */
 	nd_process_flush_log("exec");
 	nd_tsc_before_exec();
 	int r;

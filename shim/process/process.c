@@ -23,6 +23,7 @@
 #include "fmt.h"
 #include "tree.h"
 #include "members.h"
+#include "filetime.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,7 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 
 	for (size_t i = 0; envp && envp[i] && k + ND_ENV_EXTRA < cap; i++)
 		if (!has_prefix(envp[i], "NODICE_LINEAGE=") && !has_prefix(envp[i], "NODICE_CLOCK=") &&
+		    !has_prefix(envp[i], "NODICE_WALL=") &&
 		    !has_prefix(envp[i], "LD_PRELOAD=") && !has_prefix(envp[i], "NODICE_RANK_ROOT=") &&
 		    !has_prefix(envp[i], "NODICE_TREE=") && !has_prefix(envp[i], "NODICE_MEMBER="))
 			out[k++] = envp[i];
@@ -242,6 +244,12 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 	nd_fmt_hex(&cb, nd_vclock_now(), 16);
 	out[k++] = b->lineage;
 	out[k++] = b->clock;
+	if (nd_vclock_wall_joined()) {
+		struct nd_buf wb = ND_BUF(b->wall);
+		nd_fmt_str(&wb, "NODICE_WALL=");
+		nd_fmt_hex(&wb, nd_vclock_wall_joined(), 16);
+		out[k++] = b->wall;
+	}
 	if (nd_tree_fd >= 0 && !without_shim) {
 		struct nd_buf tb = ND_BUF(b->tree);
 		nd_fmt_str(&tb, "NODICE_TREE=");
@@ -288,6 +296,7 @@ void nd_process_end(const char *end)
 {
 	if (nd_state != 2 || nd_process_in_vfork_child())
 		return;
+	nd_filetime_settle_all();
 	nd_process_flush_log(end);
 	nd_vclock_leave(nd_pid);
 	nd_member_end();

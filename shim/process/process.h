@@ -25,10 +25,11 @@ int nd_process_in_vfork_child(void);
 /* Builds a child's environment on the caller's stack: see process.c. */
 /* Room for what the shim adds: eleven configuration entries, LD_PRELOAD,
  * the lineage, the clock, the tree, the member slot and the terminating NULL. */
-#define ND_ENV_EXTRA 18
+#define ND_ENV_EXTRA 19
 struct nd_child_env {
 	char lineage[40];
 	char clock[40];
+	char wall[40];
 	char tree[32];
 	char member[32];
 	char preload[8192];

@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #define ND_TREE_MAGIC 0x4545525445434944ULL /* "DICETREE" */
 #define ND_TREE_SIZE (((sizeof(struct nd_tree) + 4095) / 4096) * 4096)
@@ -42,6 +43,9 @@ static void fresh(struct nd_tree *t)
 	t->size = ND_TREE_SIZE;
 	t->ntp = (struct nd_tree_ntp){ .maxerror = 16000000, .esterror = 16000000, .constant = 2,
 				       .tick = 10000, .status = 0x0040 /* STA_UNSYNC */ };
+	struct timespec now;
+	nd_sys(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0);
+	t->real_start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
 /* The number the descriptor is kept at: high, below the soft limit and

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 3
+#define ND_TREE_VERSION 4
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -30,6 +30,7 @@ struct nd_tree_exit {
 	int32_t pid;  /* 0: empty */
 	uint32_t seq; /* odd while being written */
 	uint64_t vt;
+	uint64_t wall_join; /* how far file times had moved its wall clocks */
 };
 
 /* A member of the tree: one process (members.c). Written by its owner, read
@@ -65,6 +66,9 @@ struct nd_tree {
 	/* Held from pointing the kernel at a new process's or thread's id until
 	 * the kernel has given it (pids.c): who holds it, or 0. */
 	uint32_t pid_lock;
+	/* The real wall time the tree started at (ns): a file whose ctime is
+	 * later was changed during the run (filetime.c). */
+	int64_t real_start_ns;
 	struct nd_member members[ND_MEMBERS];
 };
 

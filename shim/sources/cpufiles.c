@@ -59,8 +59,12 @@ static void stat_file(struct nd_memfile *o, unsigned n)
 		nd_memfile_puts(o, " 0 0 0 0 0 0 0 0 0 0\n");
 	}
 	nd_memfile_puts(o, tail[0]);
-	/* booted as long before the epoch as CLOCK_BOOTTIME starts (procclock.c) */
-	nd_memfile_putu(o, (uint64_t)(nd_cfg.epoch - ND_MONO_BASE / ND_NS));
+	/* booted as long before the wall clock's start as CLOCK_BOOTTIME starts
+	 * (procclock.c): the epoch, moved as this process's wall clocks moved
+	 * (a clock set, a join with file times: time/filetime.c) */
+	int64_t wall0;
+	nd_vclock_at(CLOCK_REALTIME, 0, &wall0);
+	nd_memfile_putu(o, (uint64_t)((wall0 - ND_MONO_BASE) / ND_NS));
 	nd_memfile_puts(o, tail[1]);
 }
 

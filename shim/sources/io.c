@@ -12,6 +12,7 @@
 #include "memfile.h"
 #include "tree.h"
 #include "block.h"
+#include "filetime.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -47,6 +48,7 @@ static int opened(const char *path, int flags, mode_t mode)
 	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.open(path, flags, mode);
+	nd_filetime_opened(fd, flags);
 	return nd_device_adopt(fd, nd_device_match(path), flags);
 }
 
@@ -56,6 +58,7 @@ static int opened_at(int dirfd, const char *path, int flags, mode_t mode)
 	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.openat(dirfd, path, flags, mode);
+	nd_filetime_opened(fd, flags);
 	return nd_device_adopt(fd, nd_device_match(path), flags);
 }
 
@@ -230,6 +233,7 @@ ND_EXPORT int close(int fd)
 	if (nd_tree_fd_is(fd))
 		return 0;
 	nd_device_forget(fd);
+	nd_filetime_closing(fd);
 	int r = nd_real.close(fd);
 	if (r == 0 && nd_sched_on)
 		nd_sched_fd_event(); /* a reader of the other end sees end of file */
@@ -244,7 +248,10 @@ static int stat_fd(int fd, struct stat *st)
 {
 	if (nd_tree_fd_is(fd) && nd_ready())
 		return (int)nd_ret(-EBADF);
-	return (int)nd_ret(nd_sys(SYS_fstat, fd, (long)st, 0, 0, 0, 0));
+	long r = nd_sys(SYS_fstat, fd, (long)st, 0, 0, 0, 0);
+	if (r == 0)
+		nd_filetime_fix(st, fd);
+	return (int)nd_ret(r);
 }
 
 ND_EXPORT int fstat(int fd, struct stat *st)
@@ -313,8 +320,10 @@ ND_EXPORT int dup(int fd)
 {
 	nd_ready();
 	int r = nd_real.dup(fd);
-	if (r >= 0)
+	if (r >= 0) {
 		nd_device_copy(fd, r);
+		nd_filetime_copy(fd, r);
+	}
 	return r;
 }
 
@@ -324,9 +333,13 @@ ND_EXPORT int dup2(int fd, int to)
 	nd_ready();
 	if (fd != to && nd_tree_fd_is(to))
 		nd_tree_fd_move();
+	if (fd != to)
+		nd_filetime_closing(to); /* dup2 closes it */
 	int r = nd_real.dup2(fd, to);
-	if (r >= 0 && fd != to)
+	if (r >= 0 && fd != to) {
 		nd_device_copy(fd, r);
+		nd_filetime_copy(fd, r);
+	}
 	return r;
 }
 
@@ -336,9 +349,13 @@ ND_EXPORT int dup3(int fd, int to, int flags)
 	nd_ready();
 	if (fd != to && nd_tree_fd_is(to))
 		nd_tree_fd_move();
+	if (fd != to)
+		nd_filetime_closing(to); /* dup3 closes it */
 	int r = nd_real.dup3(fd, to, flags);
-	if (r >= 0)
+	if (r >= 0) {
 		nd_device_copy(fd, r);
+		nd_filetime_copy(fd, r);
+	}
 	return r;
 }
 

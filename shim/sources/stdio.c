@@ -13,6 +13,7 @@
  * FILE's read function); it is passed to libc and counted as not controlled.
  */
 #include "nodice.h"
+#include "filetime.h"
 #include "devices.h"
 #include "memfile.h"
 
@@ -105,6 +106,15 @@ static FILE *device_fopen(const char *path, const char *mode, enum nd_fd_kind ki
 	return f;
 }
 
+/* A stream opened for writing: its file gets the virtual time when it is
+ * closed (time/filetime.c). */
+static FILE *written(FILE *f, const char *mode)
+{
+	if (f && mode && (mode[0] == 'w' || mode[0] == 'a' || strchr(mode, '+')))
+		nd_filetime_opened(fileno(f), O_RDWR);
+	return f;
+}
+
 ND_EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	FILE *f;
@@ -114,7 +124,7 @@ ND_EXPORT FILE *fopen(const char *path, const char *mode)
 		return f;
 	enum nd_fd_kind kind = nd_device_match(path);
 	if (kind == ND_FD_NONE || !mode || !strchr("rwa", mode[0]))
-		return nd_real.fopen(path, mode);
+		return written(nd_real.fopen(path, mode), mode);
 	return device_fopen(path, mode, kind);
 }
 
@@ -136,7 +146,7 @@ ND_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
 	if (!nd_passthrough() && nd_device_match(path) != ND_FD_NONE)
 		nd_log_passed(ND_SYM_freopen);
-	return nd_real.freopen(path, mode, stream);
+	return written(nd_real.freopen(path, mode, stream), mode);
 }
 
 ND_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)

@@ -30,9 +30,14 @@ static uint64_t vt_idle;		   /* the part of nd_vt that waits added */
 static uint64_t cpu_start_vt, cpu_start_idle; /* both when the CPU clocks started */
 static int64_t cpu_seen; /* the process CPU clock never goes back (see process_cpu) */
 
+/* How far the file times this process (and its ancestors) read moved its
+ * wall clocks forward (nd_vclock_wall_join). */
+static uint64_t wall_join;
+
 void nd_vclock_start(uint64_t vt)
 {
 	nd_vt = vt;
+	wall_join = nd_cfg.wall_join_ns;
 	nd_vclock_fork_child();
 }
 
@@ -94,10 +99,41 @@ uint64_t nd_vclock_now(void)
 }
 
 /* The wall clocks start at the epoch and move with the tree's settings
- * (settime.c): one relaxed load of a line that is almost never written. */
+ * (settime.c) and the process's join: relaxed loads of lines that are
+ * almost never written. */
 static int64_t wall_base(void)
 {
-	return nd_cfg.epoch * ND_NS + __atomic_load_n(&nd_tree->wall_offset, __ATOMIC_RELAXED);
+	return nd_cfg.epoch * ND_NS + __atomic_load_n(&nd_tree->wall_offset, __ATOMIC_RELAXED) +
+	       (int64_t)__atomic_load_n(&wall_join, __ATOMIC_RELAXED);
+}
+
+/* A file time read at wall time `ns` is in this process's past from now on:
+ * the wall clocks move forward to it if they are behind, plus up to an hour
+ * drawn from the seed (the default epoch's part drawn from it, modulo an
+ * hour), so clock-seeded generators (srand(time(NULL))) still move with the
+ * seed while what the run writes stays close to its inputs' times.
+ * Monotonic clocks do not move. */
+void nd_vclock_wall_join(int64_t ns)
+{
+	/* A tree whose program set the clock keeps the time it set, files in
+	 * its future or not, as a machine would. */
+	if (__atomic_load_n(&nd_tree->wall_offset, __ATOMIC_RELAXED))
+		return;
+	if (!nd_cfg.epoch_given)
+		ns += ((nd_cfg.epoch - ND_EPOCH_DEFAULT) % 3600) * ND_NS;
+	int64_t now = wall_base() + (int64_t)__atomic_load_n(&nd_vt, __ATOMIC_RELAXED);
+	if (ns > now)
+		__atomic_add_fetch(&wall_join, (uint64_t)(ns - now), __ATOMIC_RELAXED);
+}
+
+uint64_t nd_vclock_wall_joined(void)
+{
+	return __atomic_load_n(&wall_join, __ATOMIC_RELAXED);
+}
+
+int64_t nd_vclock_wall_now(void)
+{
+	return wall_base() + (int64_t)__atomic_load_n(&nd_vt, __ATOMIC_RELAXED);
 }
 
 int nd_vclock_at(int clk, uint64_t vt, int64_t *ns)
@@ -155,6 +191,7 @@ void nd_vclock_leave(int pid)
 	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->vt, nd_vclock_now(), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->wall_join, __atomic_load_n(&wall_join, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	__atomic_store_n(&e->pid, pid, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
 }
@@ -166,10 +203,16 @@ void nd_vclock_reaped(int pid)
 	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
 	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 	uint64_t vt = __atomic_load_n(&e->vt, __ATOMIC_RELAXED);
+	uint64_t join = __atomic_load_n(&e->wall_join, __ATOMIC_RELAXED);
 	int who = __atomic_load_n(&e->pid, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((seq & 1) || seq != __atomic_load_n(&e->seq, __ATOMIC_RELAXED) || who != pid)
 		return;
 	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	nd_vclock_advance_to(vt);
+	/* what the child's wall clocks had joined (file times it read) */
+	uint64_t mine = __atomic_load_n(&wall_join, __ATOMIC_RELAXED);
+	while (join > mine &&
+	       !__atomic_compare_exchange_n(&wall_join, &mine, join, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }

@@ -30,6 +30,13 @@ int64_t nd_vclock_cpu_ns(int thread);
 void nd_vclock_advance(uint64_t ns);
 void nd_vclock_advance_to(uint64_t vt);
 uint64_t nd_vclock_now(void); /* without moving it */
+/* The wall clock (CLOCK_REALTIME, ns) without moving it. */
+int64_t nd_vclock_wall_now(void);
+/* File times (filetime.c): a time read from a file is in this process's
+ * past; the wall clocks move forward to it if needed, the monotonic ones
+ * never. joined() is how far they moved, handed to new images. */
+void nd_vclock_wall_join(int64_t ns);
+uint64_t nd_vclock_wall_joined(void);
 /* The value of clock `clk` at virtual time vt; -EINVAL for an unknown clock. */
 int nd_vclock_at(int clk, uint64_t vt, int64_t *ns);
 /* Converts an absolute deadline on clock `clk` into virtual time. */
