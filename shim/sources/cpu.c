@@ -48,7 +48,20 @@ ND_EXPORT long sysconf(int name)
 		nd_log_served(ND_SYM_sysconf, 0);
 		return nd_cfg.cpus;
 	}
+	if (!nd_passthrough() && name == _SC_AVPHYS_PAGES) {
+		/* free memory as /proc/meminfo and sysinfo give it (meminfo.c):
+		 * GNU sort sizes its buffer from it */
+		nd_log_served(ND_SYM_sysconf, 0);
+		long all = nd_real.sysconf(_SC_PHYS_PAGES);
+		return all < 0 ? all : all / 4 * 3;
+	}
 	return nd_real.sysconf(name);
+}
+
+/* get_avphys_pages(3). */
+ND_EXPORT long get_avphys_pages(void)
+{
+	return sysconf(_SC_AVPHYS_PAGES);
 }
 
 /* get_nprocs(3). */

@@ -29,6 +29,11 @@ int nd_cpufile_open(const char *path, int flags, int *fd);
 /* procclock.c: /proc/uptime and /proc/loadavg on the virtual boot clock,
  * the same way. */
 int nd_procclock_open(const char *path, int flags, int *fd);
+/* meminfo.c: /proc/meminfo of an idle machine with three quarters of its
+ * memory free, the same way; and sysinfo's memory figures to match. */
+int nd_meminfo_open(const char *path, int flags, int *fd);
+struct sysinfo;
+void nd_meminfo_sysinfo(struct sysinfo *info);
 /* host.c: with NODICE_HOST, /etc/hostname, /proc/sys/kernel/hostname and
  * the machine-id files, the same way. */
 int nd_hostfile_open(const char *path, int flags, int *fd);

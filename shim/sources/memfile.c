@@ -4,7 +4,6 @@
  */
 #include "nodice.h"
 #include "memfile.h"
-#include "devices.h"
 #include "fmt.h"
 
 #include <fcntl.h>
@@ -72,12 +71,4 @@ int nd_memfile_done(struct nd_memfile *o)
 	nd_sys(SYS_lseek, o->fd, 0, SEEK_SET, 0, 0, 0);
 	nd_log_served(ND_SYM_open, 0);
 	return o->fd;
-}
-
-int nd_virtual_file_open(const char *path, int flags, int *fd)
-{
-	if (!path || path[0] != '/' || (flags & O_ACCMODE) != O_RDONLY || (flags & (O_DIRECTORY | O_CREAT)))
-		return 0;
-	return nd_cpufile_open(path, flags, fd) || nd_procclock_open(path, flags, fd) ||
-	       nd_hostfile_open(path, flags, fd);
 }

@@ -133,6 +133,7 @@ ND_EXPORT int sysinfo(struct sysinfo *info)
 	info->uptime = (long)(boottime() / ND_NS);
 	info->loads[0] = info->loads[1] = info->loads[2] = 0;
 	info->procs = 1;
+	nd_meminfo_sysinfo(info);
 	return 0;
 }
 

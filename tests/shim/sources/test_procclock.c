@@ -4,6 +4,7 @@
  * every run — and agree with /proc/stat's boot time.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,3 +76,39 @@ Test(procclock, own_stat_line_is_virtual_and_repeats)
 	spawn_free(&b);
 }
 
+/* meminfo.c: free memory is an idle machine's, three quarters of the total,
+ * the same in every run, whichever way it is read; the sizes are the
+ * machine's. */
+Test(procclock, free_memory_is_fixed_and_agrees)
+{
+	const char *argv[] = { "/bin/sh", "-c",
+			       "free -k | sed -n 2p; grep -E '^(MemTotal|MemFree|MemAvailable|Cached|Dirty):' "
+			       "/proc/meminfo; /usr/bin/python3 -c 'import os, ctypes\n"
+			       "b = ctypes.create_string_buffer(128); ctypes.CDLL(None).sysinfo(b)\n"
+			       "total, free = (int.from_bytes(b.raw[i:i + 8], \"little\") for i in (32, 40))\n"
+			       "unit = int.from_bytes(b.raw[104:108], \"little\")\n"
+			       "pages = os.sysconf(\"SC_AVPHYS_PAGES\") * os.sysconf(\"SC_PAGE_SIZE\")\n"
+			       "print(free * 4 == total * 3, pages * 4 == os.sysconf(\"SC_PHYS_PAGES\") * "
+			       "os.sysconf(\"SC_PAGE_SIZE\") * 3)'",
+			       NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=3", NULL };
+	struct spawn_result a = spawn_run(argv, env), b = spawn_run(argv, env);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_str_eq(a.out, b.out);
+	unsigned long long total = 0, free_kb = 0, avail = 0;
+	const char *t = strstr(a.out, "MemTotal:"), *f = strstr(a.out, "MemFree:"), *v = strstr(a.out, "MemAvailable:");
+	cr_assert(t && f && v, "%s", a.out);
+	sscanf(t, "MemTotal: %llu", &total);
+	sscanf(f, "MemFree: %llu", &free_kb);
+	sscanf(v, "MemAvailable: %llu", &avail);
+	cr_assert_eq(free_kb, total / 16 * 12, "%s", a.out);
+	cr_assert_eq(avail, free_kb, "%s", a.out);
+	unsigned long long cached = 1, dirty = 1;
+	const char *c = strstr(a.out, "\nCached:"), *d = strstr(a.out, "Dirty:");
+	cr_assert(c && d && sscanf(c, "\nCached: %llu", &cached) == 1 && sscanf(d, "Dirty: %llu", &dirty) == 1,
+		  "%s", a.out);
+	cr_assert(cached == 0 && dirty == 0, "nothing cached or dirty on the virtual machine: %s", a.out);
+	cr_assert(strstr(a.out, "True True"), "sysinfo and sysconf agree with /proc/meminfo: %s", a.out);
+	spawn_free(&a);
+	spawn_free(&b);
+}
