@@ -46,6 +46,9 @@ void nd_member_end(void);         /* the process ends */
 /* Where this process's time line was when it was created (fork or spawn;
  * an exec keeps it), or 0 without a slot. */
 uint64_t nd_member_born(void);
+/* The same for another member of the run, by pid: 1 and *born, or 0 when
+ * pid is not a member. */
+int nd_member_born_of(int pid, uint64_t *born);
 void nd_member_reaped(int pid);   /* a child was reaped: its slot is free */
 
 /* The process waits on something only another process or the outside world

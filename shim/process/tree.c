@@ -43,8 +43,11 @@ static void fresh(struct nd_tree *t)
 	t->size = ND_TREE_SIZE;
 	t->ntp = (struct nd_tree_ntp){ .maxerror = 16000000, .esterror = 16000000, .constant = 2,
 				       .tick = 10000, .status = 0x0040 /* STA_UNSYNC */ };
+	/* The clock the kernel stamps files with: a file changed after this
+	 * instant never carries an earlier time (the fine clock can run a tick
+	 * ahead of it). */
 	struct timespec now;
-	nd_sys(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0);
+	nd_sys(SYS_clock_gettime, CLOCK_REALTIME_COARSE, (long)&now, 0, 0, 0, 0);
 	t->real_start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 

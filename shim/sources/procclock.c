@@ -11,12 +11,14 @@
  *   sysinfo        uptime = boottime seconds, loads 0, procs 1; the memory
  *                  and swap figures stay the machine's (issue 16, part 6)
  *   getloadavg     0, 0, 0 (glibc reads /proc/loadavg with an open of its own)
- *   /proc/self/stat, /proc/thread-self/stat, /proc/<own pid>/stat
+ *   /proc/self/stat, /proc/thread-self/stat, /proc/<pid>/stat of this
+ *                  process or another member of the run
  *                  the kernel's line with the clocks and counters made
  *                  virtual: page faults 0, utime the process's virtual CPU
- *                  time, stime and the children's times 0, starttime the
- *                  virtual boot time at which the process was created (what
- *                  psutil's create_time and cpu_times, and ps, read)
+ *                  time (0 for another member), stime and the children's
+ *                  times 0, starttime the virtual boot time at which the
+ *                  process was created (what psutil's create_time and
+ *                  cpu_times, and ps, read)
  *
  * /proc/stat's boot time (cpufiles.c) is the wall clock less that uptime, so
  * the three agree. Reading uptime is a clock read: it ticks. Through
@@ -43,27 +45,40 @@ static uint64_t boottime(void)
 	return (uint64_t)ns;
 }
 
-/* /proc/self/stat and its other names for this process. */
-static int own_stat(const char *path)
+/* The pid whose stat `path` names when it is this process or another
+ * member of the run (/proc/self/stat, /proc/thread-self/stat,
+ * /proc/<pid>/stat), with its creation time on the time line; 0 when not. */
+static int member_stat(const char *path, uint64_t *born)
 {
-	if (!strcmp(path, "/proc/self/stat") || !strcmp(path, "/proc/thread-self/stat"))
-		return 1;
-	char mine[48];
-	struct nd_buf b = ND_BUF(mine);
-	nd_fmt_str(&b, "/proc/");
-	nd_fmt_u64(&b, (uint64_t)nd_sys0(SYS_getpid));
-	nd_fmt_str(&b, "/stat");
-	return !b.overflow && (size_t)(b.p - mine) < sizeof(mine) && (*b.p = 0, !strcmp(path, mine));
+	int self = (int)nd_sys0(SYS_getpid);
+	if (!strcmp(path, "/proc/self/stat") || !strcmp(path, "/proc/thread-self/stat")) {
+		*born = nd_member_born();
+		return self;
+	}
+	if (strncmp(path, "/proc/", 6) != 0)
+		return 0;
+	long pid = 0;
+	const char *p = path + 6;
+	for (; *p >= '0' && *p <= '9' && pid < 1 << 22; p++)
+		pid = pid * 10 + (*p - '0');
+	if (p == path + 6 || strcmp(p, "/stat") != 0)
+		return 0;
+	if (pid == self) {
+		*born = nd_member_born();
+		return self;
+	}
+	return nd_member_born_of((int)pid, born) ? (int)pid : 0;
 }
 
 #define TICK_NS 10000000ULL /* USER_HZ = 100 */
 
-/* The kernel's line for this process, fields 10-17 and 22 replaced (1-based,
- * as proc(5) numbers them; the comm in field 2 may hold spaces and ')'). */
-static void stat_line(struct nd_memfile *o)
+/* The kernel's line for process pid, fields 10-17 and 22 replaced (1-based,
+ * as proc(5) numbers them; the comm in field 2 may hold spaces and ')'):
+ * another member's CPU time is not known here, and reads as 0. */
+static void stat_line(struct nd_memfile *o, const char *path, int self, uint64_t born)
 {
 	char line[1024];
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/stat", O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 	long n = fd < 0 ? -1 : nd_sys(SYS_read, fd, (long)line, sizeof(line) - 1, 0, 0, 0);
 	if (fd >= 0)
 		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
@@ -76,7 +91,7 @@ static void stat_line(struct nd_memfile *o)
 		return;
 	}
 	nd_memfile_put(o, line, (size_t)(close + 1 - line));
-	uint64_t cpu = (uint64_t)nd_vclock_cpu_ns(0), born = nd_member_born();
+	uint64_t cpu = self ? (uint64_t)nd_vclock_cpu_ns(0) : 0;
 	int field = 2;
 	for (char *p = close + 1; *p;) {
 		char *end = p + 1;
@@ -104,7 +119,9 @@ static void stat_line(struct nd_memfile *o)
 int nd_procclock_open(const char *path, int flags, int *out)
 {
 	int uptime = !strcmp(path, "/proc/uptime"), loadavg = !strcmp(path, "/proc/loadavg");
-	if (!uptime && !loadavg && !own_stat(path))
+	uint64_t born = 0;
+	int pid = uptime || loadavg ? 0 : member_stat(path, &born);
+	if (!uptime && !loadavg && !pid)
 		return 0;
 	struct nd_memfile o;
 	if ((*out = nd_memfile_open("nodice-proc", flags, &o)) < 0)
@@ -115,7 +132,7 @@ int nd_procclock_open(const char *path, int flags, int *out)
 	} else if (loadavg) {
 		nd_memfile_puts(&o, "0.00 0.00 0.00 1/1 1\n");
 	} else {
-		stat_line(&o);
+		stat_line(&o, path, pid == (int)nd_sys0(SYS_getpid), born);
 	}
 	*out = nd_memfile_done(&o);
 	return 1;

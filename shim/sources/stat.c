@@ -181,7 +181,7 @@ ND_EXPORT int fclose(FILE *f)
 	if (nd_passthrough() || !f)
 		return nd_real.fclose(f);
 	int fd = fileno(f);
-	if (nd_filetime_marked(fd)) {
+	if (fd >= 0 && (nd_filetime_marked(fd) || !nd_filetime_owned(fd))) {
 		fflush(f);
 		nd_filetime_closing(fd);
 	}

@@ -177,11 +177,13 @@ void nd_filetime_closing(int fd)
 {
 	if (fd < 0 || fd >= FDS || !nd_ready() || nd_exempt)
 		return;
-	int written = bit_of(writable, fd);
+	int written = bit_of(writable, fd), mine = bit_of(opened, fd);
 	set_bit(opened, fd, 0);
 	set_bit(writable, fd, 0);
 	if (written)
 		settle(fd, nd_filetime_now()); /* one tick per close, in program order */
+	else if (!mine)
+		settle(fd, ts_of(nd_vclock_wall_now())); /* inherited: gzip closing its stdout */
 }
 
 static int settle_entry(const char *name, void *arg)

@@ -89,7 +89,7 @@ static long serve_sleep(int clk, int flags, long req, long rem)
 
 /* Serves a controlled call from its first four arguments; -ENOSYS when nr
  * is not one. Shared with syscall(2), the libc function (syscall.c). */
-long nd_dispatch_serve(long nr, long a, long b, long c, long d)
+long nd_dispatch_serve(long nr, long a, long b, long c, long d, long e)
 {
 	long r;
 	struct timespec ts;
@@ -142,7 +142,7 @@ long nd_dispatch_serve(long nr, long a, long b, long c, long d)
 		return b ? nd_user_write(b, &zero, sizeof(zero)) : 0;
 	}
 	}
-	return -ENOSYS;
+	return nd_statcall_serve(nr, a, b, c, d, e);
 }
 
 /* rt_sigprocmask, applied to the mask sigreturn will restore. */
@@ -205,7 +205,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 		g[REG_RAX] = apply_sigmask(uc, g);
 		return;
 	}
-	r = nd_dispatch_serve(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10]);
+	r = nd_dispatch_serve(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8]);
 	if (r != -ENOSYS) {
 		nd_log_trap(ND_TRAP_SYSCALL);
 		g[REG_RAX] = r;

@@ -20,7 +20,7 @@ ND_EXPORT long syscall(long nr, ...)
 	long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
 	va_end(ap);
 	if (!nd_passthrough()) {
-		long r = nd_dispatch_serve(nr, a, b, c, d);
+		long r = nd_dispatch_serve(nr, a, b, c, d, e);
 		if (r != -ENOSYS) {
 			nd_log_served(ND_SYM_syscall, nr == SYS_getrandom && r > 0 ? (uint64_t)r : 0);
 			return nd_ret(r);

@@ -112,3 +112,23 @@ Test(procclock, free_memory_is_fixed_and_agrees)
 	spawn_free(&a);
 	spawn_free(&b);
 }
+
+/* Another member's /proc/<pid>/stat: its start on the virtual boot clock
+ * (ps's STARTED, psutil's create_time), no page faults, no CPU time known;
+ * a later child starts later. */
+Test(procclock, other_members_stat_lines_are_virtual_and_repeat)
+{
+	const char *argv[] = { "/bin/bash", "-c",
+			       "sleep 1 & a=$!; sleep 2 & b=$!; cut -d' ' -f10-17,22 /proc/$a/stat /proc/$b/stat; "
+			       "wait",
+			       NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=3", NULL };
+	struct spawn_result a = spawn_run(argv, env), b = spawn_run(argv, env);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_str_eq(a.out, b.out);
+	unsigned long long s1 = 0, s2 = 0;
+	cr_assert_eq(sscanf(a.out, "0 0 0 0 0 0 0 0 %llu\n0 0 0 0 0 0 0 0 %llu", &s1, &s2), 2, "%s", a.out);
+	cr_assert(s1 >= 10000 && s2 >= s1, "start times on the virtual boot clock, in order: %s", a.out);
+	spawn_free(&a);
+	spawn_free(&b);
+}
