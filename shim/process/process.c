@@ -269,12 +269,14 @@ char **nd_process_child_env(char *const envp[], char **out, size_t cap, struct n
 /* Reproducible-builds convention: tools that stamp their output with a
  * date (py_compile's hash-based .pyc, gcc's __DATE__, sphinx, man pages)
  * take SOURCE_DATE_EPOCH instead of the clock. The virtual epoch, unless the
- * program's environment already names one. */
+ * program's environment already names one; set by the root of the run only
+ * (the image no parent under the shim started), so a program that removes
+ * it for a child (CPython's tests of timestamp-based .pyc) is obeyed. */
 void nd_process_export_env(void)
 {
 	char v[24];
 	struct nd_buf b = ND_BUF(v);
-	if (nd_cfg.epoch < 0)
+	if (nd_cfg.epoch < 0 || nd_cfg.has_lineage)
 		return;
 	nd_fmt_u64(&b, (uint64_t)nd_cfg.epoch);
 	if (!b.overflow && b.p < v + sizeof(v)) {

@@ -70,6 +70,13 @@ struct timespec nd_filetime_now(void)
 	return ts_of(nd_vclock_wall_now());
 }
 
+/* A file dated later than this after the run's start was dated so on
+ * purpose (os.utime with a time in 2109, a future-dated archive): it is in
+ * the future, as natively, and must not drag the clock there. The margin
+ * covers what the run's own files carry ahead of the real clock (the seed's
+ * hour, virtual time that ran ahead). */
+#define FUTURE_NS (2 * 3600 * ND_NS)
+
 /* --clamp-mtime: SOURCE_DATE_EPOCH as the program's environment has it
  * (the virtual epoch unless the user named another), in ns. */
 static int64_t clamp_ns(void)
@@ -84,10 +91,15 @@ static int64_t clamp_ns(void)
 	return at;
 }
 
-/* Changed during the run and not settled: the kernel's times, mtime == ctime. */
-static int unsettled(int64_t m, int64_t c)
+/* Changed during the run and not settled: the kernel's times, mtime == ctime,
+ * stamped after the run's start. File times come from the coarse clock, so a
+ * change in the run's first tick carries the start's own time, as does one
+ * in the tick before it. A file this process wrote (settle) takes the tick
+ * as the run's; a file read (seen) takes it as older, so a script copied in
+ * the moment before `nodice run` is an input like any other. */
+static int unsettled(int64_t m, int64_t c, int writer)
 {
-	return c >= nd_tree->real_start_ns && m == c;
+	return m == c && (writer ? c >= nd_tree->real_start_ns : c > nd_tree->real_start_ns);
 }
 
 /* The times a program sees, from the real ones; *now when they are the
@@ -96,14 +108,25 @@ static int unsettled(int64_t m, int64_t c)
  * by a shell a moment ago) does not: its time is not the program's input. */
 static int64_t seen(int64_t m, int64_t c, int join, int *now)
 {
-	*now = unsettled(m, c);
+	*now = unsettled(m, c, 0);
 	if (*now)
 		return nd_vclock_wall_now();
 	if (nd_cfg.clamp_mtime && m > clamp_ns())
 		m = clamp_ns();
-	if (join)
+	if (join && m <= nd_tree->real_start_ns + FUTURE_NS)
 		nd_vclock_wall_join(m);
 	return m;
+}
+
+/* Reads move atime forward (relatime), at moments only the machine knows,
+ * and a file the run wrote can be dated ahead of the real clock: atime reads
+ * as the mtime. Kept only when it was set earlier than the mtime on purpose
+ * (os.utime with two times), which reads cannot do: older than a day before
+ * the run (relatime refreshes an atime a day old at the next read). */
+#define DAY_NS (25 * 3600 * ND_NS)
+static int64_t atime(int64_t real, int64_t m, int now)
+{
+	return !now && real < m && real < nd_tree->real_start_ns - DAY_NS ? real : m;
 }
 
 void nd_filetime_fix(struct stat *st, int fd)
@@ -112,7 +135,9 @@ void nd_filetime_fix(struct stat *st, int fd)
 		return;
 	int now, join = S_ISREG(st->st_mode) && (fd < 0 || bit_of(opened, fd));
 	int64_t t = seen(ns_of(&st->st_mtim), ns_of(&st->st_ctim), join, &now);
-	st->st_mtim = st->st_atim = st->st_ctim = ts_of(t);
+	int64_t a = ns_of(&st->st_atim);
+	st->st_mtim = st->st_ctim = ts_of(t);
+	st->st_atim = ts_of(atime(a, t, now));
 }
 
 void nd_filetime_fix_statx(struct statx *stx, int path_given)
@@ -125,7 +150,9 @@ void nd_filetime_fix_statx(struct statx *stx, int path_given)
 	int64_t t = seen(ns_of(&m), (stx->stx_mask & STATX_CTIME) ? ns_of(&c) : 0,
 			 (stx->stx_mask & STATX_TYPE) && S_ISREG(stx->stx_mode) && path_given, &now);
 	struct statx_timestamp v = { .tv_sec = t / ND_NS, .tv_nsec = (uint32_t)(t % ND_NS) };
-	stx->stx_mtime = stx->stx_atime = stx->stx_ctime = v;
+	int64_t a = atime(stx->stx_atime.tv_sec * ND_NS + stx->stx_atime.tv_nsec, t, now);
+	stx->stx_mtime = stx->stx_ctime = v;
+	stx->stx_atime = (struct statx_timestamp){ .tv_sec = a / ND_NS, .tv_nsec = (uint32_t)(a % ND_NS) };
 	/* A birth time is the file's first time: never after its mtime. */
 	if ((stx->stx_mask & STATX_BTIME) && (now || stx->stx_btime.tv_sec * ND_NS + stx->stx_btime.tv_nsec > t))
 		stx->stx_btime = v;
@@ -146,7 +173,7 @@ static void settle(int fd, struct timespec at)
 {
 	struct stat st;
 	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0 || !S_ISREG(st.st_mode) ||
-	    !unsettled(ns_of(&st.st_mtim), ns_of(&st.st_ctim)))
+	    !unsettled(ns_of(&st.st_mtim), ns_of(&st.st_ctim), 1))
 		return;
 	long fl = nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
 	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
