@@ -43,6 +43,7 @@ struct timeb;
 	X(FILE *, freopen, (const char *, const char *, FILE *))                     \
 	X(FILE *, fdopen, (int, const char *))                                       \
 	X(int, fclose, (FILE *))                                                     \
+	X(int, fchmodat, (int, const char *, mode_t, int))                           \
 	X(ssize_t, read, (int, void *, size_t))                                      \
 	X(ssize_t, pread, (int, void *, size_t, off_t))                              \
 	X(ssize_t, readv, (int, const struct iovec *, int))                          \

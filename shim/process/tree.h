@@ -30,7 +30,6 @@ struct nd_tree_exit {
 	int32_t pid;  /* 0: empty */
 	uint32_t seq; /* odd while being written */
 	uint64_t vt;
-	uint64_t wall_join; /* how far file times had moved its wall clocks */
 };
 
 /* A member of the tree: one process (members.c). Written by its owner, read

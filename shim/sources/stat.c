@@ -101,7 +101,7 @@ ND_EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *
 /* statx(2): the kernel is asked for the times the fix-up needs too. */
 ND_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
 {
-	long r = nd_sys(SYS_statx, dirfd, (long)path, flags, mask | STATX_MTIME | STATX_CTIME | STATX_TYPE,
+	long r = nd_sys(SYS_statx, dirfd, (long)path, flags, mask | STATX_MTIME | STATX_CTIME | STATX_TYPE | STATX_INO,
 			(long)stx, 0);
 	if (r == 0)
 		nd_filetime_fix_statx(stx, !((flags & AT_EMPTY_PATH) && !*path) || nd_filetime_owned(dirfd));
@@ -172,6 +172,50 @@ ND_EXPORT int utime(const char *path, const struct utimbuf *b)
 		return set_times(AT_FDCWD, path, NULL, 0);
 	struct timespec t[2] = { { b->actime, 0 }, { b->modtime, 0 } };
 	return set_times(AT_FDCWD, path, t, 0);
+}
+
+/* chmod and chown, every form: a file written in the run and not settled
+ * is settled first (filetime.c), then changed. */
+ND_EXPORT int chmod(const char *path, mode_t mode)
+{
+	nd_filetime_settle_path(AT_FDCWD, path, 0);
+	return (int)nd_ret(nd_sys(SYS_fchmodat, AT_FDCWD, (long)path, mode, 0, 0, 0));
+}
+
+ND_EXPORT int fchmod(int fd, mode_t mode)
+{
+	nd_filetime_settle_fd(fd);
+	return (int)nd_ret(nd_sys(SYS_fchmod, fd, mode, 0, 0, 0, 0));
+}
+
+ND_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	nd_filetime_settle_path(dirfd, path, flags);
+	return nd_real.fchmodat(dirfd, path, mode, flags);
+}
+
+ND_EXPORT int chown(const char *path, uid_t uid, gid_t gid)
+{
+	nd_filetime_settle_path(AT_FDCWD, path, 0);
+	return (int)nd_ret(nd_sys(SYS_fchownat, AT_FDCWD, (long)path, uid, gid, 0, 0));
+}
+
+ND_EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	nd_filetime_settle_path(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+	return (int)nd_ret(nd_sys(SYS_fchownat, AT_FDCWD, (long)path, uid, gid, AT_SYMLINK_NOFOLLOW, 0));
+}
+
+ND_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
+{
+	nd_filetime_settle_fd(fd);
+	return (int)nd_ret(nd_sys(SYS_fchown, fd, uid, gid, 0, 0, 0));
+}
+
+ND_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	nd_filetime_settle_path(dirfd, path, flags);
+	return (int)nd_ret(nd_sys(SYS_fchownat, dirfd, (long)path, uid, gid, flags, 0));
 }
 
 /* fclose(3): what the stream still buffers is written first, then the file

@@ -61,13 +61,52 @@ static struct timespec ts_of(int64_t ns)
 	return (struct timespec){ (time_t)(ns / ND_NS), (long)(ns % ND_NS) };
 }
 
+/* The wall clock at this process's last file event (a change it made, or a
+ * file time that moved its clock). A change not settled yet reads as it:
+ * the same on every read until the process's next file event, so tar,
+ * which stats a directory before and after archiving it, sees it unchanged
+ * (reading the clock in between moves the clock, not this). */
+static int64_t event_wall;
+
+static int64_t last_event(void);
+
+/* What each unsettled file read as, by (device, inode) and its real ctime:
+ * the first answer is kept until the file changes again, so two stats of a
+ * directory around a join or a write elsewhere agree. Direct-mapped; an
+ * evicted entry is answered anew (deterministically, at that read). */
+#define SEEN 256
+static struct seen_file {
+	uint64_t dev, ino;
+	int64_t ctime, shown;
+} seen_files[SEEN];
+
+static int64_t stable(uint64_t dev, uint64_t ino, int64_t c)
+{
+	struct seen_file *f = &seen_files[(ino * 0x9e3779b97f4a7c15ull ^ dev) % SEEN];
+	if (f->dev != dev || f->ino != ino || f->ctime != c)
+		*f = (struct seen_file){ dev, ino, c, last_event() };
+	return f->shown;
+}
+
+static int64_t last_event(void)
+{
+	int64_t t = __atomic_load_n(&event_wall, __ATOMIC_RELAXED);
+	if (!t) {
+		t = nd_vclock_wall_now();
+		__atomic_store_n(&event_wall, t, __ATOMIC_RELAXED);
+	}
+	return t;
+}
+
 /* A change to a file is an event of the time line: it moves the line one
  * tick, so changes made one after another (a shell's redirection, then a
  * cp) have times in that order, as natively. */
 struct timespec nd_filetime_now(void)
 {
 	nd_vclock_read();
-	return ts_of(nd_vclock_wall_now());
+	int64_t t = nd_vclock_wall_now();
+	__atomic_store_n(&event_wall, t, __ATOMIC_RELAXED);
+	return ts_of(t);
 }
 
 /* A file dated later than this after the run's start was dated so on
@@ -106,15 +145,19 @@ static int unsettled(int64_t m, int64_t c, int writer)
  * reader's now (an unsettled change). A regular file the program named
  * joins the wall clock; one it was handed (its standard output redirected
  * by a shell a moment ago) does not: its time is not the program's input. */
-static int64_t seen(int64_t m, int64_t c, int join, int *now)
+static int64_t seen(uint64_t dev, uint64_t ino, int64_t m, int64_t c, int join, int *now)
 {
 	*now = unsettled(m, c, 0);
 	if (*now)
-		return nd_vclock_wall_now();
+		return stable(dev, ino, c);
 	if (nd_cfg.clamp_mtime && m > clamp_ns())
 		m = clamp_ns();
-	if (join && m <= nd_tree->real_start_ns + FUTURE_NS)
+	if (join && m <= nd_tree->real_start_ns + FUTURE_NS) {
+		int64_t before = nd_vclock_wall_now();
 		nd_vclock_wall_join(m);
+		if (nd_vclock_wall_now() != before)
+			__atomic_store_n(&event_wall, nd_vclock_wall_now(), __ATOMIC_RELAXED);
+	}
 	return m;
 }
 
@@ -134,7 +177,7 @@ void nd_filetime_fix(struct stat *st, int fd)
 	if (!nd_ready() || nd_exempt)
 		return;
 	int now, join = S_ISREG(st->st_mode) && (fd < 0 || bit_of(opened, fd));
-	int64_t t = seen(ns_of(&st->st_mtim), ns_of(&st->st_ctim), join, &now);
+	int64_t t = seen(st->st_dev, st->st_ino, ns_of(&st->st_mtim), ns_of(&st->st_ctim), join, &now);
 	int64_t a = ns_of(&st->st_atim);
 	st->st_mtim = st->st_ctim = ts_of(t);
 	st->st_atim = ts_of(atime(a, t, now));
@@ -147,7 +190,8 @@ void nd_filetime_fix_statx(struct statx *stx, int path_given)
 	struct timespec m = { stx->stx_mtime.tv_sec, stx->stx_mtime.tv_nsec };
 	struct timespec c = { stx->stx_ctime.tv_sec, stx->stx_ctime.tv_nsec };
 	int now;
-	int64_t t = seen(ns_of(&m), (stx->stx_mask & STATX_CTIME) ? ns_of(&c) : 0,
+	int64_t t = seen(((uint64_t)stx->stx_dev_major << 32) | stx->stx_dev_minor, stx->stx_ino, ns_of(&m),
+			 (stx->stx_mask & STATX_CTIME) ? ns_of(&c) : 0,
 			 (stx->stx_mask & STATX_TYPE) && S_ISREG(stx->stx_mode) && path_given, &now);
 	struct statx_timestamp v = { .tv_sec = t / ND_NS, .tv_nsec = (uint32_t)(t % ND_NS) };
 	int64_t a = atime(stx->stx_atime.tv_sec * ND_NS + stx->stx_atime.tv_nsec, t, now);
@@ -211,6 +255,25 @@ void nd_filetime_closing(int fd)
 		settle(fd, nd_filetime_now()); /* one tick per close, in program order */
 	else if (!mine)
 		settle(fd, ts_of(nd_vclock_wall_now())); /* inherited: gzip closing its stdout */
+}
+
+void nd_filetime_settle_path(int dirfd, const char *path, int flags)
+{
+	if (!nd_ready() || nd_exempt)
+		return;
+	struct stat st;
+	if (nd_sys(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0, 0) < 0 || !S_ISREG(st.st_mode) ||
+	    !unsettled(ns_of(&st.st_mtim), ns_of(&st.st_ctim), 1))
+		return;
+	struct timespec both[2];
+	both[0] = both[1] = nd_filetime_now();
+	nd_sys(SYS_utimensat, dirfd, (long)path, (long)both, flags & AT_SYMLINK_NOFOLLOW, 0, 0);
+}
+
+void nd_filetime_settle_fd(int fd)
+{
+	if (nd_ready() && !nd_exempt)
+		settle(fd, nd_filetime_now());
 }
 
 static int settle_entry(const char *name, void *arg)

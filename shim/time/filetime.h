@@ -28,6 +28,12 @@ void nd_filetime_copy(int from, int to); /* dup: the mark goes with it */
  * write is settled as closing() does. */
 void nd_filetime_settle_all(void);
 
+/* Before a change of mode or owner (chmod, chown and their forms), which
+ * moves ctime and would hide an unsettled write (ld writes its output, then
+ * makes it executable): the file is settled first, as a close would. */
+void nd_filetime_settle_path(int dirfd, const char *path, int flags);
+void nd_filetime_settle_fd(int fd);
+
 /* The virtual now, for utimensat and friends given NULL or UTIME_NOW. */
 struct timespec nd_filetime_now(void);
 

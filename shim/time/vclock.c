@@ -191,7 +191,6 @@ void nd_vclock_leave(int pid)
 	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->vt, nd_vclock_now(), __ATOMIC_RELAXED);
-	__atomic_store_n(&e->wall_join, __atomic_load_n(&wall_join, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	__atomic_store_n(&e->pid, pid, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
 }
@@ -203,16 +202,10 @@ void nd_vclock_reaped(int pid)
 	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
 	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 	uint64_t vt = __atomic_load_n(&e->vt, __ATOMIC_RELAXED);
-	uint64_t join = __atomic_load_n(&e->wall_join, __ATOMIC_RELAXED);
 	int who = __atomic_load_n(&e->pid, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((seq & 1) || seq != __atomic_load_n(&e->seq, __ATOMIC_RELAXED) || who != pid)
 		return;
 	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	nd_vclock_advance_to(vt);
-	/* what the child's wall clocks had joined (file times it read) */
-	uint64_t mine = __atomic_load_n(&wall_join, __ATOMIC_RELAXED);
-	while (join > mine &&
-	       !__atomic_compare_exchange_n(&wall_join, &mine, join, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
 }

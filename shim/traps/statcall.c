@@ -49,7 +49,7 @@ long nd_statcall_serve(long nr, long a, long b, long c, long d, long e)
 			   c);
 	case SYS_statx: {
 		struct statx sx;
-		long r = nd_sys(SYS_statx, a, b, c, d | STATX_MTIME | STATX_CTIME | STATX_TYPE, (long)&sx, 0);
+		long r = nd_sys(SYS_statx, a, b, c, d | STATX_MTIME | STATX_CTIME | STATX_TYPE | STATX_INO, (long)&sx, 0);
 		if (r < 0)
 			return r;
 		int by_fd = names_descriptor(b, c);

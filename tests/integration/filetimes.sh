@@ -33,7 +33,7 @@ grep -q 'utime-is-now True' new.1 && grep -q 'none-in-future True' new.1 && ok |
 # make: no clock skew, and the same rebuilds as natively after a touch.
 mkproj() {
 	mkdir "$1" && cd "$1"
-	printf 'all: prog\nprog: a.o b.o\n\tgcc -o prog a.o b.o\n%%.o: %%.c\n\tgcc -O2 -c $< -o $@\n' >Makefile
+	printf 'all: prog\nprog: a.o b.o\n\tgcc -o prog a.o b.o\n%%.o: %%.c\n\tgcc -O2 -c $< -o $@\nclean:\n\trm -f *.o prog\n' >Makefile
 	printf 'int f(void);int main(void){return f();}\n' >a.c
 	printf 'int f(void){return 0;}\n' >b.c
 	cd ..
@@ -49,6 +49,12 @@ touch native/b.c under/b.c
 (cd under && "$nodice" run -- make >../rebuild.nodice 2>&1)
 cmp -s rebuild.native rebuild.nodice && grep -q 'b.c' rebuild.nodice && ! grep -q 'a.c' rebuild.nodice && ok ||
 	bad "after touching b.c make rebuilt differently: native: $(cat rebuild.native) nodice: $(cat rebuild.nodice)"
+
+# The gate on a clean rebuild, outputs' times included (ld writes prog and
+# then makes it executable; rm reads the old outputs before deleting them).
+(cd under && "$nodice" verify -n 3 --quiet -- sh -c 'make clean >/dev/null; make >/dev/null;
+	ls -l --time-style=full-iso prog a.o b.o' >../verify.out 2>&1) && ok ||
+	bad "verify: a clean rebuild's file times differ between runs: $(head -20 verify.out)"
 
 # Installed files keep their real times (a .pyc's header must still match):
 # importing the standard library rewrites no cache.
