@@ -106,12 +106,14 @@ static FILE *device_fopen(const char *path, const char *mode, enum nd_fd_kind ki
 	return f;
 }
 
-/* A stream opened for writing: its file gets the virtual time when it is
- * closed (time/filetime.c). */
+/* A stream this program opened (time/filetime.c): its file's time joins the
+ * clock when read through fstat, and one opened for writing gets the virtual
+ * time when it is closed. */
 static FILE *written(FILE *f, const char *mode)
 {
-	if (f && mode && (mode[0] == 'w' || mode[0] == 'a' || strchr(mode, '+')))
-		nd_filetime_opened(fileno(f), O_RDWR);
+	if (f && mode)
+		nd_filetime_opened(fileno(f),
+				   mode[0] == 'w' || mode[0] == 'a' || strchr(mode, '+') ? O_RDWR : O_RDONLY);
 	return f;
 }
 
