@@ -85,3 +85,15 @@ int nd_sys_listdir(const char *path, int (*each)(const char *name, void *arg), v
 	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
 	return 0;
 }
+
+long nd_sys_read_file(const char *path, char *buf, size_t size)
+{
+	buf[0] = 0;
+	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	long r = nd_sys(SYS_read, fd, (long)buf, (long)size - 1, 0, 0, 0);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	buf[r > 0 ? r : 0] = 0;
+	return r;
+}

@@ -26,6 +26,11 @@ long nd_user_write(long dst, const void *src, size_t n);
  * patched vDSO): for the shim's own bounds on real time. */
 unsigned long long nd_sys_monotonic_ns(void);
 
+/* Reads the start of file `path` (one read: /proc and sysfs files give their
+ * whole text at once) into buf, NUL-terminated: the bytes read, or -errno
+ * (buf is then ""). Raw system calls and the caller's buffer only. */
+long nd_sys_read_file(const char *path, char *buf, size_t size);
+
 /* Calls each(name, arg) for every entry of directory `path` ("." and ".."
  * too), with raw system calls and a stack buffer, until it returns non-zero.
  * 0, or -errno when the directory cannot be opened. */

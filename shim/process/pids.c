@@ -42,17 +42,6 @@
 static int placed;     /* in nodice's namespace, and the kernel took our writes */
 static uint32_t hi = ND_PID_HI;
 
-static long read_small(const char *path, char *buf, size_t size)
-{
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
-		return fd;
-	long r = nd_sys(SYS_read, fd, (long)buf, (long)size - 1, 0, 0, 0);
-	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	buf[r > 0 ? r : 0] = 0;
-	return r;
-}
-
 void nd_pids_start(void)
 {
 	const char *want = getenv("NODICE_PIDNS");
@@ -68,7 +57,7 @@ void nd_pids_start(void)
 	if (strcmp(link, expect) != 0)
 		return; /* the variable leaked out of the namespace it names */
 	char max[32];
-	if (read_small("/proc/sys/kernel/pid_max", max, sizeof(max)) > 0) {
+	if (nd_sys_read_file("/proc/sys/kernel/pid_max", max, sizeof(max)) > 0) {
 		unsigned long m = strtoul(max, NULL, 10);
 		if (m > ND_PID_LO + 1 && m < hi)
 			hi = (uint32_t)m;

@@ -30,14 +30,8 @@ char nd_proc_state(int pid, int tid)
 	nd_fmt_str(&b, "/stat");
 	if (b.overflow)
 		return '?';
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
+	if (nd_sys_read_file(path, buf, sizeof(buf)) <= 0)
 		return '?';
-	long r = nd_sys(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0);
-	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (r <= 0)
-		return '?';
-	buf[r] = 0;
 	char *p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : '?';
 }

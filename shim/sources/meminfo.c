@@ -90,14 +90,8 @@ int nd_meminfo_open(const char *path, int flags, int *out)
 	if (strcmp(path, "/proc/meminfo") != 0)
 		return 0;
 	char real[8192];
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
+	if (nd_sys_read_file(path, real, sizeof(real)) <= 0)
 		return 0; /* the kernel's answer, as it is */
-	long got = nd_sys(SYS_read, fd, (long)real, sizeof(real) - 1, 0, 0, 0);
-	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (got <= 0)
-		return 0;
-	real[got] = 0;
 	struct sizes z = { 0, 0, 0 };
 	for (const char *p = real, *end; *p; p = *end ? end + 1 : end) {
 		end = strchr(p, '\n') ? strchr(p, '\n') : p + strlen(p);

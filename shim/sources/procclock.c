@@ -78,13 +78,9 @@ static int member_stat(const char *path, uint64_t *born)
 static void stat_line(struct nd_memfile *o, const char *path, int self, uint64_t born)
 {
 	char line[1024];
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	long n = fd < 0 ? -1 : nd_sys(SYS_read, fd, (long)line, sizeof(line) - 1, 0, 0, 0);
-	if (fd >= 0)
-		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	long n = nd_sys_read_file(path, line, sizeof(line));
 	if (n <= 0)
 		return;
-	line[n] = 0;
 	char *close = strrchr(line, ')');
 	if (!close) {
 		nd_memfile_put(o, line, (size_t)n);

@@ -65,12 +65,9 @@ static int consider(const char *name, void *arg)
 	memcpy(path, "/sys/class/net/", 15);
 	memcpy(path + 15, name, len);
 	memcpy(path + 15 + len, "/address", 9);
-	long fd = nd_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	long r = fd < 0 ? -1 : nd_sys(SYS_read, fd, (long)text, sizeof(text) - 1, 0, 0, 0);
-	if (fd >= 0)
-		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	long r = nd_sys_read_file(path, text, sizeof(text));
 	unsigned char mac[6];
-	if (r >= 17 && (text[r] = 0, parse_mac(text, mac) == 0)) {
+	if (r >= 17 && parse_mac(text, mac) == 0) {
 		memcpy(f->name, name, len + 1);
 		memcpy(f->mac, mac, 6);
 	}
