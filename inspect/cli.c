@@ -124,6 +124,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		{ "--exempt", offsetof(struct cli_run_options, exempt) },
 		{ "--schedule-seed", offsetof(struct cli_run_options, schedule_seed) },
 		{ "--host", offsetof(struct cli_run_options, host) },
+		{ "--framework-knobs", offsetof(struct cli_run_options, knobs) },
 	};
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		const char *v = NULL, *why = NULL;
@@ -162,6 +163,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 			why = nd_config_parse_host(v, name);
 			break;
 		}
+		case 10: why = nd_config_parse_knobs(v, &flag); break;
 		}
 		if (why) {
 			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
@@ -193,8 +195,9 @@ int cli_library_path(char *out, size_t size)
 /* --portable: every library that picks kernels by CPU feature is pinned to
  * what every x86-64 host has, so results match across CPU generations:
  * NumPy's dispatched features, ATen's capability, oneDNN's ISA, OpenBLAS's
- * core type, MKL's reproducibility mode, and glibc's libm variants (through
- * GLIBC_TUNABLES, which ld.so reads: set here, before the exec). */
+ * core type and glibc's libm variants (through GLIBC_TUNABLES, which ld.so
+ * reads: set here, before the exec); MKL's reproducibility mode is set by
+ * the shim with the other knobs (process/knobs.c), unless the user set it. */
 static int export_portable(void)
 {
 	static const char *const pins[][2] = {
@@ -203,7 +206,6 @@ static int export_portable(void)
 		{ "ATEN_CPU_CAPABILITY", "default" },
 		{ "DNNL_MAX_CPU_ISA", "SSE41" },
 		{ "OPENBLAS_CORETYPE", "Prescott" },
-		{ "MKL_CBWR", "COMPATIBLE" },
 		{ "NODICE_PORTABLE", "1" },
 	};
 	int bad = 0;
@@ -251,11 +253,14 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
 	bad |= o->schedule_seed && setenv("NODICE_SCHEDULE_SEED", o->schedule_seed, 1);
 	bad |= o->host && setenv("NODICE_HOST", o->host, 1);
+	bad |= o->knobs && setenv("NODICE_FRAMEWORK_KNOBS", o->knobs, 1);
 	if (!getenv("NODICE_SEED"))
 		bad |= setenv("NODICE_SEED", "0", 1);
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
 		bad |= setenv(pools[i], cpus, 0);
-	bad |= setenv("OMP_DYNAMIC", "false", 0) || setenv("OMP_WAIT_POLICY", "passive", 0);
+	/* OMP_DYNAMIC is the shim's (cpu.c, knobs.c): set here it would look
+	 * like the user's in the report of the knobs. */
+	bad |= setenv("OMP_WAIT_POLICY", "passive", 0);
 	/* RDRAND/RDSEED cannot be hidden without CPUID faulting: tell the
 	 * libraries that have a switch not to use them. */
 	bad |= setenv("OPENSSL_ia32cap", "~0x4000000000000000:~0x40000", 0) || setenv("SYSTEMD_RDRAND", "0", 0);
@@ -276,7 +281,7 @@ void cli_help(void)
 	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
 	      "             [--exempt LIST] [--portable] [--pid-ns|--no-pid-ns] [--schedule-seed N] [--host NAME]\n"
-	      "             [--clamp-mtime]\n"
+	      "             [--clamp-mtime] [--framework-knobs on|off|strict]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -300,6 +305,10 @@ void cli_help(void)
 	      "               machine id, and uuid1's node (default: the machine's, reported)\n"
 	      "  --clamp-mtime  times of files from before the run no later than SOURCE_DATE_EPOCH\n"
 	      "               (reproducible across checkouts and machines; for fresh builds)\n"
+	      "  --framework-knobs on|off|strict  the frameworks' determinism switches: cuBLAS,\n"
+	      "               TensorFlow, NCCL, OpenMP, MKL, PYTHONHASHSEED and PyTorch's\n"
+	      "               use_deterministic_algorithms (on: warns of a nondeterministic op;\n"
+	      "               strict: raises; default on; values the user set are kept)\n"
 	      "  --portable   pin instruction-set dispatch (NumPy, ATen, oneDNN, OpenBLAS, MKL, libm)\n"
 	      "               to the x86-64 baseline, so results match across CPU generations\n"
 	      "\n"

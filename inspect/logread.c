@@ -16,6 +16,7 @@
 
 #include "object.h"
 #include "report.h"
+#include "knobs_report.h"
 #include "sources.h"
 
 #define CACHE 256
@@ -218,8 +219,10 @@ static void on_objects(json_object *model, json_object *rec)
 	size_t n = json_object_array_length(paths);
 	for (size_t i = 0; i < n; i++) {
 		const char *p = json_object_get_string(json_object_array_get_idx(paths, i));
-		if (p && !json_object_object_get_ex(all, p, NULL))
+		if (p && !json_object_object_get_ex(all, p, NULL)) {
 			json_object_object_add(all, p, json_object_new_boolean(1));
+			knobs_note_object(model, p);
+		}
 	}
 }
 
@@ -374,6 +377,7 @@ json_object *logread_load(const char *path, char *why, size_t size)
 	json_object_object_add(model, "uncontrolled", json_object_new_array());
 	json_object_object_add(model, "processes", json_object_new_array());
 	json_object_object_add(model, "traps", json_object_new_array());
+	json_object_object_add(model, "knobs", json_object_new_array());
 	json_object_object_add(model, "_sites", json_object_new_array());
 	json_object_object_add(model, "_rest", json_object_new_array());
 	json_object_object_add(model, "_objects", json_object_new_object());
@@ -405,6 +409,8 @@ json_object *logread_load(const char *path, char *why, size_t size)
 			uncontrolled_add(model, str(rec, ND_LK_KIND), str(rec, ND_LK_DETAIL), num(rec, ND_LK_COUNT), 1);
 		else if (!strcmp(type, ND_LT_OBJECTS))
 			on_objects(model, rec);
+		else if (!strcmp(type, ND_LT_KNOB))
+			knobs_add(model, rec);
 		json_object_put(rec);
 	}
 	free(line);

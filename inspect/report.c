@@ -10,6 +10,7 @@
 #include "report.h"
 #include "families.h"
 #include "jsonget.h"
+#include "knobs_report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static const struct {
 	{ "tree-full", 1, "more than 1024 processes of the run at once: the rest are outside the order of timed events" },
 	{ "member-lost", 0, "a process of the run was killed without leaving the run's order (SIGKILL, or a signal whose default action kills): the others went on without it" },
 	{ "tree-lost", 1, "a process lost the run's shared state (its descriptor was closed outside the shim) and started its own: the clock it sets and the order of its events are its own" },
+	{ "gpu", 1, "a GPU runtime was loaded: GPU kernels (atomics, autotuning, collective algorithms) are outside nodice's control beyond the framework knobs, which make the frameworks pick deterministic kernels where they have them (docs/gpu.md)" },
+	{ "framework-knobs", 0, "PyTorch's determinism switches could not be turned on from outside (the hook beside libnodice.so is missing): call torch.use_deterministic_algorithms(True) in the program" },
 	{ "exempt", 0, "NODICE_EXEMPT (--exempt) left this program uncontrolled on purpose" },
 	{ "predictable-keys", 0, "KEYS MADE UNDER NODICE ARE PREDICTABLE from the seed: never use them outside a test; run key generators with --exempt NAME" },
 	{ "records-missing", 1, "some processes left no record: the report is incomplete for them (a SIGKILL, or an unwritable or full log)" },
@@ -166,6 +169,8 @@ void report_print(FILE *out, json_object *model, int status, const char *command
 		json_object *p = json_object_array_get_idx(procs, i);
 		fprintf(out, "  %s  pid %-7s %s (%s)\n", str(p, "lineage"), str(p, "pid"), str(p, "exe"), str(p, "end"));
 	}
+
+	knobs_print(out, model);
 
 	int observed = 0, possible = 0;
 	for (size_t i = 0; i < json_object_array_length(unc); i++)

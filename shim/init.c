@@ -37,6 +37,7 @@
 #include "tree.h"
 #include "members.h"
 #include "fork.h"
+#include "knobs.h"
 #include "pids.h"
 
 #include <pthread.h>
@@ -90,6 +91,7 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 	nd_stdio_adopt_stdin();
 	pthread_atfork(nd_process_before_fork, NULL, fork_child);
 	nd_prng_seed_once();
+	nd_knobs_export();
 	nd_cpu_export_env();
 	nd_process_export_env();
 }

@@ -177,6 +177,18 @@ const char *nd_config_parse_dirs(const char *s, int *native)
 	return "must be 'sorted' or 'native'";
 }
 
+/* NODICE_FRAMEWORK_KNOBS: off, on (the default) or strict. */
+const char *nd_config_parse_knobs(const char *s, int *mode)
+{
+	static const char *const names[] = { "off", "on", "strict" };
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*mode = i;
+			return NULL;
+		}
+	return "must be 'on', 'off' or 'strict'";
+}
+
 const char *nd_config_parse_exempt(const char *s, char *out, size_t size)
 {
 	if (strlen(s) >= size)
@@ -255,6 +267,9 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_RDTSC", v, why);
 	if ((v = get("NODICE_DIRS")) && (why = nd_config_parse_dirs(v, &cfg->native_dirs)))
 		FAIL("NODICE_DIRS", v, why);
+	cfg->framework_knobs = ND_KNOBS_ON;
+	if ((v = get("NODICE_FRAMEWORK_KNOBS")) && (why = nd_config_parse_knobs(v, &cfg->framework_knobs)))
+		FAIL("NODICE_FRAMEWORK_KNOBS", v, why);
 	if ((v = get("NODICE_EXEMPT")) && (why = nd_config_parse_exempt(v, cfg->exempt, sizeof(cfg->exempt))))
 		FAIL("NODICE_EXEMPT", v, why);
 	if ((v = get("NODICE_HOST")) && (why = nd_config_parse_host(v, cfg->host)))

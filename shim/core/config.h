@@ -15,6 +15,8 @@
 #define ND_EPOCH_DEFAULT 946684800LL /* 2000-01-01T00:00:00Z */
 #define ND_TICK_DEFAULT 1000ULL
 
+enum { ND_KNOBS_OFF, ND_KNOBS_ON, ND_KNOBS_STRICT };
+
 struct nd_config {
 	uint64_t seed;
 	int64_t epoch;       /* unix seconds where the virtual wall clock starts */
@@ -28,6 +30,7 @@ struct nd_config {
 	char exempt[1024];   /* NODICE_EXEMPT: comma-separated program names left uncontrolled */
 	char host[65];       /* NODICE_HOST: a fixed host identity; empty: the machine's */
 	int clamp_mtime;     /* NODICE_CLAMP_MTIME=on: older files' times no later than SOURCE_DATE_EPOCH */
+	int framework_knobs; /* NODICE_FRAMEWORK_KNOBS: ND_KNOBS_OFF, _ON (default), _STRICT */
 	/* Carried from parent to child through the environment (internal). */
 	int has_lineage;
 	uint64_t lineage;    /* the value the parent handed to this image */
@@ -62,6 +65,7 @@ const char *nd_config_parse_hex64(const char *s, uint64_t *out);
 const char *nd_config_parse_aslr(const char *s, int *keep);
 const char *nd_config_parse_rdtsc(const char *s, int *native);
 const char *nd_config_parse_dirs(const char *s, int *native);
+const char *nd_config_parse_knobs(const char *s, int *mode);
 const char *nd_config_parse_exempt(const char *s, char *out, size_t size);
 
 /* Reads every NODICE_* variable through getenv-like `get`. Returns 0, or -1

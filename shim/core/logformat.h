@@ -21,6 +21,7 @@
 #define ND_LT_SITE "site"
 #define ND_LT_UNCONTROLLED "uncontrolled"
 #define ND_LT_OBJECTS "objects"
+#define ND_LT_KNOB "knob"
 
 /* Keys. Every record: type, pid, lineage, exe, argv0. */
 #define ND_LK_TYPE "type"
@@ -52,6 +53,10 @@
 /* uncontrolled */
 #define ND_LK_KIND "kind"
 #define ND_LK_DETAIL "detail"
+/* knob */
+#define ND_LK_NAME "name"
+#define ND_LK_VALUE "value"
+#define ND_LK_SET_BY "set_by"
 /* objects */
 #define ND_LK_PATHS "paths"
 

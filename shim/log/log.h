@@ -78,6 +78,9 @@ void nd_log_uncontrolled(const char *kind, const char *detail);
 /* The same, written to the log at once rather than at exit: for a process
  * that may never exit (a stall). The flush writes only later counts. */
 void nd_log_uncontrolled_now(const char *kind, const char *detail);
+/* A determinism switch of a framework and who chose its value ("nodice" or
+ * "user"), written to the log at once (process/knobs.c). */
+void nd_log_knob(const char *name, const char *value, const char *set_by);
 
 /* Zeroes the counters (a fork child starts its own record). */
 void nd_log_reset(void);

@@ -153,6 +153,26 @@ void nd_log_uncontrolled_now(const char *kind, const char *detail)
 	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+void nd_log_knob(const char *name, const char *value, const char *set_by)
+{
+	if (nd_state != 2 || !nd_cfg.log_path[0])
+		return;
+	int fd = nd_log_open();
+	if (fd < 0)
+		return;
+	char line[LINE];
+	struct nd_buf b = ND_BUF(line);
+	nd_log_head(&b, ND_LT_KNOB);
+	nd_fmt_str(&b, ",\"" ND_LK_NAME "\":");
+	nd_fmt_json(&b, name);
+	nd_fmt_str(&b, ",\"" ND_LK_VALUE "\":");
+	nd_fmt_json(&b, value);
+	nd_fmt_str(&b, ",\"" ND_LK_SET_BY "\":");
+	nd_fmt_json(&b, set_by);
+	nd_log_emit(fd, &b, line);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 void nd_log_write_line(int fd, const char *text, long len)
 {
 	nd_sys(SYS_write, fd, (long)text, len, 0, 0, 0);

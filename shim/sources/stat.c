@@ -11,6 +11,7 @@
  */
 #include "nodice.h"
 #include "filetime.h"
+#include "knobs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,10 @@ int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int fl
 
 static int at(int dirfd, const char *path, struct stat *st, int flags)
 {
+	if (__builtin_expect(path && path[0] == '/' && path[1] == '.', 0) && nd_knobs_reported(path)) {
+		errno = ENOENT;
+		return -1;
+	}
 	long r = nd_sys(SYS_newfstatat, dirfd, (long)path, (long)st, flags, 0, 0);
 	if (r == 0)
 		nd_filetime_fix(st, (flags & AT_EMPTY_PATH) && path && !*path ? dirfd : -1);

@@ -24,6 +24,6 @@ uint64_t nd_stream_thread_next(void);
 
 /* Tags that keep the derivations of nd_stream_derive apart. */
 #define ND_TAG(t) ((uint64_t)(t) << 48)
-enum { ND_TAG_IMAGE = 1, ND_TAG_FORK, ND_TAG_EXEC, ND_TAG_THREAD, ND_TAG_ANON_THREAD, ND_TAG_BOOT, ND_TAG_RANK, ND_TAG_PID };
+enum { ND_TAG_IMAGE = 1, ND_TAG_FORK, ND_TAG_EXEC, ND_TAG_THREAD, ND_TAG_ANON_THREAD, ND_TAG_BOOT, ND_TAG_RANK, ND_TAG_PID, ND_TAG_KNOB };
 
 #endif
