@@ -187,9 +187,16 @@ int cli_library_path(char *out, size_t size)
 	slash = strrchr(exe, '/');
 	if (slash)
 		*slash = 0;
-	if ((size_t)snprintf(out, size, "%s/lib/libnodice.so", exe) >= size)
-		return -1;
-	return access(out, R_OK);
+	/* the build tree, then the installed layout (CMakeLists.txt) */
+	static const char *const places[] = { "lib", ND_INSTALL_LIBDIR };
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		if ((size_t)snprintf(out, size, "%s/%s/libnodice.so", exe, places[i]) >= size)
+			return -1;
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	snprintf(out, size, "%s/lib/libnodice.so", exe);
+	return -1;
 }
 
 /* --portable: every library that picks kernels by CPU feature is pinned to
@@ -275,10 +282,12 @@ void cli_help(void)
 {
 	fputs("usage:\n"
 	      "  nodice run     [run options] [--] CMD [ARG...]\n"
-	      "  nodice inspect [run options] [--json FILE] [--strict] [--] CMD [ARG...]\n"
+	      "  nodice inspect [run options] [--json FILE] [--strict] [--timeout SECONDS] [--] CMD [ARG...]\n"
 	      "  nodice audit   [--json] FILE...\n"
-	      "  nodice verify  [-n RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
-	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet] [--] CMD\n"
+	      "  nodice verify  [-n|--runs RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
+	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet]\n"
+	      "                 [--timeout SECONDS] [--] CMD [ARG...]\n"
+	      "  nodice --help | --version\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
 	      "             [--exempt LIST] [--portable] [--pid-ns|--no-pid-ns] [--schedule-seed N] [--host NAME]\n"
 	      "             [--clamp-mtime] [--framework-knobs on|off|strict]\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "commit.h"
 #include "cli.h"
 #include "inspect.h"
 #include "run.h"
@@ -30,7 +31,10 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		puts("nodice " NODICE_VERSION);
+		char lib[4096 + 32];
+		int found = cli_library_path(lib, sizeof(lib)) == 0;
+		printf("nodice %s\ncommit %s\nfeatures %s\nlibrary %s%s\n", NODICE_VERSION, NODICE_COMMIT,
+		       NODICE_FEATURES, lib, found ? "" : " (missing)");
 		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
