@@ -10,7 +10,16 @@
 #include <string.h>
 
 /* lineage -> {"exe", "order", "sources": {"symbol/controlled": record}, "sites": {symbol: record}} */
-static json_object *index_log(const char *path, json_object **uncontrolled)
+/* counts, when given, gets each uncontrolled text with its calls summed. */
+static void tally(json_object *counts, const char *text, int64_t n)
+{
+	json_object *c;
+	if (counts)
+		json_object_object_add(counts, text, json_object_new_int64(
+			(json_object_object_get_ex(counts, text, &c) ? json_object_get_int64(c) : 0) + n));
+}
+
+static json_object *index_log_counted(const char *path, json_object **uncontrolled, json_object *counts)
 {
 	FILE *f = fopen(path, "r");
 	json_object *procs = json_object_new_object();
@@ -40,12 +49,13 @@ static json_object *index_log(const char *path, json_object **uncontrolled)
 			int served = json_object_get_boolean(json_object_object_get(rec, ND_LK_CONTROLLED));
 			snprintf(key, sizeof(key), "%s/%s", str(rec, ND_LK_SYMBOL), served ? "served" : "passed");
 			json_object_object_add(json_object_object_get(p, "sources"), key, json_object_get(rec));
-			const char *kind = report_kind_of_family(str(rec, ND_LK_FAMILY));
+			const char *kind = report_kind_of_family(str(rec, ND_LK_FAMILY), str(rec, ND_LK_SYMBOL));
 			if (!served && kind) {
 				char text[512];
 				snprintf(text, sizeof(text), "%s: %s passed through to libc in %s", kind, str(rec, ND_LK_SYMBOL),
 					 str(rec, ND_LK_LINEAGE));
 				json_object_array_add(*uncontrolled, json_object_new_string(text));
+				tally(counts, text, num(rec, ND_LK_COUNT));
 			}
 		} else if (!strcmp(type, ND_LT_SITE)) {
 			json_object *sites = json_object_object_get(p, "sites"), *best;
@@ -57,12 +67,18 @@ static json_object *index_log(const char *path, json_object **uncontrolled)
 			char text[1024];
 			snprintf(text, sizeof(text), "%s%s", key, str(rec, ND_LK_DETAIL));
 			json_object_array_add(*uncontrolled, json_object_new_string(text));
+			tally(counts, text, num(rec, ND_LK_COUNT));
 		}
 		json_object_put(rec);
 	}
 	free(line);
 	fclose(f);
 	return procs;
+}
+
+static json_object *index_log(const char *path, json_object **uncontrolled)
+{
+	return index_log_counted(path, uncontrolled, NULL);
 }
 
 static json_object *event(const char *lineage, json_object *proc, const char *family, const char *symbol,
@@ -165,4 +181,40 @@ json_object *logdiff_uncontrolled(const char *log)
 	json_object *u;
 	json_object_put(index_log(log, &u));
 	return u;
+}
+
+json_object *logdiff_uncontrolled_counts(const char *log)
+{
+	json_object *u, *counts = json_object_new_object();
+	json_object_put(index_log_counted(log, &u, counts));
+	json_object_put(u);
+	return counts;
+}
+
+json_object *logdiff_seeded_draws(const char *log)
+{
+	static const char *const families[] = { "entropy", "prng", "device", "tempname" };
+	json_object *counts = json_object_new_object(), *out = json_object_new_array();
+	FILE *f = fopen(log, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	while (f && getline(&line, &cap, f) > 0) {
+		json_object *rec = json_tokener_parse(line);
+		if (rec && !strcmp(str(rec, ND_LK_TYPE), ND_LT_SOURCE) && flag(rec, ND_LK_CONTROLLED))
+			for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+				if (!strcmp(str(rec, ND_LK_FAMILY), families[i]))
+					tally(counts, str(rec, ND_LK_SYMBOL), num(rec, ND_LK_COUNT));
+		json_object_put(rec);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	json_object_object_foreach(counts, symbol, n)
+	{
+		char text[256];
+		snprintf(text, sizeof(text), "%s x%lld", symbol, (long long)json_object_get_int64(n));
+		json_object_array_add(out, json_object_new_string(text));
+	}
+	json_object_put(counts);
+	return out;
 }

@@ -15,5 +15,11 @@ json_object *logdiff_first(const char *log_a, const char *log_b);
 
 /* Observed uncontrolled events in a log, as "kind: detail" strings. */
 json_object *logdiff_uncontrolled(const char *log);
+/* The same, once each, with the calls or events counted: {text: count}. */
+json_object *logdiff_uncontrolled_counts(const char *log);
+
+/* The draws a run made from seeded randomness (families entropy, prng,
+ * device, tempname), as "symbol xN" strings: what should move with the seed. */
+json_object *logdiff_seeded_draws(const char *log);
 
 #endif

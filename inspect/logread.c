@@ -290,7 +290,7 @@ static void finish(json_object *model)
 		json_object_object_add(s, "sites", list);
 		json_object *c;
 		json_object_object_get_ex(s, "controlled", &c);
-		const char *kind = report_kind_of_family(str(s, ND_LK_FAMILY));
+		const char *kind = report_kind_of_family(str(s, ND_LK_FAMILY), str(s, ND_LK_SYMBOL));
 		if (json_object_get_boolean(c) || !kind)
 			continue;
 		char detail[256];

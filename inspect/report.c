@@ -44,12 +44,15 @@ static const struct {
 	{ "tree-lost", 1, "a process lost the run's shared state (its descriptor was closed outside the shim) and started its own: the clock it sets and the order of its events are its own" },
 	{ "gpu", 1, "a GPU runtime was loaded: GPU kernels (atomics, autotuning, collective algorithms) are outside nodice's control beyond the framework knobs, which make the frameworks pick deterministic kernels where they have them (docs/gpu.md)" },
 	{ "framework-knobs", 0, "PyTorch's determinism switches could not be turned on from outside (the hook beside libnodice.so is missing): call torch.use_deterministic_algorithms(True) in the program" },
-	{ "exempt", 0, "NODICE_EXEMPT (--exempt) left this program uncontrolled on purpose" },
+	{ "exempt", 1, "NODICE_EXEMPT (--exempt) left this program uncontrolled on purpose: its randomness and time are real" },
+	{ "tree-order", 1, "processes of the run met on a process-shared lock or semaphore (multiprocessing's Lock, Queue, Pool, loky): which one went first followed real time, so task assignment and completion order may differ between runs (the tree does not order them yet; a program that reorders results, as DataLoader does, still gives the same output)" },
+	{ "pid", 1, "the kernel's process ids reached the program and differ between runs: run as root (the run's PID namespace places them) or with --pid-ns" },
+	{ "proc-counter", 1, "a /proc file of counters nodice does not serve (memory use, context switches, I/O, interrupts, network and disk statistics) was read: its contents differ between runs" },
 	{ "predictable-keys", 0, "KEYS MADE UNDER NODICE ARE PREDICTABLE from the seed: never use them outside a test; run key generators with --exempt NAME" },
 	{ "records-missing", 1, "some processes left no record: the report is incomplete for them (a SIGKILL, or an unwritable or full log)" },
 	{ "sites-dropped", 0, "the call-site table was full: counts are complete, some sites are not named" },
 	{ "events-dropped", 0, "more than 64 distinct events in one process: the rest are counted only" },
-	{ "identity", 0, "pids and host names differ between runs and machines: do not let them into results (pids repeat in the run's PID namespace: the default as root, --pid-ns otherwise; --host NAME fixes the host name)" },
+	{ "identity", 0, "host names differ between machines, not between runs: do not let them into results, or fix them with --host NAME" },
 	{ "pid-moved", 1, "a new process or thread could not have the id meant for it (another process held it, or the kernel refused to place ids): its id, and any id after it, may differ between runs" },
 	{ "real-wait", 0, "waited on real descriptors in real time; a timeout moved the virtual clock by its length" },
 	{ "rdrand", 0, "hardware randomness outside std::random_device: not interceptable without CPUID faulting (this machine has none)" },
@@ -89,8 +92,12 @@ void uncontrolled_add(json_object *model, const char *kind, const char *detail, 
 	json_object_array_add(list, e);
 }
 
-const char *report_kind_of_family(const char *fam)
+const char *report_kind_of_family(const char *fam, const char *symbol)
 {
+	/* the kernel's process ids (no PID namespace) differ on every run */
+	if (!strcmp(fam, "identity") && (!strcmp(symbol, "getpid") || !strcmp(symbol, "getppid") ||
+					 !strcmp(symbol, "gettid")))
+		return "pid";
 	enum nd_family f = nd_family_named(fam);
 	if (f == ND_FAM_COUNT)
 		return "passed-through"; /* a family of another nodice version */

@@ -14,9 +14,9 @@
 void uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count,
 		      int observed);
 
-/* The uncontrolled kind for a call of `family` passed through to libc, or
+/* The uncontrolled kind for a call of `symbol` of `family` passed through to libc, or
  * NULL for bookkeeping families (io, signal) that are never reported. */
-const char *report_kind_of_family(const char *family);
+const char *report_kind_of_family(const char *family, const char *symbol);
 
 /* Number of entries that fail --strict. */
 int report_strict_findings(json_object *model);

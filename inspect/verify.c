@@ -166,18 +166,45 @@ static json_object *likely_causes(const struct verify_options *o, const struct v
 		snprintf(line, sizeof(line), "command-not-coverable: %s", unloadable);
 		json_object_array_add(causes, json_object_new_string(line));
 	}
+	/* What the logs show, those whose counts differ between runs first: a
+	 * source that fired a different number of times is where runs split. */
+	json_object *counts[o->runs], *order = json_object_new_array();
 	for (long i = 0; i < o->runs; i++) {
-		json_object *u = logdiff_uncontrolled(runs[i].log);
-		for (size_t k = 0; k < json_object_array_length(u); k++) {
-			const char *s = json_object_get_string(json_object_array_get_idx(u, k));
-			int dup = 0;
-			for (size_t j = 0; j < json_object_array_length(causes); j++)
-				dup |= !strcmp(json_object_get_string(json_object_array_get_idx(causes, j)), s);
-			if (!dup)
-				json_object_array_add(causes, json_object_new_string(s));
+		counts[i] = logdiff_uncontrolled_counts(runs[i].log);
+		json_object_object_foreach(counts[i], text, unused)
+		{
+			(void)unused;
+			int seen = 0;
+			for (size_t j = 0; j < json_object_array_length(order); j++)
+				seen |= !strcmp(json_object_get_string(json_object_array_get_idx(order, j)), text);
+			if (!seen)
+				json_object_array_add(order, json_object_new_string(text));
 		}
-		json_object_put(u);
 	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t j = 0; j < json_object_array_length(order); j++) {
+			const char *text = json_object_get_string(json_object_array_get_idx(order, j));
+			char line[1400], per[256] = "";
+			int differs = 0;
+			size_t at = 0;
+			for (long i = 0; i < o->runs; i++) {
+				json_object *c;
+				int64_t n = json_object_object_get_ex(counts[i], text, &c) ? json_object_get_int64(c) : 0;
+				json_object *c0;
+				int64_t n0 = json_object_object_get_ex(counts[0], text, &c0) ? json_object_get_int64(c0) : 0;
+				differs |= n != n0;
+				if (at < sizeof(per))
+					at += (size_t)snprintf(per + at, sizeof(per) - at, "%srun %ld: %lld", i ? ", " : "",
+							       i + 1, (long long)n);
+			}
+			if (differs != (pass == 0))
+				continue;
+			snprintf(line, sizeof(line), differs ? "%s (differs between runs: %s)" : "%s", text, per);
+			json_object_array_add(causes, json_object_new_string(line));
+		}
+	for (long i = 0; i < o->runs; i++)
+		json_object_put(counts[i]);
+	json_object_put(order);
 	if (manifest) {
 		json_object *m = manifest_machine_differences(manifest);
 		for (size_t k = 0; k < json_object_array_length(m); k++)
@@ -241,6 +268,14 @@ static int vary_seed(const struct verify_options *o, struct verify_run *runs, ui
 		json_object_array_add(items, json_object_get(json_object_object_get(json_object_array_get_idx(moved, k), "what")));
 	json_object_object_add(report, "seed_dependent", json_object_new_boolean(json_object_array_length(moved) > 0));
 	json_object_object_add(report, "seed_dependent_items", items);
+	/* Outputs that stay while the program drew seeded randomness: the draws
+	 * do not reach them, or something pinned them (a time-seeded generator
+	 * under a fixed --epoch, a seed in the program). */
+	json_object *draws = logdiff_seeded_draws(runs[0].log);
+	if (!json_object_array_length(moved) && json_object_array_length(draws))
+		json_object_object_add(report, "seed_ignored_draws", draws);
+	else
+		json_object_put(draws);
 	json_object_put(moved);
 	return CLI_OK;
 }

@@ -58,5 +58,12 @@ void verify_print_report(json_object *report, long runs, const char *command)
 							  ? "the outputs change (they depend on the seed)"
 							  : "the outputs are the same (they do not depend on the seed)");
 	}
+	if (json_object_object_get_ex(report, "seed_ignored_draws", &v)) {
+		printf("  though the program drew seeded randomness:");
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			printf("%s %s", i ? "," : "", json_object_get_string(json_object_array_get_idx(v, i)));
+		printf("\n  its outputs ignore the draws, or something pinned them: a generator seeded from the clock\n"
+		       "  under a fixed --epoch, or a seed written in the program\n");
+	}
 }
 

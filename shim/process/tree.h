@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 4
+#define ND_TREE_VERSION 5
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -49,6 +49,14 @@ struct nd_member {
 	uint64_t born_vt;  /* its time line when it was claimed: the process's start */
 } __attribute__((aligned(64)));
 
+/* A pipe or socket written by processes of the run (sources/pipes.c). */
+#define ND_TREE_PIPES 256
+struct nd_tree_pipe {
+	uint64_t key;   /* device and inode, mixed; 0: free */
+	int32_t writer; /* the pid that wrote it last */
+	uint32_t unused;
+};
+
 struct nd_tree {
 	uint64_t magic;
 	uint32_t version, size;
@@ -68,6 +76,7 @@ struct nd_tree {
 	/* The real wall time the tree started at (ns): a file whose ctime is
 	 * later was changed during the run (filetime.c). */
 	int64_t real_start_ns;
+	struct nd_tree_pipe pipes[ND_TREE_PIPES];
 	struct nd_member members[ND_MEMBERS];
 };
 

@@ -22,6 +22,7 @@
 #include "members.h"
 #include "outwait.h"
 #include "signals.h"
+#include "devices.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -143,38 +144,40 @@ static size_t iov_len(const struct iovec *iov, int cnt)
 
 /* write(2), writev(2), send(2), sendto(2), sendmsg(2). */
 /* What one thread writes may be what another waits for: waiters look again. */
-static ssize_t wrote(ssize_t r)
+static ssize_t wrote(int fd, ssize_t r)
 {
 	if (r > 0 && nd_sched_on)
 		nd_sched_fd_event();
+	if (r > 0)
+		nd_pipes_wrote(fd);
 	return r;
 }
 
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	return wrote(ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
+	return wrote(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	return wrote(ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
+	return wrote(fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	return wrote(ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
+	return wrote(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
 }
 
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
-	return wrote(ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
+	return wrote(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
-	return wrote(ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
+	return wrote(fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is

@@ -83,12 +83,14 @@ int nd_device_adopt(int fd, enum nd_fd_kind kind, int flags)
 
 void nd_device_forget(int fd)
 {
+	nd_pipes_forget(fd);
 	if ((unsigned)fd < ND_FD_MAX)
 		__atomic_store_n(&nd_fd_kind[fd], 0, __ATOMIC_RELEASE);
 }
 
 void nd_device_copy(int from, int to)
 {
+	nd_pipes_forget(to);
 	if ((unsigned)to >= ND_FD_MAX)
 		return;
 	uint8_t kind = (unsigned)from < ND_FD_MAX ? nd_fd_kind[from] : 0;

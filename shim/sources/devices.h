@@ -20,6 +20,10 @@ static inline int nd_device_fd(int fd)
 	return (unsigned)fd < ND_FD_MAX && nd_fd_kind[fd];
 }
 ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
+/* pipes.c: a write to fd by this process (several concurrent writers of one
+ * pipe or socket are reported as tree-order); fd closed or replaced. */
+void nd_pipes_wrote(int fd);
+void nd_pipes_forget(int fd);
 long nd_device_seek(int fd, int64_t off, int whence);
 
 /* cpufiles.c: /proc/cpuinfo, /proc/stat, the sysfs CPU lists and cpu.max
@@ -29,6 +33,8 @@ int nd_cpufile_open(const char *path, int flags, int *fd);
 /* procclock.c: /proc/uptime and /proc/loadavg on the virtual boot clock,
  * the same way. */
 int nd_procclock_open(const char *path, int flags, int *fd);
+/* procstatus.c: /proc/<pid>/status of a member, its counters repeatable. */
+int nd_procstatus_open(const char *path, int flags, int *fd);
 /* meminfo.c: /proc/meminfo of an idle machine with three quarters of its
  * memory free, the same way; and sysinfo's memory figures to match. */
 int nd_meminfo_open(const char *path, int flags, int *fd);
