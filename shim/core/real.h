@@ -10,6 +10,7 @@
 #define ND_REAL_H
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <poll.h>
 #include <pthread.h>
@@ -43,6 +44,23 @@ struct timeb;
 	X(FILE *, freopen, (const char *, const char *, FILE *))                     \
 	X(FILE *, fdopen, (int, const char *))                                       \
 	X(int, fclose, (FILE *))                                                     \
+	X(size_t, fwrite, (const void *, size_t, size_t, FILE *))                    \
+	X(size_t, fwrite_unlocked, (const void *, size_t, size_t, FILE *))           \
+	X(int, fputs, (const char *, FILE *))                                        \
+	X(int, fputs_unlocked, (const char *, FILE *))                               \
+	X(int, puts, (const char *))                                                 \
+	X(int, fputc, (int, FILE *))                                                 \
+	X(int, putc, (int, FILE *))                                                  \
+	X(int, putchar, (int))                                                       \
+	X(int, __overflow, (FILE *, int))                                            \
+	X(int, printf, (const char *, ...))                                          \
+	X(int, fprintf, (FILE *, const char *, ...))                                 \
+	X(int, vprintf, (const char *, va_list))                                     \
+	X(int, vfprintf, (FILE *, const char *, va_list))                            \
+	X(int, __printf_chk, (int, const char *, ...))                               \
+	X(int, __fprintf_chk, (FILE *, int, const char *, ...))                      \
+	X(int, __vprintf_chk, (int, const char *, va_list))                          \
+	X(int, __vfprintf_chk, (FILE *, int, const char *, va_list))                 \
 	X(int, fchmodat, (int, const char *, mode_t, int))                           \
 	X(ssize_t, read, (int, void *, size_t))                                      \
 	X(ssize_t, pread, (int, void *, size_t, off_t))                              \

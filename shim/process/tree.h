@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 5
+#define ND_TREE_VERSION 6
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -53,6 +53,7 @@ struct nd_member {
 #define ND_TREE_PIPES 256
 struct nd_tree_pipe {
 	uint64_t key;   /* device and inode, mixed; 0: free */
+	uint64_t seq;   /* the number of its last write (write_seq) */
 	int32_t writer; /* the pid that wrote it last */
 	uint32_t unused;
 };
@@ -76,6 +77,7 @@ struct nd_tree {
 	/* The real wall time the tree started at (ns): a file whose ctime is
 	 * later was changed during the run (filetime.c). */
 	int64_t real_start_ns;
+	uint64_t write_seq; /* numbers the writes to tracked channels (pipes.c) */
 	struct nd_tree_pipe pipes[ND_TREE_PIPES];
 	struct nd_member members[ND_MEMBERS];
 };

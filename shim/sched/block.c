@@ -227,6 +227,7 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED)))) {
 		nd_vclock_reaped(r);
 		nd_member_reaped(r);
+		nd_pipes_joined();
 	}
 	return r;
 }
@@ -256,6 +257,7 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 						      info->si_code == CLD_DUMPED)) {
 		nd_vclock_reaped(info->si_pid);
 		nd_member_reaped(info->si_pid);
+		nd_pipes_joined();
 	}
 	return r;
 }

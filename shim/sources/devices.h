@@ -24,6 +24,11 @@ ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
  * pipe or socket are reported as tree-order); fd closed or replaced. */
 void nd_pipes_wrote(int fd);
 void nd_pipes_forget(int fd);
+/* What happened in the tree so far happened before this process's next
+ * write: at its start, after fork, after it reaped a child. */
+void nd_pipes_joined(void);
+void nd_pipes_before_fork(void);
+void nd_pipes_fork_child(void);
 long nd_device_seek(int fd, int64_t off, int whence);
 
 /* cpufiles.c: /proc/cpuinfo, /proc/stat, the sysfs CPU lists and cpu.max

@@ -1,0 +1,171 @@
+/*
+ * Output through stdio, seen for the tree's order (sources/pipes.c): libc
+ * writes a FILE's buffer with its own internal write, which no interposer
+ * sees, so two C programs or two shells printing into one pipe or file at
+ * the same time would go unreported. Each output call here is the real one
+ * followed by a note of the stream's descriptor, made when the call wrote
+ * into the buffer: the process that fills a buffer is the one whose data
+ * lands there, whenever the flush comes.
+ *
+ * The inline putc_unlocked of <stdio.h> reaches libc only through
+ * __overflow, when a buffer line is full; that is interposed too.
+ */
+#include "nodice.h"
+#include "devices.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* <bits/stdio.h> may define some of them as macros when optimizing. */
+#undef fwrite_unlocked
+#undef fputs_unlocked
+#undef putc
+#undef putchar
+#undef fputc
+#undef puts
+#undef printf
+#undef fprintf
+#undef vprintf
+
+int __overflow(FILE *f, int c);
+int __printf_chk(int flag, const char *fmt, ...);
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
+int __vprintf_chk(int flag, const char *fmt, va_list ap);
+int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
+
+static inline void note(FILE *f, int ok)
+{
+	if (ok && f && nd_state == 2)
+		nd_pipes_wrote(fileno_unlocked(f));
+}
+
+ND_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
+{
+	size_t r = nd_real.fwrite(p, size, n, f);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT size_t fwrite_unlocked(const void *p, size_t size, size_t n, FILE *f)
+{
+	size_t r = nd_real.fwrite_unlocked(p, size, n, f);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT int fputs(const char *s, FILE *f)
+{
+	int r = nd_real.fputs(s, f);
+	note(f, r >= 0 && *s);
+	return r;
+}
+
+ND_EXPORT int fputs_unlocked(const char *s, FILE *f)
+{
+	int r = nd_real.fputs_unlocked(s, f);
+	note(f, r >= 0 && *s);
+	return r;
+}
+
+ND_EXPORT int puts(const char *s)
+{
+	int r = nd_real.puts(s);
+	note(stdout, r >= 0);
+	return r;
+}
+
+ND_EXPORT int fputc(int c, FILE *f)
+{
+	int r = nd_real.fputc(c, f);
+	note(f, r != EOF);
+	return r;
+}
+
+ND_EXPORT int putc(int c, FILE *f)
+{
+	int r = nd_real.putc(c, f);
+	note(f, r != EOF);
+	return r;
+}
+
+ND_EXPORT int putchar(int c)
+{
+	int r = nd_real.putchar(c);
+	note(stdout, r != EOF);
+	return r;
+}
+
+ND_EXPORT int __overflow(FILE *f, int c)
+{
+	int r = nd_real.__overflow(f, c);
+	note(f, r != EOF);
+	return r;
+}
+
+ND_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	int r = nd_real.vfprintf(f, fmt, ap);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT int vprintf(const char *fmt, va_list ap)
+{
+	int r = nd_real.vfprintf(stdout, fmt, ap);
+	note(stdout, r > 0);
+	return r;
+}
+
+ND_EXPORT int fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = nd_real.vfprintf(f, fmt, ap);
+	va_end(ap);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = nd_real.vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	note(stdout, r > 0);
+	return r;
+}
+
+ND_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
+{
+	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap)
+{
+	int r = nd_real.__vfprintf_chk(stdout, flag, fmt, ap);
+	note(stdout, r > 0);
+	return r;
+}
+
+ND_EXPORT int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
+	va_end(ap);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT int __printf_chk(int flag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = nd_real.__vfprintf_chk(stdout, flag, fmt, ap);
+	va_end(ap);
+	note(stdout, r > 0);
+	return r;
+}
