@@ -38,6 +38,9 @@ int nd_cpufile_open(const char *path, int flags, int *fd);
 /* procclock.c: /proc/uptime and /proc/loadavg on the virtual boot clock,
  * the same way. */
 int nd_procclock_open(const char *path, int flags, int *fd);
+/* The pid /proc/<self|thread-self|pid>/<name> names when it is this
+ * process or another member of the run, else 0. */
+int nd_proc_member(const char *path, const char *name);
 /* procstatus.c: /proc/<pid>/status of a member, its counters repeatable. */
 int nd_procstatus_open(const char *path, int flags, int *fd);
 /* meminfo.c: /proc/meminfo of an idle machine with three quarters of its

@@ -45,29 +45,33 @@ static uint64_t boottime(void)
 	return (uint64_t)ns;
 }
 
-/* The pid whose stat `path` names when it is this process or another
- * member of the run (/proc/self/stat, /proc/thread-self/stat,
- * /proc/<pid>/stat), with its creation time on the time line; 0 when not. */
-static int member_stat(const char *path, uint64_t *born)
+int nd_proc_member(const char *path, const char *name)
 {
-	int self = (int)nd_sys0(SYS_getpid);
-	if (!strcmp(path, "/proc/self/stat") || !strcmp(path, "/proc/thread-self/stat")) {
-		*born = nd_member_born();
-		return self;
-	}
 	if (strncmp(path, "/proc/", 6) != 0)
 		return 0;
-	long pid = 0;
+	int self = (int)nd_sys0(SYS_getpid);
 	const char *p = path + 6;
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
+		return !strcmp(strchr(p, '/') + 1, name) ? self : 0;
+	long pid = 0;
 	for (; *p >= '0' && *p <= '9' && pid < 1 << 22; p++)
 		pid = pid * 10 + (*p - '0');
-	if (p == path + 6 || strcmp(p, "/stat") != 0)
+	uint64_t born;
+	if (p == path + 6 || *p != '/' || strcmp(p + 1, name) != 0)
 		return 0;
-	if (pid == self) {
+	return pid == self || nd_member_born_of((int)pid, &born) ? (int)pid : 0;
+}
+
+/* The pid whose stat `path` names when it is this process or another
+ * member of the run, with its creation time on the time line; 0 when not. */
+static int member_stat(const char *path, uint64_t *born)
+{
+	int pid = nd_proc_member(path, "stat");
+	if (pid && pid == (int)nd_sys0(SYS_getpid))
 		*born = nd_member_born();
-		return self;
-	}
-	return nd_member_born_of((int)pid, born) ? (int)pid : 0;
+	else if (pid)
+		nd_member_born_of(pid, born);
+	return pid;
 }
 
 #define TICK_NS 10000000ULL /* USER_HZ = 100 */

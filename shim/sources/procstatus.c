@@ -19,28 +19,9 @@
  */
 #include "nodice.h"
 #include "memfile.h"
-#include "members.h"
 #include "devices.h"
 
 #include <string.h>
-#include <sys/syscall.h>
-
-/* Whether path is /proc/<self|thread-self|pid>/<name> of this process or
- * another member. */
-static int member_file(const char *path, const char *name)
-{
-	if (strncmp(path, "/proc/", 6) != 0)
-		return 0;
-	const char *p = path + 6;
-	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
-		return !strcmp(strchr(p, '/') + 1, name);
-	long pid = 0;
-	for (; *p >= '0' && *p <= '9' && pid < 1 << 22; p++)
-		pid = pid * 10 + (*p - '0');
-	uint64_t born;
-	return p != path + 6 && *p == '/' && !strcmp(p + 1, name) &&
-	       (pid == nd_sys0(SYS_getpid) || nd_member_born_of((int)pid, &born));
-}
 
 /* statm: "size resident shared text lib data dt" in pages; resident is
  * text + data, shared is text, as status counts them. */
@@ -107,9 +88,9 @@ static void put_kb(struct nd_memfile *o, const char *key, uint64_t v)
 
 int nd_procstatus_open(const char *path, int flags, int *out)
 {
-	if (member_file(path, "statm"))
+	if (nd_proc_member(path, "statm"))
 		return statm(path, flags, out);
-	if (!member_file(path, "status"))
+	if (!nd_proc_member(path, "status"))
 		return 0;
 	char local[8192];
 	long n = nd_sys_read_file(path, local, sizeof(local));
