@@ -47,6 +47,7 @@ static const struct {
 	{ "exempt", 1, "NODICE_EXEMPT (--exempt) left this program uncontrolled on purpose: its randomness and time are real" },
 	{ "tree-order", 1, "processes of the run met on a process-shared lock or semaphore (multiprocessing's Lock, Queue, Pool, loky): which one went first followed real time, so task assignment and completion order may differ between runs (the tree does not order them yet; a program that reorders results, as DataLoader does, still gives the same output)" },
 	{ "pid", 1, "the kernel's process ids reached the program and differ between runs: run as root (the run's PID namespace places them) or with --pid-ns" },
+	{ "disk-space", 1, "free disk space was read (statvfs, df, shutil.disk_usage, joblib's choice of /dev/shm): it is the machine's, and changes between runs" },
 	{ "proc-counter", 1, "a /proc file of counters nodice does not serve (memory use, context switches, I/O, interrupts, network and disk statistics) was read: its contents differ between runs" },
 	{ "predictable-keys", 0, "KEYS MADE UNDER NODICE ARE PREDICTABLE from the seed: never use them outside a test; run key generators with --exempt NAME" },
 	{ "records-missing", 1, "some processes left no record: the report is incomplete for them (a SIGKILL, or an unwritable or full log)" },

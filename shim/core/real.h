@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/time.h>
@@ -44,6 +45,10 @@ struct timeb;
 	X(FILE *, freopen, (const char *, const char *, FILE *))                     \
 	X(FILE *, fdopen, (int, const char *))                                       \
 	X(int, fclose, (FILE *))                                                     \
+	X(int, statvfs, (const char *, struct statvfs *))                            \
+	X(int, statvfs64, (const char *, struct statvfs64 *))                        \
+	X(int, fstatvfs, (int, struct statvfs *))                                    \
+	X(int, fstatvfs64, (int, struct statvfs64 *))                                \
 	X(size_t, fwrite, (const void *, size_t, size_t, FILE *))                    \
 	X(size_t, fwrite_unlocked, (const void *, size_t, size_t, FILE *))           \
 	X(int, fputs, (const char *, FILE *))                                        \

@@ -24,6 +24,7 @@ fresh-tar|same|||sh -c 'echo x > a; tar cf - a | sha256sum; rm a'
 fresh-pyc|same|||sh -c 'echo "x = 1" > m.py; $py -m py_compile m.py; sha256sum __pycache__/*.pyc; rm -r m.py __pycache__'
 proc-uptime|same|||sh -c 'cat /proc/uptime /proc/loadavg'
 proc-status|same|||sh -c 'grep -E "VmRSS|RssAnon|ctxt" /proc/self/status'
+disk-space|flagged|disk-space||df -B1 --output=avail /
 proc-counters|flagged|proc-counter||sh -c 'grep -c . /proc/vmstat /proc/interrupts >/dev/null; grep pgfault /proc/vmstat'
 free-memory|same|||sh -c 'free -b | head -2'
 time-seeded|same|||awk 'BEGIN { srand(); print rand(), systime() }'
@@ -37,7 +38,7 @@ pool-imap-unordered|any|tree-order records-missing||$un imap_order
 pool-unseeded-draws|any|tree-order records-missing||$un pool_draws
 executor-as-completed|any|tree-order records-missing||$un as_completed
 queue-two-producers|any|tree-order||$un queue_producers
-sklearn-loky-cv|any|tree-order records-missing||$un loky_cv
+sklearn-loky-cv|any|tree-order records-missing disk-space||$un loky_cv
 shell-jobs-one-file|any|tree-order||bash -c '(for i in 1 2 3 4 5 6 7 8; do echo a\$i; done) & (for i in 1 2 3 4 5 6 7 8; do echo b\$i; done) & wait'
 make-j2-output|any|tree-order||sh -c 'printf "all: a b\\na:\\n\\t@for i in 1 2 3 4 5 6; do echo a\$\$i; done\\nb:\\n\\t@for i in 1 2 3 4 5 6; do echo b\$\$i; done\\n" > mk; make -s -j2 -f mk; rm mk'
 EOF
