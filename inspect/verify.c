@@ -187,11 +187,12 @@ static json_object *likely_causes(const struct verify_options *o, const struct v
 			char line[1400], per[256] = "";
 			int differs = 0;
 			size_t at = 0;
+			int64_t n0 = 0;
 			for (long i = 0; i < o->runs; i++) {
 				json_object *c;
 				int64_t n = json_object_object_get_ex(counts[i], text, &c) ? json_object_get_int64(c) : 0;
-				json_object *c0;
-				int64_t n0 = json_object_object_get_ex(counts[0], text, &c0) ? json_object_get_int64(c0) : 0;
+				if (i == 0)
+					n0 = n;
 				differs |= n != n0;
 				if (at < sizeof(per))
 					at += (size_t)snprintf(per + at, sizeof(per) - at, "%srun %ld: %lld", i ? ", " : "",

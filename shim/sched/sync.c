@@ -52,9 +52,8 @@ static int mutex_external(const pthread_mutex_t *m)
 /* Which of several processes takes a process-shared object first is not
  * ordered yet (issue 14): a wait on one that is taken is reported, so that
  * inspect --strict and verify name it (issue 17). */
-void nd_sync_tree_contended(const void *object, int shared)
+void nd_sync_tree_contended(int shared)
 {
-	(void)object;
 	if (shared)
 		nd_log_uncontrolled("tree-order", "a process waited on a process-shared lock or semaphore another "
 						  "process held (multiprocessing's Lock, Queue, Pool): which process "
@@ -77,7 +76,7 @@ int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 		int r = nd_real.pthread_mutex_trylock(m);
 		if (r != EBUSY)
 			return r;
-		nd_sync_tree_contended(m, m->__data.__kind & 128);
+		nd_sync_tree_contended(m->__data.__kind & 128);
 		if (deadline == ND_NO_DEADLINE)
 			return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
 		struct timespec ts;
@@ -130,7 +129,7 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 		return -errno;
 	errno = e;
 	if (((struct nd_sem *)s)->private != 0) { /* process-shared (sem_open too) */
-		nd_sync_tree_contended(s, 1);
+		nd_sync_tree_contended(1);
 		struct timespec ts;
 		if (deadline != ND_NO_DEADLINE)
 			nd_wait_real_deadline(deadline, &ts);
@@ -201,7 +200,7 @@ ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 		int r = nd_real.pthread_mutex_trylock(m);
 		if (r != EBUSY)
 			return r;
-		nd_sync_tree_contended(m, m->__data.__kind & 128);
+		nd_sync_tree_contended(m->__data.__kind & 128);
 		return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
 	}
 	return nd_sync_mutex_lock(m, ND_NO_DEADLINE);
@@ -339,7 +338,7 @@ ND_EXPORT int sem_wait(sem_t *s)
 		if (errno != EAGAIN)
 			return -1;
 		errno = e;
-		nd_sync_tree_contended(s, nd_sync_sem_shared(s));
+		nd_sync_tree_contended(nd_sync_sem_shared(s));
 		return ND_OUTSIDE(-1, 0, nd_real.sem_wait(s));
 	}
 	int r = nd_sync_sem_wait(s, ND_NO_DEADLINE);

@@ -16,9 +16,9 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline);
 int nd_sync_sem_wait(sem_t *s, uint64_t deadline);
 int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline);
 int nd_sync_join(pthread_t t, void **ret, uint64_t deadline);
-/* A wait on a taken process-shared object (shared != 0): logged as
- * `tree-order`, since the tree does not order such objects yet. */
-void nd_sync_tree_contended(const void *object, int shared);
+/* A wait on a taken object, when it is process-shared (shared != 0):
+ * logged as `tree-order`, since the tree does not order such objects yet. */
+void nd_sync_tree_contended(int shared);
 int nd_sync_sem_shared(const sem_t *s);
 
 /* wait.c: the real CLOCK_MONOTONIC time at which virtual time reaches

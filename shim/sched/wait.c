@@ -133,7 +133,7 @@ static int tree_sem_wait(sem_t *sem, uint64_t deadline)
 	if (errno != EAGAIN)
 		return -1;
 	errno = e;
-	nd_sync_tree_contended(sem, nd_sync_sem_shared(sem));
+	nd_sync_tree_contended(nd_sync_sem_shared(sem));
 	int r = nd_timed_event(probe_sem, sem, deadline);
 	if (r > 0)
 		return 0;

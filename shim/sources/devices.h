@@ -38,6 +38,9 @@ int nd_cpufile_open(const char *path, int flags, int *fd);
 /* procclock.c: /proc/uptime and /proc/loadavg on the virtual boot clock,
  * the same way. */
 int nd_procclock_open(const char *path, int flags, int *fd);
+/* What follows /proc/<self|thread-self|pid>/ in path, with the pid when
+ * pid is not NULL (this process's for self); NULL when path is not there. */
+const char *nd_proc_process_part(const char *path, int *pid);
 /* The pid /proc/<self|thread-self|pid>/<name> names when it is this
  * process or another member of the run, else 0. */
 int nd_proc_member(const char *path, const char *name);

@@ -25,7 +25,6 @@
  */
 #include "nodice.h"
 #include "devices.h"
-#include "fmt.h"
 #include "members.h"
 #include "tree.h"
 

@@ -45,21 +45,34 @@ static uint64_t boottime(void)
 	return (uint64_t)ns;
 }
 
-int nd_proc_member(const char *path, const char *name)
+const char *nd_proc_process_part(const char *path, int *pid)
 {
 	if (strncmp(path, "/proc/", 6) != 0)
-		return 0;
-	int self = (int)nd_sys0(SYS_getpid);
+		return NULL;
 	const char *p = path + 6;
-	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
-		return !strcmp(strchr(p, '/') + 1, name) ? self : 0;
-	long pid = 0;
-	for (; *p >= '0' && *p <= '9' && pid < 1 << 22; p++)
-		pid = pid * 10 + (*p - '0');
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12)) {
+		if (pid)
+			*pid = (int)nd_sys0(SYS_getpid);
+		return strchr(p, '/') + 1;
+	}
+	long n = 0;
+	for (; *p >= '0' && *p <= '9' && n < 1 << 22; p++)
+		n = n * 10 + (*p - '0');
+	if (p == path + 6 || *p != '/')
+		return NULL;
+	if (pid)
+		*pid = (int)n;
+	return p + 1;
+}
+
+int nd_proc_member(const char *path, const char *name)
+{
+	int pid;
+	const char *part = nd_proc_process_part(path, &pid);
 	uint64_t born;
-	if (p == path + 6 || *p != '/' || strcmp(p + 1, name) != 0)
+	if (!part || strcmp(part, name) != 0)
 		return 0;
-	return pid == self || nd_member_born_of((int)pid, &born) ? (int)pid : 0;
+	return pid == nd_sys0(SYS_getpid) || nd_member_born_of(pid, &born) ? pid : 0;
 }
 
 /* The pid whose stat `path` names when it is this process or another

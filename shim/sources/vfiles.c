@@ -26,25 +26,19 @@ static const char *const machine[] = { "vmstat", "interrupts", "softirqs", "disk
 
 static int listed(const char *name, const char *const *list)
 {
+	if (list == machine && !strncmp(name, "pressure/", 9))
+		return 1;
 	for (; *list; list++)
-		if (!strcmp(name, *list) || (!strncmp(name, "pressure/", 9) && list == machine))
+		if (!strcmp(name, *list))
 			return 1;
 	return 0;
 }
 
-/* The part after /proc/<pid>/ (self, thread-self or digits; and after
- * task/<tid>/ below it), or NULL when p does not start with a process. */
-static const char *process_part(const char *p)
+/* The part after /proc/<pid>/ (and after task/<tid>/ below it), or NULL. */
+static const char *process_part(const char *path)
 {
-	const char *slash = strchr(p, '/');
-	if (!slash || slash == p)
-		return NULL;
-	size_t n = (size_t)(slash - p);
-	int digits = strspn(p, "0123456789") == n;
-	if (!digits && !(n == 4 && !strncmp(p, "self", 4)) && !(n == 11 && !strncmp(p, "thread-self", 11)))
-		return NULL;
-	p = slash + 1;
-	if (!strncmp(p, "task/", 5)) {
+	const char *p = nd_proc_process_part(path, NULL);
+	if (p && !strncmp(p, "task/", 5)) {
 		size_t t = strspn(p + 5, "0123456789");
 		if (t && p[5 + t] == '/')
 			p += 5 + t + 1;
@@ -56,7 +50,7 @@ static void note_counter(const char *path)
 {
 	if (strncmp(path, "/proc/", 6) != 0)
 		return;
-	const char *rest = path + 6, *own = process_part(rest);
+	const char *rest = path + 6, *own = process_part(path);
 	if (own ? listed(own, per_process) : listed(rest, machine)) {
 		char detail[160];
 		struct nd_buf b = ND_BUF(detail);
