@@ -22,7 +22,7 @@ for mode in yield blocking spin; do
 	done
 	FAKECUDA_SCHED=$mode timeout 120 taskset -c 0 "$nodice" run -- "$app" $n >pinned.$mode 2>>err
 	cmp -s native.$mode pinned.$mode && ok || bad "$mode: on one CPU: $(diff native.$mode pinned.$mode | head -4)"
-	FAKECUDA_SCHED=$mode LD_PRELOAD="$lib" timeout 120 "$app" $n >alone.$mode 2>>err
+	FAKECUDA_SCHED=$mode timeout 120 env LD_PRELOAD="$lib" "$app" $n >alone.$mode 2>>err
 	cmp -s native.$mode alone.$mode && ok || bad "$mode: library alone: $(diff native.$mode alone.$mode | head -4)"
 	grep -q '^batch: done' native.$mode && ok || bad "$mode: the stand-in did not finish natively: $(cat native.$mode)"
 

@@ -58,10 +58,10 @@ for line in CUBLAS_WORKSPACE_CONFIG=None PYTHONHASHSEED=None NCCL_ALGO=None MKL_
 done
 
 # The library alone, and NODICE_FRAMEWORK_KNOBS=off there.
-LD_PRELOAD="$lib" NODICE_SEED=5 timeout 120 $py "$fx" >alone 2>>err
+timeout 120 env LD_PRELOAD="$lib" NODICE_SEED=5 $py "$fx" >alone 2>>err
 expect alone "switches True True False" "library alone"
 expect alone "TF_CUDNN_DETERMINISTIC=1" "library alone"
-LD_PRELOAD="$lib" NODICE_FRAMEWORK_KNOBS=off timeout 120 $py "$fx" >alone_off 2>>err
+timeout 120 env LD_PRELOAD="$lib" NODICE_FRAMEWORK_KNOBS=off $py "$fx" >alone_off 2>>err
 expect alone_off "switches False False False" "library alone, off"
 LD_PRELOAD="$lib" NODICE_FRAMEWORK_KNOBS=sometimes /bin/true 2>bad_value
 [ $? = 125 ] && grep -q 'NODICE_FRAMEWORK_KNOBS="sometimes"' bad_value && ok ||
