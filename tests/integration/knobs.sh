@@ -80,9 +80,11 @@ fi
 
 # torchrun: each rank has the switches (Debian's torch 1.13 on Python 3.11
 # needs --redirects/--tee other than 0, a bug of its own).
+# One write per line: torchrun's tee reads the ranks' files while they are
+# written, and splits a line printed in pieces (natively too).
 cat >rank.py <<'PY'
-import os, torch
-print("rank", os.environ["RANK"], torch.are_deterministic_algorithms_enabled())
+import os, sys, torch
+sys.stdout.write(f"rank {os.environ['RANK']} {torch.are_deterministic_algorithms_enabled()}\n")
 PY
 timeout 300 "$nodice" run -- /usr/bin/torchrun --standalone --nproc_per_node=2 --redirects 1 --tee 1 rank.py \
 	>torchrun.out 2>>err
