@@ -68,13 +68,11 @@ static void fork_child(void)
 	nd_sched_fork_child();
 	nd_itimer_fork_child();
 	nd_vclock_fork_child();
-	nd_pipes_fork_child();
 }
 
 static void before_fork(void)
 {
 	nd_process_before_fork();
-	nd_pipes_before_fork();
 }
 
 /* glibc passes (argc, argv, envp) to constructors. */
@@ -98,7 +96,6 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 	nd_stdio_adopt_stdin();
 	pthread_atfork(before_fork, NULL, fork_child);
 	nd_prng_seed_once();
-	nd_pipes_joined();
 	nd_knobs_export();
 	nd_cpu_export_env();
 	nd_process_export_env();

@@ -134,6 +134,8 @@ struct timeb;
 	X(int, sem_wait, (sem_t *))                                                  \
 	X(int, sem_trywait, (sem_t *))                                               \
 	X(int, sem_post, (sem_t *))                                                  \
+	X(int, sem_close, (sem_t *))                                                 \
+	X(int, sem_destroy, (sem_t *))                                               \
 	X(int, pthread_spin_lock, (pthread_spinlock_t *))                            \
 	X(int, pthread_spin_trylock, (pthread_spinlock_t *))                         \
 	X(int, pthread_spin_unlock, (pthread_spinlock_t *))                          \

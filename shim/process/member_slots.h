@@ -15,5 +15,7 @@ static inline struct nd_member *slot(int i)
 /* Publishes a change of state, waking whoever waits for one. */
 void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline);
 void nd_member_release(int k);
+/* Wakes whoever waits for a change of m (its state or its count). */
+void nd_member_changed(struct nd_member *m);
 
 #endif

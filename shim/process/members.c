@@ -46,7 +46,7 @@
 int nd_member_me = -1;
 
 /* Someone may wait for this change: wake them. */
-static void changed(struct nd_member *m)
+void nd_member_changed(struct nd_member *m)
 {
 	__atomic_add_fetch(&m->change, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&nd_tree->waiting, __ATOMIC_SEQ_CST)) {
@@ -61,7 +61,7 @@ void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
 		return;
 	m->deadline = deadline;
 	__atomic_store_n(&m->state, st, __ATOMIC_RELEASE);
-	changed(m);
+	nd_member_changed(m);
 }
 
 /* Frees the slots of processes that are gone without leaving (killed, and
@@ -98,6 +98,11 @@ static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 			continue;
 		m->vt = vt;
 		m->born_vt = vt;
+		/* what was written before the claim comes before the process */
+		m->known_seq = __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE);
+		/* a child counts its events on from its parent's count */
+		m->turn_wait = 0;
+		m->ev = nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->ev, __ATOMIC_RELAXED) : 0;
 		m->deadline = ND_NO_DEADLINE;
 		m->id = id;
 		m->exec_at = 0;
@@ -110,7 +115,7 @@ static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 						    __ATOMIC_RELAXED))
 			;
 		__atomic_store_n(&m->state, state, __ATOMIC_RELEASE);
-		changed(m);
+		nd_member_changed(m);
 		return i;
 	}
 	nd_log_uncontrolled("tree-full", "more processes at once than the tree's 1024 member slots: the rest "
@@ -123,7 +128,7 @@ void nd_member_release(int k)
 	struct nd_member *m = slot(k);
 	__atomic_store_n(&m->pid, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->state, ND_M_FREE, __ATOMIC_RELEASE);
-	changed(m);
+	nd_member_changed(m);
 }
 
 /* keep: the line continues from the later of its time and the slot's (an
@@ -136,7 +141,7 @@ static void become(int k, int keep)
 	m->exec_at = 0;
 	nd_vclock_place(&m->vt, keep);
 	__atomic_store_n(&m->state, ND_M_RUN, __ATOMIC_RELEASE);
-	changed(m);
+	nd_member_changed(m);
 }
 
 /* The id of the next child of this member: from the parent's id and how

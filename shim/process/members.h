@@ -76,4 +76,13 @@ int nd_member_may(uint64_t d);
  * signal handler ran. */
 int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg);
 
+/* Communication events (issue 14: a process-shared semaphore's acquisitions
+ * and releases): each member counts those it performed, and performs the
+ * next only when its (count, id) comes first among the members that can
+ * still act: computation between events runs in parallel, the events run
+ * one at a time in an order that repeats. turn waits for it; turn_done
+ * counts the event performed. Async-signal-safe; nothing without a slot. */
+void nd_member_turn(void);
+void nd_member_turn_done(void);
+
 #endif

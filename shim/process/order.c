@@ -24,6 +24,7 @@
 #define LIVE_NS 20000000ULL           /* a holder unchanged this long: is it alive? */
 #define HOLD_NS 5000000000ULL         /* a holder unchanged this long: go ahead */
 #define EXEC_GRACE_NS 2000000000ULL   /* an exec not adopted by then: outside */
+#define COUNT_HOLD_NS 30000000000ULL  /* ... for a communication event (turns.c) */
 
 /* (t, a) comes before (d, b). */
 static int before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
@@ -31,12 +32,14 @@ static int before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
 	return t < d || (t == d && a < b);
 }
 
-/* Whether member m can still act before (d, id), BLOCKED ones aside. */
-static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t now)
+/* Whether member m can still act before (d, id), BLOCKED ones aside. By
+ * count (turns.c), d is an event count and a waiting member is asked, as a
+ * blocked one is, whether it really sleeps. */
+static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t now, int count)
 {
 	switch (st) {
 	case ND_M_WAIT:
-		return before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
+		return !count && before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
 	case ND_M_RUN: {
 		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
 		if (at && now - at > EXEC_GRACE_NS) {
@@ -45,7 +48,7 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
 			return 0;
 		}
-		return before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+		return before(__atomic_load_n(count ? &m->ev : &m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
 	case ND_M_EXITING:
 		/* Gone: its parent's wake-up may still be in flight, so this
@@ -54,7 +57,7 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 			nd_member_release((int)(m - slot(0)));
 			return 1;
 		}
-		return before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+		return count || before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
 	return st == ND_M_CLAIMING;
 }
@@ -82,7 +85,7 @@ static int skipped(const struct skip *skip, int i, const struct nd_member *m)
  * asked last, and only then, whether they really sleep (two reads of /proc
  * per thread): only at the moment the event could go ahead does it matter
  * that none of them has just been woken. */
-static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip)
+static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip, int count)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	int outside = 0;
@@ -92,9 +95,10 @@ static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip
 			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 			if ((int)i == nd_member_me || skipped(skip, (int)i, m))
 				continue;
-			if (!pass && ahead_of(m, st, d, id, now))
+			if (!pass && ahead_of(m, st, d, id, now, count))
 				return (int)i;
-			if (pass && st == ND_M_BLOCKED && !(m->pid && nd_proc_asleep(m->pid)))
+			if (pass && (st == ND_M_BLOCKED || (count && st == ND_M_WAIT)) &&
+			    !(m->pid && nd_proc_asleep(m->pid)))
 				return (int)i;
 			if (pass && st == ND_M_OUTSIDE && m->pid) {
 				if (nd_proc_gone(m->pid))
@@ -116,12 +120,13 @@ struct watch {
 	int asleep; /* times seen asleep */
 };
 
-static int watch(int h, uint64_t now, struct watch *w, struct skip *skip)
+static int watch(int h, uint64_t now, struct watch *w, struct skip *skip, uint64_t hold_ns)
 {
 	struct nd_member *m = slot(h);
-	if (now - w->since >= HOLD_NS) {
-		nd_log_uncontrolled("tree-preempted", "a member waited 5 s for another that neither waited nor moved "
-						      "its clock (a computation without clock reads, or a spin): it went ahead on real time");
+	if (now - w->since >= hold_ns) {
+		nd_log_uncontrolled("tree-preempted", "a member waited (5 s for a timed event, 30 s for a communication "
+						      "event) for another that neither waited nor moved (a long computation "
+						      "without clock reads or events, or a spin): it went ahead on real time");
 		return 1;
 	}
 	if (now - w->since < LIVE_NS || now - w->checked < LIVE_NS)
@@ -132,7 +137,8 @@ static int watch(int h, uint64_t now, struct watch *w, struct skip *skip)
 		nd_log_uncontrolled("member-lost", "a member ended without leaving the tree (killed by a signal): its "
 						   "slot was freed");
 		nd_member_release(h);
-	} else if (pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_RUN && nd_proc_asleep(pid)) {
+	} else if (pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_RUN &&
+		   !__atomic_load_n(&m->turn_wait, __ATOMIC_ACQUIRE) && nd_proc_asleep(pid)) {
 		if (++w->asleep >= 2) {
 			nd_log_uncontrolled("tree-asleep", "a member waited in the kernel in a call nodice does not see "
 							   "(a libc-internal wait): the others went on without it, on real time");
@@ -174,16 +180,16 @@ struct hold {
  * member outside the order alive (a static child, an exempt program), what
  * it does is unknown: the deadline elapses in real time, as natively (a
  * parent's timeout must leave it the time to answer). */
-static int look(struct nd_member *me, uint64_t d, struct hold *h)
+static int look(struct nd_member *me, uint64_t d, struct hold *h, int count)
 {
 	uint64_t now = nd_sys_monotonic_ns();
-	int who = holder(d, me->id, now, &h->skip);
+	int who = holder(d, me->id, now, &h->skip, count);
 	if (!h->real_start) {
 		h->real_start = now;
 		h->vt_start = nd_vclock_now();
 	}
 	if (who == OUTSIDE_ONLY)
-		return d <= h->vt_start || now - h->real_start >= d - h->vt_start;
+		return count || d <= h->vt_start || now - h->real_start >= d - h->vt_start;
 	if (who < 0)
 		return 1;
 	uint32_t c = __atomic_load_n(&slot(who)->change, __ATOMIC_ACQUIRE);
@@ -193,7 +199,7 @@ static int look(struct nd_member *me, uint64_t d, struct hold *h)
 		h->w = (struct watch){ now, now, 0 };
 		return 0;
 	}
-	return watch(who, now, &h->w, &h->skip);
+	return watch(who, now, &h->w, &h->skip, count ? COUNT_HOLD_NS : HOLD_NS);
 }
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and
@@ -211,7 +217,7 @@ int nd_member_may(uint64_t d)
 		asked_d = d;
 		asked = NO_HOLD;
 	}
-	if (!look(me, d, &asked))
+	if (!look(me, d, &asked, 0))
 		return 0;
 	asked_d = ND_NO_DEADLINE;
 	return 1;
@@ -226,7 +232,7 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
 	nd_member_set_state(me, ND_M_WAIT, d);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		int go = look(me, d, &h);
+		int go = look(me, d, &h, 0);
 		/* What the others did before d is already there: a last look. */
 		int r = go ? (probe ? probe(arg, 0) : 0) : probe ? probe(arg, POLL_MS) : wait_epoch(e);
 		if (go && !r)
@@ -241,4 +247,35 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
 	nd_vclock_advance_to(d);
 	nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
 	return 0;
+}
+
+/* The turn of a communication event (members.h): this member's count first
+ * in (count, id) order among the members that can still act. */
+void nd_member_turn(void)
+{
+	if (nd_member_me < 0)
+		return;
+	struct nd_member *me = slot(nd_member_me);
+	struct hold h = NO_HOLD;
+	for (int waited = 0;; waited = 1) {
+		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
+		if (look(me, __atomic_load_n(&me->ev, __ATOMIC_RELAXED), &h, 1)) {
+			if (waited)
+				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
+			return;
+		}
+		/* Asleep meanwhile, but not in a call the others cannot see. */
+		if (!waited)
+			__atomic_add_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
+		wait_epoch(e); /* a signal handler ran: the turn is still to come */
+	}
+}
+
+void nd_member_turn_done(void)
+{
+	if (nd_member_me < 0)
+		return;
+	struct nd_member *me = slot(nd_member_me);
+	__atomic_add_fetch(&me->ev, 1, __ATOMIC_RELEASE);
+	nd_member_changed(me);
 }

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 6
+#define ND_TREE_VERSION 7
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -47,7 +47,28 @@ struct nd_member {
 	uint32_t change;   /* bumped at every change of state */
 	uint32_t children; /* members it claimed (ids of its children) */
 	uint64_t born_vt;  /* its time line when it was claimed: the process's start */
+	uint64_t known_seq; /* the tree's writes ordered before its present (sources/pipes.c) */
+	uint64_t ev;       /* the communication events it performed (order.c) */
+	uint32_t turn_wait; /* it waits for its turn: asleep, yet about to act */
 } __attribute__((aligned(64)));
+
+/* A process-shared object the tree orders (objects.c): keyed by the device,
+ * inode and offset of the memory it lives in, so a sem_open by name in a
+ * spawned process finds the same entry as the forked ones. */
+#define ND_TREE_OBJECTS 256
+struct nd_tree_object {
+	uint64_t key;      /* 0: free */
+	uint64_t post_seq; /* write_seq at its last release (pipes.c's known) */
+};
+
+/* A thread waiting for a process-shared semaphore to be handed to it. */
+#define ND_TREE_WAITERS 128
+struct nd_tree_waiter {
+	uint64_t key;   /* the object; 0: free */
+	uint64_t seq;   /* its place in line (the tree's wait_seq) */
+	uint32_t woken; /* futex word: 1 once a release handed the object over */
+	int32_t pid;
+};
 
 /* A pipe or socket written by processes of the run (sources/pipes.c). */
 #define ND_TREE_PIPES 256
@@ -79,6 +100,9 @@ struct nd_tree {
 	int64_t real_start_ns;
 	uint64_t write_seq; /* numbers the writes to tracked channels (pipes.c) */
 	struct nd_tree_pipe pipes[ND_TREE_PIPES];
+	uint64_t wait_seq; /* numbers the waiters, in the order of events */
+	struct nd_tree_object objects[ND_TREE_OBJECTS];
+	struct nd_tree_waiter waiters[ND_TREE_WAITERS];
 	struct nd_member members[ND_MEMBERS];
 };
 

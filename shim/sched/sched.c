@@ -367,9 +367,16 @@ void nd_sched_rejoin(void)
 	nd_sched_noutside--;
 	nd_sched_progress++;
 	nd_slots[me].state = S_RUN;
+	int busy = nd_turn >= 0;
 	if (nd_turn < 0)
 		nd_sched_grant(me);
 	nd_sched_unlock();
+	/* Back from a wait on another process or the outside while a thread of
+	 * this one runs: where it joins the order follows real time. */
+	if (busy && nd_member_me >= 0)
+		nd_log_uncontrolled("tree-order", "a thread's wait on another process ended while another thread "
+						  "of this process ran: where it rejoined this process's order "
+						  "followed real time");
 	nd_sched_wait_turn();
 	nd_sched_depth--;
 }

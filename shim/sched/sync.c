@@ -22,6 +22,7 @@
  */
 #include "nodice.h"
 #include "block.h"
+#include "objects.h"
 #include "sync.h"
 
 #include <pthread.h>
@@ -122,6 +123,12 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 {
 	nd_sched_point();
+	uint64_t key = nd_treesem_key(s);
+	if (key) {
+		int r = nd_treesem_wait(s, key, deadline, 0);
+		if (r <= 0)
+			return r;
+	}
 	int e = errno;
 	if (nd_real.sem_trywait(s) == 0)
 		return 0;
@@ -330,6 +337,10 @@ ND_EXPORT int sem_wait(sem_t *s)
 	if (nd_passthrough())
 		return nd_real.sem_wait(s);
 	if (!nd_sched_managed()) {
+		uint64_t key = nd_treesem_key(s);
+		int r = key ? nd_treesem_wait(s, key, ND_NO_DEADLINE, 0) : 1;
+		if (r <= 0)
+			return r ? (errno = -r, -1) : 0;
 		int e = errno;
 		if (nd_real.sem_trywait(s) == 0) {
 			errno = e;
@@ -347,14 +358,20 @@ ND_EXPORT int sem_wait(sem_t *s)
 
 ND_EXPORT int sem_trywait(sem_t *s)
 {
-	if (!nd_passthrough())
-		nd_sched_point();
-	return nd_real.sem_trywait(s);
+	if (nd_passthrough())
+		return nd_real.sem_trywait(s);
+	nd_sched_point();
+	uint64_t key = nd_treesem_key(s);
+	if (!key)
+		return nd_real.sem_trywait(s);
+	int r = nd_treesem_wait(s, key, ND_NO_DEADLINE, 1);
+	return r ? (errno = -r, -1) : 0;
 }
 
 ND_EXPORT int sem_post(sem_t *s)
 {
-	int r = nd_real.sem_post(s);
+	uint64_t key = nd_passthrough() ? 0 : nd_treesem_key(s);
+	int r = key ? nd_treesem_post(s, key) : nd_real.sem_post(s);
 	if (r == 0 && nd_sched_on)
 		nd_sched_wake(s, 1);
 	return r;
@@ -414,4 +431,18 @@ ND_EXPORT int sched_yield(void)
 		return nd_real.sched_yield();
 	nd_sched_yield();
 	return 0;
+}
+
+/* sem_close(3), sem_destroy(3): another object may be mapped where this
+ * one was, so what is known of its page is dropped. */
+ND_EXPORT int sem_close(sem_t *s)
+{
+	nd_object_forget(s);
+	return nd_real.sem_close(s);
+}
+
+ND_EXPORT int sem_destroy(sem_t *s)
+{
+	nd_object_forget(s);
+	return nd_real.sem_destroy(s);
 }

@@ -26,6 +26,14 @@ int nd_sync_sem_shared(const sem_t *s);
  * deadline when such a wait timed out (returns err). */
 struct timespec;
 void nd_wait_real_deadline(uint64_t deadline, struct timespec *real);
+
+/* treesem.c: a process-shared semaphore of a member, ordered by the tree.
+ * key: its object key, or 0 when it is not the tree's to order. wait: 0
+ * taken, -EAGAIN (try), -ETIMEDOUT, -EINTR, another -errno, or 1: wait in
+ * the kernel (no place in line). post: as sem_post. */
+uint64_t nd_treesem_key(sem_t *s);
+int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try);
+int nd_treesem_post(sem_t *s, uint64_t key);
 int nd_wait_settle(int err, uint64_t deadline);
 
 #endif

@@ -127,6 +127,10 @@ static int probe_sem(void *arg, int ms)
 
 static int tree_sem_wait(sem_t *sem, uint64_t deadline)
 {
+	uint64_t key = nd_treesem_key(sem);
+	int t = key ? nd_treesem_wait(sem, key, deadline, 0) : 1;
+	if (t <= 0)
+		return t ? (errno = -t, -1) : 0;
 	int e = errno;
 	if (nd_real.sem_trywait(sem) == 0)
 		return 0;

@@ -27,8 +27,8 @@ void nd_pipes_forget(int fd);
 /* What happened in the tree so far happened before this process's next
  * write: at its start, after fork, after it reaped a child. */
 void nd_pipes_joined(void);
-void nd_pipes_before_fork(void);
-void nd_pipes_fork_child(void);
+/* ... and what was written before write number seq (a lock's release). */
+void nd_pipes_known(uint64_t seq);
 long nd_device_seek(int fd, int64_t off, int whence);
 
 /* cpufiles.c: /proc/cpuinfo, /proc/stat, the sysfs CPU lists and cpu.max

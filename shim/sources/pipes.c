@@ -8,13 +8,13 @@
  *
  * The order is an approximation of the causal one: every tracked write takes
  * the next number of a counter in the tree's region, and each process
- * counts as known the numbers issued before it was forked or started and
- * before each child it reaped. A write whose pipe was last written by
- * another process at a number this process does not know is unordered: a
- * sibling's, or a running child's. A shell's commands one after another,
- * and a parent that writes after reaping its child, are ordered; so is a
- * process writing after its parent wrote. The approximation errs one way:
- * a process started after another's write counts that write as known even
+ * counts as known the numbers issued before its parent forked or spawned it
+ * (an exec keeps them) and before each child it reaped. A write whose pipe
+ * was last written by another process at a number this process does not
+ * know is unordered: a sibling's, or a running child's. A shell's commands
+ * one after another, and a parent that writes after reaping its child, are
+ * ordered; so is a process writing after its parent wrote. The approximation errs one way:
+ * a process forked after another's write counts that write as known even
  * when nothing ordered the two (the run where two jobs happened not to
  * overlap is not reported; the run where they did is). Each process reports
  * a pipe once.
@@ -34,27 +34,29 @@
 enum { UNKNOWN, OTHER }; /* else the descriptor's key */
 static uint64_t fd_key[ND_FD_MAX];
 static uint64_t reported[ND_TREE_PIPES / 64];
-static uint64_t known; /* the writes that happened before this process's present */
 
-/* Fork: the child knows what the parent saw when it called fork, not what
- * happened by the time the child first runs. */
-static uint64_t fork_seq;
-
-void nd_pipes_before_fork(void)
+/* This process's count of known writes lives in its member slot, so an exec
+ * keeps it: the new image knows what the old one knew, not what happened by
+ * the time it started (make -j's two recipe shells, each forked before the
+ * other wrote, exec at real times of their own). */
+static uint64_t *known(void)
 {
-	fork_seq = __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE);
-}
-
-void nd_pipes_fork_child(void)
-{
-	known = fork_seq;
+	return &nd_tree->members[nd_member_me].known_seq;
 }
 
 void nd_pipes_joined(void)
 {
+	if (nd_member_me < 0)
+		return;
 	uint64_t now = __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE);
-	if (now > known)
-		known = now;
+	if (now > __atomic_load_n(known(), __ATOMIC_RELAXED))
+		__atomic_store_n(known(), now, __ATOMIC_RELAXED);
+}
+
+void nd_pipes_known(uint64_t seq)
+{
+	if (nd_member_me >= 0 && seq > __atomic_load_n(known(), __ATOMIC_RELAXED))
+		__atomic_store_n(known(), seq, __ATOMIC_RELAXED);
 }
 
 void nd_pipes_forget(int fd)
@@ -95,7 +97,7 @@ void nd_pipes_wrote(int fd)
 		uint64_t seq = __atomic_add_fetch(&nd_tree->write_seq, 1, __ATOMIC_ACQ_REL);
 		int last = __atomic_exchange_n(&p->writer, me, __ATOMIC_ACQ_REL);
 		uint64_t then = __atomic_exchange_n(&p->seq, seq, __ATOMIC_ACQ_REL);
-		if (last && last != me && then > known && !(reported[i / 64] & (1ULL << (i % 64)))) {
+		if (last && last != me && then > __atomic_load_n(known(), __ATOMIC_RELAXED) && !(reported[i / 64] & (1ULL << (i % 64)))) {
 			reported[i / 64] |= 1ULL << (i % 64);
 			nd_log_uncontrolled("tree-order", "several processes of the run wrote one pipe, socket or file "
 							  "without an order between them: the order of their data "

@@ -1,0 +1,201 @@
+/*
+ * Process-shared objects of the tree (objects.h): their identity across
+ * processes, and the line of threads waiting for one.
+ *
+ * Identity: the device, inode and file offset of the shared mapping the
+ * object lives in, read once per page from /proc/self/maps (raw system
+ * calls, a stack buffer) and cached: a fork child, which has the same
+ * mappings, and a spawned process that opened the same semaphore by name at
+ * another address find the same key.
+ */
+#include "nodice.h"
+#include "objects.h"
+#include "tree.h"
+#include "procstate.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#define CACHED 32
+static struct {
+	uintptr_t page; /* 0: free; 1: forgotten (never matches) */
+	uint64_t base;
+} cache[CACHED];
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	return x ^ (x >> 33);
+}
+
+static uint64_t hexnum(const char **p, const char *end)
+{
+	uint64_t v = 0;
+	for (; *p < end; (*p)++) {
+		char c = **p;
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	return v;
+}
+
+static uint64_t decnum(const char **p, const char *end)
+{
+	uint64_t v = 0;
+	for (; *p < end && **p >= '0' && **p <= '9'; (*p)++)
+		v = v * 10 + (uint64_t)(**p - '0');
+	return v;
+}
+
+/* One line of the map: the key of page when it is shared and holds it. */
+static int parse(const char *s, const char *eol, uintptr_t page, uint64_t *base)
+{
+	uint64_t start = hexnum(&s, eol);
+	s++;
+	uint64_t end = hexnum(&s, eol);
+	if (page < start || page >= end || eol - s < 6)
+		return 0;
+	int shared = s[4] == 's';
+	s += 6;
+	uint64_t off = hexnum(&s, eol);
+	s++;
+	uint64_t major = hexnum(&s, eol);
+	s++;
+	uint64_t minor = hexnum(&s, eol);
+	s++;
+	uint64_t ino = decnum(&s, eol);
+	*base = shared ? mix(major << 44 ^ minor << 24 ^ mix(ino)) + off + (page - start) : 0;
+	return 1;
+}
+
+static uint64_t locate(uintptr_t page)
+{
+	int fd = (int)nd_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/maps", O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return 0;
+	char buf[4096];
+	size_t have = 0;
+	uint64_t base = 0;
+	int found = 0;
+	while (!found) {
+		long n = nd_sys(SYS_read, fd, (long)(buf + have), (long)(sizeof(buf) - have), 0, 0, 0);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		size_t at = 0;
+		for (size_t i = 0; i < have && !found; i++)
+			if (buf[i] == '\n') {
+				found = parse(buf + at, buf + i, page, &base);
+				at = i + 1;
+			}
+		if (at == 0 && have == sizeof(buf))
+			break; /* a line longer than the buffer: give up */
+		for (size_t i = at; i < have; i++)
+			buf[i - at] = buf[i];
+		have -= at;
+	}
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	return base;
+}
+
+uint64_t nd_object_key(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, page = a & ~(uintptr_t)4095;
+	for (int i = 0; i < CACHED; i++)
+		if (__atomic_load_n(&cache[i].page, __ATOMIC_ACQUIRE) == page)
+			return cache[i].base ? cache[i].base + (a - page) : 0;
+	uint64_t base = locate(page);
+	for (int i = 0; i < CACHED; i++) {
+		uintptr_t free_ = 0;
+		if (__atomic_load_n(&cache[i].page, __ATOMIC_RELAXED) == 0) {
+			cache[i].base = base;
+			if (__atomic_compare_exchange_n(&cache[i].page, &free_, page, 0, __ATOMIC_RELEASE,
+							__ATOMIC_RELAXED))
+				break;
+		}
+	}
+	return base ? base + (a - page) : 0;
+}
+
+void nd_object_forget(const void *addr)
+{
+	uintptr_t page = (uintptr_t)addr & ~(uintptr_t)4095;
+	for (int i = 0; i < CACHED; i++)
+		if (__atomic_load_n(&cache[i].page, __ATOMIC_ACQUIRE) == page)
+			__atomic_store_n(&cache[i].page, 1, __ATOMIC_RELEASE);
+}
+
+struct nd_tree_object *nd_object(uint64_t key)
+{
+	for (unsigned probe = 0; key && probe < 16; probe++) {
+		struct nd_tree_object *o = &nd_tree->objects[(mix(key) + probe) % ND_TREE_OBJECTS];
+		uint64_t have = __atomic_load_n(&o->key, __ATOMIC_ACQUIRE);
+		if (have == key)
+			return o;
+		if (have == 0 && (__atomic_compare_exchange_n(&o->key, &have, key, 0, __ATOMIC_ACQ_REL,
+							      __ATOMIC_ACQUIRE) ||
+				  have == key))
+			return o;
+	}
+	return NULL;
+}
+
+/* The line: entries are taken and changed at the tree's turn, so their
+ * numbers follow the order of events; the woken word is also a futex. */
+struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key)
+{
+	for (int i = 0; i < ND_TREE_WAITERS; i++) {
+		struct nd_tree_waiter *w = &nd_tree->waiters[i];
+		uint64_t free_ = 0;
+		if (__atomic_load_n(&w->key, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&w->key, &free_, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			w->seq = __atomic_add_fetch(&nd_tree->wait_seq, 1, __ATOMIC_RELAXED);
+			w->pid = nd_pid;
+			__atomic_store_n(&w->woken, 0, __ATOMIC_RELEASE);
+			return w;
+		}
+	}
+	return NULL;
+}
+
+void nd_waiter_dequeue(struct nd_tree_waiter *w)
+{
+	__atomic_store_n(&w->key, 0, __ATOMIC_RELEASE);
+}
+
+int nd_waiter_hand(uint64_t key)
+{
+	struct nd_tree_waiter *first = NULL;
+	for (int i = 0; i < ND_TREE_WAITERS; i++) {
+		struct nd_tree_waiter *w = &nd_tree->waiters[i];
+		if (__atomic_load_n(&w->key, __ATOMIC_ACQUIRE) == key && !__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) &&
+		    (!first || w->seq < first->seq))
+			first = w;
+	}
+	if (!first)
+		return 0;
+	__atomic_store_n(&first->woken, 1, __ATOMIC_RELEASE);
+	nd_sys(SYS_futex, (long)&first->woken, FUTEX_WAKE, 1, 0, 0, 0);
+	return 1;
+}
+
+int nd_waiter_pending(uint64_t key)
+{
+	int any = 0;
+	for (int i = 0; i < ND_TREE_WAITERS; i++) {
+		struct nd_tree_waiter *w = &nd_tree->waiters[i];
+		if (__atomic_load_n(&w->key, __ATOMIC_ACQUIRE) != key || !__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
+			continue;
+		if (w->pid > 0 && nd_proc_gone(w->pid))
+			nd_waiter_dequeue(w); /* woken, but it died before it could take it */
+		else
+			any = 1;
+	}
+	return any;
+}

@@ -1,0 +1,32 @@
+/*
+ * Process-shared objects of the tree (objects.c): a key that names one
+ * object in every process, its entry in the tree's region, and the line of
+ * threads waiting for it. Async-signal-safe, no allocation.
+ */
+#ifndef ND_OBJECTS_H
+#define ND_OBJECTS_H
+
+#include <stdint.h>
+
+struct nd_tree_object;
+struct nd_tree_waiter;
+
+/* The key of the object at addr in a shared mapping, or 0 (private memory,
+ * or the map could not be read). nd_object_forget drops what is known of
+ * addr's page (the object was closed: another may be mapped there). */
+uint64_t nd_object_key(const void *addr);
+void nd_object_forget(const void *addr);
+
+/* The object's entry, made on first use; NULL when the table is full. */
+struct nd_tree_object *nd_object(uint64_t key);
+
+/* At the tree's turn: a place in the line for key (NULL: the line is full),
+ * and leaving it. hand wakes the first waiter not yet woken (1), or finds
+ * none (0). pending says whether one was woken and has not yet taken its
+ * turn (a dead one is dropped). */
+struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key);
+void nd_waiter_dequeue(struct nd_tree_waiter *w);
+int nd_waiter_hand(uint64_t key);
+int nd_waiter_pending(uint64_t key);
+
+#endif

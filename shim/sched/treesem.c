@@ -1,0 +1,200 @@
+/*
+ * Process-shared semaphores as communication events of the tree (issue 14):
+ * multiprocessing's Lock, Semaphore, Queue and SimpleQueue, loky's and
+ * concurrent.futures' queues, anything made with sem_open or sem_init(, 1, ).
+ * Which worker takes the task lock first, whose result goes into the result
+ * pipe first: the order of their acquisitions, which is what makes a pool's
+ * completion order and its task-to-worker assignment a race natively.
+ *
+ * Every acquisition attempt and every release is performed at the member's
+ * turn (members.h: its (event count, id) first among the members that can
+ * still act), so they happen one at a time in an order that repeats, while
+ * the processes compute in parallel between them. A wait that finds the
+ * semaphore taken joins the object's line (objects.h) in that order and
+ * sleeps; a release hands the semaphore to the first in line, which wakes
+ * and tries again at its turn. The kernel never decides who gets it.
+ *
+ * A release by a process outside the tree hands nothing: a waiter that sees
+ * the semaphore free for 100 ms with nobody handed it tries again (logged
+ * as tree-order). Async-signal-safe, as sem_post is.
+ */
+#include "nodice.h"
+#include "block.h"
+#include "devices.h"
+#include "members.h"
+#include "objects.h"
+#include "scheduler.h"
+#include "sleep.h"
+#include "sync.h"
+#include "tree.h"
+#include "vclock.h"
+
+#include <linux/futex.h>
+#include <semaphore.h>
+#include <sys/syscall.h>
+
+#define SLICE_MS 20
+#define MISSED_NS 100000000ULL
+
+/* The turn: the thread keeps the process's own turn while it waits for the
+ * tree's, a wait the thread scheduler must not take for a stuck one. */
+static void turn(void)
+{
+	nd_sched_calm(1);
+	nd_member_turn();
+	nd_sched_calm(0);
+}
+
+uint64_t nd_treesem_key(sem_t *s)
+{
+	if (nd_member_me < 0 || !nd_sync_sem_shared(s))
+		return 0;
+	return nd_object_key(s);
+}
+
+/* Taken: what was written before its release is known (pipes.c). */
+static void taken(uint64_t key)
+{
+	struct nd_tree_object *o = nd_object(key);
+	if (o)
+		nd_pipes_known(__atomic_load_n(&o->post_seq, __ATOMIC_ACQUIRE));
+}
+
+/* Sleeps until a release hands the semaphore over: 1; -EINTR when a
+ * handler ran; 0 at the real deadline (NULL: none). */
+static int handed(struct nd_tree_waiter *w, sem_t *s, uint64_t key, const struct timespec *deadline)
+{
+	uint64_t start = nd_sys_monotonic_ns();
+	for (;;) {
+		if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
+			return 1;
+		uint64_t now = nd_sys_monotonic_ns();
+		uint64_t dl = deadline ? (uint64_t)deadline->tv_sec * ND_NS + (uint64_t)deadline->tv_nsec : 0;
+		if (deadline && now >= dl)
+			return 0;
+		uint64_t slice = SLICE_MS * 1000000ULL;
+		if (deadline && dl - now < slice)
+			slice = dl - now;
+		struct timespec to = { (time_t)(slice / ND_NS), (long)(slice % ND_NS) };
+		long r = nd_sys(SYS_futex, (long)&w->woken, FUTEX_WAIT, 0, (long)&to, 0, 0);
+		if (r == -EINTR)
+			return -EINTR;
+		int v = 0;
+		if (now - start >= MISSED_NS && sem_getvalue(s, &v) == 0 && v > 0 && !nd_waiter_pending(key)) {
+			nd_log_uncontrolled("tree-order", "a process-shared semaphore was released by a process "
+							  "outside the tree's order: who took it followed real time");
+			return 1;
+		}
+	}
+}
+
+struct wait_arg {
+	struct nd_tree_waiter *w;
+	sem_t *s;
+	uint64_t key;
+};
+
+/* nd_timed_event's probe: up to ms of real time. */
+static int probe_handed(void *arg, int ms)
+{
+	struct wait_arg *a = arg;
+	struct timespec dl;
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&dl, 0, 0, 0, 0);
+	dl.tv_nsec += (long)ms * 1000000L;
+	dl.tv_sec += dl.tv_nsec / ND_NS;
+	dl.tv_nsec %= ND_NS;
+	return handed(a->w, a->s, a->key, &dl);
+}
+
+/* The sleep between two tries: 1 handed, 0 timed out, -EINTR. */
+static int sleep_for(struct wait_arg *a, uint64_t deadline)
+{
+	if (deadline == ND_NO_DEADLINE) {
+		int r = ND_OUTSIDE(-1, 0, handed(a->w, a->s, a->key, NULL));
+		return r == 1 ? 1 : -EINTR;
+	}
+	if (!nd_sched_managed())
+		return nd_timed_event(probe_handed, a, deadline);
+	struct timespec real;
+	nd_wait_real_deadline(deadline, &real);
+	int r = ND_OUTSIDE(-1, 0, handed(a->w, a->s, a->key, &real));
+	return r == -1 ? -EINTR : r; /* -1: the turn was left for a signal */
+}
+
+/* Leaves the line at the turn; a hand-off it did not use goes to the next. */
+static void leave_line(struct nd_tree_waiter *w, uint64_t key)
+{
+	int was_woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+	nd_waiter_dequeue(w);
+	if (was_woken)
+		nd_waiter_hand(key);
+}
+
+int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
+{
+	int e = errno;
+	struct wait_arg a = { NULL, s, key };
+	for (;;) {
+		turn();
+		int got = nd_real.sem_trywait(s) == 0, err = got ? 0 : errno;
+		if (got)
+			taken(key);
+		if (a.w && (got || err != EAGAIN || try)) {
+			leave_line(a.w, key);
+			a.w = NULL;
+		}
+		int line = !got && err == EAGAIN && !try;
+		if (line) {
+			if (!a.w)
+				a.w = nd_waiter_enqueue(key);
+			else
+				__atomic_store_n(&a.w->woken, 0, __ATOMIC_RELEASE); /* woken, but another took it */
+		}
+		/* Joining the line is not counted: a wait that finds the semaphore
+		 * taken, sleeps and gets it counts as one event, as a wait that gets
+		 * it at once does, so the waiter is not put behind the holder it
+		 * waited for (which would make it wait for the holder's next
+		 * computation too: a pool's workers would take turns computing). */
+		if (!line || !a.w)
+			nd_member_turn_done();
+		errno = e;
+		if (got)
+			return 0;
+		if (err != EAGAIN || try)
+			return -err;
+		if (!a.w) { /* the line is full: the kernel decides, as natively */
+			nd_log_uncontrolled("tree-order", "more threads waiting on process-shared semaphores than the "
+							  "tree's 128 places: one waited in real time");
+			return 1;
+		}
+		int r = sleep_for(&a, deadline);
+		if (r <= 0) {
+			/* a last try at the turn: a release at the deadline counts */
+			turn();
+			int got_last = nd_real.sem_trywait(s) == 0;
+			if (got_last)
+				taken(key);
+			leave_line(a.w, key);
+			nd_member_turn_done();
+			errno = e;
+			return got_last ? 0 : r < 0 ? -EINTR : -ETIMEDOUT;
+		}
+	}
+}
+
+int nd_treesem_post(sem_t *s, uint64_t key)
+{
+	turn();
+	int r = nd_real.sem_post(s);
+	if (r == 0) {
+		struct nd_tree_object *o = nd_object(key);
+		if (o)
+			__atomic_store_n(&o->post_seq, __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+		nd_waiter_hand(key);
+	}
+	int e = errno;
+	nd_member_turn_done();
+	errno = e;
+	return r;
+}
