@@ -14,6 +14,7 @@
 #include "procstate.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
@@ -169,7 +170,7 @@ void nd_waiter_dequeue(struct nd_tree_waiter *w)
 	__atomic_store_n(&w->key, 0, __ATOMIC_RELEASE);
 }
 
-int nd_waiter_hand(uint64_t key)
+int nd_waiter_hand(uint64_t key, uint64_t join)
 {
 	struct nd_tree_waiter *first = NULL;
 	for (int i = 0; i < ND_TREE_WAITERS; i++) {
@@ -180,9 +181,35 @@ int nd_waiter_hand(uint64_t key)
 	}
 	if (!first)
 		return 0;
+	first->join = join;
 	__atomic_store_n(&first->woken, 1, __ATOMIC_RELEASE);
 	nd_sys(SYS_futex, (long)&first->woken, FUTEX_WAKE, 1, 0, 0, 0);
 	return 1;
+}
+
+int nd_waiter_queued(uint64_t key)
+{
+	for (int i = 0; i < ND_TREE_WAITERS; i++)
+		if (__atomic_load_n(&nd_tree->waiters[i].key, __ATOMIC_ACQUIRE) == key)
+			return 1;
+	return 0;
+}
+
+void nd_object_lock(struct nd_tree_object *o, uint64_t *saved_mask)
+{
+	/* not the synchronous ones: SIGSYS carries the shim's own traps */
+	uint64_t all = ~0ULL & ~(1ULL << (SIGSYS - 1) | 1ULL << (SIGSEGV - 1) | 1ULL << (SIGBUS - 1) |
+				 1ULL << (SIGILL - 1) | 1ULL << (SIGFPE - 1) | 1ULL << (SIGTRAP - 1));
+	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)saved_mask, 8, 0, 0);
+	for (unsigned spins = 0; __atomic_exchange_n(&o->lock, 1, __ATOMIC_ACQUIRE); spins++)
+		if (spins > 64)
+			nd_sys0(SYS_sched_yield);
+}
+
+void nd_object_unlock(struct nd_tree_object *o, const uint64_t *saved_mask)
+{
+	__atomic_store_n(&o->lock, 0, __ATOMIC_RELEASE);
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved_mask, 0, 8, 0, 0);
 }
 
 int nd_waiter_pending(uint64_t key)

@@ -20,13 +20,20 @@ void nd_object_forget(const void *addr);
 /* The object's entry, made on first use; NULL when the table is full. */
 struct nd_tree_object *nd_object(uint64_t key);
 
-/* At the tree's turn: a place in the line for key (NULL: the line is full),
- * and leaving it. hand wakes the first waiter not yet woken (1), or finds
- * none (0). pending says whether one was woken and has not yet taken its
- * turn (a dead one is dropped). */
+/* Under the object's lock: a place in the line for key (NULL: the line is
+ * full), and leaving it. hand wakes the first waiter not yet woken, which
+ * goes on from count join (1), or finds none (0). queued says whether any
+ * waits in line; pending whether one was woken and has not yet taken it (a
+ * dead one is dropped). */
 struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key);
 void nd_waiter_dequeue(struct nd_tree_waiter *w);
-int nd_waiter_hand(uint64_t key);
+int nd_waiter_hand(uint64_t key, uint64_t join);
+int nd_waiter_queued(uint64_t key);
 int nd_waiter_pending(uint64_t key);
+
+/* The object's lock, with the caller's signals blocked meanwhile (a handler
+ * that posts the same semaphore must not find it held). */
+void nd_object_lock(struct nd_tree_object *o, uint64_t *saved_mask);
+void nd_object_unlock(struct nd_tree_object *o, const uint64_t *saved_mask);
 
 #endif

@@ -56,9 +56,15 @@ struct nd_member {
  * inode and offset of the memory it lives in, so a sem_open by name in a
  * spawned process finds the same entry as the forked ones. */
 #define ND_TREE_OBJECTS 256
+#define ND_OBJECT_STAMPS 16
 struct nd_tree_object {
 	uint64_t key;      /* 0: free */
 	uint64_t post_seq; /* write_seq at its last release (pipes.c's known) */
+	uint32_t lock;     /* held for the few loads and stores of a try or a release */
+	uint32_t nrel;     /* releases so far: the next stamp's place is nrel % ND_OBJECT_STAMPS */
+	/* The last releases' stamps: the releaser's (event count, id). A try at
+	 * (c, id) does not count a release stamped after it (sched/treesem.c). */
+	uint64_t rel_ev[ND_OBJECT_STAMPS], rel_id[ND_OBJECT_STAMPS];
 };
 
 /* A thread waiting for a process-shared semaphore to be handed to it. */
@@ -68,6 +74,7 @@ struct nd_tree_waiter {
 	uint64_t seq;   /* its place in line (the tree's wait_seq) */
 	uint32_t woken; /* futex word: 1 once a release handed the object over */
 	int32_t pid;
+	uint64_t join;  /* handed: the count it goes on from (the release's + 1) */
 };
 
 /* A pipe or socket written by processes of the run (sources/pipes.c). */

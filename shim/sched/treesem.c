@@ -83,6 +83,8 @@ static int handed(struct nd_tree_waiter *w, sem_t *s, uint64_t key, const struct
 		if (now - start >= MISSED_NS && sem_getvalue(s, &v) == 0 && v > 0 && !nd_waiter_pending(key)) {
 			nd_log_uncontrolled("tree-order", "a process-shared semaphore was released by a process "
 							  "outside the tree's order: who took it followed real time");
+			w->join = 0;
+			__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 			return 1;
 		}
 	}
@@ -121,79 +123,160 @@ static int sleep_for(struct wait_arg *a, uint64_t deadline)
 	return r == -1 ? -EINTR : r; /* -1: the turn was left for a signal */
 }
 
-/* Leaves the line at the turn; a hand-off it did not use goes to the next. */
+/* (a, b) comes before (c, d). */
+static int before(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+	return a < c || (a == c && b < d);
+}
+
+/* The releases made so far whose stamps come after (c, id): the try does not
+ * count them (the semaphore's value has them, the order does not yet).
+ * *first: the earliest such stamp's count. */
+static int later(const struct nd_tree_object *o, uint64_t c, uint64_t id, uint64_t *first)
+{
+	uint32_t n = o->nrel < ND_OBJECT_STAMPS ? o->nrel : ND_OBJECT_STAMPS;
+	int k = 0;
+	*first = UINT64_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t at = (o->nrel - 1 - i) % ND_OBJECT_STAMPS;
+		if (!before(o->rel_ev[at], o->rel_id[at], c, id)) {
+			k++;
+			if (o->rel_ev[at] < *first)
+				*first = o->rel_ev[at];
+		}
+	}
+	if (k == ND_OBJECT_STAMPS)
+		nd_log_uncontrolled("tree-order", "more than 16 releases of one process-shared semaphore came "
+						  "ahead of a waiter's turn: the oldest counted on real time");
+	return k;
+}
+
+/* Leaves the line (the caller holds the object); a hand-off it did not use
+ * goes to the next in line. */
 static void leave_line(struct nd_tree_waiter *w, uint64_t key)
 {
 	int was_woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+	uint64_t join = w->join;
 	nd_waiter_dequeue(w);
 	if (was_woken)
-		nd_waiter_hand(key);
+		nd_waiter_hand(key, join);
+}
+
+static struct nd_member *me(void)
+{
+	return &nd_tree->members[nd_member_me];
+}
+
+/*
+ * A try at the member's turn (c, id), under the object's lock. In line, the
+ * semaphore is this waiter's once a release handed it over. Otherwise it
+ * waits behind anyone in line, and counts only the releases stamped before
+ * (c, id): a release made since by a member ahead in count, which did not
+ * wait for its turn, is in the semaphore's value but not yet in the order.
+ * 0 taken, EAGAIN, or another error; *self: when the only units are such
+ * releases, the count the waiter goes on from (the earliest one's + 1).
+ */
+static int try_at_turn(sem_t *s, struct nd_tree_object *o, struct nd_tree_waiter *w, uint64_t key,
+		       uint64_t *self)
+{
+	*self = 0;
+	if (w) {
+		if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
+			return EAGAIN;
+	} else if (nd_waiter_queued(key)) {
+		return EAGAIN;
+	} else {
+		uint64_t first;
+		int k = later(o, __atomic_load_n(&me()->ev, __ATOMIC_RELAXED), me()->id, &first), v = 0;
+		if (sem_getvalue(s, &v) == 0 && v - k <= 0) {
+			if (k > 0 && v > 0)
+				*self = first + 1;
+			return EAGAIN;
+		}
+	}
+	if (nd_real.sem_trywait(s) == 0)
+		return 0;
+	if (errno == EAGAIN && w) /* taken by a process outside the order */
+		__atomic_store_n(&w->woken, 0, __ATOMIC_RELEASE);
+	return errno;
+}
+
+/* The member goes on from the count a release handed it (Lamport's join). */
+static void join(const struct nd_tree_waiter *w)
+{
+	uint64_t j = w->join, c = __atomic_load_n(&me()->ev, __ATOMIC_RELAXED);
+	if (j > c)
+		__atomic_store_n(&me()->ev, j, __ATOMIC_RELEASE);
 }
 
 int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 {
+	struct nd_tree_object *o = nd_object(key);
+	if (!o)
+		return 1;
 	int e = errno;
 	struct wait_arg a = { NULL, s, key };
-	for (;;) {
+	for (int last = 0;; ) {
 		turn();
-		int got = nd_real.sem_trywait(s) == 0, err = got ? 0 : errno;
-		if (got)
+		uint64_t mask, self;
+		nd_object_lock(o, &mask);
+		int err = try_at_turn(s, o, a.w, key, &self);
+		if (!err)
 			taken(key);
-		if (a.w && (got || err != EAGAIN || try)) {
+		int line = err == EAGAIN && !try && !last;
+		if (a.w && !line)
 			leave_line(a.w, key);
-			a.w = NULL;
+		else if (line && !a.w && (a.w = nd_waiter_enqueue(key)) && self) {
+			a.w->join = self; /* already released: handed at once */
+			__atomic_store_n(&a.w->woken, 1, __ATOMIC_RELEASE);
 		}
-		int line = !got && err == EAGAIN && !try;
-		if (line) {
-			if (!a.w)
-				a.w = nd_waiter_enqueue(key);
-			else
-				__atomic_store_n(&a.w->woken, 0, __ATOMIC_RELEASE); /* woken, but another took it */
-		}
-		/* Joining the line is not counted: a wait that finds the semaphore
-		 * taken, sleeps and gets it counts as one event, as a wait that gets
-		 * it at once does, so the waiter is not put behind the holder it
-		 * waited for (which would make it wait for the holder's next
-		 * computation too: a pool's workers would take turns computing). */
+		nd_object_unlock(o, &mask);
+		/* Joining the line is not counted: a wait that sleeps and gets the
+		 * semaphore counts one event, as one that gets it at once does. */
 		if (!line || !a.w)
 			nd_member_turn_done();
 		errno = e;
-		if (got)
-			return 0;
-		if (err != EAGAIN || try)
-			return -err;
+		if (!line)
+			return err == 0 ? 0 : last ? (last < 0 ? -EINTR : -ETIMEDOUT) : -err;
 		if (!a.w) { /* the line is full: the kernel decides, as natively */
 			nd_log_uncontrolled("tree-order", "more threads waiting on process-shared semaphores than the "
 							  "tree's 128 places: one waited in real time");
 			return 1;
 		}
 		int r = sleep_for(&a, deadline);
-		if (r <= 0) {
-			/* a last try at the turn: a release at the deadline counts */
-			turn();
-			int got_last = nd_real.sem_trywait(s) == 0;
-			if (got_last)
-				taken(key);
-			leave_line(a.w, key);
-			nd_member_turn_done();
-			errno = e;
-			return got_last ? 0 : r < 0 ? -EINTR : -ETIMEDOUT;
-		}
+		if (__atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE))
+			join(a.w);
+		if (r <= 0)
+			last = r < 0 ? -1 : 1; /* a last try at the turn: a release by then counts */
 	}
 }
 
 int nd_treesem_post(sem_t *s, uint64_t key)
 {
-	turn();
-	int r = nd_real.sem_post(s);
-	if (r == 0) {
-		struct nd_tree_object *o = nd_object(key);
-		if (o)
-			__atomic_store_n(&o->post_seq, __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE),
-					 __ATOMIC_RELEASE);
-		nd_waiter_hand(key);
+	struct nd_tree_object *o = nd_object(key);
+	if (!o) {
+		turn();
+		int r = nd_real.sem_post(s), e = errno;
+		nd_member_turn_done();
+		errno = e;
+		return r;
 	}
-	int e = errno;
+	/* Not at the turn: a release never waits for another member's
+	 * computation. Its stamp places it in the order: a try ahead of it
+	 * does not count it, and the waiter it wakes goes on after it. */
+	uint64_t mask, c = __atomic_load_n(&me()->ev, __ATOMIC_RELAXED);
+	nd_object_lock(o, &mask);
+	uint32_t at = o->nrel % ND_OBJECT_STAMPS;
+	o->rel_ev[at] = c;
+	o->rel_id[at] = me()->id;
+	__atomic_store_n(&o->nrel, o->nrel + 1, __ATOMIC_RELEASE);
+	int r = nd_real.sem_post(s), e = errno;
+	if (r == 0) {
+		__atomic_store_n(&o->post_seq, __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+		nd_waiter_hand(key, c + 1);
+	}
+	nd_object_unlock(o, &mask);
 	nd_member_turn_done();
 	errno = e;
 	return r;
