@@ -8,7 +8,8 @@
  *   start-up  = median T(`nodice run -- true`) - median T(`true`)
  *   threads   = hand-offs, create+join, two computing threads; --threads runs
  *               only these (also pinned to CPU 0)
- *   tree      = --tree: a pipe round trip between processes, 2 computing
+ *   tree      = --tree: a pipe and an ordered semaphore round trip between
+ *               processes, 2 computing
  *               processes against 1, make -j2 against -j1, a process pool
  *
  * Modes: native; nodice (LD_PRELOAD=libnodice.so, ASLR already off so no
@@ -179,6 +180,9 @@ static void tree(int quick)
 	micro("pipe round trip, 2 processes", "pipe_pingpong", n, 1e9, "ns", 0);
 	double nat = per_unit("pipe_pingpong", n, NATIVE), nd = per_unit("pipe_pingpong", n, NODICE);
 	printf("%-28s %10.2f us over native per round trip\n", "  nodice overhead", (nd - nat) * 1e6);
+	micro("semaphore round trip, 2 proc", "sem_pingpong", n, 1e9, "ns", 0);
+	nat = per_unit("sem_pingpong", n, NATIVE), nd = per_unit("sem_pingpong", n, NODICE);
+	printf("%-28s %10.2f us over native per ordered round trip\n", "  nodice overhead", (nd - nat) * 1e6);
 	long work = quick ? 100000000 : 400000000;
 	for (int m = NATIVE; m <= NODICE; m++) {
 		double one = per_unit("procs_crunch1", work, (enum mode)m), two = per_unit("procs_crunch2", work, (enum mode)m);

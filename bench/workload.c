@@ -7,9 +7,11 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -106,6 +108,30 @@ static int pipe_pingpong(long n)
 	}
 	for (long i = 0; i < n; i++)
 		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+			return 1;
+	int st;
+	return waitpid(p, &st, 0) != p || st != 0;
+}
+
+/* Two processes hand a token back and forth n times through two
+ * process-shared semaphores (multiprocessing's locks and queues are these):
+ * under nodice, every wait is an ordered event of the tree. */
+static int sem_pingpong(long n)
+{
+	sem_t *s = mmap(NULL, 2 * sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED || sem_init(&s[0], 1, 0) || sem_init(&s[1], 1, 0))
+		return 1;
+	pid_t p = fork();
+	if (p < 0)
+		return 1;
+	if (p == 0) {
+		for (long i = 0; i < n; i++)
+			if (sem_wait(&s[0]) || sem_post(&s[1]))
+				_exit(1);
+		_exit(0);
+	}
+	for (long i = 0; i < n; i++)
+		if (sem_post(&s[0]) || sem_wait(&s[1]))
 			return 1;
 	int st;
 	return waitpid(p, &st, 0) != p || st != 0;
@@ -208,6 +234,8 @@ int main(int argc, char **argv)
 		two_threads(crunch, n);
 	} else if (!strcmp(op, "pipe_pingpong")) {
 		return pipe_pingpong(n);
+	} else if (!strcmp(op, "sem_pingpong")) {
+		return sem_pingpong(n);
 	} else if (!strcmp(op, "procs_crunch1")) {
 		return procs_crunch(1, n);
 	} else if (!strcmp(op, "procs_crunch2")) {

@@ -102,6 +102,7 @@ static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 		m->known_seq = __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE);
 		/* a child counts its events on from its parent's count */
 		m->turn_wait = 0;
+		m->lined = ND_NOT_LINED;
 		m->ev = nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->ev, __ATOMIC_RELAXED) : 0;
 		m->deadline = ND_NO_DEADLINE;
 		m->id = id;

@@ -84,5 +84,8 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg);
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
 void nd_member_turn_done(void);
+/* The member goes on from count ev at least (woken by a release stamped
+ * ev - 1: Lamport's join); whoever waits for it looks again. */
+void nd_member_join(uint64_t ev);
 
 #endif

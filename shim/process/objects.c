@@ -10,6 +10,7 @@
  */
 #include "nodice.h"
 #include "objects.h"
+#include "members.h"
 #include "tree.h"
 #include "procstate.h"
 
@@ -158,6 +159,7 @@ struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key)
 		    __atomic_compare_exchange_n(&w->key, &free_, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 			w->seq = __atomic_add_fetch(&nd_tree->wait_seq, 1, __ATOMIC_RELAXED);
 			w->pid = nd_pid;
+			w->member = nd_member_me;
 			__atomic_store_n(&w->woken, 0, __ATOMIC_RELEASE);
 			return w;
 		}
@@ -183,6 +185,13 @@ int nd_waiter_hand(uint64_t key, uint64_t join)
 		return 0;
 	first->join = join;
 	__atomic_store_n(&first->woken, 1, __ATOMIC_RELEASE);
+	/* Its process acts again: the others wait for it from now on, not from
+	 * when the kernel shows it running. */
+	if (first->member >= 0) {
+		uint32_t lined = ND_LINED;
+		__atomic_compare_exchange_n(&nd_tree->members[first->member].lined, &lined, ND_HANDED, 0,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
 	nd_sys(SYS_futex, (long)&first->woken, FUTEX_WAKE, 1, 0, 0, 0);
 	return 1;
 }

@@ -25,6 +25,7 @@
 #define HOLD_NS 5000000000ULL         /* a holder unchanged this long: go ahead */
 #define EXEC_GRACE_NS 2000000000ULL   /* an exec not adopted by then: outside */
 #define COUNT_HOLD_NS 30000000000ULL  /* ... for a communication event (turns.c) */
+#define SPINS 2000                    /* pauses before a turn's wait sleeps (~10-40 us) */
 
 /* (t, a) comes before (d, b). */
 static int before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
@@ -62,6 +63,17 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 	return st == ND_M_CLAIMING;
 }
 
+/* A blocked member: 1 when it sleeps, 0 when a wake-up is in flight. One
+ * asleep in a semaphore's line is woken only by a hand-off, which says so:
+ * /proc is read for the others only. */
+static int asleep(struct nd_member *m)
+{
+	uint32_t lined = __atomic_load_n(&m->lined, __ATOMIC_ACQUIRE);
+	if (lined != ND_NOT_LINED)
+		return lined == ND_LINED;
+	return !m->pid || nd_proc_asleep(m->pid);
+}
+
 /* Members found asleep in the kernel while they run: passed over until
  * they change. */
 #define SKIPS 16
@@ -97,8 +109,7 @@ static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip
 				continue;
 			if (!pass && ahead_of(m, st, d, id, now, count))
 				return (int)i;
-			if (pass && (st == ND_M_BLOCKED || (count && st == ND_M_WAIT)) &&
-			    !(m->pid && nd_proc_asleep(m->pid)))
+			if (pass && (st == ND_M_BLOCKED || (count && st == ND_M_WAIT)) && asleep(m) <= 0)
 				return (int)i;
 			if (pass && st == ND_M_OUTSIDE && m->pid) {
 				if (nd_proc_gone(m->pid))
@@ -260,14 +271,29 @@ void nd_member_turn(void)
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
 		if (look(me, __atomic_load_n(&me->ev, __ATOMIC_RELAXED), &h, 1)) {
-			if (waited)
+			if (waited) {
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
+				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
+			}
 			return;
 		}
-		/* Asleep meanwhile, but not in a call the others cannot see. */
-		if (!waited)
+		/* Asleep meanwhile, but not in a call the others cannot see; and
+		 * counted as waiting, so every change bumps the epoch (a change
+		 * between the epoch's read above and here is seen by the next look). */
+		if (!waited) {
 			__atomic_add_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
-		wait_epoch(e); /* a signal handler ran: the turn is still to come */
+			__atomic_add_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		/* The holder is often a member about to publish a new count or
+		 * state (a hand-off's receiver): a short spin saves two context
+		 * switches. Then sleep; a signal handler may end it (the turn is
+		 * still to come). */
+		for (int spin = 0; spin < SPINS && __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e; spin++)
+			__builtin_ia32_pause();
+		struct timespec to = { 0, POLL_MS * 1000000L };
+		if (__atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e)
+			nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAIT, e, (long)&to, 0, 0);
 	}
 }
 
@@ -278,4 +304,15 @@ void nd_member_turn_done(void)
 	struct nd_member *me = slot(nd_member_me);
 	__atomic_add_fetch(&me->ev, 1, __ATOMIC_RELEASE);
 	nd_member_changed(me);
+}
+
+void nd_member_join(uint64_t ev)
+{
+	if (nd_member_me < 0)
+		return;
+	struct nd_member *me = slot(nd_member_me);
+	if (ev > __atomic_load_n(&me->ev, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&me->ev, ev, __ATOMIC_RELEASE);
+		nd_member_changed(me);
+	}
 }

@@ -35,6 +35,7 @@ struct nd_tree_exit {
 /* A member of the tree: one process (members.c). Written by its owner, read
  * by every member that orders a timed event against it; one cache line. */
 #define ND_MEMBERS 1024
+enum { ND_NOT_LINED, ND_LINED, ND_HANDED };
 enum { ND_M_FREE, ND_M_CLAIMING, ND_M_RUN, ND_M_WAIT, ND_M_BLOCKED, ND_M_OUTSIDE, ND_M_EXITING };
 struct nd_member {
 	uint64_t vt;       /* its time line: the process's virtual clock lives here */
@@ -50,6 +51,7 @@ struct nd_member {
 	uint64_t known_seq; /* the tree's writes ordered before its present (sources/pipes.c) */
 	uint64_t ev;       /* the communication events it performed (order.c) */
 	uint32_t turn_wait; /* it waits for its turn: asleep, yet about to act */
+	uint32_t lined;    /* ND_LINED: asleep in a semaphore's line; ND_HANDED: woken from it */
 } __attribute__((aligned(64)));
 
 /* A process-shared object the tree orders (objects.c): keyed by the device,
@@ -75,6 +77,8 @@ struct nd_tree_waiter {
 	uint32_t woken; /* futex word: 1 once a release handed the object over */
 	int32_t pid;
 	uint64_t join;  /* handed: the count it goes on from (the release's + 1) */
+	int32_t member; /* its process's slot */
+	uint32_t unused;
 };
 
 /* A pipe or socket written by processes of the run (sources/pipes.c). */

@@ -201,14 +201,6 @@ static int try_at_turn(sem_t *s, struct nd_tree_object *o, struct nd_tree_waiter
 	return errno;
 }
 
-/* The member goes on from the count a release handed it (Lamport's join). */
-static void join(const struct nd_tree_waiter *w)
-{
-	uint64_t j = w->join, c = __atomic_load_n(&me()->ev, __ATOMIC_RELAXED);
-	if (j > c)
-		__atomic_store_n(&me()->ev, j, __ATOMIC_RELEASE);
-}
-
 int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 {
 	struct nd_tree_object *o = nd_object(key);
@@ -230,6 +222,10 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 			a.w->join = self; /* already released: handed at once */
 			__atomic_store_n(&a.w->woken, 1, __ATOMIC_RELEASE);
 		}
+		/* A process of one thread asleep in line is woken only by a
+		 * hand-off: the others need not read /proc to know it sleeps. */
+		if (line && a.w && !__atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE) && !nd_sched_managed())
+			__atomic_store_n(&me()->lined, ND_LINED, __ATOMIC_RELEASE);
 		nd_object_unlock(o, &mask);
 		/* Joining the line is not counted: a wait that sleeps and gets the
 		 * semaphore counts one event, as one that gets it at once does. */
@@ -243,9 +239,11 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 							  "tree's 128 places: one waited in real time");
 			return 1;
 		}
-		int r = sleep_for(&a, deadline);
+		/* handed at once (a release already made): no sleep */
+		int r = __atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE) ? 1 : sleep_for(&a, deadline);
 		if (__atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE))
-			join(a.w);
+			nd_member_join(a.w->join);
+		__atomic_store_n(&me()->lined, ND_NOT_LINED, __ATOMIC_RELEASE);
 		if (r <= 0)
 			last = r < 0 ? -1 : 1; /* a last try at the turn: a release by then counts */
 	}
