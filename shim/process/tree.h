@@ -33,7 +33,7 @@ struct nd_tree_exit {
 };
 
 /* A member of the tree: one process (members.c). Written by its owner, read
- * by every member that orders a timed event against it; one cache line. */
+ * by every member that orders a timed event against it; two cache lines. */
 #define ND_MEMBERS 1024
 enum { ND_NOT_LINED, ND_LINED, ND_HANDED };
 enum { ND_M_FREE, ND_M_CLAIMING, ND_M_RUN, ND_M_WAIT, ND_M_BLOCKED, ND_M_OUTSIDE, ND_M_EXITING };
