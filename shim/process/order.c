@@ -33,9 +33,14 @@ static int before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
 	return t < d || (t == d && a < b);
 }
 
-/* Whether member m can still act before (d, id), BLOCKED ones aside. By
- * count (turns.c), d is an event count and a waiting member is asked, as a
- * blocked one is, whether it really sleeps. */
+/* Whether member m can still act before (d, id), BLOCKED and WAIT ones
+ * aside: by count (turns.c) d is an event count; a waiting member is asked
+ * later, as a blocked one is, whether it really sleeps (a wait with a
+ * later deadline can end early, by data or a signal, and its wake-up in
+ * flight must be seen: rsync's three processes each wait in select with
+ * a 60 s timeout, and one's timeout went first while another had just been
+ * woken by data, sending its clock 60 s ahead and its parent's 20 ms
+ * sleeps, 10 ms of real time each, through 3000 rounds to catch up). */
 static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t now, int count)
 {
 	switch (st) {
@@ -109,7 +114,7 @@ static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip
 				continue;
 			if (!pass && ahead_of(m, st, d, id, now, count))
 				return (int)i;
-			if (pass && (st == ND_M_BLOCKED || (count && st == ND_M_WAIT)) && asleep(m) <= 0)
+			if (pass && (st == ND_M_BLOCKED || st == ND_M_WAIT) && asleep(m) <= 0)
 				return (int)i;
 			if (pass && st == ND_M_OUTSIDE && m->pid) {
 				if (nd_proc_gone(m->pid))
