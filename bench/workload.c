@@ -90,51 +90,71 @@ static void two_threads(void *(*fn)(void *), long n)
 	pthread_join(b, NULL);
 }
 
-/* Two processes hand a byte back and forth over two pipes n times. */
-static int pipe_pingpong(long n)
+/* A child and its parent take turns n times: each side's step does one
+ * hand-over and waits for the other's; 0 when every step succeeded. */
+static int two_sides(long n, int (*child)(void *), int (*parent)(void *), void *ctx)
 {
-	int a[2], b[2];
-	char c = 0;
-	if (pipe(a) || pipe(b))
-		return 1;
 	pid_t p = fork();
 	if (p < 0)
 		return 1;
 	if (p == 0) {
 		for (long i = 0; i < n; i++)
-			if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
+			if (child(ctx))
 				_exit(1);
 		_exit(0);
 	}
 	for (long i = 0; i < n; i++)
-		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+		if (parent(ctx))
 			return 1;
 	int st;
 	return waitpid(p, &st, 0) != p || st != 0;
 }
 
+/* Two processes hand a byte back and forth over two pipes n times. */
+static int pipes[4];
+
+static int pipe_child(void *ctx)
+{
+	char c;
+	(void)ctx;
+	return read(pipes[0], &c, 1) != 1 || write(pipes[3], &c, 1) != 1;
+}
+
+static int pipe_parent(void *ctx)
+{
+	char c = 0;
+	(void)ctx;
+	return write(pipes[1], &c, 1) != 1 || read(pipes[2], &c, 1) != 1;
+}
+
+static int pipe_pingpong(long n)
+{
+	if (pipe(pipes) || pipe(pipes + 2))
+		return 1;
+	return two_sides(n, pipe_child, pipe_parent, NULL);
+}
+
 /* Two processes hand a token back and forth n times through two
  * process-shared semaphores (multiprocessing's locks and queues are these):
  * under nodice, every wait is an ordered event of the tree. */
+static int sem_child(void *ctx)
+{
+	sem_t *s = ctx;
+	return sem_wait(&s[0]) || sem_post(&s[1]);
+}
+
+static int sem_parent(void *ctx)
+{
+	sem_t *s = ctx;
+	return sem_post(&s[0]) || sem_wait(&s[1]);
+}
+
 static int sem_pingpong(long n)
 {
 	sem_t *s = mmap(NULL, 2 * sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED || sem_init(&s[0], 1, 0) || sem_init(&s[1], 1, 0))
 		return 1;
-	pid_t p = fork();
-	if (p < 0)
-		return 1;
-	if (p == 0) {
-		for (long i = 0; i < n; i++)
-			if (sem_wait(&s[0]) || sem_post(&s[1]))
-				_exit(1);
-		_exit(0);
-	}
-	for (long i = 0; i < n; i++)
-		if (sem_post(&s[0]) || sem_wait(&s[1]))
-			return 1;
-	int st;
-	return waitpid(p, &st, 0) != p || st != 0;
+	return two_sides(n, sem_child, sem_parent, s);
 }
 
 /* k processes computing n units between them: the price of ordering a tree
