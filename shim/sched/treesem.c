@@ -53,11 +53,9 @@ uint64_t nd_treesem_key(sem_t *s)
 }
 
 /* Taken: what was written before its release is known (pipes.c). */
-static void taken(uint64_t key)
+static void taken(const struct nd_tree_object *o)
 {
-	struct nd_tree_object *o = nd_object(key);
-	if (o)
-		nd_pipes_known(__atomic_load_n(&o->post_seq, __ATOMIC_ACQUIRE));
+	nd_pipes_known(__atomic_load_n(&o->post_seq, __ATOMIC_ACQUIRE));
 }
 
 /* Sleeps until a release hands the semaphore over: 1; -EINTR when a
@@ -214,7 +212,7 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 		nd_object_lock(o, &mask);
 		int err = try_at_turn(s, o, a.w, key, &self);
 		if (!err)
-			taken(key);
+			taken(o);
 		int line = err == EAGAIN && !try && !last;
 		if (a.w && !line)
 			leave_line(a.w, key);
