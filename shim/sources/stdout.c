@@ -102,27 +102,39 @@ ND_EXPORT int __overflow(FILE *f, int c)
 	return r;
 }
 
-ND_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
+/* The printf family: every form is one of these two, with its stream and
+ * its arguments (the real functions, not this library's exports, which a
+ * program may interpose). */
+static int print(FILE *f, const char *fmt, va_list ap)
 {
 	int r = nd_real.vfprintf(f, fmt, ap);
 	note(f, r > 0);
 	return r;
 }
 
+static int print_chk(FILE *f, int flag, const char *fmt, va_list ap)
+{
+	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
+	note(f, r > 0);
+	return r;
+}
+
+ND_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	return print(f, fmt, ap);
+}
+
 ND_EXPORT int vprintf(const char *fmt, va_list ap)
 {
-	int r = nd_real.vfprintf(stdout, fmt, ap);
-	note(stdout, r > 0);
-	return r;
+	return print(stdout, fmt, ap);
 }
 
 ND_EXPORT int fprintf(FILE *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int r = nd_real.vfprintf(f, fmt, ap);
+	int r = print(f, fmt, ap);
 	va_end(ap);
-	note(f, r > 0);
 	return r;
 }
 
@@ -130,33 +142,27 @@ ND_EXPORT int printf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int r = nd_real.vfprintf(stdout, fmt, ap);
+	int r = print(stdout, fmt, ap);
 	va_end(ap);
-	note(stdout, r > 0);
 	return r;
 }
 
 ND_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
-	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
-	note(f, r > 0);
-	return r;
+	return print_chk(f, flag, fmt, ap);
 }
 
 ND_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-	int r = nd_real.__vfprintf_chk(stdout, flag, fmt, ap);
-	note(stdout, r > 0);
-	return r;
+	return print_chk(stdout, flag, fmt, ap);
 }
 
 ND_EXPORT int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
+	int r = print_chk(f, flag, fmt, ap);
 	va_end(ap);
-	note(f, r > 0);
 	return r;
 }
 
@@ -164,8 +170,7 @@ ND_EXPORT int __printf_chk(int flag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int r = nd_real.__vfprintf_chk(stdout, flag, fmt, ap);
+	int r = print_chk(stdout, flag, fmt, ap);
 	va_end(ap);
-	note(stdout, r > 0);
 	return r;
 }
