@@ -13,6 +13,13 @@
 
 extern int nd_member_me; /* this process's slot, or -1 */
 
+/* The tree's order: (t, a) comes before (d, b) — a time or an event count,
+ * then a member's id to break ties. */
+static inline int nd_member_before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
+{
+	return t < d || (t == d && a < b);
+}
+
 /* Start-up: adopt the slot an exec or a spawning parent left for this
  * image (NODICE_MEMBER names the latter), or claim one. */
 void nd_member_start(void);

@@ -13,6 +13,7 @@
 #include "members.h"
 #include "tree.h"
 #include "procstate.h"
+#include "signals.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -204,18 +205,17 @@ int nd_waiter_queued(uint64_t key)
 	return 0;
 }
 
-void nd_object_lock(struct nd_tree_object *o, uint64_t *saved_mask)
+void nd_object_lock(struct nd_tree_object *o, sigset_t *saved_mask)
 {
-	/* not the synchronous ones: SIGSYS carries the shim's own traps */
-	uint64_t all = ~0ULL & ~(1ULL << (SIGSYS - 1) | 1ULL << (SIGSEGV - 1) | 1ULL << (SIGBUS - 1) |
-				 1ULL << (SIGILL - 1) | 1ULL << (SIGFPE - 1) | 1ULL << (SIGTRAP - 1));
+	sigset_t all; /* not the shim's own: SIGSYS carries its traps */
+	nd_signals_all_unowned(&all);
 	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)saved_mask, 8, 0, 0);
 	for (unsigned spins = 0; __atomic_exchange_n(&o->lock, 1, __ATOMIC_ACQUIRE); spins++)
 		if (spins > 64)
 			nd_sys0(SYS_sched_yield);
 }
 
-void nd_object_unlock(struct nd_tree_object *o, const uint64_t *saved_mask)
+void nd_object_unlock(struct nd_tree_object *o, const sigset_t *saved_mask)
 {
 	__atomic_store_n(&o->lock, 0, __ATOMIC_RELEASE);
 	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved_mask, 0, 8, 0, 0);

@@ -6,6 +6,7 @@
 #ifndef ND_OBJECTS_H
 #define ND_OBJECTS_H
 
+#include <signal.h>
 #include <stdint.h>
 
 struct nd_tree_object;
@@ -33,7 +34,7 @@ int nd_waiter_pending(uint64_t key);
 
 /* The object's lock, with the caller's signals blocked meanwhile (a handler
  * that posts the same semaphore must not find it held). */
-void nd_object_lock(struct nd_tree_object *o, uint64_t *saved_mask);
-void nd_object_unlock(struct nd_tree_object *o, const uint64_t *saved_mask);
+void nd_object_lock(struct nd_tree_object *o, sigset_t *saved_mask);
+void nd_object_unlock(struct nd_tree_object *o, const sigset_t *saved_mask);
 
 #endif

@@ -27,12 +27,6 @@
 #define COUNT_HOLD_NS 30000000000ULL  /* ... for a communication event (turns.c) */
 #define SPINS 2000                    /* pauses before a turn's wait sleeps (~10-40 us) */
 
-/* (t, a) comes before (d, b). */
-static int before(uint64_t t, uint64_t a, uint64_t d, uint64_t b)
-{
-	return t < d || (t == d && a < b);
-}
-
 /* Whether member m can still act before (d, id), BLOCKED and WAIT ones
  * aside: by count (turns.c) d is an event count; a waiting member is asked
  * later, as a blocked one is, whether it really sleeps (a wait with a
@@ -45,7 +39,7 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 {
 	switch (st) {
 	case ND_M_WAIT:
-		return !count && before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
+		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
 	case ND_M_RUN: {
 		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
 		if (at && now - at > EXEC_GRACE_NS) {
@@ -54,7 +48,7 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
 			return 0;
 		}
-		return before(__atomic_load_n(count ? &m->ev : &m->vt, __ATOMIC_RELAXED), m->id, d, id);
+		return nd_member_before(__atomic_load_n(count ? &m->ev : &m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
 	case ND_M_EXITING:
 		/* Gone: its parent's wake-up may still be in flight, so this
@@ -63,7 +57,7 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 			nd_member_release((int)(m - slot(0)));
 			return 1;
 		}
-		return count || before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+		return count || nd_member_before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
 	return st == ND_M_CLAIMING;
 }

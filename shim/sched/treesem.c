@@ -121,12 +121,6 @@ static int sleep_for(struct wait_arg *a, uint64_t deadline)
 	return r == -1 ? -EINTR : r; /* -1: the turn was left for a signal */
 }
 
-/* (a, b) comes before (c, d). */
-static int before(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
-{
-	return a < c || (a == c && b < d);
-}
-
 /* The releases made so far whose stamps come after (c, id): the try does not
  * count them (the semaphore's value has them, the order does not yet).
  * *first: the earliest such stamp's count. */
@@ -137,7 +131,7 @@ static int later(const struct nd_tree_object *o, uint64_t c, uint64_t id, uint64
 	*first = UINT64_MAX;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t at = (o->nrel - 1 - i) % ND_OBJECT_STAMPS;
-		if (!before(o->rel_ev[at], o->rel_id[at], c, id)) {
+		if (!nd_member_before(o->rel_ev[at], o->rel_id[at], c, id)) {
 			k++;
 			if (o->rel_ev[at] < *first)
 				*first = o->rel_ev[at];
@@ -208,7 +202,8 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 	struct wait_arg a = { NULL, s, key };
 	for (int last = 0;; ) {
 		turn();
-		uint64_t mask, self;
+		uint64_t self;
+		sigset_t mask;
 		nd_object_lock(o, &mask);
 		int err = try_at_turn(s, o, a.w, key, &self);
 		if (!err)
@@ -260,7 +255,8 @@ int nd_treesem_post(sem_t *s, uint64_t key)
 	/* Not at the turn: a release never waits for another member's
 	 * computation. Its stamp places it in the order: a try ahead of it
 	 * does not count it, and the waiter it wakes goes on after it. */
-	uint64_t mask, c = __atomic_load_n(&me()->ev, __ATOMIC_RELAXED);
+	sigset_t mask;
+	uint64_t c = __atomic_load_n(&me()->ev, __ATOMIC_RELAXED);
 	nd_object_lock(o, &mask);
 	uint32_t at = o->nrel % ND_OBJECT_STAMPS;
 	o->rel_ev[at] = c;
