@@ -39,6 +39,18 @@ draw, audits binaries and gates CI on reproducibility.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libunwind is loaded with dlopen (shim/CMakeLists.txt), which dpkg-shlibdeps
+# cannot see: its package is the one that ships the library the build found,
+# asked of dpkg, and joins the computed list. Without it inspect loses every
+# call site on a machine that lacks the library.
+execute_process(COMMAND dpkg-query -S ${ND_UNWIND_REAL}
+  OUTPUT_VARIABLE nd_unwind_owner ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+string(REGEX REPLACE ":.*" "" nd_unwind_package "${nd_unwind_owner}")
+if(nd_unwind_package)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS ${nd_unwind_package})
+else()
+  message(WARNING "no package owns ${ND_UNWIND_REAL}: the .deb will not depend on libunwind")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_STRIP_FILES ON)

@@ -16,9 +16,13 @@ deb=$build/package/nodice_${version}_amd64.deb
 [ -n "$version" ] && [ -f "$deb" ] && ok || bad "no $deb: $(tail -3 cpack.out)"
 cp "$deb" pkg.deb
 
-# Depends computed by dpkg-shlibdeps: versioned, and naming what the binaries link
+# Depends computed by dpkg-shlibdeps: versioned, and naming what the binaries link,
+# plus the package of the libunwind the shim loads with dlopen (asked of dpkg)
 dpkg-deb -f pkg.deb Depends >depends
-grep -qE 'libc6 \(>= [0-9.]+\)' depends && grep -q 'libelf1' depends && grep -q 'libjson-c5' depends && ok ||
+soname=$(strings -a "$lib" | grep -m1 -xE 'libunwind\.so\.[0-9]+')
+unwind=$(dpkg-query -S "*/$soname" 2>/dev/null | head -1 | cut -d: -f1)
+grep -qE 'libc6 \(>= [0-9.]+\)' depends && grep -q 'libelf1' depends && grep -q 'libjson-c5' depends &&
+	[ -n "$unwind" ] && grep -qw "$unwind" depends && ok ||
 	bad "Depends is not the computed one: $(cat depends)"
 [ "$(dpkg-deb -f pkg.deb Package Version Architecture | tr '\n' ' ')" = "Package: nodice Version: $version Architecture: amd64 " ] &&
 	ok || bad "control fields: $(dpkg-deb -f pkg.deb Package Version Architecture)"
