@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 7
+#define ND_TREE_VERSION 8
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -83,11 +83,19 @@ struct nd_tree_waiter {
 
 /* A pipe or socket written by processes of the run (sources/pipes.c). */
 #define ND_TREE_PIPES 256
+#define ND_PIPE_MARKS 32
 struct nd_tree_pipe {
 	uint64_t key;   /* device and inode, mixed; 0: free */
 	uint64_t seq;   /* the number of its last write (write_seq) */
 	int32_t writer; /* the pid that wrote it last */
-	uint32_t unused;
+	uint32_t nmarks;
+	/* A pipe's or FIFO's bytes carry their writers' event counts to the
+	 * reader (process/carry.c): bytes written and read so far, the last
+	 * writes' first byte and count, and the largest count of older writes. */
+	uint64_t written, readpos, evicted_ev;
+	struct nd_pipe_mark {
+		uint64_t start, ev;
+	} marks[ND_PIPE_MARKS];
 };
 
 struct nd_tree {

@@ -23,6 +23,7 @@
 #include "outwait.h"
 #include "signals.h"
 #include "devices.h"
+#include "carry.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -153,14 +154,23 @@ static ssize_t wrote(int fd, ssize_t r)
 	return r;
 }
 
+/* A pipe's bytes carry the writer's count to their reader (carry.h). */
+static ssize_t carried(int fd, ssize_t r)
+{
+	nd_carry_wrote(fd, r);
+	return wrote(fd, r);
+}
+
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	return wrote(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
+	nd_carry_writing(fd);
+	return carried(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	return wrote(fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
+	nd_carry_writing(fd);
+	return carried(fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)

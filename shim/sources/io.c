@@ -13,6 +13,7 @@
 #include "tree.h"
 #include "block.h"
 #include "filetime.h"
+#include "carry.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -115,12 +116,21 @@ ND_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	return opened_at(dirfd, path, flags, 0);
 }
 
+/* What a read gets from a pipe carries its writers' counts (carry.h). */
+static ssize_t carried(int fd, ssize_t r)
+{
+	int e = errno;
+	nd_carry_read(fd, r);
+	errno = e;
+	return r;
+}
+
 /* read(2). */
 ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(nd_device_read(fd, buf, len, -1));
-	return ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len));
+	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len)));
 }
 
 /* __read_chk: read(2) under _FORTIFY_SOURCE. */
@@ -181,7 +191,7 @@ ND_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(device_readv(fd, iov, cnt, -1));
-	return ND_OUTSIDE(fd, POLLIN, nd_real.readv(fd, iov, cnt));
+	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.readv(fd, iov, cnt)));
 }
 
 /* preadv2(2): offset -1 means the current position, as in the kernel. */

@@ -33,6 +33,7 @@
 
 enum { UNKNOWN, OTHER }; /* else the descriptor's key */
 static uint64_t fd_key[ND_FD_MAX];
+static uint8_t fd_fifo[ND_FD_MAX]; /* the key is a pipe's or a FIFO's */
 static uint64_t reported[ND_TREE_PIPES / 64];
 
 /* This process's count of known writes lives in its member slot, so an exec
@@ -61,48 +62,84 @@ void nd_pipes_known(uint64_t seq)
 
 void nd_pipes_forget(int fd)
 {
-	if ((unsigned)fd < ND_FD_MAX)
+	if ((unsigned)fd < ND_FD_MAX) {
 		fd_key[fd] = UNKNOWN;
+		fd_fifo[fd] = 0;
+	}
+}
+
+/* The descriptor's key, computed at its first use: device and inode of a
+ * pipe, FIFO, socket or regular file; OTHER for anything else. */
+static uint64_t key_of(int fd)
+{
+	uint64_t key = fd_key[fd];
+	if (key != UNKNOWN)
+		return key;
+	struct stat st;
+	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode)))
+		return fd_key[fd] = OTHER;
+	key = ((uint64_t)st.st_dev << 40) ^ (uint64_t)st.st_ino;
+	key += key <= OTHER ? 2 : 0;
+	fd_fifo[fd] = S_ISFIFO(st.st_mode);
+	return fd_key[fd] = key;
+}
+
+/* A full table gives the entry written longest ago (its pipe is most likely
+ * closed) to the new channel. */
+static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
+{
+	struct nd_tree_pipe *oldest = NULL;
+	for (unsigned probe = 0; probe < 8; probe++) {
+		struct nd_tree_pipe *p = &nd_tree->pipes[(first + probe) % ND_TREE_PIPES];
+		if (!oldest || __atomic_load_n(&p->seq, __ATOMIC_RELAXED) < __atomic_load_n(&oldest->seq, __ATOMIC_RELAXED))
+			oldest = p;
+	}
+	uint64_t have = __atomic_load_n(&oldest->key, __ATOMIC_ACQUIRE);
+	if (have == key || !__atomic_compare_exchange_n(&oldest->key, &have, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return have == key ? oldest : NULL;
+	__atomic_store_n(&oldest->writer, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->nmarks, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->written, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->readpos, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->evicted_ev, 0, __ATOMIC_RELEASE);
+	return oldest;
+}
+
+struct nd_tree_pipe *nd_pipes_entry(int fd, int fifo, int create)
+{
+	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
+		return NULL;
+	uint64_t key = key_of(fd);
+	if (key == OTHER || (fifo && !fd_fifo[fd]))
+		return NULL;
+	unsigned first = (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 56) % ND_TREE_PIPES;
+	for (unsigned probe = 0; probe < 8; probe++) {
+		struct nd_tree_pipe *p = &nd_tree->pipes[(first + probe) % ND_TREE_PIPES];
+		uint64_t have = __atomic_load_n(&p->key, __ATOMIC_ACQUIRE);
+		if (have == key)
+			return p;
+		if (have == 0 && create &&
+		    (__atomic_compare_exchange_n(&p->key, &have, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) || have == key))
+			return p;
+	}
+	return create ? claim(key, first) : NULL;
 }
 
 void nd_pipes_wrote(int fd)
 {
-	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX || fd_key[fd] == OTHER)
+	struct nd_tree_pipe *p = nd_pipes_entry(fd, 0, 1);
+	if (!p)
 		return;
-	uint64_t key = fd_key[fd];
-	if (key == UNKNOWN) {
-		struct stat st;
-		if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0 ||
-		    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode))) {
-			fd_key[fd] = OTHER;
-			return;
-		}
-		key = ((uint64_t)st.st_dev << 40) ^ (uint64_t)st.st_ino;
-		key += key <= OTHER ? 2 : 0;
-		fd_key[fd] = key;
-	}
+	unsigned i = (unsigned)(p - nd_tree->pipes);
 	int me = nd_pid; /* the kernel's, kept by process.c across fork */
-	for (unsigned probe = 0; probe < 8; probe++) {
-		unsigned i = (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 56) % ND_TREE_PIPES;
-		i = (i + probe) % ND_TREE_PIPES;
-		struct nd_tree_pipe *p = &nd_tree->pipes[i];
-		uint64_t have = __atomic_load_n(&p->key, __ATOMIC_ACQUIRE);
-		if (have == 0) {
-			if (!__atomic_compare_exchange_n(&p->key, &have, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
-			    have != key)
-				continue;
-		} else if (have != key) {
-			continue;
-		}
-		uint64_t seq = __atomic_add_fetch(&nd_tree->write_seq, 1, __ATOMIC_ACQ_REL);
-		int last = __atomic_exchange_n(&p->writer, me, __ATOMIC_ACQ_REL);
-		uint64_t then = __atomic_exchange_n(&p->seq, seq, __ATOMIC_ACQ_REL);
-		if (last && last != me && then > __atomic_load_n(known(), __ATOMIC_RELAXED) && !(reported[i / 64] & (1ULL << (i % 64)))) {
-			reported[i / 64] |= 1ULL << (i % 64);
-			nd_log_uncontrolled("tree-order", "several processes of the run wrote one pipe, socket or file "
-							  "without an order between them: the order of their data "
-							  "follows real time");
-		}
-		return;
+	uint64_t seq = __atomic_add_fetch(&nd_tree->write_seq, 1, __ATOMIC_ACQ_REL);
+	int last = __atomic_exchange_n(&p->writer, me, __ATOMIC_ACQ_REL);
+	uint64_t then = __atomic_exchange_n(&p->seq, seq, __ATOMIC_ACQ_REL);
+	if (last && last != me && then > __atomic_load_n(known(), __ATOMIC_RELAXED) && !(reported[i / 64] & (1ULL << (i % 64)))) {
+		reported[i / 64] |= 1ULL << (i % 64);
+		nd_log_uncontrolled("tree-order", "several processes of the run wrote one pipe, socket or file "
+						  "without an order between them: the order of their data "
+						  "follows real time");
 	}
 }

@@ -6,7 +6,10 @@
 # multiprocessing.Queue — repeat byte for byte under nodice, over 5 runs
 # unpinned and 2 on one CPU, through `nodice run` and through LD_PRELOAD
 # alone; the draws move with the seed; the results are the native ones
-# (the same multiset). Usage: treeorder.sh NODICE LIB FIXTURES
+# (the same multiset). A DataLoader's workers see the done event set when the
+# main process's final None reaches them through a pipe (bytes carry their
+# writer's count: process/carry.c), under run, run --log and inspect.
+# Usage: treeorder.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 un="$fixtures/python/unordered.py"
 
@@ -43,4 +46,17 @@ for i in 1 2; do
 done
 cmp -s seed11.1 seed11.2 && ! cmp -s seed11.1 pool_draws.run1 && ok ||
 	bad "pool_draws does not move with the seed, or does not repeat under seed 11"
+# causality through a pipe: DataLoader's shutdown (the worker asserts the
+# event it was told about is set; before carry.c its try came "before" the
+# set in the order of events, and every run with the log on failed)
+ls="$fixtures/python/loader_shutdown.py"
+timeout 300 "$nodice" run -- $py "$ls" >ls.run 2>ls.err1 && ok || bad "loader_shutdown under run: $(tail -3 ls.err1)"
+timeout 300 "$nodice" run --log ls.log -- $py "$ls" >ls.log.out 2>ls.err2 && ok ||
+	bad "loader_shutdown under run --log: $(tail -3 ls.err2)"
+timeout 300 "$nodice" inspect --json ls.json -- $py "$ls" >ls.inspect 2>ls.err3 && ok ||
+	bad "loader_shutdown under inspect: $(tail -3 ls.err3)"
+! grep -q -E "AssertionError|exited unexpectedly" ls.err1 ls.err2 ls.err3 && ok ||
+	bad "a DataLoader worker failed: $(grep -h -m2 -E 'AssertionError|exited unexpectedly' ls.err*)"
+cmp -s ls.run ls.log.out && [ "$(head -1 ls.inspect)" = "$(cat ls.run)" ] && ok ||
+	bad "loader_shutdown: run, run --log and inspect printed different sums: $(cat ls.run ls.log.out) $(head -1 ls.inspect)"
 finish treeorder

@@ -1,0 +1,87 @@
+/*
+ * Bytes carry time: what a process reads from a pipe or FIFO that another
+ * member wrote comes after that write, so the reader's event count joins
+ * the writer's (Lamport's rule for a message), as a semaphore's waiter joins
+ * its releaser's (treesem.c).
+ *
+ * Without it the order of process-shared semaphores is not causal: a parent
+ * sets a multiprocessing Event (a release stamped with its count, far
+ * ahead of a worker's) and then sends the worker None through the worker's
+ * queue; the worker reads None and tests the Event with a try at its own,
+ * lower count, which does not count releases stamped after it — and finds
+ * the Event clear, where natively it is always set (DataLoader's workers
+ * then fail an assertion at shutdown).
+ *
+ * Each write to a pipe first leaves a mark in the pipe's entry in the tree:
+ * the position of its first byte in the stream and the writer's count;
+ * after it, the stream's length grows by what was written. A read moves the
+ * stream's read position by what it got and joins the largest count among
+ * the writes that began before its last byte. Positions and counts are the
+ * program's, never the clock's, so the join is the same in every run while
+ * one process at a time writes and one at a time reads (a queue's writers
+ * and readers hold its locks around the calls). The last 32 writes keep
+ * their marks; older ones fold into one largest count, which a reader more
+ * than 32 writes behind joins too (later than needed, never earlier).
+ * Pipes written through stdio are not marked (their bytes leave at a flush
+ * the shim does not see); sockets neither (the two ends of a socketpair are
+ * two inodes).
+ */
+#include "nodice.h"
+#include "carry.h"
+#include "devices.h"
+#include "members.h"
+#include "tree.h"
+
+#define NO_START UINT64_MAX
+
+void nd_carry_writing(int fd)
+{
+	struct nd_tree_pipe *p = nd_pipes_entry(fd, 1, 1);
+	if (!p)
+		return;
+	uint32_t k = __atomic_fetch_add(&p->nmarks, 1, __ATOMIC_ACQ_REL);
+	struct nd_pipe_mark *m = &p->marks[k % ND_PIPE_MARKS];
+	if (k >= ND_PIPE_MARKS) {
+		uint64_t old = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE);
+		uint64_t have = __atomic_load_n(&p->evicted_ev, __ATOMIC_RELAXED);
+		while (old > have &&
+		       !__atomic_compare_exchange_n(&p->evicted_ev, &have, old, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			;
+	}
+	__atomic_store_n(&m->start, NO_START, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->ev, __atomic_load_n(&nd_tree->members[nd_member_me].ev, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+}
+
+void nd_carry_wrote(int fd, ssize_t r)
+{
+	struct nd_tree_pipe *p = r > 0 ? nd_pipes_entry(fd, 1, 0) : NULL;
+	if (p)
+		__atomic_add_fetch(&p->written, (uint64_t)r, __ATOMIC_ACQ_REL);
+}
+
+void nd_carry_read(int fd, ssize_t r)
+{
+	struct nd_tree_pipe *p = r > 0 ? nd_pipes_entry(fd, 1, 0) : NULL;
+	if (!p)
+		return;
+	uint64_t end = __atomic_add_fetch(&p->readpos, (uint64_t)r, __ATOMIC_ACQ_REL);
+	uint32_t k = __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE);
+	uint64_t best = __atomic_load_n(&p->evicted_ev, __ATOMIC_ACQUIRE);
+	int found = k > ND_PIPE_MARKS;
+	for (uint32_t i = k > ND_PIPE_MARKS ? k - ND_PIPE_MARKS : 0; i < k; i++) {
+		struct nd_pipe_mark *m = &p->marks[i % ND_PIPE_MARKS];
+		uint64_t start = __atomic_load_n(&m->start, __ATOMIC_ACQUIRE);
+		if (start == NO_START || start >= end)
+			continue;
+		uint64_t ev = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->start, __ATOMIC_ACQUIRE) != start)
+			continue; /* rewritten while read */
+		found = 1;
+		if (ev > best)
+			best = ev;
+	}
+	if (found)
+		nd_member_join(best + 1);
+}
