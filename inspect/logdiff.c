@@ -3,6 +3,7 @@
 #include "logformat.h"
 #include "jsonget.h"
 #include "logread.h"
+#include "logsites.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -96,7 +97,7 @@ static json_object *event(const char *lineage, json_object *proc, const char *fa
 		json_object *top = frames ? json_object_array_get_idx(frames, 0) : NULL;
 		if (top) {
 			char where[4200];
-			logread_symbolize(str(top, ND_LK_OBJECT), str(top, ND_LK_FILE_OFFSET), where, sizeof(where));
+			logsites_symbolize(str(top, ND_LK_OBJECT), str(top, ND_LK_FILE_OFFSET), where, sizeof(where));
 			json_object_object_add(e, "site", json_object_new_string(where));
 		}
 	}

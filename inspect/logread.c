@@ -1,14 +1,13 @@
 /*
  * Event log -> report model. Records are aggregated across the processes of
- * the tree: sources by (family, symbol, controlled); call sites by (symbol,
- * object, function), the function found by libelf from the (object, offset)
- * the shim wrote; uncontrolled events by (kind, detail). Objects are opened
- * once per run of the command (a small cache), since a torch process maps
- * dozens of libraries.
+ * the tree: sources by (family, symbol, controlled); call sites in
+ * logsites.c; uncontrolled events by (kind, detail), with the Python stack
+ * of the first record that has one.
  */
 #include "logread.h"
 #include "logformat.h"
-#include "jsonget.h"
+#include "jsonentry.h"
+#include "logsites.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,162 +18,24 @@
 #include "knobs_report.h"
 #include "sources.h"
 
-#define CACHE 256
-
-struct cached {
-	char path[4096];
-	struct object obj;
-	int ok;
-};
-
-static struct cached *cache[CACHE];
-static int ncached;
-
-static struct object *open_cached(const char *path)
+/* An uncontrolled event keeps the Python stack of the first record that
+ * names one. */
+static void on_uncontrolled(json_object *model, json_object *rec)
 {
-	for (int i = 0; i < ncached; i++)
-		if (!strcmp(cache[i]->path, path))
-			return cache[i]->ok ? &cache[i]->obj : NULL;
-	if (ncached == CACHE)
-		return NULL;
-	struct cached *c = calloc(1, sizeof(*c));
-	char why[256];
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	c->ok = object_open(path, &c->obj, why, sizeof(why)) == 0;
-	cache[ncached++] = c;
-	return c->ok ? &c->obj : NULL;
-}
-
-static const char *base(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
-/* The entry of array whose keys equal the given pairs, created if absent. */
-static json_object *entry(json_object *array, const char *k1, const char *v1, const char *k2,
-			  const char *v2, const char *k3, json_object *v3)
-{
-	size_t n = json_object_array_length(array);
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(array, i), *x;
-		if (strcmp(str(e, k1), v1) || (k2 && strcmp(str(e, k2), v2)))
-			continue;
-		if (k3 && (!json_object_object_get_ex(e, k3, &x) || !json_object_equal(x, v3)))
-			continue;
-		if (k3)
-			json_object_put(v3);
-		return e;
-	}
-	json_object *e = json_object_new_object();
-	json_object_object_add(e, k1, json_object_new_string(v1));
-	if (k2)
-		json_object_object_add(e, k2, json_object_new_string(v2));
-	if (k3)
-		json_object_object_add(e, k3, v3);
-	json_object_array_add(array, e);
-	return e;
-}
-
-static void add_count(json_object *e, const char *key, int64_t by)
-{
-	json_object_object_add(e, key, json_object_new_int64(num(e, key) + by));
-}
-
-/* Function name for a return address given as (object, file offset). */
-static void symbolize(json_object *frame, char *out, size_t size)
-{
-	struct object *o = open_cached(str(frame, ND_LK_OBJECT));
-	uint64_t va = o ? object_vaddr_of(o, strtoull(str(frame, ND_LK_FILE_OFFSET), NULL, 16)) : 0;
-	char buf[1024];
-	const char *fn = va ? object_function(o, va - 1, buf, sizeof(buf)) : NULL;
-	snprintf(out, size, "%s", fn ? fn : "?");
-}
-
-/* The first frame in another object than the top one, as "object: function":
- * who called into the library or interpreter that made the call. */
-static void via_of(json_object *frames, char *out, size_t size)
-{
-	out[0] = 0;
-	const char *top = str(json_object_array_get_idx(frames, 0), "object");
-	size_t n = json_object_array_length(frames);
-	for (size_t i = 1; i < n; i++) {
-		json_object *f = json_object_array_get_idx(frames, i);
-		if (!strcmp(str(f, ND_LK_OBJECT), top))
-			continue;
-		char fn[1024];
-		symbolize(f, fn, sizeof(fn));
-		snprintf(out, size, "%s: %s", base(str(f, ND_LK_OBJECT)), fn);
-		return;
-	}
-}
-
-void logread_symbolize(const char *object, const char *file_offset, char *out, size_t size)
-{
-	json_object *f = json_object_new_object();
-	char fn[1024];
-	json_object_object_add(f, "object", json_object_new_string(object));
-	json_object_object_add(f, "file_offset", json_object_new_string(file_offset));
-	symbolize(f, fn, sizeof(fn));
-	json_object_put(f);
-	snprintf(out, size, "%s: %s", base(object), fn);
-}
-
-static void on_site(json_object *model, json_object *rec)
-{
-	json_object *frames, *sites = json_object_object_get(model, "_sites");
-	if (!json_object_object_get_ex(rec, ND_LK_FRAMES, &frames) || !json_object_array_length(frames))
-		return;
-	json_object *top = json_object_array_get_idx(frames, 0);
-	char fn[1024], via[1400], key[2600], where[4200];
-	snprintf(where, sizeof(where), "%s@%s", str(top, ND_LK_OBJECT), str(top, ND_LK_FILE_OFFSET));
-	if (json_object_array_length(frames) == 1) {
-		/* Calls past the site's stack budget: folded into an entry of the same
-		 * call address in finish(). */
-		json_object *rest = json_object_new_object();
-		json_object_object_add(rest, "symbol", json_object_new_string(str(rec, ND_LK_SYMBOL)));
-		json_object_object_add(rest, "where", json_object_new_string(where));
-		json_object_object_add(rest, "count", json_object_new_int64(num(rec, ND_LK_COUNT)));
-		json_object_object_add(rest, "frame", json_object_get(top));
-		json_object_array_add(json_object_object_get(model, "_rest"), rest);
-		return;
-	}
-	symbolize(top, fn, sizeof(fn));
-	via_of(frames, via, sizeof(via));
-	snprintf(key, sizeof(key), "%s\n%s", fn, via);
-	json_object *e = entry(sites, "symbol", str(rec, ND_LK_SYMBOL), "object", base(str(top, ND_LK_OBJECT)),
-			       "key", json_object_new_string(key));
-	if (!json_object_object_get_ex(e, "function", NULL)) {
-		json_object_object_add(e, "where", json_object_new_string(where));
-		json_object_object_add(e, "function", json_object_new_string(fn));
-		if (via[0])
-			json_object_object_add(e, "via", json_object_new_string(via));
-	}
-	add_count(e, "count", num(rec, ND_LK_COUNT));
-	json_object *stack;
-	size_t n = json_object_array_length(frames);
-	if (n > 1 && !json_object_object_get_ex(e, "stack", &stack)) {
-		stack = json_object_new_array();
-		for (size_t i = 0; i < n; i++) {
-			json_object *f = json_object_array_get_idx(frames, i), *s = json_object_new_object();
-			char name[1024];
-			symbolize(f, name, sizeof(name));
-			json_object_object_add(s, "object", json_object_new_string(base(str(f, ND_LK_OBJECT))));
-			json_object_object_add(s, "function", json_object_new_string(name));
-			json_object_array_add(stack, s);
-		}
-		json_object_object_add(e, "stack", stack);
-	}
+	json_object *e = uncontrolled_add(model, str(rec, ND_LK_KIND), str(rec, ND_LK_DETAIL), num(rec, ND_LK_COUNT), 1);
+	json_object *python;
+	if (json_object_object_get_ex(rec, ND_LK_PYTHON, &python) && !json_object_object_get_ex(e, "python", NULL))
+		json_object_object_add(e, "python", json_object_get(python));
 }
 
 static void on_source(json_object *model, json_object *rec)
 {
 	json_object *sources = json_object_object_get(model, "sources"), *c;
 	json_object_object_get_ex(rec, ND_LK_CONTROLLED, &c);
-	json_object *e = entry(sources, "family", str(rec, ND_LK_FAMILY), "symbol", str(rec, ND_LK_SYMBOL),
+	json_object *e = json_entry(sources, "family", str(rec, ND_LK_FAMILY), "symbol", str(rec, ND_LK_SYMBOL),
 			       "controlled", json_object_new_boolean(json_object_get_boolean(c)));
-	add_count(e, "count", num(rec, ND_LK_COUNT));
-	add_count(e, "bytes", num(rec, ND_LK_BYTES));
+	json_add_count(e, "count", num(rec, ND_LK_COUNT));
+	json_add_count(e, "bytes", num(rec, ND_LK_BYTES));
 }
 
 static void on_process(json_object *model, json_object *rec)
@@ -226,67 +87,13 @@ static void on_objects(json_object *model, json_object *rec)
 	}
 }
 
-static int by_count(const void *a, const void *b)
-{
-	int64_t x = num(*(json_object *const *)a, "count"), y = num(*(json_object *const *)b, "count");
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Each source gets its sites; passed-through identity/external sources and
- * threads nodice did not start become observed uncontrolled entries. */
-/* Adds each site-only count to an entry with the same call address, or
- * makes one. */
-static void fold_rest(json_object *model)
-{
-	json_object *rest = json_object_object_get(model, "_rest");
-	json_object *sites = json_object_object_get(model, "_sites");
-	for (size_t i = 0; i < json_object_array_length(rest); i++) {
-		json_object *r = json_object_array_get_idx(rest, i), *into = NULL;
-		for (size_t k = 0; k < json_object_array_length(sites) && !into; k++) {
-			json_object *e = json_object_array_get_idx(sites, k);
-			if (!strcmp(str(e, ND_LK_SYMBOL), str(r, ND_LK_SYMBOL)) && !strcmp(str(e, "where"), str(r, "where")))
-				into = e;
-		}
-		if (!into) {
-			char fn[1024];
-			json_object *top = json_object_object_get(r, "frame");
-			symbolize(top, fn, sizeof(fn));
-			into = entry(sites, "symbol", str(r, ND_LK_SYMBOL), "object", base(str(top, ND_LK_OBJECT)), "key",
-				     json_object_new_string(str(r, "where")));
-			json_object_object_add(into, "where", json_object_new_string(str(r, "where")));
-			json_object_object_add(into, "function", json_object_new_string(fn));
-		}
-		add_count(into, "count", num(r, ND_LK_COUNT));
-	}
-	json_object_object_del(model, "_rest");
-}
-
 static void finish(json_object *model)
 {
-	fold_rest(model);
+	logsites_end(model);
 	json_object *sources = json_object_object_get(model, "sources");
-	json_object *sites = json_object_object_get(model, "_sites");
-	json_object_array_sort(sites, by_count);
 	size_t n = json_object_array_length(sources);
 	for (size_t i = 0; i < n; i++) {
-		json_object *s = json_object_array_get_idx(sources, i), *list = json_object_new_array();
-		size_t m = json_object_array_length(sites);
-		for (size_t k = 0; k < m; k++) {
-			json_object *site = json_object_array_get_idx(sites, k);
-			if (strcmp(str(site, ND_LK_SYMBOL), str(s, ND_LK_SYMBOL)))
-				continue;
-			json_object *out = json_object_new_object();
-			json_object_object_add(out, "object", json_object_new_string(str(site, ND_LK_OBJECT)));
-			json_object_object_add(out, "function", json_object_new_string(str(site, "function")));
-			json_object_object_add(out, "count", json_object_new_int64(num(site, ND_LK_COUNT)));
-			json_object *via;
-			if (json_object_object_get_ex(site, "via", &via))
-				json_object_object_add(out, "via", json_object_get(via));
-			json_object *stack;
-			if (json_object_object_get_ex(site, "stack", &stack))
-				json_object_object_add(out, "stack", json_object_get(stack));
-			json_object_array_add(list, out);
-		}
+		json_object *s = json_object_array_get_idx(sources, i), *list = logsites_of(model, str(s, ND_LK_SYMBOL));
 		json_object_object_add(s, "sites", list);
 		json_object *c;
 		json_object_object_get_ex(s, "controlled", &c);
@@ -301,7 +108,7 @@ static void finish(json_object *model)
 		if (!json_object_object_get_ex(last, "sites", NULL))
 			json_object_object_add(last, "sites", json_object_get(list));
 	}
-	json_object_object_del(model, "_sites");
+	logsites_forget(model);
 }
 
 /* Every image writes a record, so the records expected are 1 (the command)
@@ -378,8 +185,7 @@ json_object *logread_load(const char *path, char *why, size_t size)
 	json_object_object_add(model, "processes", json_object_new_array());
 	json_object_object_add(model, "traps", json_object_new_array());
 	json_object_object_add(model, "knobs", json_object_new_array());
-	json_object_object_add(model, "_sites", json_object_new_array());
-	json_object_object_add(model, "_rest", json_object_new_array());
+	logsites_begin(model);
 	json_object_object_add(model, "_objects", json_object_new_object());
 	char *line = NULL;
 	size_t cap = 0;
@@ -404,9 +210,9 @@ json_object *logread_load(const char *path, char *why, size_t size)
 		else if (!strcmp(type, ND_LT_SOURCE))
 			on_source(model, rec);
 		else if (!strcmp(type, ND_LT_SITE))
-			on_site(model, rec);
+			logsites_add(model, rec);
 		else if (!strcmp(type, ND_LT_UNCONTROLLED))
-			uncontrolled_add(model, str(rec, ND_LK_KIND), str(rec, ND_LK_DETAIL), num(rec, ND_LK_COUNT), 1);
+			on_uncontrolled(model, rec);
 		else if (!strcmp(type, ND_LT_OBJECTS))
 			on_objects(model, rec);
 		else if (!strcmp(type, ND_LT_KNOB))
@@ -467,13 +273,13 @@ void logread_scan_objects(json_object *model)
 	json_object_object_foreach(all, path, unused)
 	{
 		(void)unused;
-		if (!strcmp(base(path), "libnodice.so"))
+		if (!strcmp(logsites_base(path), "libnodice.so"))
 			continue; /* the shim's own raw calls are how it serves */
-		struct object *o = open_cached(path);
+		struct object *o = logsites_object(path);
 		if (!o)
 			continue;
 		struct object_refs *refs = NULL;
-		struct scan_state st = { model, o, base(path), &refs, armed(model, "rdtsc"), armed(model, "syscall") };
+		struct scan_state st = { model, o, logsites_base(path), &refs, armed(model, "rdtsc"), armed(model, "syscall") };
 		char why[256];
 		object_scan(o, on_instruction, &st, &refs, why, sizeof(why));
 		object_refs_free(refs);

@@ -21,7 +21,5 @@ json_object *logread_load(const char *path, char *why, size_t size);
  * the loaded objects that bypass the shim if executed. */
 void logread_scan_objects(json_object *model);
 
-/* "object: function" for a frame given as (object path, file offset). */
-void logread_symbolize(const char *object, const char *file_offset, char *out, size_t size);
 
 #endif

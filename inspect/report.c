@@ -11,6 +11,7 @@
 #include "families.h"
 #include "jsonget.h"
 #include "knobs_report.h"
+#include "pylines.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ static const struct {
 	{ "predictable-keys", 0, "KEYS MADE UNDER NODICE ARE PREDICTABLE from the seed: never use them outside a test; run key generators with --exempt NAME" },
 	{ "records-missing", 1, "some processes left no record: the report is incomplete for them (a SIGKILL, or an unwritable or full log)" },
 	{ "sites-dropped", 0, "the call-site table was full: counts are complete, some sites are not named" },
+	{ "python-frames", 0, "this Python's frame layout is not known to nodice (CPython 3.8 to 3.13 are): its call sites show C frames only" },
 	{ "events-dropped", 0, "more than 64 distinct events in one process: the rest are counted only" },
 	{ "identity", 0, "host names differ between machines, not between runs: do not let them into results, or fix them with --host NAME" },
 	{ "pid-moved", 1, "a new process or thread could not have the id meant for it (another process held it, or the kernel refused to place ids): its id, and any id after it, may differ between runs" },
@@ -65,7 +67,7 @@ static const struct {
 	{ "syscall", 0, "an inline system call inside libc (dispatch allows libc's own range) or with dispatch unavailable: reaches the kernel" },
 };
 
-void uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count, int observed)
+json_object *uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count, int observed)
 {
 	json_object *list = json_object_object_get(model, "uncontrolled");
 	size_t n = json_object_array_length(list);
@@ -73,7 +75,7 @@ void uncontrolled_add(json_object *model, const char *kind, const char *detail, 
 		json_object *e = json_object_array_get_idx(list, i);
 		if (!strcmp(str(e, "kind"), kind) && !strcmp(str(e, "detail"), detail)) {
 			json_object_object_add(e, "count", json_object_new_int64(num(e, "count") + count));
-			return;
+			return e;
 		}
 	}
 	int strict = 0;
@@ -91,6 +93,7 @@ void uncontrolled_add(json_object *model, const char *kind, const char *detail, 
 	json_object_object_add(e, "strict", json_object_new_boolean(strict && observed));
 	json_object_object_add(e, "advice", json_object_new_string(advice));
 	json_object_array_add(list, e);
+	return e;
 }
 
 const char *report_kind_of_family(const char *fam, const char *symbol)
@@ -114,17 +117,39 @@ int report_strict_findings(json_object *model)
 	return n;
 }
 
+/* A source's sites: for Python code, by the line that speaks for them
+ * (pylines.h: the user's first, then libraries', then the standard
+ * library's), then the sites with no Python code by C function. */
 static void print_sites(FILE *out, json_object *sites, int max)
 {
-	size_t n = sites ? json_object_array_length(sites) : 0;
-	for (size_t i = 0; i < n && (int)i < max; i++) {
+	size_t shown = 0, more = 0;
+	json_object *groups = pylines_group(sites);
+	for (size_t i = 0; i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+		if ((int)shown++ >= max + 2) {
+			more++;
+			continue;
+		}
+		fprintf(out, "      %6lld  %s\n", (long long)num(g, "count"), str(g, "line"));
+		if (*str(g, "through"))
+			fprintf(out, "              through %s\n", str(g, "through"));
+	}
+	json_object_put(groups);
+	size_t n = sites ? json_object_array_length(sites) : 0, c = 0;
+	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(sites, i);
+		if (json_object_object_get_ex(s, "python", NULL))
+			continue;
+		if ((int)c++ >= max) {
+			more++;
+			continue;
+		}
 		fprintf(out, "      %6lld  %s: %s\n", (long long)num(s, "count"), str(s, "object"), str(s, "function"));
 		if (*str(s, "via"))
 			fprintf(out, "              via %s\n", str(s, "via"));
 	}
-	if ((int)n > max)
-		fprintf(out, "              (%zu more sites)\n", n - (size_t)max);
+	if (more)
+		fprintf(out, "              (%zu more sites)\n", more);
 }
 
 static int by_kind(const void *a, const void *b)
@@ -199,6 +224,12 @@ void report_print(FILE *out, json_object *model, int status, const char *command
 					str(e, "advice"));
 			}
 			fprintf(out, "    - %s (%lld)\n", str(e, "detail"), (long long)num(e, "count"));
+			json_object *python;
+			if (json_object_object_get_ex(e, "python", &python) && json_object_array_length(python)) {
+				char line[1200];
+				pylines_format(pylines_frame(python, NULL), line, sizeof(line));
+				fprintf(out, "      at %s\n", line);
+			}
 			json_object *sites;
 			if (json_object_object_get_ex(e, "sites", &sites))
 				print_sites(out, sites, 3);

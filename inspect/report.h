@@ -9,9 +9,10 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-/* Adds count to the (kind, detail) entry of model's "uncontrolled" list.
- * observed: it happened in this run (else it is code that could run). */
-void uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count,
+/* Adds count to the (kind, detail) entry of model's "uncontrolled" list and
+ * returns the entry. observed: it happened in this run (else it is code that
+ * could run). */
+json_object *uncontrolled_add(json_object *model, const char *kind, const char *detail, int64_t count,
 		      int observed);
 
 /* The uncontrolled kind for a call of `symbol` of `family` passed through to libc, or

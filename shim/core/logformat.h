@@ -50,6 +50,10 @@
 #define ND_LK_OBJECT "object"
 #define ND_LK_ADDRESS "address"
 #define ND_LK_FILE_OFFSET "file_offset"
+#define ND_LK_PYTHON "python" /* [{file, line, function}], innermost first */
+#define ND_LK_FILE "file"
+#define ND_LK_LINE "line"
+#define ND_LK_FUNCTION "function"
 /* uncontrolled */
 #define ND_LK_KIND "kind"
 #define ND_LK_DETAIL "detail"

@@ -12,6 +12,7 @@
 #include "logformat.h"
 #include "fmt.h"
 #include "record.h"
+#include "pyframes.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct event {
 	uint64_t count;
 	uint64_t written; /* already in the log (nd_log_uncontrolled_now) */
 	int ready;
+	uint32_t npy;     /* the Python lines of its first occurrence (log on) */
+	struct nd_py_frame py[ND_PY_FRAMES];
 };
 #define EVENTS 64
 static struct event events[EVENTS];
@@ -85,6 +88,12 @@ static struct event *record(const char *kind, const char *detail)
 	copy(events[i].kind, sizeof(events[i].kind), kind);
 	copy(events[i].detail, sizeof(events[i].detail), detail);
 	events[i].count = 1;
+	if (nd_cfg.log_path[0]) {
+		struct nd_py_raw raw[ND_PY_FRAMES];
+		int got = nd_py_take(raw, ND_PY_FRAMES);
+		nd_py_resolve(raw, got, events[i].py);
+		events[i].npy = (uint32_t)got;
+	}
 	__atomic_store_n(&events[i].ready, 1, __ATOMIC_RELEASE);
 	return &events[i];
 }
@@ -108,6 +117,7 @@ static void event_record(int fd, struct event *e)
 	nd_fmt_json(&b, e->detail);
 	nd_fmt_str(&b, ",\"" ND_LK_COUNT "\":");
 	nd_fmt_u64(&b, count - e->written);
+	nd_py_format(&b, e->py, e->npy);
 	e->written = count;
 	nd_log_emit(fd, &b, line);
 }

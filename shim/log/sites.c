@@ -11,6 +11,7 @@
 #include "sites.h"
 #include "fmt.h"
 #include "maps.h"
+#include "pyframes.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -29,12 +30,16 @@ void nd_sites_start(void)
 		backtrace_fn = (int (*)(void **, int))dlsym(h, "unw_backtrace");
 	if (!backtrace_fn)
 		nd_log_uncontrolled("sites-dropped", ND_UNWIND_SONAME " could not be loaded: call sites have no stacks");
+	if (nd_py_start() < 0)
+		nd_log_uncontrolled("python-frames", "this Python's frame layout is not known to nodice "
+						     "(3.8 to 3.13 are): call sites show C frames only");
 }
 
 #define SLOTS 4096
 #define PROBES 32
 #define FRAMES 24
 #define DEEP_CALLS 64 /* calls per site that get a full stack of their own */
+#define DEEP_PYTHON 1024 /* the same for a site the interpreter reaches from many lines */
 
 /*
  * Two kinds of entry share the table. A site entry (stack 0) counts every
@@ -43,6 +48,12 @@ void nd_sites_start(void)
  * different callers behind one libc or interpreter function (os.urandom
  * reached from CPython's start-up, and from NumPy's SeedSequence) are told
  * apart, while a hot site costs only a probe and an add after 64 calls.
+ * A call on Python code is keyed by its Python frames instead (pyframes.h),
+ * so each line of Python code behind one interpreter function is an entry
+ * of its own; reading them costs far less than a C stack, which is taken
+ * once per entry, so a site reached from Python keeps looking for 1024
+ * calls: one C site of the interpreter (time.time's clock read) serves
+ * every line of the program.
  */
 struct site {
 	uint64_t key; /* hash of (symbol, caller, stack hash); 0 = free */
@@ -54,6 +65,10 @@ struct site {
 	uint64_t deep;   /* site entry: calls that took a stack */
 	uint32_t nframes;
 	uintptr_t frames[FRAMES];
+	int python;      /* site entry: some of its stacks had Python frames */
+	int filled;      /* stack entry: frames written */
+	uint32_t npy;
+	struct nd_py_frame py[ND_PY_FRAMES];
 };
 
 int nd_sites_on;
@@ -122,6 +137,20 @@ static uint64_t take_stack(uintptr_t *frames, uint32_t *n)
 	return h | 1;
 }
 
+static uint64_t python_hash(const struct nd_py_raw *py, int n)
+{
+	uint64_t h = 0x7f4a7c159e3779b9ULL;
+	for (int i = 0; i < n; i++)
+		h = mix(h ^ mix((uint64_t)(uintptr_t)py[i].code ^ ((uint64_t)(uintptr_t)py[i].file << 7) ^
+				((uint64_t)(uintptr_t)py[i].name << 13) ^ ((uint64_t)py[i].addr << 40)));
+	return h | 1;
+}
+
+static uint64_t budget(const struct site *s)
+{
+	return __atomic_load_n(&s->python, __ATOMIC_RELAXED) ? DEEP_PYTHON : DEEP_CALLS;
+}
+
 /* A call the table cannot place is still counted, in the symbol's total. */
 static void count_unplaced(int sym)
 {
@@ -151,26 +180,41 @@ void nd_site_note_slow(int sym, void *caller)
 		nd_sites_last.gen = gen;
 		nd_sites_last.site = site;
 		nd_sites_last.count = &site->count;
-		nd_sites_last.hot = __atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS;
+		nd_sites_last.hot = __atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= budget(site);
 	}
-	if (__atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= DEEP_CALLS) {
+	if (__atomic_load_n(&site->deep, __ATOMIC_RELAXED) >= budget(site)) {
 		nd_sites_last.hot = 1;
 		nd_add(&site->count, 1);
 		return;
 	}
 	nd_add(&site->deep, 1);
+	/* A stack on Python code is keyed by its Python frames (cheap to read),
+	 * and takes its C stack only the first time; any other by its C stack. */
 	uintptr_t frames[FRAMES];
-	uint32_t n;
-	uint64_t h = take_stack(frames, &n);
+	uint32_t n = 0;
+	struct nd_py_raw py[ND_PY_FRAMES];
+	int npy = nd_py_take(py, ND_PY_FRAMES);
+	uint64_t h;
+	if (npy) {
+		if (!__atomic_load_n(&site->python, __ATOMIC_RELAXED))
+			__atomic_store_n(&site->python, 1, __ATOMIC_RELAXED);
+		h = python_hash(py, npy);
+	} else
+		h = take_stack(frames, &n);
 	struct site *st = find(mix(c ^ ((uint64_t)sym << 48) ^ h), sym, c, h);
 	if (!st) {
 		nd_add(&site->count, 1);
 		return;
 	}
-	if (!__atomic_load_n(&st->nframes, __ATOMIC_ACQUIRE)) {
+	if (!__atomic_load_n(&st->filled, __ATOMIC_ACQUIRE)) {
+		if (npy)
+			take_stack(frames, &n);
+		nd_py_resolve(py, npy, st->py);
+		st->npy = (uint32_t)npy;
 		for (uint32_t i = 0; i < n; i++)
 			st->frames[i] = frames[i];
 		__atomic_store_n(&st->nframes, n, __ATOMIC_RELEASE);
+		__atomic_store_n(&st->filled, 1, __ATOMIC_RELEASE);
 	}
 	nd_add(&st->count, 1);
 }
@@ -231,7 +275,9 @@ void nd_sites_flush(int fd, void (*line)(int fd, const char *text, long len))
 			nd_fmt_str(&b, ",");
 			frame(&b, s->frames[f]);
 		}
-		nd_fmt_str(&b, "]}\n");
+		nd_fmt_str(&b, "]");
+		nd_py_format(&b, s->py, s->npy);
+		nd_fmt_str(&b, "}\n");
 		if (!b.overflow)
 			line(fd, text, b.p - text);
 	}
