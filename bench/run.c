@@ -3,7 +3,8 @@
  * measured in the same run. Every figure is timed from outside the measured
  * process with the real monotonic clock (the runner is not under the shim).
  *
- *   per call  = (median T(N) - median T(0)) / N      for clock_gettime, getrandom, stat, fork
+ *   per call  = (median T(N) - median T(0)) / N      for clock_gettime, getrandom, stat, fork,
+ *               and Python-level clock reads (bench/pyclock.py)
  *   MB/s      = N MiB / (median T(N) - median T(0))  for /dev/urandom
  *   start-up  = median T(`nodice run -- true`) - median T(`true`)
  *   threads   = hand-offs, create+join, two computing threads; --threads runs
@@ -98,13 +99,16 @@ static double median_of(char *const argv[], enum mode m)
 	return t[reps / 2];
 }
 
-/* Seconds per unit of OP: (T(n) - T(0)) / n. */
+/* Seconds per unit of OP: (T(n) - T(0)) / n. An OP ending in .py is a
+ * script of bench/ run by Debian's Python with n. */
 static double per_unit(const char *op, long n, enum mode m)
 {
-	char count[32];
+	char count[32], script[PATH_MAX];
 	snprintf(count, sizeof(count), "%ld", n);
-	char *big[] = { workload, (char *)op, count, NULL };
-	char *zero[] = { workload, (char *)op, "0", NULL };
+	snprintf(script, sizeof(script), "%s/bench/%s", NODICE_SOURCE_DIR, op);
+	int py = strlen(op) > 3 && !strcmp(op + strlen(op) - 3, ".py");
+	char *big[] = { py ? "/usr/bin/python3" : workload, py ? script : (char *)op, count, NULL };
+	char *zero[] = { py ? "/usr/bin/python3" : workload, py ? script : (char *)op, "0", NULL };
 	double tn = median_of(big, m), t0 = median_of(zero, m);
 	return tn < 0 || t0 < 0 ? -1 : (tn - t0) / (double)n;
 }
@@ -289,6 +293,8 @@ int main(int argc, char **argv)
 	micro("inline getrandom(16), served", "raw_getrandom16", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("inline getppid, performed", "raw_getppid", quick ? 20000 : 200000, 1e9, "ns", 0);
 	micro("stat per call (file times)", "stat", calls / 10, 1e9, "ns", 0);
+	/* the log on Python code: each call looked up by its Python lines */
+	micro("Python clock read per call", "pyclock.py", quick ? 1000000 : 4000000, 1e9, "ns", 0);
 	micro("fork+exit+wait", "fork_wait", quick ? 200 : 2000, 1e6, "us", 0);
 	threads(quick);
 	tree(quick);
