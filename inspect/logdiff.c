@@ -4,13 +4,15 @@
 #include "jsonget.h"
 #include "logread.h"
 #include "logsites.h"
+#include "pylines.h"
 #include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* lineage -> {"exe", "order", "sources": {"symbol/controlled": record}, "sites": {symbol: record}} */
+/* lineage -> {"exe", "order", "sources": {"symbol/controlled": record}, "sites": {symbol: record},
+ * "lines": {symbol: {"file:line in function": {"calls", "class", "frame"}}}} */
 /* counts, when given, gets each uncontrolled text with its calls summed. */
 static void tally(json_object *counts, const char *text, int64_t n)
 {
@@ -18,6 +20,29 @@ static void tally(json_object *counts, const char *text, int64_t n)
 	if (counts)
 		json_object_object_add(counts, text, json_object_new_int64(
 			(json_object_object_get_ex(counts, text, &c) ? json_object_get_int64(c) : 0) + n));
+}
+
+/* The calls of a site record, under the Python line that speaks for it. */
+static void count_line(json_object *lines, json_object *rec)
+{
+	json_object *python, *of, *l;
+	if (!json_object_object_get_ex(rec, ND_LK_PYTHON, &python) || !json_object_array_length(python))
+		return;
+	enum pylines_class cls;
+	json_object *frame = pylines_frame(python, &cls);
+	char text[1200];
+	pylines_format(frame, text, sizeof(text));
+	if (!json_object_object_get_ex(lines, str(rec, ND_LK_SYMBOL), &of)) {
+		of = json_object_new_object();
+		json_object_object_add(lines, str(rec, ND_LK_SYMBOL), of);
+	}
+	if (!json_object_object_get_ex(of, text, &l)) {
+		l = json_object_new_object();
+		json_object_object_add(l, "class", json_object_new_int(cls));
+		json_object_object_add(l, "frame", json_object_get(frame));
+		json_object_object_add(of, text, l);
+	}
+	json_object_object_add(l, "calls", json_object_new_int64(num(l, "calls") + num(rec, ND_LK_COUNT)));
 }
 
 static json_object *index_log_counted(const char *path, json_object **uncontrolled, json_object *counts)
@@ -41,6 +66,7 @@ static json_object *index_log_counted(const char *path, json_object **uncontroll
 			json_object_object_add(p, "order", json_object_new_int(order++));
 			json_object_object_add(p, "sources", json_object_new_object());
 			json_object_object_add(p, "sites", json_object_new_object());
+			json_object_object_add(p, "lines", json_object_new_object());
 			json_object_object_add(procs, lineage, p);
 		}
 		char key[256];
@@ -63,6 +89,7 @@ static json_object *index_log_counted(const char *path, json_object **uncontroll
 			if (!json_object_object_get_ex(sites, str(rec, ND_LK_SYMBOL), &best) ||
 			    num(rec, ND_LK_COUNT) > num(best, ND_LK_COUNT))
 				json_object_object_add(sites, str(rec, ND_LK_SYMBOL), json_object_get(rec));
+			count_line(json_object_object_get(p, "lines"), rec);
 		} else if (!strcmp(type, ND_LT_UNCONTROLLED)) {
 			snprintf(key, sizeof(key), "%s: ", str(rec, ND_LK_KIND));
 			char text[1024];
@@ -110,6 +137,56 @@ static int by_first(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int64_t calls_at(json_object *proc, const char *symbol, const char *text)
+{
+	json_object *of, *l;
+	return json_object_object_get_ex(json_object_object_get(proc, "lines"), symbol, &of) &&
+			       json_object_object_get_ex(of, text, &l)
+		       ? num(l, "calls")
+		       : 0;
+}
+
+/* The Python line of a divergence: among the lines that reached symbol in
+ * either run, one whose calls differ — the program's own before libraries'
+ * and the standard library's, then the largest difference — with both
+ * counts; else the busiest line, without counts. */
+static void python_line(json_object *e, const char *symbol, json_object *pa, json_object *pb)
+{
+	json_object *best = NULL, *busiest = NULL;
+	int64_t best_a = 0, best_b = 0, best_cls = PYLINES_NONE, best_gap = -1, most = -1;
+	for (int run = 0; run < 2; run++) {
+		json_object *of;
+		if (!json_object_object_get_ex(json_object_object_get(run ? pb : pa, "lines"), symbol, &of))
+			continue;
+		json_object_object_foreach(of, text, l)
+		{
+			int64_t a = calls_at(pa, symbol, text), b = calls_at(pb, symbol, text), gap = a > b ? a - b : b - a;
+			if (num(l, "calls") > most) {
+				most = num(l, "calls");
+				busiest = l;
+			}
+			if (gap && (num(l, "class") < best_cls || (num(l, "class") == best_cls && gap > best_gap))) {
+				best = l;
+				best_a = a, best_b = b, best_cls = num(l, "class"), best_gap = gap;
+			}
+		}
+	}
+	json_object *at = best ? best : busiest;
+	if (!at)
+		return;
+	json_object *frame = json_object_object_get(at, "frame"), *py = json_object_new_object();
+	static const char *const keys[] = { "file", "line", "function" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(py, keys[i], json_object_get(json_object_object_get(frame, keys[i])));
+	if (best) {
+		json_object *calls = json_object_new_array();
+		json_object_array_add(calls, json_object_new_int64(best_a));
+		json_object_array_add(calls, json_object_new_int64(best_b));
+		json_object_object_add(py, "calls", calls);
+	}
+	json_object_object_add(e, "python", py);
+}
+
 /* The first differing source of one process present in both runs. */
 static json_object *compare_process(const char *lineage, json_object *pa, json_object *pb)
 {
@@ -141,11 +218,25 @@ static json_object *compare_process(const char *lineage, json_object *pa, json_o
 			 (long long)(in_a ? num(ra, ND_LK_BYTES) : 0), (long long)(in_b ? num(rb, ND_LK_COUNT) : 0),
 			 (long long)(in_b ? num(rb, ND_LK_BYTES) : 0));
 		found = event(lineage, in_a ? pa : pb, str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), detail);
+		python_line(found, str(r, ND_LK_SYMBOL), pa, pb);
 	}
 	json_object_put(list);
 	return found;
 }
 
+/* How near an event is to the program's own code: the class of its Python
+ * line (pylines.h), PYLINES_NONE without one. */
+static int nearness(json_object *e)
+{
+	json_object *py;
+	return json_object_object_get_ex(e, "python", &py) ? (int)pylines_class(str(py, "file")) : PYLINES_NONE;
+}
+
+/* A process that ran in one run only is the divergence. Otherwise every
+ * process present in both is compared, and the divergence shown is the one
+ * nearest the program's own code (a worker's draws at the user's line
+ * rather than the parent's polling in the standard library), the first in
+ * the log among equals. */
 json_object *logdiff_first(const char *log_a, const char *log_b)
 {
 	json_object *ua, *ub;
@@ -154,18 +245,26 @@ json_object *logdiff_first(const char *log_a, const char *log_b)
 	json_object_object_foreach(a, lineage, pa)
 	{
 		json_object *pb;
-		if (found)
-			break;
 		if (!json_object_object_get_ex(b, lineage, &pb)) {
+			json_object_put(found);
 			found = event(lineage, pa, "process", "fork/exec", "this process ran in one run only");
-			continue;
+			break;
 		}
-		found = compare_process(lineage, pa, pb);
+		json_object *e = compare_process(lineage, pa, pb);
+		if (e && (!found || nearness(e) < nearness(found))) {
+			json_object_put(found);
+			found = e;
+		} else {
+			json_object_put(e);
+		}
 	}
 	json_object_object_foreach(b, lineage2, pb2)
 	{
-		if (!found && !json_object_object_get_ex(a, lineage2, NULL))
+		if (!json_object_object_get_ex(a, lineage2, NULL)) {
+			json_object_put(found);
 			found = event(lineage2, pb2, "process", "fork/exec", "this process ran in one run only");
+			break;
+		}
 	}
 	if (found && (json_object_array_length(ua) || json_object_array_length(ub))) {
 		json_object_object_add(found, "uncontrolled", json_object_get(json_object_array_length(ua) ? ua : ub));

@@ -9,8 +9,11 @@
 #include <json-c/json.h>
 
 /* NULL when the logs agree; otherwise an object with "process", "lineage",
- * "family", "symbol", "detail", and "site" when the log names one. Observed
- * uncontrolled events of either run are listed under "uncontrolled". */
+ * "family", "symbol", "detail", "site" when the log names one, and "python"
+ * ({"file", "line", "function", "calls"?: [calls in a, calls in b]}) when
+ * Python code reached the symbol: the line whose calls differ, else the
+ * busiest. Observed uncontrolled events of either run are listed under
+ * "uncontrolled". */
 json_object *logdiff_first(const char *log_a, const char *log_b);
 
 /* Observed uncontrolled events in a log, as "kind: detail" strings. */

@@ -228,7 +228,12 @@ static json_object *build_report(const struct verify_options *o, const struct ve
 		verify_compare_runs(diffs, &runs[0], &runs[i], 1, (int)i + 1);
 	json_object *event = NULL;
 	for (long i = 1; i < o->runs && !event; i++)
-		event = logdiff_first(runs[0].log, runs[i].log);
+		if ((event = logdiff_first(runs[0].log, runs[i].log))) {
+			json_object *which = json_object_new_array();
+			json_object_array_add(which, json_object_new_int(1));
+			json_object_array_add(which, json_object_new_int((int)i + 1));
+			json_object_object_add(event, "runs", which);
+		}
 	if (event)
 		verify_add_difference(diffs, "event log", -1,
 				      json_object_array_length(diffs) ? "the intercepted events differ too (see below)"

@@ -1,5 +1,6 @@
 /* verify's report on stdout; see verify_report.h. */
 #include "verify_report.h"
+#include "pylines.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,20 @@ void verify_print_report(json_object *report, long runs, const char *command)
 		       json_object_get_string(json_object_object_get(v, "process")),
 		       json_object_get_string(json_object_object_get(v, "lineage")),
 		       json_object_get_string(json_object_object_get(v, "detail")));
-		json_object *site;
+		json_object *site, *py, *calls, *which = json_object_object_get(v, "runs");
+		if (json_object_object_get_ex(v, "python", &py)) {
+			char line[1200];
+			pylines_format(py, line, sizeof(line));
+			if (json_object_object_get_ex(py, "calls", &calls))
+				printf("  first divergence: %s at %s — run %d: %lld calls, run %d: %lld\n",
+				       json_object_get_string(json_object_object_get(v, "symbol")), line,
+				       json_object_get_int(json_object_array_get_idx(which, 0)),
+				       (long long)json_object_get_int64(json_object_array_get_idx(calls, 0)),
+				       json_object_get_int(json_object_array_get_idx(which, 1)),
+				       (long long)json_object_get_int64(json_object_array_get_idx(calls, 1)));
+			else
+				printf("  at %s (the busiest Python line that reached it)\n", line);
+		}
 		if (json_object_object_get_ex(v, "site", &site))
 			printf("  at %s\n", json_object_get_string(site));
 	}

@@ -66,6 +66,38 @@ timeout 300 "$nodice" inspect --json ranks.json -- /usr/bin/torchrun --standalon
 	bad "inspect of torchrun failed: $(tail -3 ranks.err)"
 expect_lines ranks.json getrandom rank.py 2 && ok || bad "torchrun ranks' line missing"
 
+# verify names the Python line of the first divergence: pool workers draw as
+# many times as a file written outside the run says
+(while :; do date +%N >outside.tmp && mv outside.tmp outside; done) &
+writer=$!
+sleep 0.2
+po="$fixtures/python/pool_outside.py"
+timeout 300 "$nodice" verify -n 2 --json verify.json -- $py "$po" "$PWD/outside" >verify.out 2>verify.err
+status=$?
+kill $writer 2>/dev/null
+wait $writer 2>/dev/null
+[ $status = 1 ] && ok || bad "verify of a program fed from outside exited $status: $(tail -5 verify.out)"
+line=$(grep -n "os.urandom" "$po" | head -1 | cut -d: -f1)
+$py - verify.json "$line" <<'PY' && ok || bad "verify: the divergence names no Python line: $(grep -A3 'first divergent' verify.out)"
+import json, sys
+event = json.load(open(sys.argv[1]))["first_divergent_event"]
+py = event["python"]
+assert py["file"].endswith("pool_outside.py") and py["line"] == int(sys.argv[2]), py
+assert py["function"] == "task" and py["calls"][0] != py["calls"][1], py
+assert event["runs"] == [1, 2], event
+PY
+grep -q "first divergence: getrandom at .*pool_outside.py:$line in task — run 1: [0-9]* calls, run 2: [0-9]*" verify.out && ok ||
+	bad "verify's report: $(grep -A3 'first divergent' verify.out)"
+
+# the reports with Python lines keep to their schemas
+$py - "$fixtures/../docs/schema" <<'PY' && ok || bad "a report with Python lines breaks its schema"
+import json, sys, jsonschema
+schema = lambda name: json.load(open(f"{sys.argv[1]}/{name}.schema.json"))
+jsonschema.validate(json.load(open("main.json")), schema("inspect"))
+jsonschema.validate(json.load(open("loader.json")), schema("inspect"))
+jsonschema.validate(json.load(open("verify.json")), schema("verify"))
+PY
+
 # other CPythons, when this machine has them (pyenv); Debian's is checked
 # above. Line 1 is not asked of them: a .pth file of theirs may import random
 # at start-up, before the script does.
