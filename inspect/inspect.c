@@ -20,6 +20,8 @@
 #include "audit.h"
 #include "bounded.h"
 #include "cli.h"
+#include "envrecord.h"
+#include "jsonget.h"
 #include "logread.h"
 #include "report.h"
 
@@ -114,6 +116,10 @@ int inspect_main(int argc, char **argv)
 		return -status;
 	char why[512];
 	json_object *model = logread_load(o.log, why, sizeof(why));
+	if (model)
+		json_object_object_add(model, "environment",
+				       envrecord_make(o.log, str(model, "seed"), o.cpus, &argv[1],
+						      i - 1 - (i > 1 && !strcmp(argv[i - 1], "--"))));
 	if (own_log)
 		unlink(o.log);
 	if (!model) {

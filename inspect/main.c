@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "commit.h"
+#include "envrecord.h"
 #include "cli.h"
 #include "inspect.h"
 #include "run.h"
@@ -23,6 +24,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	envrecord_commit = NODICE_COMMIT;
 	if (argc < 2)
 		return cli_usage(NULL, "no subcommand given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

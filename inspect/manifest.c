@@ -1,29 +1,13 @@
 /* Verify manifests; see manifest.h. */
 #include "manifest.h"
 #include "verify_runs.h"
+#include "envrecord.h"
 
 #include <errno.h>
-#include <gnu/libc-version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
-
-static void cpu_model(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-	snprintf(out, size, "unknown");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(out, size, "%s", strchr(line, ':') + 2);
-			out[strcspn(out, "\n")] = 0;
-			break;
-		}
-	if (f)
-		fclose(f);
-}
 
 /* Versions of Python's numeric stack, from package metadata (50 ms: nothing
  * is imported, torch's import alone takes a second). */
@@ -49,26 +33,9 @@ static json_object *python_versions(void)
 
 json_object *manifest_environment(void)
 {
-	json_object *e = json_object_new_object();
-	struct utsname u;
-	char cpu[256];
-	cpu_model(cpu, sizeof(cpu));
-	uname(&u);
-	json_object_object_add(e, "nodice", json_object_new_string(NODICE_VERSION));
-	json_object_object_add(e, "glibc", json_object_new_string(gnu_get_libc_version()));
-	json_object_object_add(e, "kernel", json_object_new_string(u.release));
-	json_object_object_add(e, "machine", json_object_new_string(u.machine));
-	json_object_object_add(e, "cpu", json_object_new_string(cpu));
+	json_object *e = envrecord_machine();
 	json_object_object_add(e, "libraries", python_versions());
-	/* The variables that change what a run computes. */
-	static const char *const vars[] = { "NODICE_SEED", "NODICE_EPOCH", "NODICE_TICK_NS", "NODICE_CPUS",
-					    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-					    "PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "LANG", "LC_ALL", "TZ" };
-	json_object *env = json_object_new_object();
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if (getenv(vars[i]))
-			json_object_object_add(env, vars[i], json_object_new_string(getenv(vars[i])));
-	json_object_object_add(e, "variables", env);
+	json_object_object_add(e, "variables", envrecord_variables());
 	return e;
 }
 
@@ -159,28 +126,8 @@ void manifest_against(json_object *diffs, json_object *manifest, const struct ve
 	json_object_put(have);
 }
 
-json_object *manifest_machine_differences(json_object *manifest)
-{
-	json_object *here = manifest_environment(), *there = json_object_object_get(manifest, "environment");
-	json_object *out = json_object_new_array();
-	json_object_object_foreach(here, key, v)
-	{
-		json_object *t;
-		if (!there || !json_object_object_get_ex(there, key, &t))
-			continue;
-		if (strcmp(json_object_to_json_string(v), json_object_to_json_string(t))) {
-			char line[1024];
-			snprintf(line, sizeof(line), "%s: %s here, %s in the manifest", key, json_object_to_json_string(v),
-				 json_object_to_json_string(t));
-			json_object_array_add(out, json_object_new_string(line));
-		}
-	}
-	json_object_put(here);
-	return out;
-}
-
 json_object *manifest_of(char **cmd, const char *seed, const char *epoch, const char *tick, const char *cpus,
-			 const struct verify_run *r)
+			 const struct verify_run *r, json_object *environment)
 {
 	json_object *m = json_object_new_object(), *opts = json_object_new_object(), *c = json_object_new_array();
 	for (int k = 0; cmd[k]; k++)
@@ -195,7 +142,7 @@ json_object *manifest_of(char **cmd, const char *seed, const char *epoch, const 
 	json_object_object_add(m, "seed", json_object_new_string(seed));
 	json_object_object_add(m, "command", c);
 	json_object_object_add(m, "options", opts);
-	json_object_object_add(m, "environment", manifest_environment());
+	json_object_object_add(m, "environment", json_object_get(environment));
 	json_object_object_add(m, "hashes", manifest_hashes(r));
 	return m;
 }

@@ -7,8 +7,9 @@
 
 #include <json-c/json.h>
 
-/* The machine and tool facts: nodice version, glibc, kernel, CPU model,
- * Python and its numeric libraries when present. */
+/* The machine and tool facts for the log's run record (before anything
+ * ran): envrecord_machine's, the numeric libraries installed for Debian's
+ * Python, and the variables. */
 json_object *manifest_environment(void);
 
 /* Writes root to path atomically (a temporary file renamed into place):
@@ -25,10 +26,8 @@ struct verify_run;
 json_object *manifest_hashes(const struct verify_run *r);
 /* Adds to diffs each hash of r that differs from the manifest's. */
 void manifest_against(json_object *diffs, json_object *manifest, const struct verify_run *r);
-/* Facts that differ between this machine and the manifest's: likely causes. */
-json_object *manifest_machine_differences(json_object *manifest);
 /* The manifest of a reproducible run: command, seed, clock options, machine, hashes. */
 json_object *manifest_of(char **cmd, const char *seed, const char *epoch, const char *tick, const char *cpus,
-			 const struct verify_run *r);
+			 const struct verify_run *r, json_object *environment);
 
 #endif

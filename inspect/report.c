@@ -167,6 +167,35 @@ static int by_family(const void *a, const void *b)
 	return c ? c : strcmp(str(x, "symbol"), str(y, "symbol"));
 }
 
+/* The environment record in three lines: machine, Python, variables. */
+static void print_environment(FILE *out, json_object *model)
+{
+	json_object *e, *libs, *vars;
+	if (!json_object_object_get_ex(model, "environment", &e))
+		return;
+	fprintf(out, "Environment: nodice %s (%.12s), Linux %s %s, %s (%s), glibc %s\n", str(e, "nodice"),
+		str(e, "commit"), str(e, "kernel"), str(e, "machine"), str(e, "cpu"), str(e, "isa"), str(e, "glibc"));
+	if (json_object_object_get_ex(e, "libraries", &libs) && json_object_object_length(libs)) {
+		const char *sep = "  loaded: ";
+		json_object_object_foreach(libs, name, version)
+		{
+			fprintf(out, "%s%s %s", sep, name, json_object_get_string(version));
+			sep = ", ";
+		}
+		fprintf(out, "\n");
+	}
+	if (json_object_object_get_ex(e, "variables", &vars) && json_object_object_length(vars)) {
+		const char *sep = "  variables: ";
+		json_object_object_foreach(vars, name, value)
+		{
+			fprintf(out, "%s%s=%s", sep, name, json_object_get_string(value));
+			sep = ", ";
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "\n");
+}
+
 void report_print(FILE *out, json_object *model, int status, const char *command)
 {
 	json_object *sources = json_object_object_get(model, "sources");
@@ -176,8 +205,9 @@ void report_print(FILE *out, json_object *model, int status, const char *command
 	json_object_array_sort(unc, by_kind);
 
 	fprintf(out, "nodice inspect: %s\n", command);
-	fprintf(out, "seed %s, %zu process%s, exit status %d\n\n", str(model, "seed"),
+	fprintf(out, "seed %s, %zu process%s, exit status %d\n", str(model, "seed"),
 		json_object_array_length(procs), json_object_array_length(procs) == 1 ? "" : "es", status);
+	print_environment(out, model);
 	fprintf(out, "Sources\n  %-9s %-24s %10s  %-10s  call sites (calls  object: function)\n", "family",
 		"symbol", "calls", "controlled");
 	for (size_t i = 0; i < json_object_array_length(sources); i++) {

@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "bounded.h"
 #include "cli.h"
+#include "envrecord.h"
 #include "config.h"
 #include "junit.h"
 #include "logdiff.h"
@@ -111,6 +112,8 @@ static int parse(int argc, char **argv, struct verify_options *o)
 	if (o->runs < 2 && !o->against)
 		return cli_usage("verify", "-n %ld compares nothing: use at least 2 runs, or --against", o->runs);
 	o->cmd = &argv[i];
+	o->opts = &argv[1];
+	o->nopts = i - 1 - (i > 1 && !strcmp(argv[i - 1], "--"));
 	return 0;
 }
 
@@ -153,13 +156,15 @@ static int prepare(struct verify_options *o, json_object **manifest)
 	return CLI_OK;
 }
 
-/* What made the runs differ, as far as nodice can tell: a command the shim
- * cannot load into, every uncontrolled event of every run (once each), and
- * the machine facts that differ from the manifest's. */
+/* What made the runs differ, as far as nodice can tell: the facts of the
+ * environment record that differ from the manifest's (first: another
+ * machine is the likeliest cause), a command the shim cannot load into, and
+ * every uncontrolled event of every run (once each). */
 static json_object *likely_causes(const struct verify_options *o, const struct verify_run *runs,
-				  json_object *manifest)
+				  json_object *manifest, json_object *environment)
 {
-	json_object *causes = json_object_new_array();
+	json_object *causes = manifest ? envrecord_differences(environment, json_object_object_get(manifest, "environment"))
+				       : json_object_new_array();
 	char unloadable[4400];
 	if (audit_unloadable(o->cmd[0], unloadable, sizeof(unloadable))) {
 		char line[4500];
@@ -206,12 +211,6 @@ static json_object *likely_causes(const struct verify_options *o, const struct v
 	for (long i = 0; i < o->runs; i++)
 		json_object_put(counts[i]);
 	json_object_put(order);
-	if (manifest) {
-		json_object *m = manifest_machine_differences(manifest);
-		for (size_t k = 0; k < json_object_array_length(m); k++)
-			json_object_array_add(causes, json_object_get(json_object_array_get_idx(m, k)));
-		json_object_put(m);
-	}
 	return causes;
 }
 
@@ -240,7 +239,9 @@ static json_object *build_report(const struct verify_options *o, const struct ve
 								      : "the intercepted events differ, though the outputs agree");
 	if (manifest)
 		manifest_against(diffs, manifest, &runs[0]);
-	json_object *causes = likely_causes(o, runs, manifest);
+	json_object *environment = envrecord_make(runs[0].log, seed_text, o->run.cpus, o->opts, o->nopts);
+	json_object_object_add(report, "environment", environment);
+	json_object *causes = likely_causes(o, runs, manifest, environment);
 	int identical = json_object_array_length(diffs) == 0;
 	if (event)
 		json_object_object_add(report, "first_divergent_event", event);
@@ -301,7 +302,8 @@ static int write_outputs(const struct verify_options *o, json_object *report, co
 		status = CLI_SYSTEM;
 	}
 	if (o->record && json_object_get_boolean(json_object_object_get(report, "identical"))) {
-		json_object *m = manifest_of(o->cmd, seed_text, o->run.epoch, o->run.tick, o->run.cpus, first);
+		json_object *m = manifest_of(o->cmd, seed_text, o->run.epoch, o->run.tick, o->run.cpus, first,
+					     json_object_object_get(report, "environment"));
 		if (manifest_write(o->record, m, why, sizeof(why)) < 0) {
 			cli_error("verify", "%s", why);
 			status = CLI_SYSTEM;

@@ -22,6 +22,8 @@ struct verify_options {
 	double timeout;
 	const char *json, *junit, *record, *against;
 	char **cmd;
+	char **opts; /* the options given, for the environment record */
+	int nopts;
 };
 
 struct verify_run {

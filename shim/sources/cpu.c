@@ -7,6 +7,7 @@
  * to the same count unless the user set them.
  */
 #include "nodice.h"
+#include "cpuvars.h"
 #include "cpu.h"
 
 #include <pthread.h>
@@ -26,15 +27,13 @@ void nd_cpu_fill(cpu_set_t *set, size_t size)
 
 void nd_cpu_export_env(void)
 {
-	static const char *const vars[] = { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-					    "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-					    "LOKY_MAX_CPU_COUNT" };
+	static const char *const vars[] = { ND_CPU_COUNT_VARS }, *const fixed[] = { ND_CPU_FIXED_VARS };
 	char n[16];
 	snprintf(n, sizeof(n), "%u", nd_cfg.cpus);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		setenv(vars[i], n, 0);
-	setenv("OMP_DYNAMIC", "false", 0);
-	setenv("OMP_WAIT_POLICY", "passive", 0);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i += 2)
+		setenv(fixed[i], fixed[i + 1], 0);
 	/* Hardware randomness the shim cannot intercept here: libraries that
 	 * honour a switch are told not to use it (OpenSSL: RDRAND and RDSEED). */
 	setenv("OPENSSL_ia32cap", "~0x4000000000000000:~0x40000", 0);

@@ -89,6 +89,40 @@ PY
 grep -q "first divergence: getrandom at .*pool_outside.py:$line in task — run 1: [0-9]* calls, run 2: [0-9]*" verify.out && ok ||
 	bad "verify's report: $(grep -A3 'first divergent' verify.out)"
 
+# the environment record: the Python that ran, the packages whose code was
+# loaded (with the versions their metadata give), the variables as the
+# program saw them (the knobs nodice set included), the options
+$py - main.json loader.json <<'PY' && ok || bad "the environment record of inspect is wrong"
+import json, sys, platform, importlib.metadata as m
+main, loader = (json.load(open(f))["environment"] for f in sys.argv[1:])
+assert main["libraries"]["python"] == platform.python_version(), main["libraries"]
+assert "torch" not in main["libraries"], main["libraries"]  # not loaded by that script
+for name in ("torch", "numpy"):
+    assert loader["libraries"][name] == m.version(name), (name, loader["libraries"])
+assert loader["variables"]["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8", loader["variables"]
+assert loader["variables"]["OMP_NUM_THREADS"] == "1", loader["variables"]
+assert main["options"] == ["--json", "main.json"], main["options"]
+assert main["isa"].startswith("x86-64") and main["kernel"] and main["glibc"], main
+PY
+# verify --against a record from "another machine": its differences come
+# first among the likely causes
+timeout 300 "$nodice" verify -n 2 --record rec.json -- $py "$fx" >/dev/null 2>>rec.err && ok || bad "verify --record failed"
+$py - <<'PY'
+import json
+r = json.load(open("rec.json"))
+r["environment"]["libraries"]["python"] = "3.99.0"
+r["environment"]["variables"]["OMP_NUM_THREADS"] = "64"
+r["hashes"]["stdout"] = "0" * 64
+json.dump(r, open("other.json", "w"))
+PY
+timeout 300 "$nodice" verify --against other.json --json against.json -- $py "$fx" >against.out 2>>rec.err
+$py - <<'PY' && ok || bad "verify --against: $(grep -A4 'likely causes' against.out)"
+import json
+causes = json.load(open("against.json"))["likely_causes"]
+assert causes[0] == 'libraries python: "%s" here, "3.99.0" in the record' % json.load(open("rec.json"))["environment"]["libraries"]["python"], causes
+assert causes[1] == 'variables OMP_NUM_THREADS: "1" here, "64" in the record', causes
+PY
+
 # the reports with Python lines keep to their schemas
 $py - "$fixtures/../docs/schema" <<'PY' && ok || bad "a report with Python lines breaks its schema"
 import json, sys, jsonschema
