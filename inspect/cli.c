@@ -282,10 +282,11 @@ void cli_help(void)
 {
 	fputs("usage:\n"
 	      "  nodice run     [run options] [--] CMD [ARG...]\n"
-	      "  nodice inspect [run options] [--json FILE] [--strict] [--timeout SECONDS] [--] CMD [ARG...]\n"
+	      "  nodice inspect [run options] [--json FILE] [--html FILE] [--strict] [--timeout SECONDS]\n"
+	      "                 [--] CMD [ARG...]\n"
 	      "  nodice audit   [--json] FILE...\n"
 	      "  nodice verify  [-n|--runs RUNS] [run options] [--artifact PATH]... [--vary-seed] [--json FILE]\n"
-	      "                 [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet]\n"
+	      "                 [--html FILE] [--junit FILE] [--record FILE | --against FILE] [--progress|--quiet]\n"
 	      "                 [--timeout SECONDS] [--] CMD [ARG...]\n"
 	      "  nodice --help | --version\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"

@@ -21,6 +21,7 @@
 #include "bounded.h"
 #include "cli.h"
 #include "envrecord.h"
+#include "html.h"
 #include "jsonget.h"
 #include "logread.h"
 #include "report.h"
@@ -51,7 +52,7 @@ static int run_child(char **argv, const struct cli_run_options *o, double timeou
 int inspect_main(int argc, char **argv)
 {
 	struct cli_run_options o = { 0 };
-	const char *json_path = NULL;
+	const char *json_path = NULL, *html_path = NULL;
 	double timeout = 0;
 	int strict = 0, i = 1;
 	for (; i < argc; i++) {
@@ -76,6 +77,12 @@ int inspect_main(int argc, char **argv)
 				return cli_usage("inspect", "--json needs a file");
 			continue;
 		}
+		if (!strncmp(argv[i], "--html", 6) && (argv[i][6] == 0 || argv[i][6] == '=')) {
+			html_path = argv[i][6] ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!html_path || !*html_path)
+				return cli_usage("inspect", "--html needs a file");
+			continue;
+		}
 		int r = cli_take_run_option("inspect", argc, argv, &i, &o);
 		if (r < 0)
 			return CLI_USAGE;
@@ -87,9 +94,13 @@ int inspect_main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return cli_usage("inspect", "no command given");
-	FILE *json_out = NULL;
+	FILE *json_out = NULL, *probe;
 	if (json_path && !(json_out = fopen(json_path, "w")))
 		return cli_usage("inspect", "--json '%s': cannot write: %s", json_path, strerror(errno));
+	if (html_path && !(probe = fopen(html_path, "a")))
+		return cli_usage("inspect", "--html '%s': cannot write: %s", html_path, strerror(errno));
+	if (html_path)
+		fclose(probe);
 
 	char tmp[] = "/tmp/nodice-inspect-XXXXXX";
 	int own_log = !o.has_log;
@@ -141,6 +152,10 @@ int inspect_main(int argc, char **argv)
 		      json_out);
 		fputc('\n', json_out);
 		fclose(json_out);
+	}
+	if (html_path && html_inspect(html_path, model, status, command, why, sizeof(why)) < 0) {
+		cli_error("inspect", "%s", why);
+		status = CLI_SYSTEM;
 	}
 	int failed = strict && report_strict_findings(model) > 0;
 	json_object_put(model);

@@ -30,6 +30,7 @@
 #include "bounded.h"
 #include "cli.h"
 #include "envrecord.h"
+#include "html.h"
 #include "config.h"
 #include "junit.h"
 #include "logdiff.h"
@@ -79,6 +80,10 @@ static int parse(int argc, char **argv, struct verify_options *o)
 			if (!v || !*v)
 				return cli_usage("verify", "--junit needs a file");
 			o->junit = v;
+		} else if ((v = VALUE("--html")) != (const char *)-1) {
+			if (!v || !*v)
+				return cli_usage("verify", "--html needs a file");
+			o->html = v;
 		} else if ((v = VALUE("--record")) != (const char *)-1) {
 			if (!v || !*v)
 				return cli_usage("verify", "--record needs a file");
@@ -127,8 +132,8 @@ static int prepare(struct verify_options *o, json_object **manifest)
 		return cli_usage("verify", "--against %s", why);
 	if (o->record && manifest_writable(o->record, why, sizeof(why)) < 0)
 		return cli_usage("verify", "--record: %s", why);
-	const char *outputs[2][2] = { { "--json", o->json }, { "--junit", o->junit } };
-	for (int k = 0; k < 2; k++) {
+	const char *outputs[3][2] = { { "--json", o->json }, { "--junit", o->junit }, { "--html", o->html } };
+	for (int k = 0; k < 3; k++) {
 		FILE *probe;
 		if (outputs[k][1] && !(probe = fopen(outputs[k][1], "a")))
 			return cli_usage("verify", "%s '%s': cannot write: %s", outputs[k][0], outputs[k][1],
@@ -295,6 +300,10 @@ static int write_outputs(const struct verify_options *o, json_object *report, co
 	char why[1024];
 	if (o->json && json_object_to_file_ext(o->json, report, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) < 0) {
 		cli_error("verify", "cannot write %s", o->json);
+		status = CLI_SYSTEM;
+	}
+	if (o->html && html_verify(o->html, report, command, why, sizeof(why)) < 0) {
+		cli_error("verify", "%s", why);
 		status = CLI_SYSTEM;
 	}
 	if (o->junit && junit_write(o->junit, report, command, seconds, why, sizeof(why)) < 0) {

@@ -20,7 +20,7 @@ struct verify_options {
 	size_t nartifacts;
 	int vary_seed, progress;
 	double timeout;
-	const char *json, *junit, *record, *against;
+	const char *json, *junit, *html, *record, *against;
 	char **cmd;
 	char **opts; /* the options given, for the environment record */
 	int nopts;

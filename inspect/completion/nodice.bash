@@ -9,7 +9,7 @@ _nodice_run_options="--seed --epoch --tick --cpus --log --rdtsc --dirs --exempt 
 _nodice_takes_value() {
 	case $1 in
 	--seed | --epoch | --tick | --cpus | --log | --rdtsc | --dirs | --exempt | --schedule-seed | --host | \
-		--framework-knobs | --timeout | --artifact | --junit | --record | --against | -n | --runs)
+		--framework-knobs | --timeout | --artifact | --junit | --html | --record | --against | -n | --runs)
 		return 0 ;;
 	--json) [[ $2 != audit ]] ;;
 	*) return 1 ;;
@@ -56,7 +56,7 @@ _nodice() {
 	--rdtsc) mapfile -t COMPREPLY < <(compgen -W "trap native" -- "$cur"); return ;;
 	--dirs) mapfile -t COMPREPLY < <(compgen -W "sorted native" -- "$cur"); return ;;
 	--framework-knobs) mapfile -t COMPREPLY < <(compgen -W "on off strict" -- "$cur"); return ;;
-	--log | --junit | --record | --against | --artifact)
+	--log | --junit | --html | --record | --against | --artifact)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
 	--json)
 		if [[ $sub != audit ]]; then
@@ -70,8 +70,8 @@ _nodice() {
 	local opts
 	case $sub in
 	run) opts="$_nodice_run_options --" ;;
-	inspect) opts="$_nodice_run_options --json --strict --timeout --" ;;
-	verify) opts="$_nodice_run_options -n --runs --artifact --vary-seed --json --junit --record --against
+	inspect) opts="$_nodice_run_options --json --html --strict --timeout --" ;;
+	verify) opts="$_nodice_run_options -n --runs --artifact --vary-seed --json --html --junit --record --against
 		--progress --quiet --timeout --" ;;
 	audit) opts="--json --" ;;
 	*) return ;;
