@@ -94,7 +94,7 @@ int inspect_main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return cli_usage("inspect", "no command given");
-	FILE *json_out = NULL, *probe;
+	FILE *json_out = NULL, *probe = NULL;
 	if (json_path && !(json_out = fopen(json_path, "w")))
 		return cli_usage("inspect", "--json '%s': cannot write: %s", json_path, strerror(errno));
 	if (html_path && !(probe = fopen(html_path, "a")))

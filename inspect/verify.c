@@ -134,7 +134,7 @@ static int prepare(struct verify_options *o, json_object **manifest)
 		return cli_usage("verify", "--record: %s", why);
 	const char *outputs[3][2] = { { "--json", o->json }, { "--junit", o->junit }, { "--html", o->html } };
 	for (int k = 0; k < 3; k++) {
-		FILE *probe;
+		FILE *probe = NULL;
 		if (outputs[k][1] && !(probe = fopen(outputs[k][1], "a")))
 			return cli_usage("verify", "%s '%s': cannot write: %s", outputs[k][0], outputs[k][1],
 					 strerror(errno));

@@ -2,7 +2,12 @@
  * Python frames for call sites; see pyframes.h. Every pointer read is
  * checked before it is followed: a code object and a string must have
  * CPython's own type pointer, a walk stops after 256 frames, and anything
- * unexpected ends the walk with what was read so far. Names are interned
+ * unexpected ends the walk with what was read so far. A read that faults
+ * anyway — a signal handler that interrupted CPython between publishing a
+ * new C frame and linking its first Python frame (3.11's eval loop sets
+ * tstate->cframe a few instructions before cframe.current_frame) — is
+ * caught: the shim's SIGSEGV handler (traps/tsc.c) asks nd_py_fault, which
+ * jumps back out of the walk, and the call gets C frames only. Names are interned
  * into one pool (1 MiB, bump-allocated with an atomic add, a 4096-entry
  * table keyed by the name's hash and claimed with a compare-and-swap), so
  * recording a frame never allocates and never locks; a full pool gives "?".
@@ -14,8 +19,12 @@
 #include "pylayout.h"
 
 #include <dlfcn.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
 
 static const struct nd_py_layout *L;
 static void *(*this_thread_state)(void);
@@ -106,10 +115,42 @@ static int bootstrap(const void *code)
 	       !memcmp(name, frozen, sizeof(name));
 }
 
+/* The walk in progress on this thread, and the signal mask of the moment
+ * a read faulted (restored after the jump: the handler ran with SIGSEGV
+ * blocked, and a blocked SIGSEGV from the next fault would kill). */
+static ND_TLS sigjmp_buf *walking;
+static ND_TLS uint64_t walking_mask;
+
+int nd_py_fault(void *ctx)
+{
+	sigjmp_buf *back = walking;
+	if (!back)
+		return 0;
+	walking = NULL;
+	memcpy(&walking_mask, &((ucontext_t *)ctx)->uc_sigmask, sizeof(walking_mask));
+	siglongjmp(*back, 1);
+}
+
+static int take(struct nd_py_raw *raw, int max);
+
 int nd_py_take(struct nd_py_raw *raw, int max)
 {
 	if (!L || !is_initialized())
 		return 0;
+	sigjmp_buf here, *volatile outer = walking; /* a handler's walk inside another's */
+	if (sigsetjmp(here, 0)) {
+		nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&walking_mask, 0, sizeof(walking_mask), 0, 0);
+		walking = outer;
+		return 0;
+	}
+	walking = &here;
+	int n = take(raw, max);
+	walking = outer;
+	return n;
+}
+
+static int take(struct nd_py_raw *raw, int max)
+{
 	const char *ts = this_thread_state();
 	if (!ts || AT(ts, L->ts_interp, void *) != main_interp())
 		return 0;
@@ -211,6 +252,15 @@ void nd_py_format(struct nd_buf *b, const struct nd_py_frame *f, uint32_t n)
 void nd_py_resolve(const struct nd_py_raw *raw, int n, struct nd_py_frame *out)
 {
 	char text[1024];
+	sigjmp_buf here, *volatile outer = walking;
+	if (sigsetjmp(here, 0)) {
+		nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&walking_mask, 0, sizeof(walking_mask), 0, 0);
+		walking = outer;
+		for (int i = 0; i < n; i++)
+			out[i].file = out[i].function = 0, out[i].line = 0; /* "?" */
+		return;
+	}
+	walking = &here;
 	for (int i = 0; i < n; i++) {
 		const void *code = raw[i].code;
 		size_t len = text_of(raw[i].file, text, sizeof(text));
@@ -219,4 +269,5 @@ void nd_py_resolve(const struct nd_py_raw *raw, int n, struct nd_py_frame *out)
 		out[i].function = len ? intern(text, len) : 0;
 		out[i].line = addr2line((void *)code, (int)raw[i].addr);
 	}
+	walking = outer;
 }

@@ -49,6 +49,10 @@ int nd_py_take(struct nd_py_raw *raw, int max);
  * are still alive). */
 void nd_py_resolve(const struct nd_py_raw *raw, int n, struct nd_py_frame *out);
 
+/* From the SIGSEGV handler: a fault while this thread reads frames jumps
+ * back out of the read (C frames only); 0 for any other fault. */
+int nd_py_fault(void *ctx);
+
 /* A name from the pool; never NULL. */
 const char *nd_py_text(uint32_t off);
 

@@ -21,6 +21,7 @@
 #include "signals.h"
 #include "cpuid_fault.h"
 #include "vclock.h"
+#include "pyframes.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -61,6 +62,7 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
 			return;
 		}
 	}
+	nd_py_fault(ctx); /* returns only when the fault is not a frame read's */
 	nd_signals_chain(sig, info, ctx);
 }
 

@@ -132,6 +132,19 @@ jsonschema.validate(json.load(open("loader.json")), schema("inspect"))
 jsonschema.validate(json.load(open("verify.json")), schema("verify"))
 PY
 
+# frames that cannot be read (a stand-in for CPython whose thread state
+# points at unmapped memory, as a signal handler may catch CPython's between
+# two stores): the fault is caught, the call gets C frames only, and the
+# program runs on
+broken=$(dirname "$nodice")/../fixtures/broken_python
+timeout 60 "$nodice" run --log broken.log -- "$broken" >broken.out 2>broken.err
+[ $? = 0 ] && [ "$(cat broken.out)" = "drew 24 bytes" ] && ok || bad "a fault while reading frames: $(cat broken.out broken.err)"
+$py - broken.log <<'PY' && ok || bad "the stand-in's getrandom site"
+import json, sys
+sites = [json.loads(l) for l in open(sys.argv[1]) if '"type":"site"' in l]
+assert any(s["symbol"] == "getrandom" and "python" not in s for s in sites), sites
+PY
+
 # other CPythons, when this machine has them (pyenv); Debian's is checked
 # above. Line 1 is not asked of them: a .pth file of theirs may import random
 # at start-up, before the script does.
