@@ -7,6 +7,7 @@
  */
 #include "html_page.h"
 #include "jsonget.h"
+#include "xmltext.h"
 
 #include <string.h>
 
@@ -24,19 +25,7 @@ static const char style[] =
 
 void html_text(FILE *f, const char *s)
 {
-	for (; s && *s; s++)
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				fprintf(f, "&#%d;", 0x2400 + *s); /* a control picture: XML has no C0 characters */
-			else
-				fputc(*s, f);
-		}
+	xmltext_write(f, s);
 }
 
 void html_head(FILE *f, const char *title, const char *command)

@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-/* s with &, <, >, " and ' escaped (and C0 controls shown as pictures). */
+/* s escaped for the page (xmltext.h). */
 void html_text(FILE *f, const char *s);
 
 /* The document up to the title and the command line. */

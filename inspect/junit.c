@@ -4,29 +4,11 @@
  * message attribute and the detail as text. Everything is XML-escaped.
  */
 #include "junit.h"
+#include "xmltext.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-static void escaped(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if (c < 0x20 && c != '\n' && c != '\t')
-				fputc('?', f); /* not allowed in XML 1.0 */
-			else
-				fputc(c, f);
-		}
-	}
-}
 
 static const char *str(json_object *o, const char *key)
 {
@@ -49,22 +31,22 @@ int junit_write(const char *path, json_object *report, const char *command, doub
 	fprintf(f, "<testsuites name=\"nodice verify\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n", n,
 		failures, seconds);
 	fprintf(f, "  <testsuite name=\"determinism: ");
-	escaped(f, command);
+	xmltext_write(f, command);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", n, failures,
 		seconds);
 	for (size_t i = 0; i < n; i++) {
 		const char *what = json_object_get_string(json_object_array_get_idx(checked, i));
 		fprintf(f, "    <testcase classname=\"nodice.verify\" name=\"");
-		escaped(f, what);
+		xmltext_write(f, what);
 		fprintf(f, " is reproducible\" time=\"0\">\n");
 		for (size_t k = 0; k < failures; k++) {
 			json_object *d = json_object_array_get_idx(diffs, k);
 			if (strcmp(str(d, "what"), what))
 				continue;
 			fprintf(f, "      <failure message=\"");
-			escaped(f, what);
+			xmltext_write(f, what);
 			fprintf(f, " differs between runs\" type=\"nondeterminism\">");
-			escaped(f, str(d, "detail"));
+			xmltext_write(f, str(d, "detail"));
 			fprintf(f, "</failure>\n");
 		}
 		fprintf(f, "    </testcase>\n");

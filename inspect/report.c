@@ -167,6 +167,20 @@ static int by_family(const void *a, const void *b)
 	return c ? c : strcmp(str(x, "symbol"), str(y, "symbol"));
 }
 
+/* "head name<between>value, …" for a non-empty object. */
+static void print_pairs(FILE *out, const char *head, json_object *pairs, const char *between)
+{
+	if (!json_object_object_length(pairs))
+		return;
+	const char *sep = head;
+	json_object_object_foreach(pairs, name, value)
+	{
+		fprintf(out, "%s%s%s%s", sep, name, between, json_object_get_string(value));
+		sep = ", ";
+	}
+	fprintf(out, "\n");
+}
+
 /* The environment record in three lines: machine, Python, variables. */
 static void print_environment(FILE *out, json_object *model)
 {
@@ -175,24 +189,10 @@ static void print_environment(FILE *out, json_object *model)
 		return;
 	fprintf(out, "Environment: nodice %s (%.12s), Linux %s %s, %s (%s), glibc %s\n", str(e, "nodice"),
 		str(e, "commit"), str(e, "kernel"), str(e, "machine"), str(e, "cpu"), str(e, "isa"), str(e, "glibc"));
-	if (json_object_object_get_ex(e, "libraries", &libs) && json_object_object_length(libs)) {
-		const char *sep = "  loaded: ";
-		json_object_object_foreach(libs, name, version)
-		{
-			fprintf(out, "%s%s %s", sep, name, json_object_get_string(version));
-			sep = ", ";
-		}
-		fprintf(out, "\n");
-	}
-	if (json_object_object_get_ex(e, "variables", &vars) && json_object_object_length(vars)) {
-		const char *sep = "  variables: ";
-		json_object_object_foreach(vars, name, value)
-		{
-			fprintf(out, "%s%s=%s", sep, name, json_object_get_string(value));
-			sep = ", ";
-		}
-		fprintf(out, "\n");
-	}
+	if (json_object_object_get_ex(e, "libraries", &libs))
+		print_pairs(out, "  loaded: ", libs, " ");
+	if (json_object_object_get_ex(e, "variables", &vars))
+		print_pairs(out, "  variables: ", vars, "=");
 	fprintf(out, "\n");
 }
 
