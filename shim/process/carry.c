@@ -22,9 +22,10 @@
  * and readers hold its locks around the calls). The last 32 writes keep
  * their marks; older ones fold into one largest count, which a reader more
  * than 32 writes behind joins too (later than needed, never earlier).
- * Pipes written through stdio are not marked (their bytes leave at a flush
- * the shim does not see); sockets neither (the two ends of a socketpair are
- * two inodes).
+ * Socketpairs carry counts too: a write is marked under the receiving end
+ * (its peer, asked of the kernel once per descriptor: sources/sockpeer.c),
+ * a read under its own end. Pipes written through stdio are not marked
+ * (their bytes leave at a flush the shim does not see), nor other sockets.
  */
 #include "nodice.h"
 #include "carry.h"
@@ -36,7 +37,7 @@
 
 void nd_carry_writing(int fd)
 {
-	struct nd_tree_pipe *p = nd_pipes_entry(fd, 1, 1);
+	struct nd_tree_pipe *p = nd_pipes_carrier(fd, 1);
 	if (!p)
 		return;
 	uint32_t k = __atomic_fetch_add(&p->nmarks, 1, __ATOMIC_ACQ_REL);
@@ -56,14 +57,14 @@ void nd_carry_writing(int fd)
 
 void nd_carry_wrote(int fd, ssize_t r)
 {
-	struct nd_tree_pipe *p = r > 0 ? nd_pipes_entry(fd, 1, 0) : NULL;
+	struct nd_tree_pipe *p = r > 0 ? nd_pipes_carrier(fd, 1) : NULL;
 	if (p)
 		__atomic_add_fetch(&p->written, (uint64_t)r, __ATOMIC_ACQ_REL);
 }
 
 void nd_carry_read(int fd, ssize_t r)
 {
-	struct nd_tree_pipe *p = r > 0 ? nd_pipes_entry(fd, 1, 0) : NULL;
+	struct nd_tree_pipe *p = r > 0 ? nd_pipes_carrier(fd, 0) : NULL;
 	if (!p)
 		return;
 	uint64_t end = __atomic_add_fetch(&p->readpos, (uint64_t)r, __ATOMIC_ACQ_REL);

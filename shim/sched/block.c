@@ -175,19 +175,22 @@ ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	return wrote(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
+	nd_carry_writing(fd);
+	return carried(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
 }
 
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
-	return wrote(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
+	nd_carry_writing(fd);
+	return carried(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
-	return wrote(fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
+	nd_carry_writing(fd);
+	return carried(fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is

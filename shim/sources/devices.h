@@ -24,10 +24,15 @@ ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
  * pipe or socket are reported as tree-order); fd closed or replaced. */
 void nd_pipes_wrote(int fd);
 void nd_pipes_forget(int fd);
-/* The tree's entry for fd's channel (fifo: only a pipe's or FIFO's), made
- * when create is set; NULL outside the tree or for other descriptors. */
+/* The tree's entry of the stream fd's bytes travel in, for carried counts
+ * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the
+ * receiving end's (its peer's when writing, its own when reading); made
+ * when writing. NULL outside the tree or for other descriptors. */
 struct nd_tree_pipe;
-struct nd_tree_pipe *nd_pipes_entry(int fd, int fifo, int create);
+struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing);
+/* sockpeer.c: the inode of the other end of a socketpair end (fd, inode
+ * ino), or 0. */
+uint64_t nd_sockpeer_inode(int fd, uint64_t ino);
 /* What happened in the tree so far happened before this process's next
  * write: at its start, after fork, after it reaped a child. */
 void nd_pipes_joined(void);

@@ -33,7 +33,12 @@
 
 enum { UNKNOWN, OTHER }; /* else the descriptor's key */
 static uint64_t fd_key[ND_FD_MAX];
-static uint8_t fd_fifo[ND_FD_MAX]; /* the key is a pipe's or a FIFO's */
+enum { KIND_FILE, KIND_FIFO, KIND_SOCKET }; /* what the key is of */
+static uint8_t fd_kind[ND_FD_MAX];
+/* A socket's peer for carried counts: 0 not asked yet, OTHER none (not a
+ * socketpair's end), else the key of the end that reads what this one
+ * writes (sockpeer.c). */
+static uint64_t fd_peer[ND_FD_MAX];
 static uint64_t reported[ND_TREE_PIPES / 64];
 
 /* This process's count of known writes lives in its member slot, so an exec
@@ -64,8 +69,15 @@ void nd_pipes_forget(int fd)
 {
 	if ((unsigned)fd < ND_FD_MAX) {
 		fd_key[fd] = UNKNOWN;
-		fd_fifo[fd] = 0;
+		fd_kind[fd] = KIND_FILE;
+		fd_peer[fd] = 0;
 	}
+}
+
+static uint64_t key_from(uint64_t dev, uint64_t ino)
+{
+	uint64_t key = (dev << 40) ^ ino;
+	return key + (key <= OTHER ? 2 : 0);
 }
 
 /* The descriptor's key, computed at its first use: device and inode of a
@@ -79,10 +91,26 @@ static uint64_t key_of(int fd)
 	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0 ||
 	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode)))
 		return fd_key[fd] = OTHER;
-	key = ((uint64_t)st.st_dev << 40) ^ (uint64_t)st.st_ino;
-	key += key <= OTHER ? 2 : 0;
-	fd_fifo[fd] = S_ISFIFO(st.st_mode);
-	return fd_key[fd] = key;
+	fd_kind[fd] = S_ISFIFO(st.st_mode) ? KIND_FIFO : S_ISSOCK(st.st_mode) ? KIND_SOCKET : KIND_FILE;
+	return fd_key[fd] = key_from(st.st_dev, st.st_ino);
+}
+
+/* The key that reads what fd writes: a pipe's own; a socketpair end's
+ * peer's (asked of the kernel once); OTHER for anything else. */
+static uint64_t receiving_key(int fd, uint64_t key)
+{
+	if (fd_kind[fd] == KIND_FIFO)
+		return key;
+	if (fd_kind[fd] != KIND_SOCKET)
+		return OTHER;
+	if (!fd_peer[fd]) {
+		struct stat st;
+		uint64_t peer = 0;
+		if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) == 0 && S_ISSOCK(st.st_mode))
+			peer = nd_sockpeer_inode(fd, (uint64_t)st.st_ino);
+		fd_peer[fd] = peer ? key_from(st.st_dev, peer) : OTHER;
+	}
+	return fd_peer[fd];
 }
 
 /* A full table gives the entry written longest ago (its pipe is most likely
@@ -106,13 +134,8 @@ static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 	return oldest;
 }
 
-struct nd_tree_pipe *nd_pipes_entry(int fd, int fifo, int create)
+static struct nd_tree_pipe *entry(uint64_t key, int create)
 {
-	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
-		return NULL;
-	uint64_t key = key_of(fd);
-	if (key == OTHER || (fifo && !fd_fifo[fd]))
-		return NULL;
 	unsigned first = (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 56) % ND_TREE_PIPES;
 	for (unsigned probe = 0; probe < 8; probe++) {
 		struct nd_tree_pipe *p = &nd_tree->pipes[(first + probe) % ND_TREE_PIPES];
@@ -126,9 +149,24 @@ struct nd_tree_pipe *nd_pipes_entry(int fd, int fifo, int create)
 	return create ? claim(key, first) : NULL;
 }
 
+struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing)
+{
+	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
+		return NULL;
+	uint64_t key = key_of(fd);
+	if (key == OTHER || fd_kind[fd] == KIND_FILE || (!writing && fd_peer[fd] == OTHER))
+		return NULL;
+	if (writing && (key = receiving_key(fd, key)) == OTHER)
+		return NULL;
+	return entry(key, writing);
+}
+
 void nd_pipes_wrote(int fd)
 {
-	struct nd_tree_pipe *p = nd_pipes_entry(fd, 0, 1);
+	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
+		return;
+	uint64_t key = key_of(fd);
+	struct nd_tree_pipe *p = key == OTHER ? NULL : entry(key, 1);
 	if (!p)
 		return;
 	unsigned i = (unsigned)(p - nd_tree->pipes);

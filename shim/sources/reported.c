@@ -17,6 +17,7 @@
 #include "scheduler.h"
 #include "block.h"
 #include "pids.h"
+#include "carry.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -31,6 +32,17 @@
 			nd_log_passed(sym);   \
 		return call;                  \
 	} while (0)
+
+/* What a receive gets from a socketpair carries its writers' counts
+ * (process/carry.h); a peek takes nothing. */
+static ssize_t received(int fd, int flags, ssize_t r)
+{
+	int e = errno;
+	if (!(flags & MSG_PEEK))
+		nd_carry_read(fd, r);
+	errno = e;
+	return r;
+}
 
 /* getpid(2), getppid(2), gettid(2): controlled where ids are placed in
  * nodice's PID namespace (process/pids.c), reported otherwise. */
@@ -82,18 +94,18 @@ ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restric
 /* recv(2), recvfrom(2), recvmsg(2). */
 ND_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	PASS(ND_SYM_recv, ND_OUTSIDE(fd, POLLIN, nd_real.recv(fd, buf, len, flags)));
+	PASS(ND_SYM_recv, received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recv(fd, buf, len, flags))));
 }
 
 ND_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags,
 			   struct sockaddr *restrict addr, socklen_t *restrict alen)
 {
-	PASS(ND_SYM_recvfrom, ND_OUTSIDE(fd, POLLIN, nd_real.recvfrom(fd, buf, len, flags, addr, alen)));
+	PASS(ND_SYM_recvfrom, received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recvfrom(fd, buf, len, flags, addr, alen))));
 }
 
 ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	PASS(ND_SYM_recvmsg, ND_OUTSIDE(fd, POLLIN, nd_real.recvmsg(fd, msg, flags)));
+	PASS(ND_SYM_recvmsg, received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recvmsg(fd, msg, flags))));
 }
 
 /* timerfd_settime(2): real time (ITIMER_REAL, alarm and POSIX timers are

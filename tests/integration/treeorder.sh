@@ -8,7 +8,9 @@
 # alone; the draws move with the seed; the results are the native ones
 # (the same multiset). A DataLoader's workers see the done event set when the
 # main process's final None reaches them through a pipe (bytes carry their
-# writer's count: process/carry.c), under run, run --log and inspect.
+# writer's count: process/carry.c), under run, run --log and inspect; a
+# semaphore released before a message through a pipe or a socketpair is seen
+# by a try after it (fixtures/python/carried.py).
 # Usage: treeorder.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 un="$fixtures/python/unordered.py"
@@ -46,6 +48,18 @@ for i in 1 2; do
 done
 cmp -s seed11.1 seed11.2 && ! cmp -s seed11.1 pool_draws.run1 && ok ||
 	bad "pool_draws does not move with the seed, or does not repeat under seed 11"
+# causality through every channel that carries counts: a release made
+# before a message is seen by a try made after it, through a pipe, a
+# socketpair read with os.read and one read with recv (before carry.c a try
+# at a lower count never counted it)
+expected=$(printf 'pipe True\nduplex True\nsocket True')
+for i in 1 2; do
+	out=$(timeout 120 "$nodice" run -- $py "$fixtures/python/carried.py" 2>>err)
+	[ "$out" = "$expected" ] && ok || bad "carried.py run $i: $(echo $out)"
+done
+out=$(timeout 120 env LD_PRELOAD="$lib" $py "$fixtures/python/carried.py" 2>>err)
+[ "$out" = "$expected" ] && ok || bad "carried.py, library alone: $(echo $out)"
+
 # causality through a pipe: DataLoader's shutdown (the worker asserts the
 # event it was told about is set; before carry.c its try came "before" the
 # set in the order of events, and every run with the log on failed)
