@@ -187,7 +187,12 @@ static void python_line(json_object *e, const char *symbol, json_object *pa, jso
 	json_object_object_add(e, "python", py);
 }
 
-/* The first differing source of one process present in both runs. */
+static int nearness(json_object *e);
+
+/* The differing source of one process present in both runs: the first in
+ * order of first use, unless a later one's differing Python line is nearer
+ * the program's own code (the user's draws, where the first is a clock read
+ * of the standard library's polling: a symptom of timing). */
 static json_object *compare_process(const char *lineage, json_object *pa, json_object *pb)
 {
 	json_object *sa = json_object_object_get(pa, "sources"), *sb = json_object_object_get(pb, "sources");
@@ -204,7 +209,7 @@ static json_object *compare_process(const char *lineage, json_object *pa, json_o
 	}
 	json_object_array_sort(list, by_first);
 	json_object *found = NULL;
-	for (size_t i = 0; i < json_object_array_length(list) && !found; i++) {
+	for (size_t i = 0; i < json_object_array_length(list) && (!found || nearness(found) > PYLINES_USER); i++) {
 		json_object *r = json_object_array_get_idx(list, i), *ra, *rb;
 		char key[256], detail[512];
 		snprintf(key, sizeof(key), "%s/%s", str(r, ND_LK_SYMBOL),
@@ -217,19 +222,28 @@ static json_object *compare_process(const char *lineage, json_object *pa, json_o
 			 str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), (long long)(in_a ? num(ra, ND_LK_COUNT) : 0),
 			 (long long)(in_a ? num(ra, ND_LK_BYTES) : 0), (long long)(in_b ? num(rb, ND_LK_COUNT) : 0),
 			 (long long)(in_b ? num(rb, ND_LK_BYTES) : 0));
-		found = event(lineage, in_a ? pa : pb, str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), detail);
-		python_line(found, str(r, ND_LK_SYMBOL), pa, pb);
+		json_object *e = event(lineage, in_a ? pa : pb, str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), detail);
+		python_line(e, str(r, ND_LK_SYMBOL), pa, pb);
+		if (!found || nearness(e) < nearness(found)) {
+			json_object_put(found);
+			found = e;
+		} else {
+			json_object_put(e);
+		}
 	}
 	json_object_put(list);
 	return found;
 }
 
 /* How near an event is to the program's own code: the class of its Python
- * line (pylines.h), PYLINES_NONE without one. */
+ * line (pylines.h) when its calls differ between the runs, else
+ * PYLINES_NONE (a busiest line says nothing of where the runs split). */
 static int nearness(json_object *e)
 {
 	json_object *py;
-	return json_object_object_get_ex(e, "python", &py) ? (int)pylines_class(str(py, "file")) : PYLINES_NONE;
+	return json_object_object_get_ex(e, "python", &py) && json_object_object_get_ex(py, "calls", NULL)
+		       ? (int)pylines_class(str(py, "file"))
+		       : PYLINES_NONE;
 }
 
 /* A process that ran in one run only is the divergence. Otherwise every
