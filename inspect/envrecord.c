@@ -25,24 +25,20 @@
 
 const char *envrecord_commit = "unknown";
 
-static void cpu_model(char *out, size_t size)
+/* Whether the flags line names flag as a whole word ("avx" is not "avx2"). */
+static int has_flag(const char *line, const char *flag)
 {
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-	snprintf(out, size, "unknown");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(out, size, "%s", strchr(line, ':') + 2);
-			out[strcspn(out, "\n")] = 0;
-			break;
-		}
-	if (f)
-		fclose(f);
+	size_t n = strlen(flag);
+	for (const char *p = strstr(line, flag); p; p = strstr(p + 1, flag))
+		if (p > line && p[-1] == ' ' && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return 1;
+	return 0;
 }
 
-/* The x86-64 micro-architecture level the CPU offers (psABI): what glibc's
- * hwcaps and the libraries' dispatchers choose from. */
-static const char *isa_level(void)
+/* The CPU model and the x86-64 micro-architecture level the CPU offers
+ * (psABI: what glibc's hwcaps and the libraries' dispatchers choose from),
+ * from one read of /proc/cpuinfo's first processor. */
+static const char *cpu_facts(char *model, size_t size)
 {
 	static const char *const v2[] = { "cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3", NULL };
 	static const char *const v3[] = { "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave", NULL };
@@ -51,22 +47,21 @@ static const char *isa_level(void)
 	static const char *const names[] = { "x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4" };
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	char line[8192];
-	int level = 0;
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "flags", 5))
-			continue;
-		for (int l = 0; l < 3 && level == l; l++) {
-			int all = 1;
-			for (int i = 0; levels[l][i]; i++) {
-				char word[32];
-				snprintf(word, sizeof(word), " %s", levels[l][i]);
-				size_t n = strlen(word);
-				const char *p = strstr(line, word);
-				all &= p && (p[n] == ' ' || p[n] == '\n');
+	int level = 0, flags = 0;
+	snprintf(model, size, "unknown");
+	while (f && !flags && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(model, size, "%s", strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = 0;
+		} else if (!strncmp(line, "flags", 5)) {
+			flags = 1; /* after the model name in every processor's block */
+			for (int l = 0; l < 3 && level == l; l++) {
+				int all = 1;
+				for (int i = 0; levels[l][i]; i++)
+					all &= has_flag(line, levels[l][i]);
+				level += all;
 			}
-			level += all;
 		}
-		break;
 	}
 	if (f)
 		fclose(f);
@@ -78,7 +73,7 @@ json_object *envrecord_machine(void)
 	json_object *e = json_object_new_object();
 	struct utsname u;
 	char cpu[256];
-	cpu_model(cpu, sizeof(cpu));
+	const char *isa = cpu_facts(cpu, sizeof(cpu));
 	uname(&u);
 	json_object_object_add(e, "nodice", json_object_new_string(NODICE_VERSION));
 	json_object_object_add(e, "commit", json_object_new_string(envrecord_commit));
@@ -86,7 +81,7 @@ json_object *envrecord_machine(void)
 	json_object_object_add(e, "kernel", json_object_new_string(u.release));
 	json_object_object_add(e, "machine", json_object_new_string(u.machine));
 	json_object_object_add(e, "cpu", json_object_new_string(cpu));
-	json_object_object_add(e, "isa", json_object_new_string(isa_level()));
+	json_object_object_add(e, "isa", json_object_new_string(isa));
 	return e;
 }
 
