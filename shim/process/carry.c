@@ -35,11 +35,11 @@
 
 #define NO_START UINT64_MAX
 
-void nd_carry_writing(int fd)
+struct nd_tree_pipe *nd_carry_writing(int fd)
 {
 	struct nd_tree_pipe *p = nd_pipes_carrier(fd, 1);
 	if (!p)
-		return;
+		return NULL;
 	uint32_t k = __atomic_fetch_add(&p->nmarks, 1, __ATOMIC_ACQ_REL);
 	struct nd_pipe_mark *m = &p->marks[k % ND_PIPE_MARKS];
 	if (k >= ND_PIPE_MARKS) {
@@ -53,12 +53,12 @@ void nd_carry_writing(int fd)
 	__atomic_store_n(&m->ev, __atomic_load_n(&nd_tree->members[nd_member_me].ev, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	return p;
 }
 
-void nd_carry_wrote(int fd, ssize_t r)
+void nd_carry_wrote(struct nd_tree_pipe *p, ssize_t r)
 {
-	struct nd_tree_pipe *p = r > 0 ? nd_pipes_carrier(fd, 1) : NULL;
-	if (p)
+	if (p && r > 0)
 		__atomic_add_fetch(&p->written, (uint64_t)r, __ATOMIC_ACQ_REL);
 }
 

@@ -155,42 +155,42 @@ static ssize_t wrote(int fd, ssize_t r)
 }
 
 /* A pipe's bytes carry the writer's count to their reader (carry.h). */
-static ssize_t carried(int fd, ssize_t r)
+static ssize_t carried(struct nd_tree_pipe *p, int fd, ssize_t r)
 {
-	nd_carry_wrote(fd, r);
+	nd_carry_wrote(p, r);
 	return wrote(fd, r);
 }
 
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	nd_carry_writing(fd);
-	return carried(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
+	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	nd_carry_writing(fd);
-	return carried(fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
+	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	nd_carry_writing(fd);
-	return carried(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
+	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
 }
 
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
-	nd_carry_writing(fd);
-	return carried(fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
+	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
-	nd_carry_writing(fd);
-	return carried(fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
+	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is
