@@ -188,11 +188,14 @@ static void python_line(json_object *e, const char *symbol, json_object *pa, jso
 }
 
 static int nearness(json_object *e);
+static int rank(json_object *e);
+#define RANK_BEST (2 * PYLINES_USER)
 
 /* The differing source of one process present in both runs: the first in
  * order of first use, unless a later one's differing Python line is nearer
  * the program's own code (the user's draws, where the first is a clock read
- * of the standard library's polling: a symptom of timing). */
+ * of the standard library's polling: a symptom of timing), or as near and
+ * not a clock read (rank). */
 static json_object *compare_process(const char *lineage, json_object *pa, json_object *pb)
 {
 	json_object *sa = json_object_object_get(pa, "sources"), *sb = json_object_object_get(pb, "sources");
@@ -209,7 +212,7 @@ static json_object *compare_process(const char *lineage, json_object *pa, json_o
 	}
 	json_object_array_sort(list, by_first);
 	json_object *found = NULL;
-	for (size_t i = 0; i < json_object_array_length(list) && (!found || nearness(found) > PYLINES_USER); i++) {
+	for (size_t i = 0; i < json_object_array_length(list) && (!found || rank(found) > RANK_BEST); i++) {
 		json_object *r = json_object_array_get_idx(list, i), *ra, *rb;
 		char key[256], detail[512];
 		snprintf(key, sizeof(key), "%s/%s", str(r, ND_LK_SYMBOL),
@@ -224,7 +227,7 @@ static json_object *compare_process(const char *lineage, json_object *pa, json_o
 			 (long long)(in_b ? num(rb, ND_LK_BYTES) : 0));
 		json_object *e = event(lineage, in_a ? pa : pb, str(r, ND_LK_FAMILY), str(r, ND_LK_SYMBOL), detail);
 		python_line(e, str(r, ND_LK_SYMBOL), pa, pb);
-		if (!found || nearness(e) < nearness(found)) {
+		if (!found || rank(e) < rank(found)) {
 			json_object_put(found);
 			found = e;
 		} else {
@@ -246,11 +249,21 @@ static int nearness(json_object *e)
 		       : PYLINES_NONE;
 }
 
+/* Nearness first; among equals a clock read comes after any other source:
+ * how often a program reads the clock while it waits follows the machine's
+ * load (a pool's parent polling inside pool.map at the user's own line),
+ * while a differing count of draws or reads is where the runs split. */
+static int rank(json_object *e)
+{
+	return 2 * nearness(e) + !strcmp(str(e, "family"), "clock");
+}
+
 /* A process that ran in one run only is the divergence. Otherwise every
  * process present in both is compared, and the divergence shown is the one
  * nearest the program's own code (a worker's draws at the user's line
- * rather than the parent's polling in the standard library), the first in
- * the log among equals. */
+ * rather than the parent's polling in the standard library; a clock read
+ * after any other source as near: rank), the first in the log among
+ * equals. */
 json_object *logdiff_first(const char *log_a, const char *log_b)
 {
 	json_object *ua, *ub;
@@ -265,7 +278,7 @@ json_object *logdiff_first(const char *log_a, const char *log_b)
 			break;
 		}
 		json_object *e = compare_process(lineage, pa, pb);
-		if (e && (!found || nearness(e) < nearness(found))) {
+		if (e && (!found || rank(e) < rank(found))) {
 			json_object_put(found);
 			found = e;
 		} else {

@@ -95,22 +95,37 @@ static int skipped(const struct skip *skip, int i, const struct nd_member *m)
 /* The member that can still act before (d, id), or -1. Blocked members are
  * asked last, and only then, whether they really sleep (two reads of /proc
  * per thread): only at the moment the event could go ahead does it matter
- * that none of them has just been woken. */
+ * that none of them has just been woken. A member that changed between the
+ * two passes is judged again by its new state (one found blocked in pass 0
+ * may be running by pass 1: seen once under load, when a parent reaping the
+ * writer of the pipe the caller read was passed over), and one whose state
+ * changed while /proc was read holds. */
 static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip, int count)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	int outside = 0;
+	uint32_t seen[ND_MEMBERS]; /* each one's change count as pass 0 found it */
 	for (int pass = 0; pass < 2; pass++)
 		for (uint32_t i = 0; i < hi; i++) {
 			struct nd_member *m = slot((int)i);
+			uint32_t c = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
 			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 			if ((int)i == nd_member_me || skipped(skip, (int)i, m))
 				continue;
-			if (!pass && ahead_of(m, st, d, id, now, count))
+			if (!pass) {
+				if (ahead_of(m, st, d, id, now, count))
+					return (int)i;
+				seen[i] = c;
+				continue;
+			}
+			/* Changed since pass 0: a blocked member woken and running
+			 * again, or waiting for an earlier deadline, holds. */
+			if (c != seen[i] && ahead_of(m, st, d, id, now, count))
 				return (int)i;
-			if (pass && (st == ND_M_BLOCKED || st == ND_M_WAIT) && asleep(m) <= 0)
+			if ((st == ND_M_BLOCKED || st == ND_M_WAIT) &&
+			    (asleep(m) <= 0 || __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) != c))
 				return (int)i;
-			if (pass && st == ND_M_OUTSIDE && m->pid) {
+			if (st == ND_M_OUTSIDE && m->pid) {
 				if (nd_proc_gone(m->pid))
 					nd_member_release((int)i);
 				else

@@ -11,8 +11,10 @@ char nd_proc_state(int pid, int tid);
 
 /* 1 when every thread of pid sleeps in the kernel (or is stopped or dead):
  * nothing it does can come before something wakes it. 0 when one runs or
- * is about to (a wake-up in flight is 'R'), or waits in uninterruptible
- * sleep (a page fault, a disk). A process that is gone sleeps. */
+ * is about to (a wake-up in flight is 'R'; a thread marked sleeping but
+ * still on a run queue, preempted inside a wait's recheck, has no wchan),
+ * or waits in uninterruptible sleep (a page fault, a disk). A process that
+ * is gone sleeps. */
 int nd_proc_asleep(int pid);
 
 /* 1 when pid no longer runs: no such process, or a zombie. */
