@@ -143,6 +143,8 @@ static void micro(const char *title, const char *op, long n, double scale, const
  * serializing two computing threads costs. The futex line is the kernel's
  * own hand-off (raw system calls, dispatched under the shim, so only its
  * native figure is a baseline). */
+static void blas(int quick);
+
 static void threads(int quick)
 {
 	long n = quick ? 20000 : 200000;
@@ -166,14 +168,39 @@ static void threads(int quick)
 	printf("%-28s %10.1f ns native futex; nodice mutex round trip %.1f ns = %.2fx the futex\n",
 	       "  pinned futex round trip", futex_native * 1e9, mutex_nodice * 1e9, mutex_nodice / futex_native);
 	sched_setaffinity(0, sizeof(all), &all);
+	blas(quick);
 }
 
-/* Seconds for a shell command, natively or under `nodice run`. */
-static double command(const char *sh, int under)
+/* Seconds for a shell command, natively or under `nodice run` with the
+ * CPU count cpus (0: nodice's default). */
+static double command_cpus(const char *sh, int under, int cpus)
 {
+	char n[16];
+	snprintf(n, sizeof(n), "%d", cpus);
 	char *plain[] = { "/bin/sh", "-c", (char *)sh, NULL };
 	char *wrapped[] = { nodice, "run", "--", "/bin/sh", "-c", (char *)sh, NULL };
-	return median_of(under ? wrapped : plain, NATIVE);
+	char *with_cpus[] = { nodice, "run", "--cpus", n, "--", "/bin/sh", "-c", (char *)sh, NULL };
+	return median_of(!under ? plain : cpus ? with_cpus : wrapped, NATIVE);
+}
+
+static double command(const char *sh, int under)
+{
+	return command_cpus(sh, under, 0);
+}
+
+/* A threaded library's own parallelism (issue 15): numpy's matmuls on
+ * OpenBLAS with 1 and 2 threads, natively and under --cpus 1 and 2. */
+static void blas(int quick)
+{
+	char one[512], two[512];
+	const char *py = "/usr/bin/python3 " NODICE_SOURCE_DIR "/bench/blas.py";
+	snprintf(one, sizeof(one), "%s 1 %d >/dev/null", py, quick ? 10 : 30);
+	snprintf(two, sizeof(two), "%s 2 %d >/dev/null", py, quick ? 10 : 30);
+	for (int under = 0; under <= 1; under++) {
+		double t1 = command_cpus(one, under, 1), t2 = command_cpus(two, under, 2);
+		printf("%-28s %10.2f s 1 thread, %.2f s 2 threads: %.2fx the throughput\n",
+		       under ? "  under nodice (--cpus)" : "numpy matmul, OpenBLAS", t1, t2, t1 / t2);
+	}
 }
 
 /* The process tree (issue 14): a pipe round trip between two processes,
