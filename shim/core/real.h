@@ -119,6 +119,8 @@ struct timeb;
 	X(int, sigwaitinfo, (const sigset_t *, siginfo_t *))                         \
 	X(int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *)) \
 	X(int, flock, (int, int))                                                    \
+	X(int, lockf, (int, int, off_t))                                             \
+	X(int, lockf64, (int, int, off64_t))                                         \
 	X(int, pthread_mutex_lock, (pthread_mutex_t *))                              \
 	X(int, pthread_mutex_trylock, (pthread_mutex_t *))                           \
 	X(int, pthread_mutex_unlock, (pthread_mutex_t *))                            \

@@ -69,6 +69,12 @@ static int on_runqueue(int pid, int tid)
 	return __atomic_load_n(&wchan_named, __ATOMIC_RELAXED);
 }
 
+int nd_proc_thread_waits(int pid, int tid)
+{
+	char st = nd_proc_state(pid, tid);
+	return st == 'D' || (st == 'S' && !on_runqueue(pid, tid));
+}
+
 struct asleep {
 	int pid, all;
 };

@@ -17,6 +17,11 @@ char nd_proc_state(int pid, int tid);
  * is gone sleeps. */
 int nd_proc_asleep(int pid);
 
+/* 1 when thread tid of process pid (0: this process) waits in the kernel:
+ * 'D', or 'S' off every run queue (one woken and preempted inside its
+ * wait's recheck is 'S' too, and is about to run). */
+int nd_proc_thread_waits(int pid, int tid);
+
 /* 1 when pid no longer runs: no such process, or a zombie. */
 int nd_proc_gone(int pid);
 

@@ -36,6 +36,9 @@ void nd_block_rejoin(void);
  * a timeout elapses in real time (the peer may be outside). */
 int nd_block_fd_internal(int fd);
 int nd_block_leave_for_syscall(long nr, long a, long b);
+/* A blocking file lock call found the lock taken: reported (tree-order)
+ * when the process is one of a run's tree. */
+void nd_block_lock_contended(void);
 
 #define ND_OUTSIDE(fd, events, expr)                                                        \
 	({                                                                                  \

@@ -30,15 +30,16 @@ static uint64_t held_for(uint64_t now)
 }
 
 /* Whether the holder t, in turn number g, has been seen asleep in the
- * kernel twice, POLL_NS apart. The state is read without the lock: a holder
- * waiting for the lock is asleep too. */
+ * kernel twice, POLL_NS apart (off the run queue: one preempted on busy
+ * cores right after a wake-up is not). The state is read without the lock:
+ * a holder waiting for the lock is asleep too. */
 static int holder_asleep(int t, uint64_t g, uint64_t now)
 {
-	char st = nd_proc_state(0, nd_slots[t].tid);
+	int waits = nd_proc_thread_waits(0, nd_slots[t].tid);
 	nd_sched_lock();
 	int same = nd_turn == t && nd_turn_gen == g;
 	int asleep = 0;
-	if (same && (st == 'S' || st == 'D')) {
+	if (same && waits) {
 		if (nd_slots[t].asleep_gen != g) {
 			nd_slots[t].asleep_gen = g;
 			nd_slots[t].asleep_at = now;

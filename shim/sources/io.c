@@ -14,6 +14,7 @@
 #include "block.h"
 #include "filetime.h"
 #include "carry.h"
+#include "members.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -373,13 +374,15 @@ static int fcntl_common(int fd, int cmd, void *arg)
 {
 	nd_ready();
 	int r;
-	if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && nd_sched_managed()) {
-		/* A file lock another process holds: try first, then wait outside. */
+	if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && (nd_sched_managed() || nd_member_me >= 0)) {
+		/* A file lock another process holds: try first, then wait outside
+		 * (a process of the run is blocked for the others meanwhile). */
 		int e = errno;
 		if ((r = nd_real.fcntl(fd, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, arg)) == 0 ||
 		    (errno != EAGAIN && errno != EACCES))
 			return r;
 		errno = e;
+		nd_block_lock_contended();
 		return ND_OUTSIDE(-1, 0, nd_real.fcntl(fd, cmd, arg));
 	}
 	if (nd_tree_fd_is(fd))
