@@ -30,6 +30,9 @@ void nd_pipes_forget(int fd);
  * when writing. NULL outside the tree or for other descriptors. */
 struct nd_tree_pipe;
 struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing);
+/* 1 when fd is a socketpair's end: what it receives comes from the run
+ * (unless the other end was handed outside), as a pipe's bytes do. */
+int nd_pipes_paired(int fd);
 /* sockpeer.c: the inode of the other end of a socketpair end (fd, inode
  * ino), or 0. */
 uint64_t nd_sockpeer_inode(int fd, uint64_t ino);

@@ -113,6 +113,14 @@ static uint64_t receiving_key(int fd, uint64_t key)
 	return fd_peer[fd];
 }
 
+int nd_pipes_paired(int fd)
+{
+	if ((unsigned)fd >= ND_FD_MAX)
+		return 0;
+	uint64_t key = key_of(fd);
+	return key != OTHER && fd_kind[fd] == KIND_SOCKET && receiving_key(fd, key) != OTHER;
+}
+
 /* A full table gives the entry written longest ago (its pipe is most likely
  * closed) to the new channel. */
 static struct nd_tree_pipe *claim(uint64_t key, unsigned first)

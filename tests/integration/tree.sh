@@ -79,6 +79,14 @@ assert any(e["kind"] == "tree-order" and "file lock" in json.dumps(e) for e in u
 PY
 [ "$(grep -E '^(first|second)$' lock.out | tr '\n' ' ')" = "first second " ] && ok || bad "file lock order: $(cat lock.out | head -5)"
 
+# What a socketpair's end receives comes from the run, as a pipe's bytes do:
+# not network input (a UDP datagram still is: honesty.sh).
+"$nodice" inspect --strict --json pair.json -- $py -c "import os, time, socket
+a, b = socket.socketpair()
+if os.fork() == 0:
+    time.sleep(0.2); a.send(b'x'); os._exit(0)
+print(b.recv(1)); os.wait()" >pair.out 2>&1 && ok || bad "a socketpair's message fails --strict: $(grep -A2 'fails --strict' pair.out)"
+
 # The run is not reported as uncontrolled for it, and takes no real time to
 # wait for virtual seconds.
 start=$(date +%s%N)
