@@ -35,6 +35,7 @@
 extern char **environ;
 static char lib[PATH_MAX], workload[PATH_MAX], nodice[PATH_MAX];
 static int reps = 7;
+static int parallel_mode; /* NODICE runs with NODICE_THREADS=parallel */
 
 enum mode { NATIVE, NODICE, FAKETIME, LOGGED, MODES };
 static const char *mode_name[MODES] = { "native", "nodice", "libfaketime", "nodice+log" };
@@ -59,6 +60,8 @@ static double run_once(char *const argv[], enum mode m)
 	snprintf(pre_ft, sizeof(pre_ft), "LD_PRELOAD=%s", FAKETIME_LIB);
 	if (m == NODICE || m == LOGGED) {
 		env[k++] = pre_nd;
+		if (parallel_mode)
+			env[k++] = "NODICE_THREADS=parallel";
 		env[k++] = "NODICE_SEED=1";
 		if (m == LOGGED)
 			env[k++] = "NODICE_LOG=/dev/null";
@@ -145,6 +148,23 @@ static void micro(const char *title, const char *op, long n, double scale, const
  * native figure is a baseline). */
 static void blas(int quick);
 
+/* Parallel mode (issue 15) beside serial, in the same run: two threads that
+ * compute each what one thread computes (throughput against that thread,
+ * native), and the mutex hand-off against the kernel's futex one. */
+static void parallel(int quick)
+{
+	long n = quick ? 20000000 : 200000000, h = quick ? 20000 : 200000;
+	double nat = per_unit("parallel_crunch", n, NATIVE), ser = per_unit("parallel_crunch", n, NODICE);
+	parallel_mode = 1;
+	double par = per_unit("parallel_crunch", n, NODICE), mutex = per_unit("mutex_pingpong", h, NODICE);
+	parallel_mode = 0;
+	double one = per_unit("crunch", n, NATIVE), futex = per_unit("futex_pingpong", h, NATIVE);
+	printf("%-28s native %.2fx, serial %.2fx, parallel %.2fx the throughput of one thread\n",
+	       "2 threads computing", 2 * one / nat, 2 * one / ser, 2 * one / par);
+	printf("%-28s %10.1f ns parallel mode = %.2fx the native futex round trip\n", "mutex round trip",
+	       mutex * 1e9, mutex / futex);
+}
+
 static void threads(int quick)
 {
 	long n = quick ? 20000 : 200000;
@@ -168,6 +188,7 @@ static void threads(int quick)
 	printf("%-28s %10.1f ns native futex; nodice mutex round trip %.1f ns = %.2fx the futex\n",
 	       "  pinned futex round trip", futex_native * 1e9, mutex_nodice * 1e9, mutex_nodice / futex_native);
 	sched_setaffinity(0, sizeof(all), &all);
+	parallel(quick);
 	blas(quick);
 }
 
@@ -180,7 +201,8 @@ static double command_cpus(const char *sh, int under, int cpus)
 	char *plain[] = { "/bin/sh", "-c", (char *)sh, NULL };
 	char *wrapped[] = { nodice, "run", "--", "/bin/sh", "-c", (char *)sh, NULL };
 	char *with_cpus[] = { nodice, "run", "--cpus", n, "--", "/bin/sh", "-c", (char *)sh, NULL };
-	return median_of(!under ? plain : cpus ? with_cpus : wrapped, NATIVE);
+	char *par[] = { nodice, "run", "--threads", "parallel", "--cpus", n, "--", "/bin/sh", "-c", (char *)sh, NULL };
+	return median_of(!under ? plain : cpus && parallel_mode ? par : cpus ? with_cpus : wrapped, NATIVE);
 }
 
 static double command(const char *sh, int under)
@@ -196,10 +218,16 @@ static void blas(int quick)
 	const char *py = "/usr/bin/python3 " NODICE_SOURCE_DIR "/bench/blas.py";
 	snprintf(one, sizeof(one), "%s 1 %d >/dev/null", py, quick ? 10 : 30);
 	snprintf(two, sizeof(two), "%s 2 %d >/dev/null", py, quick ? 10 : 30);
-	for (int under = 0; under <= 1; under++) {
-		double t1 = command_cpus(one, under, 1), t2 = command_cpus(two, under, 2);
-		printf("%-28s %10.2f s 1 thread, %.2f s 2 threads: %.2fx the throughput\n",
-		       under ? "  under nodice (--cpus)" : "numpy matmul, OpenBLAS", t1, t2, t1 / t2);
+	static const char *const title[] = { "numpy matmul, OpenBLAS", "  under nodice (--cpus)",
+					     "  --threads parallel" };
+	double native2 = 0;
+	for (int under = 0; under <= 2; under++) {
+		parallel_mode = under == 2;
+		double t1 = command_cpus(one, under > 0, 1), t2 = command_cpus(two, under > 0, 2);
+		parallel_mode = 0;
+		native2 = under ? native2 : t2;
+		printf("%-28s %10.2f s 1 thread, %.2f s 2 threads: %.2fx the throughput; %.2fx native 2-thread time\n",
+		       title[under], t1, t2, t1 / t2, t2 / native2);
 	}
 }
 

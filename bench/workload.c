@@ -250,6 +250,9 @@ int main(int argc, char **argv)
 			pthread_create(&t, NULL, nothing, NULL);
 			pthread_join(t, NULL);
 		}
+	} else if (!strcmp(op, "crunch")) {
+		rounds = n;
+		crunch(NULL);
 	} else if (!strcmp(op, "parallel_crunch")) {
 		two_threads(crunch, n);
 	} else if (!strcmp(op, "pipe_pingpong")) {

@@ -125,6 +125,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		{ "--schedule-seed", offsetof(struct cli_run_options, schedule_seed) },
 		{ "--host", offsetof(struct cli_run_options, host) },
 		{ "--framework-knobs", offsetof(struct cli_run_options, knobs) },
+		{ "--threads", offsetof(struct cli_run_options, threads) },
 	};
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		const char *v = NULL, *why = NULL;
@@ -164,6 +165,7 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 			break;
 		}
 		case 10: why = nd_config_parse_knobs(v, &flag); break;
+		case 11: why = nd_config_parse_threads(v, &flag); break;
 		}
 		if (why) {
 			cli_usage(sub, "%s '%s': %s", opts[k].name, v, why);
@@ -257,6 +259,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->portable && export_portable();
 	bad |= o->clamp_mtime && setenv("NODICE_CLAMP_MTIME", "on", 1);
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
+	bad |= o->threads && setenv("NODICE_THREADS", o->threads, 1);
 	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
 	bad |= o->schedule_seed && setenv("NODICE_SCHEDULE_SEED", o->schedule_seed, 1);
 	bad |= o->host && setenv("NODICE_HOST", o->host, 1);
@@ -291,7 +294,7 @@ void cli_help(void)
 	      "  nodice --help | --version\n"
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
 	      "             [--exempt LIST] [--portable] [--pid-ns|--no-pid-ns] [--schedule-seed N] [--host NAME]\n"
-	      "             [--clamp-mtime] [--framework-knobs on|off|strict]\n"
+	      "             [--clamp-mtime] [--framework-knobs on|off|strict] [--threads serial|parallel]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -304,6 +307,9 @@ void cli_help(void)
 	      "  --cpus N     CPU count every program sees (default 1)\n"
 	      "  --schedule-seed N  thread interleaving: 0 round robin (default), other\n"
 	      "               values pick another deterministic order\n"
+	      "  --threads serial|parallel  one thread runs at a time (default), or threads compute\n"
+	      "               at once and only their intercepted calls take turns (race-free\n"
+	      "               programs; docs/scheduling.md)\n"
 	      "  --log FILE   append the event log (JSON Lines) to FILE\n"
 	      "  --rdtsc trap|native  trap RDTSC/RDTSCP (default) or leave them (faster, uncontrolled)\n"
 	      "  --dirs sorted|native list directories by name (default) or in file system order\n"

@@ -19,7 +19,7 @@ enum cli_exit {
 
 /* Options that decide how a command runs under the shim. NULL: not given. */
 struct cli_run_options {
-	const char *seed, *epoch, *tick, *cpus, *rdtsc, *dirs, *exempt, *schedule_seed, *host, *knobs;
+	const char *seed, *epoch, *tick, *cpus, *rdtsc, *dirs, *exempt, *schedule_seed, *host, *knobs, *threads;
 	char log[4096];
 	int has_log;
 	int portable; /* --portable: instruction-set dispatch pinned to the x86-64 baseline */

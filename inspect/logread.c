@@ -41,7 +41,7 @@ static void on_source(json_object *model, json_object *rec)
 static void on_process(json_object *model, json_object *rec)
 {
 	json_object *p = json_object_new_object();
-	static const char *keys[] = { "pid", "ppid", "lineage", "exe", "argv0", "end", "aslr", "forks", "spawns" };
+	static const char *keys[] = { "pid", "ppid", "lineage", "exe", "argv0", "end", "aslr", "threads", "forks", "spawns" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_object *v;
 		if (json_object_object_get_ex(rec, keys[i], &v))

@@ -4,12 +4,12 @@
 # Installed as share/bash-completion/completions/nodice.
 
 _nodice_run_options="--seed --epoch --tick --cpus --log --rdtsc --dirs --exempt --portable --pid-ns --no-pid-ns
- --schedule-seed --host --clamp-mtime --framework-knobs"
+ --schedule-seed --host --clamp-mtime --framework-knobs --threads"
 
 _nodice_takes_value() {
 	case $1 in
 	--seed | --epoch | --tick | --cpus | --log | --rdtsc | --dirs | --exempt | --schedule-seed | --host | \
-		--framework-knobs | --timeout | --artifact | --junit | --html | --record | --against | -n | --runs)
+		--framework-knobs | --threads | --timeout | --artifact | --junit | --html | --record | --against | -n | --runs)
 		return 0 ;;
 	--json) [[ $2 != audit ]] ;;
 	*) return 1 ;;
@@ -55,6 +55,7 @@ _nodice() {
 	case $prev in
 	--rdtsc) mapfile -t COMPREPLY < <(compgen -W "trap native" -- "$cur"); return ;;
 	--dirs) mapfile -t COMPREPLY < <(compgen -W "sorted native" -- "$cur"); return ;;
+	--threads) mapfile -t COMPREPLY < <(compgen -W "serial parallel" -- "$cur"); return ;;
 	--framework-knobs) mapfile -t COMPREPLY < <(compgen -W "on off strict" -- "$cur"); return ;;
 	--log | --junit | --html | --record | --against | --artifact)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;

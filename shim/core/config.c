@@ -177,6 +177,18 @@ const char *nd_config_parse_dirs(const char *s, int *native)
 	return "must be 'sorted' or 'native'";
 }
 
+/* NODICE_THREADS: serial (one scheduled thread runs at a time, the default)
+ * or parallel (threads compute at once; their intercepted calls keep one
+ * order: docs/scheduling.md). */
+const char *nd_config_parse_threads(const char *s, int *parallel)
+{
+	if (strcmp(s, "serial") == 0 || strcmp(s, "parallel") == 0) {
+		*parallel = s[0] == 'p';
+		return NULL;
+	}
+	return "must be 'serial' or 'parallel'";
+}
+
 /* NODICE_FRAMEWORK_KNOBS: off, on (the default) or strict. */
 const char *nd_config_parse_knobs(const char *s, int *mode)
 {
@@ -256,6 +268,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 	if ((v = get("NODICE_SCHEDULE_SEED")) &&
 	    (why = nd_config_parse_seed(v, &cfg->schedule_seed)))
 		FAIL("NODICE_SCHEDULE_SEED", v, why);
+	if ((v = get("NODICE_THREADS")) && (why = nd_config_parse_threads(v, &cfg->parallel)))
+		FAIL("NODICE_THREADS", v, why);
 	if ((v = get("NODICE_LOG")) &&
 	    (why = nd_config_parse_log(v, cfg->log_path, sizeof(cfg->log_path))))
 		FAIL("NODICE_LOG", v, why);

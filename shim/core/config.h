@@ -23,6 +23,7 @@ struct nd_config {
 	uint64_t tick_ns;    /* how far the virtual clocks move per read */
 	unsigned cpus;       /* the CPU count every program sees */
 	uint64_t schedule_seed; /* 0: round robin; else picks among deterministic orders */
+	int parallel;        /* NODICE_THREADS=parallel: threads compute at once between ordered calls */
 	char log_path[4096]; /* empty: no event log */
 	int keep_aslr;       /* NODICE_ASLR=on: leave address randomization on */
 	int native_tsc;      /* NODICE_RDTSC=native: do not trap rdtsc (faster, uncontrolled) */
@@ -65,6 +66,7 @@ const char *nd_config_parse_hex64(const char *s, uint64_t *out);
 const char *nd_config_parse_aslr(const char *s, int *keep);
 const char *nd_config_parse_rdtsc(const char *s, int *native);
 const char *nd_config_parse_dirs(const char *s, int *native);
+const char *nd_config_parse_threads(const char *s, int *parallel);
 const char *nd_config_parse_knobs(const char *s, int *mode);
 const char *nd_config_parse_exempt(const char *s, char *out, size_t size);
 

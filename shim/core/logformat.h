@@ -36,6 +36,7 @@
 #define ND_LK_END "end"
 #define ND_LK_VTIME_NS "vtime_ns"
 #define ND_LK_ASLR "aslr"
+#define ND_LK_THREADS "threads" /* "parallel" under NODICE_THREADS=parallel, else absent */
 #define ND_LK_FORKS "forks"
 #define ND_LK_SPAWNS "spawns"
 #define ND_LK_TRAPS "traps"

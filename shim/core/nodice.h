@@ -49,6 +49,30 @@ static inline int nd_ready(void)
 extern int nd_exempt;
 #define nd_passthrough() (!nd_ready() || nd_exempt)
 
+/* Parallel mode (NODICE_THREADS=parallel, parallel.c): a scheduled thread
+ * holds the turn only for an intercepted call, not for the computation
+ * between its calls. ND_ORDERED() at the top of an interposed function waits
+ * for the caller's turn and, when the function returns (a cleanup, so every
+ * return path), passes the turn on without waiting for it to come back:
+ * the calls of all threads keep one order, decided by the calls themselves
+ * as in serial mode, while the threads compute at once. Nested calls (one
+ * interposed function calling another) pass once, at the outermost return.
+ * In serial mode both ends cost one load of nd_sched_parallel. */
+extern int nd_sched_parallel;
+int nd_sched_ordered_begin_slow(void);
+void nd_sched_ordered_end_slow(void);
+static inline int nd_sched_ordered_begin(void)
+{
+	return __atomic_load_n(&nd_sched_parallel, __ATOMIC_RELAXED) ? nd_sched_ordered_begin_slow() : 0;
+}
+static inline void nd_sched_ordered_end(int *counted)
+{
+	if (*counted)
+		nd_sched_ordered_end_slow();
+}
+#define ND_ORDERED() \
+	int nd_ordered_ __attribute__((cleanup(nd_sched_ordered_end), unused)) = nd_sched_ordered_begin()
+
 static inline long nd_ret(long r)
 {
 	if (r < 0) {

@@ -64,6 +64,8 @@ static void process_record(int fd, const char *end, const struct nd_log_process 
 	nd_fmt_str(&b, "\",\"" ND_LK_VTIME_NS "\":");
 	nd_fmt_u64(&b, p->vtime_ns);
 	nd_fmt_str(&b, p->aslr_on ? ",\"" ND_LK_ASLR "\":\"on\"" : ",\"" ND_LK_ASLR "\":\"off\"");
+	if (nd_cfg.parallel)
+		nd_fmt_str(&b, ",\"" ND_LK_THREADS "\":\"parallel\"");
 	nd_fmt_str(&b, ",\"" ND_LK_FORKS "\":");
 	nd_fmt_u64(&b, p->forks);
 	nd_fmt_str(&b, ",\"" ND_LK_SPAWNS "\":");

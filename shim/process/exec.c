@@ -79,6 +79,7 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 /* execve(2). */
 ND_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.execve(path, argv, envp);
 	return replace_image(ND_SYM_execve, BY_PATH, path, -1, argv, envp);
@@ -87,6 +88,7 @@ ND_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 /* execv(3). */
 ND_EXPORT int execv(const char *path, char *const argv[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.execve(path, argv, environ);
 	return replace_image(ND_SYM_execv, BY_PATH, path, -1, argv, environ);
@@ -95,6 +97,7 @@ ND_EXPORT int execv(const char *path, char *const argv[])
 /* execvpe(3). */
 ND_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.execvpe(file, argv, envp);
 	return replace_image(ND_SYM_execvpe, BY_SEARCH, file, -1, argv, envp);
@@ -103,6 +106,7 @@ ND_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 /* execvp(3). */
 ND_EXPORT int execvp(const char *file, char *const argv[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.execvpe(file, argv, environ);
 	return replace_image(ND_SYM_execvp, BY_SEARCH, file, -1, argv, environ);
@@ -111,6 +115,7 @@ ND_EXPORT int execvp(const char *file, char *const argv[])
 /* fexecve(3). */
 ND_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.fexecve(fd, argv, envp);
 	return replace_image(ND_SYM_fexecve, BY_FD, NULL, fd, argv, envp);
@@ -135,6 +140,7 @@ ND_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 /* execl(3). */
 ND_EXPORT int execl(const char *path, const char *arg, ...)
 {
+	ND_ORDERED();
 	COLLECT_ARGS(arg, argv, (void)0);
 	return execv(path, argv);
 }
@@ -142,6 +148,7 @@ ND_EXPORT int execl(const char *path, const char *arg, ...)
 /* execlp(3). */
 ND_EXPORT int execlp(const char *file, const char *arg, ...)
 {
+	ND_ORDERED();
 	COLLECT_ARGS(arg, argv, (void)0);
 	return execvp(file, argv);
 }
@@ -149,6 +156,7 @@ ND_EXPORT int execlp(const char *file, const char *arg, ...)
 /* execle(3): the environment follows the terminating NULL. */
 ND_EXPORT int execle(const char *path, const char *arg, ...)
 {
+	ND_ORDERED();
 	char *const *envp;
 	COLLECT_ARGS(arg, argv, envp = va_arg(ap_, char *const *));
 	return execve(path, argv, envp);
@@ -184,6 +192,7 @@ static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_fil
 ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.posix_spawn(pid, path, fa, attr, argv, envp);
 	return spawn(0, pid, path, fa, attr, argv, envp);
@@ -193,6 +202,7 @@ ND_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 ND_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.posix_spawnp(pid, file, fa, attr, argv, envp);
 	return spawn(1, pid, file, fa, attr, argv, envp);
@@ -209,6 +219,7 @@ static int placed_by_child(int member)
 /* system(3). */
 ND_EXPORT int system(const char *cmd)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !cmd)
 		return nd_real.system(cmd);
 	CHILD_ENV(environ, env, NULL, 0, 1);
@@ -228,6 +239,7 @@ ND_EXPORT int system(const char *cmd)
 /* popen(3). */
 ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.popen(cmd, mode);
 	CHILD_ENV(environ, env, NULL, 0, 1);

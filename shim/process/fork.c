@@ -22,6 +22,7 @@ ND_TLS int nd_fork_member = -1;
 
 ND_EXPORT pid_t fork(void)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.fork();
 	nd_log_served(ND_SYM_fork, 0);
@@ -49,6 +50,7 @@ void nd_fork_child_member(void)
 
 ND_EXPORT int kill(pid_t pid, int sig)
 {
+	ND_ORDERED();
 	if (!nd_passthrough() && sig && pid > 0)
 		nd_member_signalled(pid);
 	return nd_real.kill(pid, sig);

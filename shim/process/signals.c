@@ -175,6 +175,7 @@ static int hooked_action(int sig, const struct sigaction *act, struct sigaction 
 /* sigaction(2): see the file comment. */
 ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || sig <= 0 || sig >= _NSIG)
 		return nd_real.sigaction(sig, act, old);
 	if (owned[sig])
@@ -208,6 +209,7 @@ void nd_signals_all_unowned(sigset_t *out)
 /* sigprocmask(2), pthread_sigmask(3): the owned signals are never blocked. */
 ND_EXPORT int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
+	ND_ORDERED();
 	sigset_t copy;
 	if (nd_passthrough() || how == SIG_UNBLOCK)
 		return nd_real.sigprocmask(how, set, old);
@@ -216,6 +218,7 @@ ND_EXPORT int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restr
 
 ND_EXPORT int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
+	ND_ORDERED();
 	sigset_t copy;
 	if (nd_passthrough() || how == SIG_UNBLOCK)
 		return nd_real.pthread_sigmask(how, set, old);
@@ -226,6 +229,7 @@ ND_EXPORT int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *r
  * since glibc's own signal() calls its internal sigaction. */
 ND_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
+	ND_ORDERED();
 	struct sigaction act, old;
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = handler;

@@ -163,18 +163,21 @@ static ssize_t carried(struct nd_tree_pipe *p, int fd, ssize_t r)
 
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
+	ND_ORDERED();
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
+	ND_ORDERED();
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
+	ND_ORDERED();
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
 }
@@ -182,12 +185,14 @@ ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
+	ND_ORDERED();
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	ND_ORDERED();
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
@@ -231,6 +236,7 @@ static int wait_options(int options)
 
 ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
+	ND_ORDERED();
 	id_t id;
 	idtype_t t = id_type(pid, &id);
 	int out = leave_for_child(t, id, wait_options(options));
@@ -247,21 +253,25 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 
 ND_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
+	ND_ORDERED();
 	return wait4(pid, status, options, NULL);
 }
 
 ND_EXPORT pid_t wait(int *status)
 {
+	ND_ORDERED();
 	return wait4(-1, status, 0, NULL);
 }
 
 ND_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 {
+	ND_ORDERED();
 	return wait4(-1, status, options, ru);
 }
 
 ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
+	ND_ORDERED();
 	int out = leave_for_child(type, id, options);
 	int r = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : nd_real.waitid(type, id, info, options);
 	if (out)
@@ -347,6 +357,7 @@ static int suspend(const sigset_t *mask)
 
 ND_EXPORT int pause(void)
 {
+	ND_ORDERED();
 	sigset_t cur;
 	if (nd_passthrough() || nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&cur, 8, 0, 0) < 0)
 		return nd_real.pause();
@@ -355,6 +366,7 @@ ND_EXPORT int pause(void)
 
 ND_EXPORT int sigsuspend(const sigset_t *mask)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.sigsuspend(mask);
 	return suspend(mask);
@@ -374,6 +386,7 @@ static int timer_for(const sigset_t *set, uint64_t limit)
 
 ND_EXPORT int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
+	ND_ORDERED();
 	if (timer_for(set, ND_NO_DEADLINE))
 		return nd_real.sigwait(set, sig);
 	return ND_OUTSIDE(-1, 0, nd_real.sigwait(set, sig));
@@ -381,6 +394,7 @@ ND_EXPORT int sigwait(const sigset_t *restrict set, int *restrict sig)
 
 ND_EXPORT int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
 {
+	ND_ORDERED();
 	if (timer_for(set, ND_NO_DEADLINE))
 		return nd_real.sigwaitinfo(set, info);
 	return ND_OUTSIDE(-1, 0, nd_real.sigwaitinfo(set, info));
@@ -389,6 +403,7 @@ ND_EXPORT int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info
 ND_EXPORT int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info,
 			   const struct timespec *restrict tmo)
 {
+	ND_ORDERED();
 	uint64_t limit = tmo ? nd_vclock_now() + (uint64_t)tmo->tv_sec * ND_NS + (uint64_t)tmo->tv_nsec
 			     : ND_NO_DEADLINE;
 	if (tmo && (tmo->tv_sec < 0 || tmo->tv_nsec < 0 || tmo->tv_nsec >= ND_NS))
@@ -416,6 +431,7 @@ static int lock_waits_here(void)
 /* flock(2): LOCK_NB first. */
 ND_EXPORT int flock(int fd, int op)
 {
+	ND_ORDERED();
 	if (!lock_waits_here() || (op & LOCK_NB) || (op & LOCK_UN))
 		return nd_real.flock(fd, op);
 	int e = errno;
@@ -445,11 +461,13 @@ static int lockf_either(int fd, int cmd, off64_t len, int wide)
 
 ND_EXPORT int lockf(int fd, int cmd, off_t len)
 {
+	ND_ORDERED();
 	return lockf_either(fd, cmd, len, 0);
 }
 
 ND_EXPORT int lockf64(int fd, int cmd, off64_t len)
 {
+	ND_ORDERED();
 	return lockf_either(fd, cmd, len, 1);
 }
 

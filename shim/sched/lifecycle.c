@@ -9,6 +9,7 @@
 #include "nodice.h"
 #include "scheduler.h"
 #include "turn.h"
+#include "vclock.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -50,6 +51,7 @@ static void activate(void)
 	if (!exit_key_made && pthread_key_create(&exit_key, on_thread_exit) == 0)
 		exit_key_made = 1;
 	nd_sched_rng = nd_cfg.schedule_seed;
+	nd_sched_parallel = nd_cfg.parallel;
 	/* Spinning only helps when the holder has another CPU to run on. */
 	unsigned long mask[16] = { 0 };
 	long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);
@@ -109,6 +111,10 @@ void nd_sched_thread_enter(int i)
 	nd_sched_depth++;
 	nd_sched_wait_turn();
 	nd_sched_depth--;
+	if (nd_sched_parallel) {
+		nd_vclock_own_sync();
+		nd_sched_pass_on();
+	} /* its start is an ordered call; its computation is not */
 }
 
 int nd_sched_thread_alive(unsigned long pt)

@@ -159,6 +159,12 @@ mine:
 	ops = 0;
 }
 
+void nd_sched_wait_turn_if_not_mine(void)
+{
+	if (__atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) != me)
+		nd_sched_wait_turn();
+}
+
 void nd_sched_calm(int on)
 {
 	if (me < 0)
@@ -168,9 +174,20 @@ void nd_sched_calm(int on)
 	__atomic_store_n(&nd_slots[me].calm, on, __ATOMIC_RELAXED);
 }
 
-/* Passes the turn to the next runnable thread, which may be the caller. */
+/* Passes the turn to the next runnable thread, which may be the caller. In
+ * parallel mode the end of the ordered call passes it (parallel.c): a point
+ * only makes sure the caller holds the turn (an unlock that handed it to a
+ * waiter waits for it here) and wakes the sleepers that are due. */
 static void pass(void)
 {
+	if (nd_sched_parallel) {
+		nd_sched_wait_turn_if_not_mine();
+		nd_sched_lock();
+		nd_sched_expire(nd_vclock_now());
+		nd_sched_unlock();
+		ops = 0;
+		return;
+	}
 	nd_sched_lock();
 	nd_sched_expire(nd_vclock_now());
 	nd_sched_quantum = nd_sched_next_quantum();
@@ -298,7 +315,7 @@ void nd_sched_handoff(const void *obj, int n)
 		nd_sched_grant(first);
 	}
 	nd_sched_unlock();
-	if (give)
+	if (give && !nd_sched_parallel) /* parallel: waits at its next ordered call */
 		nd_sched_wait_turn();
 	nd_sched_depth--;
 }
@@ -340,7 +357,8 @@ void nd_sched_yield(void)
 			nd_sched_grant(n);
 	}
 	nd_sched_unlock();
-	nd_sched_wait_turn();
+	if (!nd_sched_parallel)
+		nd_sched_wait_turn();
 	nd_sched_depth--;
 }
 

@@ -80,6 +80,7 @@ void nd_sched_wake(const void *obj, int n);
 void nd_sched_handoff(const void *obj, int n);
 /* sched_yield(2): passes the turn; with nothing runnable, time passes. */
 void nd_sched_yield(void);
+int nd_sched_holds_turn(void);
 
 /* Descriptors: a thread whose descriptors are not ready while other threads
  * can run waits in the scheduler instead of the kernel; a write, send or

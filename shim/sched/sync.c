@@ -201,6 +201,7 @@ int nd_sync_join(pthread_t t, void **ret, uint64_t deadline)
 /* pthread_mutex_lock(3), pthread_mutex_trylock(3), pthread_mutex_unlock(3). */
 ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.pthread_mutex_lock(m);
 	if (!nd_sched_managed()) {
@@ -215,6 +216,7 @@ ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 
 ND_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
+	ND_ORDERED();
 	if (!nd_passthrough())
 		nd_sched_point();
 	return nd_real.pthread_mutex_trylock(m);
@@ -222,6 +224,7 @@ ND_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 
 ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
+	ND_ORDERED();
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r == 0 && nd_sched_on) {
 		nd_sched_handoff(m, 1);
@@ -233,6 +236,7 @@ ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 /* pthread_cond_wait(3), pthread_cond_signal(3), pthread_cond_broadcast(3). */
 ND_EXPORT int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.pthread_cond_wait(c, m);
 	if (!nd_sched_managed())
@@ -242,6 +246,7 @@ ND_EXPORT int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *res
 
 ND_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
+	ND_ORDERED();
 	int r = nd_real.pthread_cond_signal(c);
 	if (nd_sched_on) {
 		nd_sched_wake(c, 1);
@@ -252,6 +257,7 @@ ND_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 
 ND_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
+	ND_ORDERED();
 	int r = nd_real.pthread_cond_broadcast(c);
 	if (nd_sched_on) {
 		nd_sched_wake(c, ALL);
@@ -263,6 +269,7 @@ ND_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 /* The rwlock family. */
 ND_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_rwlock_rdlock(l);
 	return nd_sync_rwlock(l, 0, ND_NO_DEADLINE);
@@ -270,6 +277,7 @@ ND_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 
 ND_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_rwlock_wrlock(l);
 	return nd_sync_rwlock(l, 1, ND_NO_DEADLINE);
@@ -277,6 +285,7 @@ ND_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 
 ND_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
+	ND_ORDERED();
 	if (!nd_passthrough())
 		nd_sched_point();
 	return nd_real.pthread_rwlock_tryrdlock(l);
@@ -284,6 +293,7 @@ ND_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 ND_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
+	ND_ORDERED();
 	if (!nd_passthrough())
 		nd_sched_point();
 	return nd_real.pthread_rwlock_trywrlock(l);
@@ -291,6 +301,7 @@ ND_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 ND_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
+	ND_ORDERED();
 	int r = nd_real.pthread_rwlock_unlock(l);
 	if (r == 0 && nd_sched_on) {
 		nd_sched_handoff(l, ALL);
@@ -320,6 +331,7 @@ static int barrier_wait(struct nd_barrier *b)
 /* pthread_barrier_wait(3): a process-shared barrier waits outside the turn. */
 ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
 {
+	ND_ORDERED();
 	struct nd_barrier *b = (struct nd_barrier *)pb;
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_barrier_wait(pb);
@@ -334,6 +346,7 @@ ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
  * process-shared object here: it is blocked for the tree meanwhile. */
 ND_EXPORT int sem_wait(sem_t *s)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.sem_wait(s);
 	if (!nd_sched_managed()) {
@@ -358,6 +371,7 @@ ND_EXPORT int sem_wait(sem_t *s)
 
 ND_EXPORT int sem_trywait(sem_t *s)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.sem_trywait(s);
 	nd_sched_point();
@@ -370,6 +384,7 @@ ND_EXPORT int sem_trywait(sem_t *s)
 
 ND_EXPORT int sem_post(sem_t *s)
 {
+	ND_ORDERED();
 	uint64_t key = nd_passthrough() ? 0 : nd_treesem_key(s);
 	int r = key ? nd_treesem_post(s, key) : nd_real.sem_post(s);
 	if (r == 0 && nd_sched_on)
@@ -380,6 +395,7 @@ ND_EXPORT int sem_post(sem_t *s)
 /* The spin lock family. */
 ND_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_spin_lock(s);
 	nd_sched_point();
@@ -391,6 +407,7 @@ ND_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 
 ND_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 {
+	ND_ORDERED();
 	if (!nd_passthrough())
 		nd_sched_point();
 	return nd_real.pthread_spin_trylock(s);
@@ -398,6 +415,7 @@ ND_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 
 ND_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 {
+	ND_ORDERED();
 	int r = nd_real.pthread_spin_unlock(s);
 	if (nd_sched_on) {
 		nd_sched_handoff((const void *)s, 1);
@@ -411,6 +429,7 @@ ND_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
  * glibc's control word: bit 0 in progress, bit 1 done. */
 ND_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void))
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_once(o, init);
 	int v;
@@ -424,10 +443,17 @@ ND_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void))
 }
 
 /* sched_yield(2): the turn passes; with nothing else runnable, virtual time
- * moves to the next sleeper's deadline. */
+ * moves to the next sleeper's deadline. In parallel mode a yield is not an
+ * ordered call (OpenBLAS's and libgomp's idle workers spin on it while the
+ * others compute): a thread that holds the turn passes it, as it would at
+ * the end of a call, and any other yields to the kernel. Which of the two
+ * happens does not change the order: a thread holding the turn makes no
+ * call of its own before the yield passes it on. */
 ND_EXPORT int sched_yield(void)
 {
 	if (nd_passthrough() || !nd_sched_managed())
+		return nd_real.sched_yield();
+	if (nd_sched_parallel && !nd_sched_holds_turn())
 		return nd_real.sched_yield();
 	nd_sched_yield();
 	return 0;
@@ -437,12 +463,14 @@ ND_EXPORT int sched_yield(void)
  * one was, so what is known of its page is dropped. */
 ND_EXPORT int sem_close(sem_t *s)
 {
+	ND_ORDERED();
 	nd_object_forget(s);
 	return nd_real.sem_close(s);
 }
 
 ND_EXPORT int sem_destroy(sem_t *s)
 {
+	ND_ORDERED();
 	nd_object_forget(s);
 	return nd_real.sem_destroy(s);
 }

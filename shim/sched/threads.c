@@ -96,6 +96,7 @@ static void created(int ok, int slot, unsigned long pt, struct start *s)
 ND_EXPORT int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr,
 			     void *(*fn)(void *), void *restrict arg)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.pthread_create(t, attr, fn, arg);
 	struct start *s = prepare(fn, NULL, arg);
@@ -116,6 +117,7 @@ ND_EXPORT int pthread_create(pthread_t *restrict t, const pthread_attr_t *restri
 /* thrd_create(3). */
 ND_EXPORT int thrd_create(thrd_t *t, thrd_start_t fn, void *arg)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.thrd_create(t, fn, arg);
 	struct start *s = prepare(NULL, fn, arg);
@@ -136,6 +138,7 @@ ND_EXPORT int thrd_create(thrd_t *t, thrd_start_t fn, void *arg)
 /* pthread_join(3): waits in the scheduler until the thread has finished. */
 ND_EXPORT int pthread_join(pthread_t t, void **ret)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_join(t, ret);
 	return nd_sync_join(t, ret, ND_NO_DEADLINE);
@@ -145,6 +148,7 @@ ND_EXPORT int pthread_join(pthread_t t, void **ret)
  * answer depends on the turn order, not on the kernel's timing. */
 ND_EXPORT int pthread_tryjoin_np(pthread_t t, void **ret)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_tryjoin_np(t, ret);
 	nd_sched_point();
@@ -167,6 +171,7 @@ ND_EXPORT int pthread_tryjoin_np(pthread_t t, void **ret)
  * scheduler is woken to act on the request. */
 ND_EXPORT int pthread_cancel(pthread_t t)
 {
+	ND_ORDERED();
 	int r = nd_real.pthread_cancel(t);
 	if (r == 0 && !nd_passthrough())
 		nd_sched_cancel((unsigned long)t);

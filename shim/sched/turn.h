@@ -109,5 +109,10 @@ void nd_sched_release(void);
 /* Nothing of this process runs: tells the tree what it waits for. */
 void nd_sched_publish_idle(void);
 void nd_sched_wait_turn(void);
+void nd_sched_wait_turn_if_not_mine(void);
+
+/* parallel.c: in parallel mode, the end of an ordered call: the turn goes to
+ * the next runnable thread and the caller goes on computing without it. */
+void nd_sched_pass_on(void);
 
 #endif

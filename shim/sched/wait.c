@@ -83,6 +83,7 @@ static int scheduled(clockid_t clk, const struct timespec *abs, uint64_t *deadli
 ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 				     const struct timespec *abs)
 {
+	ND_ORDERED();
 	uint64_t vd;
 	if (scheduled(clk, abs, &vd))
 		return nd_sync_cond_wait(c, m, vd);
@@ -97,6 +98,7 @@ ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
 				     const struct timespec *restrict abs)
 {
+	ND_ORDERED();
 	clockid_t clk = (c->__data.__wrefs >> 1) & 1 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 	struct timespec real;
 	uint64_t vd;
@@ -148,6 +150,7 @@ static int tree_sem_wait(sem_t *sem, uint64_t deadline)
 /* sem_clockwait(3): -1 and errno, unlike the pthread calls. */
 ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *abs)
 {
+	ND_ORDERED();
 	uint64_t vd;
 	if (scheduled(clk, abs, &vd))
 		return (int)nd_ret(nd_sync_sem_wait(sem, vd));
@@ -166,12 +169,14 @@ ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *ab
 /* sem_timedwait(3): the deadline is on CLOCK_REALTIME. */
 ND_EXPORT int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abs)
 {
+	ND_ORDERED();
 	return sem_clockwait(sem, CLOCK_REALTIME, abs);
 }
 
 /* pthread_mutex_clocklock(3). */
 ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abs)
 {
+	ND_ORDERED();
 	uint64_t vd;
 	if (scheduled(clk, abs, &vd))
 		return nd_sync_mutex_lock(m, vd);
@@ -186,6 +191,7 @@ ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
 ND_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m,
 				      const struct timespec *restrict abs)
 {
+	ND_ORDERED();
 	return pthread_mutex_clocklock(m, CLOCK_REALTIME, abs);
 }
 
@@ -208,12 +214,14 @@ static int rwlock_clock(pthread_rwlock_t *l, int write, clockid_t clk, const str
 ND_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
 					 const struct timespec *abs)
 {
+	ND_ORDERED();
 	return rwlock_clock(l, 0, clk, abs);
 }
 
 ND_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
 					 const struct timespec *abs)
 {
+	ND_ORDERED();
 	return rwlock_clock(l, 1, clk, abs);
 }
 
@@ -221,6 +229,7 @@ ND_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
 ND_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l,
 					 const struct timespec *restrict abs)
 {
+	ND_ORDERED();
 	return pthread_rwlock_clockrdlock(l, CLOCK_REALTIME, abs);
 }
 
@@ -228,6 +237,7 @@ ND_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l,
 ND_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l,
 					 const struct timespec *restrict abs)
 {
+	ND_ORDERED();
 	return pthread_rwlock_clockwrlock(l, CLOCK_REALTIME, abs);
 }
 
@@ -235,6 +245,7 @@ ND_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l,
 ND_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
 				   const struct timespec *abs)
 {
+	ND_ORDERED();
 	uint64_t vd;
 	if (scheduled(clk, abs, &vd))
 		return nd_sync_join(t, ret, vd);
@@ -248,5 +259,6 @@ ND_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
 /* pthread_timedjoin_np(3). */
 ND_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abs)
 {
+	ND_ORDERED();
 	return pthread_clockjoin_np(t, ret, CLOCK_REALTIME, abs);
 }

@@ -22,6 +22,7 @@ void nd_auxv_start(void)
 /* getauxval(3). */
 ND_EXPORT unsigned long getauxval(unsigned long type)
 {
+	ND_ORDERED();
 	if (!nd_passthrough() && type == AT_RANDOM)
 		nd_log_served(ND_SYM_getauxval, 16);
 	return nd_real.getauxval(type);

@@ -43,6 +43,7 @@ void nd_cpu_export_env(void)
 /* sysconf(3): the processor counts; every other name goes to libc. */
 ND_EXPORT long sysconf(int name)
 {
+	ND_ORDERED();
 	if (!nd_passthrough() && (name == _SC_NPROCESSORS_ONLN || name == _SC_NPROCESSORS_CONF)) {
 		nd_log_served(ND_SYM_sysconf, 0);
 		return nd_cfg.cpus;
@@ -60,18 +61,21 @@ ND_EXPORT long sysconf(int name)
 /* get_avphys_pages(3). */
 ND_EXPORT long get_avphys_pages(void)
 {
+	ND_ORDERED();
 	return sysconf(_SC_AVPHYS_PAGES);
 }
 
 /* get_nprocs(3). */
 ND_EXPORT int get_nprocs(void)
 {
+	ND_ORDERED();
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 /* get_nprocs_conf(3). */
 ND_EXPORT int get_nprocs_conf(void)
 {
+	ND_ORDERED();
 	return (int)sysconf(_SC_NPROCESSORS_CONF);
 }
 
@@ -79,6 +83,7 @@ ND_EXPORT int get_nprocs_conf(void)
  * (ESRCH, EINVAL for a short mask) are kept by asking it first. */
 ND_EXPORT int sched_getaffinity(pid_t pid, size_t size, cpu_set_t *set)
 {
+	ND_ORDERED();
 	int pass = nd_passthrough();
 	int r = nd_real.sched_getaffinity(pid, size, set);
 	if (r < 0 || pass)
@@ -91,6 +96,7 @@ ND_EXPORT int sched_getaffinity(pid_t pid, size_t size, cpu_set_t *set)
 /* pthread_getaffinity_np(3): returns an error number. */
 ND_EXPORT int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
 {
+	ND_ORDERED();
 	int pass = nd_passthrough();
 	int r = nd_real.pthread_getaffinity_np(t, size, set);
 	if (r != 0 || pass)
@@ -104,6 +110,7 @@ ND_EXPORT int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
  * every thread is on CPU 0, as getcpu (dispatch.c, vdso.c) says. */
 ND_EXPORT int sched_getcpu(void)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.sched_getcpu();
 	nd_log_served(ND_SYM_sched_getcpu, 0);

@@ -140,12 +140,14 @@ static DIR *adopt(DIR *d)
 /* opendir(3), fdopendir(3). */
 ND_EXPORT DIR *opendir(const char *name)
 {
+	ND_ORDERED();
 	nd_ready();
 	return adopt(nd_real.opendir(name));
 }
 
 ND_EXPORT DIR *fdopendir(int fd)
 {
+	ND_ORDERED();
 	nd_ready();
 	return adopt(nd_real.fdopendir(fd));
 }
@@ -153,6 +155,7 @@ ND_EXPORT DIR *fdopendir(int fd)
 /* readdir64(3): the next entry of the sorted snapshot. */
 ND_EXPORT struct dirent64 *readdir64(DIR *d)
 {
+	ND_ORDERED();
 	nd_ready();
 	pthread_mutex_lock(&lock);
 	struct snapshot *s = current(d);
@@ -166,6 +169,7 @@ ND_EXPORT struct dirent64 *readdir64(DIR *d)
 /* readdir(3): the same structure on LP64. */
 ND_EXPORT struct dirent *readdir(DIR *d)
 {
+	ND_ORDERED();
 	return (struct dirent *)readdir64(d);
 }
 
@@ -184,11 +188,13 @@ static int next_into(DIR *d, struct dirent64 *entry, struct dirent64 **result)
 
 ND_EXPORT int readdir64_r(DIR *d, struct dirent64 *entry, struct dirent64 **result)
 {
+	ND_ORDERED();
 	return next_into(d, entry, result);
 }
 
 ND_EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
 {
+	ND_ORDERED();
 	return next_into(d, (struct dirent64 *)entry, (struct dirent64 **)result);
 }
 
@@ -196,6 +202,7 @@ ND_EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
  * since appear; the descriptor is left at the start, as natively. */
 ND_EXPORT void rewinddir(DIR *d)
 {
+	ND_ORDERED();
 	nd_ready();
 	nd_real.rewinddir(d);
 	pthread_mutex_lock(&lock);
@@ -210,6 +217,7 @@ ND_EXPORT void rewinddir(DIR *d)
 /* telldir(3), seekdir(3): positions are indexes into the snapshot. */
 ND_EXPORT long telldir(DIR *d)
 {
+	ND_ORDERED();
 	nd_ready();
 	pthread_mutex_lock(&lock);
 	struct snapshot *s = current(d);
@@ -220,6 +228,7 @@ ND_EXPORT long telldir(DIR *d)
 
 ND_EXPORT void seekdir(DIR *d, long pos)
 {
+	ND_ORDERED();
 	nd_ready();
 	pthread_mutex_lock(&lock);
 	struct snapshot *s = current(d);
@@ -233,6 +242,7 @@ ND_EXPORT void seekdir(DIR *d, long pos)
 /* closedir(3). */
 ND_EXPORT int closedir(DIR *d)
 {
+	ND_ORDERED();
 	nd_ready();
 	pthread_mutex_lock(&lock);
 	struct snapshot *s = unlink_snapshot(d);
@@ -289,12 +299,14 @@ fail:
 ND_EXPORT int scandir64(const char *path, struct dirent64 ***list, int (*keep)(const struct dirent64 *),
 			int (*cmp)(const struct dirent64 **, const struct dirent64 **))
 {
+	ND_ORDERED();
 	return scan(path, list, keep, cmp);
 }
 
 ND_EXPORT int scandir(const char *path, struct dirent ***list, int (*keep)(const struct dirent *),
 		      int (*cmp)(const struct dirent **, const struct dirent **))
 {
+	ND_ORDERED();
 	return scan(path, (struct dirent64 ***)list, (int (*)(const struct dirent64 *))keep,
 		    (int (*)(const struct dirent64 **, const struct dirent64 **))cmp);
 }

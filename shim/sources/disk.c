@@ -23,6 +23,7 @@ static int reported(int r, const char *detail)
 #define DISK(name, arg_t, buf_t)                                                      \
 	ND_EXPORT int name(arg_t a, struct buf_t *b)                                   \
 	{                                                                              \
+		ND_ORDERED();                                                          \
 		return reported(nd_real.name(a, b), #name ": the machine's free disk space"); \
 	}
 

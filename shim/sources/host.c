@@ -20,6 +20,7 @@
 /* gethostname(2): ENAMETOOLONG when the name and its NUL do not fit. */
 ND_EXPORT int gethostname(char *name, size_t len)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_cfg.host[0]) {
 		if (!nd_passthrough())
 			nd_log_passed(ND_SYM_gethostname);
@@ -38,6 +39,7 @@ ND_EXPORT int gethostname(char *name, size_t len)
 /* uname(2): the machine's, with the fixed node name. */
 ND_EXPORT int uname(struct utsname *buf)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_cfg.host[0]) {
 		if (!nd_passthrough())
 			nd_log_passed(ND_SYM_uname);

@@ -67,6 +67,7 @@ static int opened_at(int dirfd, const char *path, int flags, mode_t mode)
 /* open(2). */
 ND_EXPORT int open(const char *path, int flags, ...)
 {
+	ND_ORDERED();
 	mode_t mode = 0;
 	MODE_ARG(flags, mode);
 	return opened(path, flags, mode);
@@ -75,6 +76,7 @@ ND_EXPORT int open(const char *path, int flags, ...)
 /* open64(2): the same call on LP64. */
 ND_EXPORT int open64(const char *path, int flags, ...)
 {
+	ND_ORDERED();
 	mode_t mode = 0;
 	MODE_ARG(flags, mode);
 	return opened(path, flags, mode);
@@ -83,6 +85,7 @@ ND_EXPORT int open64(const char *path, int flags, ...)
 /* openat(2). */
 ND_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
+	ND_ORDERED();
 	mode_t mode = 0;
 	MODE_ARG(flags, mode);
 	return opened_at(dirfd, path, flags, mode);
@@ -91,6 +94,7 @@ ND_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 /* openat64(2). */
 ND_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
+	ND_ORDERED();
 	mode_t mode = 0;
 	MODE_ARG(flags, mode);
 	return opened_at(dirfd, path, flags, mode);
@@ -99,21 +103,25 @@ ND_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 /* The _FORTIFY_SOURCE entry points: open without a mode. */
 ND_EXPORT int __open_2(const char *path, int flags)
 {
+	ND_ORDERED();
 	return opened(path, flags, 0);
 }
 
 ND_EXPORT int __open64_2(const char *path, int flags)
 {
+	ND_ORDERED();
 	return opened(path, flags, 0);
 }
 
 ND_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
+	ND_ORDERED();
 	return opened_at(dirfd, path, flags, 0);
 }
 
 ND_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
+	ND_ORDERED();
 	return opened_at(dirfd, path, flags, 0);
 }
 
@@ -129,6 +137,7 @@ static ssize_t carried(int fd, ssize_t r)
 /* read(2). */
 ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
+	ND_ORDERED();
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(nd_device_read(fd, buf, len, -1));
 	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len)));
@@ -137,6 +146,7 @@ ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
 /* __read_chk: read(2) under _FORTIFY_SOURCE. */
 ND_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
+	ND_ORDERED();
 	if (len > buflen)
 		__chk_fail();
 	return read(fd, buf, len);
@@ -145,6 +155,7 @@ ND_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 /* pread(2). */
 ND_EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
+	ND_ORDERED();
 	if (nd_ready() && nd_device_fd(fd)) {
 		if (off < 0)
 			return nd_ret(-EINVAL);
@@ -155,11 +166,13 @@ ND_EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
 
 ND_EXPORT ssize_t pread64(int fd, void *buf, size_t len, off_t off)
 {
+	ND_ORDERED();
 	return pread(fd, buf, len, off);
 }
 
 ND_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
 {
+	ND_ORDERED();
 	if (len > buflen)
 		__chk_fail();
 	return pread(fd, buf, len, off);
@@ -167,6 +180,7 @@ ND_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t b
 
 ND_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
 {
+	ND_ORDERED();
 	return __pread_chk(fd, buf, len, off, buflen);
 }
 
@@ -190,6 +204,7 @@ static ssize_t device_readv(int fd, const struct iovec *iov, int cnt, off_t off)
 /* readv(2). */
 ND_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
+	ND_ORDERED();
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(device_readv(fd, iov, cnt, -1));
 	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.readv(fd, iov, cnt)));
@@ -198,6 +213,7 @@ ND_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 /* preadv2(2): offset -1 means the current position, as in the kernel. */
 ND_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
+	ND_ORDERED();
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(device_readv(fd, iov, cnt, off));
 	return nd_real.preadv2(fd, iov, cnt, off, flags);
@@ -205,12 +221,14 @@ ND_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off, i
 
 ND_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
+	ND_ORDERED();
 	return preadv2(fd, iov, cnt, off, flags);
 }
 
 /* preadv(2). */
 ND_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
 {
+	ND_ORDERED();
 	if (off < 0 && nd_ready() && nd_device_fd(fd))
 		return nd_ret(-EINVAL);
 	return preadv2(fd, iov, cnt, off, 0);
@@ -218,12 +236,14 @@ ND_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
 
 ND_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int cnt, off_t off)
 {
+	ND_ORDERED();
 	return preadv(fd, iov, cnt, off);
 }
 
 /* lseek(2). */
 ND_EXPORT off_t lseek(int fd, off_t off, int whence)
 {
+	ND_ORDERED();
 	if (nd_ready() && nd_device_fd(fd)) {
 		nd_real.lseek(fd, off, whence);
 		return (off_t)nd_ret(nd_device_seek(fd, off, whence));
@@ -233,6 +253,7 @@ ND_EXPORT off_t lseek(int fd, off_t off, int whence)
 
 ND_EXPORT off_t lseek64(int fd, off_t off, int whence)
 {
+	ND_ORDERED();
 	return lseek(fd, off, whence);
 }
 
@@ -240,6 +261,7 @@ ND_EXPORT off_t lseek64(int fd, off_t off, int whence)
  * it closed, as it would be for any descriptor it owns. */
 ND_EXPORT int close(int fd)
 {
+	ND_ORDERED();
 	nd_ready();
 	if (nd_tree_fd_is(fd))
 		return 0;
@@ -267,11 +289,13 @@ static int stat_fd(int fd, struct stat *st)
 
 ND_EXPORT int fstat(int fd, struct stat *st)
 {
+	ND_ORDERED();
 	return stat_fd(fd, st);
 }
 
 ND_EXPORT int fstat64(int fd, struct stat64 *st)
 {
+	ND_ORDERED();
 	return stat_fd(fd, (struct stat *)st);
 }
 
@@ -281,6 +305,7 @@ int __fxstat64(int ver, int fd, struct stat64 *st);
 
 ND_EXPORT int __fxstat(int ver, int fd, struct stat *st)
 {
+	ND_ORDERED();
 	if (ver != 0 && ver != 1) /* _STAT_VER_KERNEL, _STAT_VER_LINUX */
 		return (int)nd_ret(-EINVAL);
 	return stat_fd(fd, st);
@@ -288,6 +313,7 @@ ND_EXPORT int __fxstat(int ver, int fd, struct stat *st)
 
 ND_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 {
+	ND_ORDERED();
 	return __fxstat(ver, fd, (struct stat *)st);
 }
 
@@ -306,6 +332,7 @@ static int close_range_around_tree(unsigned first, unsigned last, int flags)
 /* close_range(2): CLOSE_RANGE_CLOEXEC leaves the descriptors open. */
 ND_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
+	ND_ORDERED();
 	nd_ready();
 	int r = close_range_around_tree(first, last, flags);
 	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
@@ -317,6 +344,7 @@ ND_EXPORT int close_range(unsigned first, unsigned last, int flags)
 /* closefrom(3). */
 ND_EXPORT void closefrom(int low)
 {
+	ND_ORDERED();
 	nd_ready();
 	for (int fd = low < 0 ? 0 : low; fd < ND_FD_MAX; fd++)
 		nd_device_forget(fd);
@@ -329,6 +357,7 @@ ND_EXPORT void closefrom(int low)
 /* dup(2). */
 ND_EXPORT int dup(int fd)
 {
+	ND_ORDERED();
 	nd_ready();
 	int r = nd_real.dup(fd);
 	if (r >= 0) {
@@ -341,6 +370,7 @@ ND_EXPORT int dup(int fd)
 /* dup2(2). */
 ND_EXPORT int dup2(int fd, int to)
 {
+	ND_ORDERED();
 	nd_ready();
 	if (fd != to && nd_tree_fd_is(to))
 		nd_tree_fd_move();
@@ -357,6 +387,7 @@ ND_EXPORT int dup2(int fd, int to)
 /* dup3(2). */
 ND_EXPORT int dup3(int fd, int to, int flags)
 {
+	ND_ORDERED();
 	nd_ready();
 	if (fd != to && nd_tree_fd_is(to))
 		nd_tree_fd_move();
@@ -396,6 +427,7 @@ static int fcntl_common(int fd, int cmd, void *arg)
 /* fcntl(2). */
 ND_EXPORT int fcntl(int fd, int cmd, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, cmd);
 	void *arg = va_arg(ap, void *);
@@ -405,6 +437,7 @@ ND_EXPORT int fcntl(int fd, int cmd, ...)
 
 ND_EXPORT int fcntl64(int fd, int cmd, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, cmd);
 	void *arg = va_arg(ap, void *);

@@ -59,6 +59,7 @@ static void program_seeds(int which)
 #define DRAW(ret, name)                              \
 	ND_EXPORT ret name(void)                     \
 	{                                            \
+		ND_ORDERED();                        \
 		if (!nd_passthrough())               \
 			nd_prng_seed_once();         \
 		return nd_real.name();               \
@@ -74,42 +75,49 @@ DRAW(long, mrand48)
 /* srand(3) and the other seeding calls: the program's seed keeps its meaning. */
 ND_EXPORT void srand(unsigned seed)
 {
+	ND_ORDERED();
 	program_seeds(RANDOM);
 	nd_real.srand(seed);
 }
 
 ND_EXPORT void srandom(unsigned seed)
 {
+	ND_ORDERED();
 	program_seeds(RANDOM);
 	nd_real.srandom(seed);
 }
 
 ND_EXPORT char *initstate(unsigned seed, char *state, size_t n)
 {
+	ND_ORDERED();
 	program_seeds(RANDOM);
 	return nd_real.initstate(seed, state, n);
 }
 
 ND_EXPORT char *setstate(char *state)
 {
+	ND_ORDERED();
 	program_seeds(RANDOM);
 	return nd_real.setstate(state);
 }
 
 ND_EXPORT void srand48(long seed)
 {
+	ND_ORDERED();
 	program_seeds(RAND48);
 	nd_real.srand48(seed);
 }
 
 ND_EXPORT unsigned short *seed48(unsigned short seed[3])
 {
+	ND_ORDERED();
 	program_seeds(RAND48);
 	return nd_real.seed48(seed);
 }
 
 ND_EXPORT void lcong48(unsigned short param[7])
 {
+	ND_ORDERED();
 	program_seeds(RAND48);
 	nd_real.lcong48(param);
 }

@@ -154,6 +154,7 @@ int nd_procclock_open(const char *path, int flags, int *out)
 /* sysinfo(2). */
 ND_EXPORT int sysinfo(struct sysinfo *info)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.sysinfo(info);
 	int r = nd_real.sysinfo(info);
@@ -170,6 +171,7 @@ ND_EXPORT int sysinfo(struct sysinfo *info)
 /* getloadavg(3). */
 ND_EXPORT int getloadavg(double loadavg[], int nelem)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.getloadavg(loadavg, nelem);
 	if (nelem < 0)

@@ -32,6 +32,7 @@ long nd_random_getrandom(void *buf, size_t len, unsigned flags)
 /* getrandom(2). */
 ND_EXPORT ssize_t getrandom(void *buf, size_t len, unsigned flags)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.getrandom(buf, len, flags);
 	long r = nd_random_getrandom(buf, len, flags);
@@ -42,6 +43,7 @@ ND_EXPORT ssize_t getrandom(void *buf, size_t len, unsigned flags)
 /* getentropy(3): at most 256 bytes, EIO beyond, like glibc. */
 ND_EXPORT int getentropy(void *buf, size_t len)
 {
+	ND_ORDERED();
 	if (len > 256)
 		return (int)nd_ret(-EIO);
 	if (!buf && len)
@@ -56,6 +58,7 @@ ND_EXPORT int getentropy(void *buf, size_t len)
 /* arc4random_buf(3). */
 ND_EXPORT void arc4random_buf(void *buf, size_t len)
 {
+	ND_ORDERED();
 	if (nd_passthrough()) {
 		nd_real.getrandom(buf, len, 0);
 		return;
@@ -67,6 +70,7 @@ ND_EXPORT void arc4random_buf(void *buf, size_t len)
 /* arc4random(3). */
 ND_EXPORT uint32_t arc4random(void)
 {
+	ND_ORDERED();
 	uint32_t v = 0;
 	if (nd_passthrough()) {
 		nd_real.getrandom(&v, sizeof(v), 0);
@@ -80,6 +84,7 @@ ND_EXPORT uint32_t arc4random(void)
 /* arc4random_uniform(3): uniform in [0, upper) by rejection, 0 for upper < 2. */
 ND_EXPORT uint32_t arc4random_uniform(uint32_t upper)
 {
+	ND_ORDERED();
 	if (upper < 2)
 		return 0;
 	if (nd_passthrough()) {

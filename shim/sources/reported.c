@@ -58,37 +58,44 @@ static ssize_t received(int fd, int flags, ssize_t r)
 
 ND_EXPORT pid_t getpid(void)
 {
+	ND_ORDERED();
 	IDENTITY(ND_SYM_getpid, nd_real.getpid());
 }
 
 ND_EXPORT pid_t getppid(void)
 {
+	ND_ORDERED();
 	IDENTITY(ND_SYM_getppid, nd_real.getppid());
 }
 
 ND_EXPORT pid_t gettid(void)
 {
+	ND_ORDERED();
 	IDENTITY(ND_SYM_gettid, nd_real.gettid());
 }
 
 /* socket(2), connect(2), accept(2), accept4(2). */
 ND_EXPORT int socket(int domain, int type, int protocol)
 {
+	ND_ORDERED();
 	PASS(ND_SYM_socket, nd_real.socket(domain, type, protocol));
 }
 
 ND_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	ND_ORDERED();
 	PASS(ND_SYM_connect, ND_OUTSIDE(-1, 0, nd_real.connect(fd, addr, len)));
 }
 
 ND_EXPORT int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
+	ND_ORDERED();
 	PASS(ND_SYM_accept, ND_OUTSIDE(fd, POLLIN, nd_real.accept(fd, addr, len)));
 }
 
 ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
 {
+	ND_ORDERED();
 	PASS(ND_SYM_accept4, ND_OUTSIDE(fd, POLLIN, nd_real.accept4(fd, addr, len, flags)));
 }
 
@@ -104,18 +111,21 @@ ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restric
 
 ND_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
+	ND_ORDERED();
 	RECEIVE(ND_SYM_recv, fd, received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recv(fd, buf, len, flags))));
 }
 
 ND_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags,
 			   struct sockaddr *restrict addr, socklen_t *restrict alen)
 {
+	ND_ORDERED();
 	RECEIVE(ND_SYM_recvfrom, fd,
 		received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recvfrom(fd, buf, len, flags, addr, alen))));
 }
 
 ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	ND_ORDERED();
 	RECEIVE(ND_SYM_recvmsg, fd, received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recvmsg(fd, msg, flags))));
 }
 
@@ -123,5 +133,6 @@ ND_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
  * virtual: itimer.c, ptimer.c). */
 ND_EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec *v, struct itimerspec *old)
 {
+	ND_ORDERED();
 	PASS(ND_SYM_timerfd_settime, nd_real.timerfd_settime(fd, flags, v, old));
 }

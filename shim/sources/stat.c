@@ -42,31 +42,37 @@ static int at(int dirfd, const char *path, struct stat *st, int flags)
 
 ND_EXPORT int stat(const char *path, struct stat *st)
 {
+	ND_ORDERED();
 	return at(AT_FDCWD, path, st, 0);
 }
 
 ND_EXPORT int stat64(const char *path, struct stat64 *st)
 {
+	ND_ORDERED();
 	return at(AT_FDCWD, path, (struct stat *)st, 0);
 }
 
 ND_EXPORT int lstat(const char *path, struct stat *st)
 {
+	ND_ORDERED();
 	return at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 }
 
 ND_EXPORT int lstat64(const char *path, struct stat64 *st)
 {
+	ND_ORDERED();
 	return at(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
 }
 
 ND_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
+	ND_ORDERED();
 	return at(dirfd, path, st, flags);
 }
 
 ND_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
+	ND_ORDERED();
 	return at(dirfd, path, (struct stat *)st, flags);
 }
 
@@ -75,37 +81,44 @@ ND_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flag
 
 ND_EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
+	ND_ORDERED();
 	return VER_OK(ver) ? at(AT_FDCWD, path, st, 0) : (int)nd_ret(-EINVAL);
 }
 
 ND_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 {
+	ND_ORDERED();
 	return __xstat(ver, path, (struct stat *)st);
 }
 
 ND_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
+	ND_ORDERED();
 	return VER_OK(ver) ? at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW) : (int)nd_ret(-EINVAL);
 }
 
 ND_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 {
+	ND_ORDERED();
 	return __lxstat(ver, path, (struct stat *)st);
 }
 
 ND_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
+	ND_ORDERED();
 	return VER_OK(ver) ? at(dirfd, path, st, flags) : (int)nd_ret(-EINVAL);
 }
 
 ND_EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
 {
+	ND_ORDERED();
 	return __fxstatat(ver, dirfd, path, (struct stat *)st, flags);
 }
 
 /* statx(2): the kernel is asked for the times the fix-up needs too. */
 ND_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
 {
+	ND_ORDERED();
 	long r = nd_sys(SYS_statx, dirfd, (long)path, flags, mask | STATX_MTIME | STATX_CTIME | STATX_TYPE | STATX_INO,
 			(long)stx, 0);
 	if (r == 0)
@@ -139,40 +152,47 @@ static const struct timespec *from_timevals(const struct timeval *tv, struct tim
 
 ND_EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
 {
+	ND_ORDERED();
 	return set_times(dirfd, path, times, flags);
 }
 
 ND_EXPORT int futimens(int fd, const struct timespec times[2])
 {
+	ND_ORDERED();
 	return set_times(fd, NULL, times, 0);
 }
 
 ND_EXPORT int utimes(const char *path, const struct timeval tv[2])
 {
+	ND_ORDERED();
 	struct timespec t[2];
 	return set_times(AT_FDCWD, path, from_timevals(tv, t), 0);
 }
 
 ND_EXPORT int lutimes(const char *path, const struct timeval tv[2])
 {
+	ND_ORDERED();
 	struct timespec t[2];
 	return set_times(AT_FDCWD, path, from_timevals(tv, t), AT_SYMLINK_NOFOLLOW);
 }
 
 ND_EXPORT int futimes(int fd, const struct timeval tv[2])
 {
+	ND_ORDERED();
 	struct timespec t[2];
 	return set_times(fd, NULL, from_timevals(tv, t), 0);
 }
 
 ND_EXPORT int futimesat(int dirfd, const char *path, const struct timeval tv[2])
 {
+	ND_ORDERED();
 	struct timespec t[2];
 	return set_times(dirfd, path, from_timevals(tv, t), 0);
 }
 
 ND_EXPORT int utime(const char *path, const struct utimbuf *b)
 {
+	ND_ORDERED();
 	if (!b)
 		return set_times(AT_FDCWD, path, NULL, 0);
 	struct timespec t[2] = { { b->actime, 0 }, { b->modtime, 0 } };
@@ -183,42 +203,49 @@ ND_EXPORT int utime(const char *path, const struct utimbuf *b)
  * is settled first (filetime.c), then changed. */
 ND_EXPORT int chmod(const char *path, mode_t mode)
 {
+	ND_ORDERED();
 	nd_filetime_settle_path(AT_FDCWD, path, 0);
 	return (int)nd_ret(nd_sys(SYS_fchmodat, AT_FDCWD, (long)path, mode, 0, 0, 0));
 }
 
 ND_EXPORT int fchmod(int fd, mode_t mode)
 {
+	ND_ORDERED();
 	nd_filetime_settle_fd(fd);
 	return (int)nd_ret(nd_sys(SYS_fchmod, fd, mode, 0, 0, 0, 0));
 }
 
 ND_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
+	ND_ORDERED();
 	nd_filetime_settle_path(dirfd, path, flags);
 	return nd_real.fchmodat(dirfd, path, mode, flags);
 }
 
 ND_EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 {
+	ND_ORDERED();
 	nd_filetime_settle_path(AT_FDCWD, path, 0);
 	return (int)nd_ret(nd_sys(SYS_fchownat, AT_FDCWD, (long)path, uid, gid, 0, 0));
 }
 
 ND_EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 {
+	ND_ORDERED();
 	nd_filetime_settle_path(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
 	return (int)nd_ret(nd_sys(SYS_fchownat, AT_FDCWD, (long)path, uid, gid, AT_SYMLINK_NOFOLLOW, 0));
 }
 
 ND_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
+	ND_ORDERED();
 	nd_filetime_settle_fd(fd);
 	return (int)nd_ret(nd_sys(SYS_fchown, fd, uid, gid, 0, 0, 0));
 }
 
 ND_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
+	ND_ORDERED();
 	nd_filetime_settle_path(dirfd, path, flags);
 	return (int)nd_ret(nd_sys(SYS_fchownat, dirfd, (long)path, uid, gid, flags, 0));
 }
@@ -227,6 +254,7 @@ ND_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int fl
  * is settled, then closed. */
 ND_EXPORT int fclose(FILE *f)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !f)
 		return nd_real.fclose(f);
 	int fd = fileno(f);

@@ -24,6 +24,7 @@ struct random_device_head {
 	ND_EXPORT void name(void *self, const void *token) __asm__(mangled);  \
 	ND_EXPORT void name(void *self, const void *token)                   \
 	{                                                                    \
+		ND_ORDERED();                                                \
 		struct random_device_head *h = self;                         \
 		h->file = NULL;                                              \
 		h->func = NULL;                                              \
@@ -56,12 +57,14 @@ static unsigned draw(enum nd_sym sym)
 ND_EXPORT unsigned nd_rd_getval(void *self) __asm__("_ZNSt13random_device9_M_getvalEv");
 ND_EXPORT unsigned nd_rd_getval(void *self)
 {
+	ND_ORDERED();
 	return draw(ND_SYM__ZNSt13random_device9_M_getvalEv);
 }
 
 ND_EXPORT unsigned nd_rd_getval_pretr1(void *self) __asm__("_ZNSt13random_device16_M_getval_pretr1Ev");
 ND_EXPORT unsigned nd_rd_getval_pretr1(void *self)
 {
+	ND_ORDERED();
 	return draw(ND_SYM__ZNSt13random_device16_M_getval_pretr1Ev);
 }
 
@@ -69,5 +72,6 @@ ND_EXPORT unsigned nd_rd_getval_pretr1(void *self)
 ND_EXPORT double nd_rd_getentropy(const void *self) __asm__("_ZNKSt13random_device13_M_getentropyEv");
 ND_EXPORT double nd_rd_getentropy(const void *self)
 {
+	ND_ORDERED();
 	return 0.0;
 }

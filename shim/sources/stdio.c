@@ -119,6 +119,7 @@ static FILE *written(FILE *f, const char *mode)
 
 ND_EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	ND_ORDERED();
 	FILE *f;
 	if (nd_passthrough())
 		return nd_real.fopen(path, mode);
@@ -132,12 +133,14 @@ ND_EXPORT FILE *fopen(const char *path, const char *mode)
 
 ND_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
+	ND_ORDERED();
 	return fopen(path, mode);
 }
 
 /* fdopen(3): a stream over a marked descriptor reads the device stream. */
 ND_EXPORT FILE *fdopen(int fd, const char *mode)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || !nd_device_fd(fd))
 		return nd_real.fdopen(fd, mode);
 	return device_stream(fd, mode);
@@ -146,6 +149,7 @@ ND_EXPORT FILE *fdopen(int fd, const char *mode)
 /* freopen(3): see the file comment. */
 ND_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
+	ND_ORDERED();
 	if (!nd_passthrough() && nd_device_match(path) != ND_FD_NONE)
 		nd_log_passed(ND_SYM_freopen);
 	return written(nd_real.freopen(path, mode, stream), mode);
@@ -153,6 +157,7 @@ ND_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 
 ND_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
+	ND_ORDERED();
 	return freopen(path, mode, stream);
 }
 

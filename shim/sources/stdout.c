@@ -41,6 +41,7 @@ static inline void note(FILE *f, int ok)
 
 ND_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
+	ND_ORDERED();
 	size_t r = nd_real.fwrite(p, size, n, f);
 	note(f, r > 0);
 	return r;
@@ -48,6 +49,7 @@ ND_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 
 ND_EXPORT size_t fwrite_unlocked(const void *p, size_t size, size_t n, FILE *f)
 {
+	ND_ORDERED();
 	size_t r = nd_real.fwrite_unlocked(p, size, n, f);
 	note(f, r > 0);
 	return r;
@@ -55,6 +57,7 @@ ND_EXPORT size_t fwrite_unlocked(const void *p, size_t size, size_t n, FILE *f)
 
 ND_EXPORT int fputs(const char *s, FILE *f)
 {
+	ND_ORDERED();
 	int r = nd_real.fputs(s, f);
 	note(f, r >= 0 && *s);
 	return r;
@@ -62,6 +65,7 @@ ND_EXPORT int fputs(const char *s, FILE *f)
 
 ND_EXPORT int fputs_unlocked(const char *s, FILE *f)
 {
+	ND_ORDERED();
 	int r = nd_real.fputs_unlocked(s, f);
 	note(f, r >= 0 && *s);
 	return r;
@@ -69,6 +73,7 @@ ND_EXPORT int fputs_unlocked(const char *s, FILE *f)
 
 ND_EXPORT int puts(const char *s)
 {
+	ND_ORDERED();
 	int r = nd_real.puts(s);
 	note(stdout, r >= 0);
 	return r;
@@ -76,6 +81,7 @@ ND_EXPORT int puts(const char *s)
 
 ND_EXPORT int fputc(int c, FILE *f)
 {
+	ND_ORDERED();
 	int r = nd_real.fputc(c, f);
 	note(f, r != EOF);
 	return r;
@@ -83,6 +89,7 @@ ND_EXPORT int fputc(int c, FILE *f)
 
 ND_EXPORT int putc(int c, FILE *f)
 {
+	ND_ORDERED();
 	int r = nd_real.putc(c, f);
 	note(f, r != EOF);
 	return r;
@@ -90,6 +97,7 @@ ND_EXPORT int putc(int c, FILE *f)
 
 ND_EXPORT int putchar(int c)
 {
+	ND_ORDERED();
 	int r = nd_real.putchar(c);
 	note(stdout, r != EOF);
 	return r;
@@ -97,6 +105,7 @@ ND_EXPORT int putchar(int c)
 
 ND_EXPORT int __overflow(FILE *f, int c)
 {
+	ND_ORDERED();
 	int r = nd_real.__overflow(f, c);
 	note(f, r != EOF);
 	return r;
@@ -121,16 +130,19 @@ static int print_chk(FILE *f, int flag, const char *fmt, va_list ap)
 
 ND_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
+	ND_ORDERED();
 	return print(f, fmt, ap);
 }
 
 ND_EXPORT int vprintf(const char *fmt, va_list ap)
 {
+	ND_ORDERED();
 	return print(stdout, fmt, ap);
 }
 
 ND_EXPORT int fprintf(FILE *f, const char *fmt, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, fmt);
 	int r = print(f, fmt, ap);
@@ -140,6 +152,7 @@ ND_EXPORT int fprintf(FILE *f, const char *fmt, ...)
 
 ND_EXPORT int printf(const char *fmt, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, fmt);
 	int r = print(stdout, fmt, ap);
@@ -149,16 +162,19 @@ ND_EXPORT int printf(const char *fmt, ...)
 
 ND_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
+	ND_ORDERED();
 	return print_chk(f, flag, fmt, ap);
 }
 
 ND_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
+	ND_ORDERED();
 	return print_chk(stdout, flag, fmt, ap);
 }
 
 ND_EXPORT int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, fmt);
 	int r = print_chk(f, flag, fmt, ap);
@@ -168,6 +184,7 @@ ND_EXPORT int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 
 ND_EXPORT int __printf_chk(int flag, const char *fmt, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, fmt);
 	int r = print_chk(stdout, flag, fmt, ap);

@@ -67,6 +67,7 @@ static int generate(char *tmpl, int suffix, int flags, enum kind kind, enum nd_s
 #define MKSTEMP(name, sym, suffix_expr, flags_expr, ...)                      \
 	ND_EXPORT int name(__VA_ARGS__)                                       \
 	{                                                                     \
+		ND_ORDERED();                                                 \
 		if (nd_passthrough())                                         \
 			return nd_real.mkostemps(tmpl, suffix_expr, flags_expr); \
 		return (int)nd_ret(generate(tmpl, suffix_expr, flags_expr, AS_FILE, sym)); \
@@ -85,6 +86,7 @@ MKSTEMP(mkostemps64, ND_SYM_mkostemps64, suffix, flags, char *tmpl, int suffix, 
 /* mkdtemp(3). */
 ND_EXPORT char *mkdtemp(char *tmpl)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.mkdtemp(tmpl);
 	int r = generate(tmpl, 0, 0, AS_DIR, ND_SYM_mkdtemp);
@@ -98,6 +100,7 @@ ND_EXPORT char *mkdtemp(char *tmpl)
 /* mktemp(3): on failure the template becomes the empty string. */
 ND_EXPORT char *mktemp(char *tmpl)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.mktemp(tmpl);
 	int r = generate(tmpl, 0, 0, AS_NAME, ND_SYM_mktemp);
@@ -117,6 +120,7 @@ static int in_tmpdir(char *buf, size_t size, const char *dir, const char *pfx)
 /* tmpfile(3): an unlinked file in P_tmpdir. */
 ND_EXPORT FILE *tmpfile(void)
 {
+	ND_ORDERED();
 	char path[4096];
 	if (nd_passthrough())
 		return nd_real.tmpfile();
@@ -136,12 +140,14 @@ ND_EXPORT FILE *tmpfile(void)
 
 ND_EXPORT FILE *tmpfile64(void)
 {
+	ND_ORDERED();
 	return tmpfile();
 }
 
 /* tmpnam(3): a name in P_tmpdir that does not exist now. */
 ND_EXPORT char *tmpnam(char s[L_tmpnam])
 {
+	ND_ORDERED();
 	static char buf[L_tmpnam];
 	char *out = s ? s : buf;
 	char path[L_tmpnam];
@@ -157,6 +163,7 @@ ND_EXPORT char *tmpnam(char s[L_tmpnam])
 /* tempnam(3): TMPDIR, else dir, else P_tmpdir; a malloc'd name. */
 ND_EXPORT char *tempnam(const char *dir, const char *pfx)
 {
+	ND_ORDERED();
 	char path[4096];
 	const char *env = secure_getenv("TMPDIR");
 	struct stat st;

@@ -80,6 +80,7 @@ static void remember(void *base, cmp_time_fn *fn)
 
 ND_EXPORT int X509_cmp_time(const void *ctm, time_t *cmp_time)
 {
+	ND_ORDERED();
 	Dl_info info;
 	int found = dladdr(__builtin_return_address(0), &info);
 	void *base = found ? info.dli_fbase : NULL;

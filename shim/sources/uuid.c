@@ -135,6 +135,7 @@ static void *real_uuid(const char *name)
  * hand out the same time: the virtual clock is this process's own). */
 ND_EXPORT int uuid_generate_time_safe(unsigned char out[16])
 {
+	ND_ORDERED();
 	int (*real)(unsigned char *) = nd_ready() ? (int (*)(unsigned char *))real_uuid("uuid_generate_time_safe") : NULL;
 	if (real)
 		return real(out);
@@ -145,6 +146,7 @@ ND_EXPORT int uuid_generate_time_safe(unsigned char out[16])
 
 ND_EXPORT void uuid_generate_time(unsigned char out[16])
 {
+	ND_ORDERED();
 	void (*real)(unsigned char *) = nd_ready() ? (void (*)(unsigned char *))real_uuid("uuid_generate_time") : NULL;
 	if (real) {
 		real(out);

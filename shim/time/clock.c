@@ -79,6 +79,7 @@ int nd_clock_gettime(int clk, struct timespec *ts)
 /* clock_gettime(2). */
 ND_EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.clock_gettime(clk, ts);
 	nd_log_served(ND_SYM_clock_gettime, 0);
@@ -88,6 +89,7 @@ ND_EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
 /* clock_getres(2): the tick is the resolution of every virtual clock. */
 ND_EXPORT int clock_getres(clockid_t clk, struct timespec *res)
 {
+	ND_ORDERED();
 	int64_t unused;
 	if (nd_passthrough() || clk < 0)
 		return nd_real.clock_getres(clk, res);
@@ -103,6 +105,7 @@ ND_EXPORT int clock_getres(clockid_t clk, struct timespec *res)
  * one with settimeofday (as natively, the kernel's stored value). */
 ND_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
+	ND_ORDERED();
 	struct timespec ts;
 	if (nd_passthrough()) {
 		nd_real.clock_gettime(CLOCK_REALTIME, &ts);
@@ -122,6 +125,7 @@ ND_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 /* time(2). */
 ND_EXPORT time_t time(time_t *out)
 {
+	ND_ORDERED();
 	struct timespec ts;
 	if (nd_passthrough()) {
 		nd_real.clock_gettime(CLOCK_REALTIME, &ts);
@@ -137,6 +141,7 @@ ND_EXPORT time_t time(time_t *out)
 /* timespec_get(3): TIME_UTC only, as in glibc 2.36; 0 for any other base. */
 ND_EXPORT int timespec_get(struct timespec *ts, int base)
 {
+	ND_ORDERED();
 	if (base != TIME_UTC)
 		return 0;
 	if (nd_passthrough())
@@ -149,6 +154,7 @@ ND_EXPORT int timespec_get(struct timespec *ts, int base)
 /* timespec_getres(3). */
 ND_EXPORT int timespec_getres(struct timespec *ts, int base)
 {
+	ND_ORDERED();
 	if (base != TIME_UTC)
 		return 0;
 	if (ts)
@@ -159,6 +165,7 @@ ND_EXPORT int timespec_getres(struct timespec *ts, int base)
 /* ftime(3): milliseconds, UTC, no DST. */
 ND_EXPORT int ftime(struct timeb *tb)
 {
+	ND_ORDERED();
 	struct timespec ts;
 	if (nd_passthrough()) {
 		nd_real.clock_gettime(CLOCK_REALTIME, &ts);
@@ -176,6 +183,7 @@ ND_EXPORT int ftime(struct timeb *tb)
 /* clock(3): this image's virtual CPU time in CLOCKS_PER_SEC units. */
 ND_EXPORT clock_t clock(void)
 {
+	ND_ORDERED();
 	struct timespec ts;
 	if (nd_passthrough()) {
 		nd_real.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -188,6 +196,7 @@ ND_EXPORT clock_t clock(void)
 /* times(2): elapsed ticks on the monotonic line; all CPU time is user time. */
 ND_EXPORT clock_t times(struct tms *buf)
 {
+	ND_ORDERED();
 	const int64_t per_tick = ND_NS / 100; /* _SC_CLK_TCK is 100 on Linux */
 	if (nd_passthrough()) {
 		struct timespec ts;
@@ -205,6 +214,7 @@ ND_EXPORT clock_t times(struct tms *buf)
 /* getrusage(2): the kernel's answer with the two times replaced. */
 ND_EXPORT int getrusage(int who, struct rusage *usage)
 {
+	ND_ORDERED();
 	int pass = nd_passthrough();
 	int r = nd_real.getrusage(who, usage);
 	if (r < 0 || pass)

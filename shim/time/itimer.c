@@ -158,6 +158,7 @@ static long set_real_timer(const struct itimerval *v, struct itimerval *old)
 /* setitimer(2). */
 ND_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict v, struct itimerval *restrict old)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || which != ITIMER_REAL || !v) {
 		if (!nd_passthrough()) {
 			nd_timers_armed = 1;
@@ -172,6 +173,7 @@ ND_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict
 /* getitimer(2). */
 ND_EXPORT int getitimer(__itimer_which_t which, struct itimerval *cur)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || which != ITIMER_REAL)
 		return nd_real.getitimer(which, cur);
 	nd_log_served(ND_SYM_getitimer, 0);
@@ -183,6 +185,7 @@ ND_EXPORT int getitimer(__itimer_which_t which, struct itimerval *cur)
  * least 1 when anything was left). */
 ND_EXPORT unsigned alarm(unsigned seconds)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.alarm(seconds);
 	nd_log_served(ND_SYM_alarm, 0);

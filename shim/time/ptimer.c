@@ -170,6 +170,7 @@ void nd_ptimer_fork_child(void)
 
 ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t *restrict id)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.timer_create(clk, ev, id);
 	nd_timers_armed = 1;
@@ -200,6 +201,7 @@ ND_EXPORT int timer_create(clockid_t clk, struct sigevent *restrict ev, timer_t 
 ND_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *restrict v,
 			    struct itimerspec *restrict old)
 {
+	ND_ORDERED();
 	struct ptimer *t = nd_passthrough() ? NULL : find(id);
 	if (!t || !v)
 		return nd_real.timer_settime(id, flags, v, old);
@@ -226,6 +228,7 @@ ND_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *rest
 
 ND_EXPORT int timer_gettime(timer_t id, struct itimerspec *cur)
 {
+	ND_ORDERED();
 	struct ptimer *t = nd_passthrough() ? NULL : find(id);
 	if (!t || !cur)
 		return nd_real.timer_gettime(id, cur);
@@ -236,6 +239,7 @@ ND_EXPORT int timer_gettime(timer_t id, struct itimerspec *cur)
 
 ND_EXPORT int timer_getoverrun(timer_t id)
 {
+	ND_ORDERED();
 	struct ptimer *t = nd_passthrough() ? NULL : find(id);
 	if (!t)
 		return nd_real.timer_getoverrun(id);
@@ -245,6 +249,7 @@ ND_EXPORT int timer_getoverrun(timer_t id)
 
 ND_EXPORT int timer_delete(timer_t id)
 {
+	ND_ORDERED();
 	struct ptimer *t = nd_passthrough() ? NULL : find(id);
 	int r = nd_real.timer_delete(id);
 	if (t && r == 0) {

@@ -300,6 +300,7 @@ long nd_settime_adjtimex(const char *fn, int clk, long user_tx)
 /* clock_settime(2). */
 ND_EXPORT int clock_settime(clockid_t clk, const struct timespec *ts)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_clock_settime, 0);
@@ -310,6 +311,7 @@ ND_EXPORT int clock_settime(clockid_t clk, const struct timespec *ts)
  * timezone alone sets the timezone; neither is EFAULT (glibc would crash). */
 ND_EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_settimeofday, 0);
@@ -322,6 +324,7 @@ ND_EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
 int nd_stime(const time_t *when) __asm__("stime");
 ND_EXPORT int nd_stime(const time_t *when)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_stime, 0);
@@ -334,6 +337,7 @@ ND_EXPORT int nd_stime(const time_t *when)
 /* adjtimex(2). */
 ND_EXPORT int adjtimex(struct timex *tx)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_adjtimex, 0);
@@ -343,6 +347,7 @@ ND_EXPORT int adjtimex(struct timex *tx)
 /* ntp_adjtime(3): adjtimex under its NTP name. */
 ND_EXPORT int ntp_adjtime(struct timex *tx)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_ntp_adjtime, 0);
@@ -352,6 +357,7 @@ ND_EXPORT int ntp_adjtime(struct timex *tx)
 /* clock_adjtime(2). */
 ND_EXPORT int clock_adjtime(clockid_t clk, struct timex *tx)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_clock_adjtime, 0);
@@ -362,6 +368,7 @@ ND_EXPORT int clock_adjtime(clockid_t clk, struct timex *tx)
  * the kernel, so the whole function is answered here). */
 ND_EXPORT int adjtime(const struct timeval *delta, struct timeval *olddelta)
 {
+	ND_ORDERED();
 	const long max_sec = INT32_MAX / 1000000L - 2, min_sec = INT32_MIN / 1000000L + 2;
 	struct timex tx = { .modes = ADJ_OFFSET_SS_READ };
 	if (!nd_ready())
@@ -401,6 +408,7 @@ static int ntp_get(struct ntptimeval *ntv, int with_tai)
 
 ND_EXPORT int ntp_gettimex(struct ntptimeval *ntv)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_ntp_gettimex, 0);
@@ -410,6 +418,7 @@ ND_EXPORT int ntp_gettimex(struct ntptimeval *ntv)
 int nd_ntp_gettime(struct ntptimeval *ntv) __asm__("ntp_gettime");
 ND_EXPORT int nd_ntp_gettime(struct ntptimeval *ntv)
 {
+	ND_ORDERED();
 	if (!nd_ready())
 		return (int)nd_ret(-EPERM);
 	nd_log_served(ND_SYM_ntp_gettime, 0);

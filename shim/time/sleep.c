@@ -118,6 +118,7 @@ int nd_sleep_ns(int clk, int flags, const struct timespec *req, struct timespec 
  * them), it returns EINTR and writes what is left to rem. */
 ND_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return (int)nd_ret(nd_sys(SYS_nanosleep, (long)req, (long)rem, 0, 0, 0, 0));
 	nd_log_served(ND_SYM_nanosleep, 0);
@@ -128,6 +129,7 @@ ND_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 ND_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 			      struct timespec *rem)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return (int)-nd_sys(SYS_clock_nanosleep, clk, flags, (long)req, (long)rem, 0, 0);
 	nd_log_served(ND_SYM_clock_nanosleep, 0);
@@ -137,6 +139,7 @@ ND_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
 /* usleep(3). */
 ND_EXPORT int usleep(useconds_t usec)
 {
+	ND_ORDERED();
 	struct timespec ts = { usec / 1000000, (long)(usec % 1000000) * 1000 };
 	return nanosleep(&ts, NULL);
 }
@@ -145,6 +148,7 @@ ND_EXPORT int usleep(useconds_t usec)
  * (glibc truncates); 0 otherwise. */
 ND_EXPORT unsigned sleep(unsigned seconds)
 {
+	ND_ORDERED();
 	struct timespec ts = { seconds, 0 }, rem = { 0, 0 };
 	if (nanosleep(&ts, &rem) == 0)
 		return 0;
@@ -267,6 +271,7 @@ static int tree_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
 /* poll(2). */
 ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.poll(fds, n, timeout);
 	if (timeout >= 0 && no_fds(fds, n)) {
@@ -284,6 +289,7 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		    const sigset_t *mask)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || (tmo && !valid(tmo)))
 		return nd_real.ppoll(fds, n, tmo, mask);
 	if (tmo && !mask && no_fds(fds, n)) {
@@ -341,6 +347,7 @@ static int probe_sets(void *arg, int ms)
 /* select(2): like Linux, a timeout that expires is left at zero. */
 ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)))
 		return nd_real.select(n, r, w, e, tv);
 	uint64_t ns = tv ? (uint64_t)tv->tv_sec * ND_NS + (uint64_t)tv->tv_usec * 1000 : 0;
@@ -370,6 +377,7 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,
 		      const sigset_t *mask)
 {
+	ND_ORDERED();
 	if (nd_passthrough() || (tmo && !valid(tmo)))
 		return nd_real.pselect(n, r, w, e, tmo, mask);
 	if (tmo && !mask && n >= 0 && empty_sets(n, r, w, e)) {
@@ -397,6 +405,7 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
  * has events. */
 ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.epoll_wait(epfd, ev, max, timeout);
 	nd_log_passed(ND_SYM_epoll_wait);
@@ -408,6 +417,7 @@ ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 			  const sigset_t *mask)
 {
+	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
 	nd_log_passed(ND_SYM_epoll_pwait);

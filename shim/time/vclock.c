@@ -93,6 +93,21 @@ void nd_vclock_advance_to(uint64_t vt)
 	}
 }
 
+static ND_TLS uint64_t own;
+
+void nd_vclock_own_sync(void)
+{
+	uint64_t v = __atomic_load_n(&nd_vt, __ATOMIC_RELAXED);
+	if (own < v)
+		own = v;
+}
+
+uint64_t nd_vclock_own_read(void)
+{
+	nd_vt_thread_cpu += nd_cfg.tick_ns;
+	return own += nd_cfg.tick_ns;
+}
+
 uint64_t nd_vclock_now(void)
 {
 	return __atomic_load_n(&nd_vt, __ATOMIC_RELAXED);

@@ -17,6 +17,13 @@ static inline uint64_t nd_vclock_read(void)
 		return __atomic_add_fetch(&nd_vt, nd_cfg.tick_ns, __ATOMIC_RELAXED);
 	return *(volatile uint64_t *)&nd_vt += nd_cfg.tick_ns;
 }
+/* Parallel mode (sched/parallel.c): the time stamp counter is the thread's
+ * own. It starts from the line as the thread last saw it in an ordered call
+ * (sync, made holding the turn) and moves a tick per read without moving the
+ * line, so threads that read it while computing at once (OpenBLAS's workers
+ * spin on it) read values that do not depend on how they interleave. */
+void nd_vclock_own_sync(void);
+uint64_t nd_vclock_own_read(void);
 /* Starts this process's time line at vt with its CPU clocks at zero (exec,
  * a launcher's rank root); nd_vclock_fork_child restarts the CPU clocks. */
 void nd_vclock_start(uint64_t vt);

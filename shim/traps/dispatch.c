@@ -205,6 +205,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 		g[REG_RAX] = apply_sigmask(uc, g);
 		return;
 	}
+	ND_ORDERED();
 	r = nd_dispatch_serve(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8]);
 	if (r != -ENOSYS) {
 		nd_log_trap(ND_TRAP_SYSCALL);

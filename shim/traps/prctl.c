@@ -18,6 +18,7 @@
 
 ND_EXPORT int prctl(int option, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, option);
 	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);

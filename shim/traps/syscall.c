@@ -14,6 +14,7 @@
 
 ND_EXPORT long syscall(long nr, ...)
 {
+	ND_ORDERED();
 	va_list ap;
 	va_start(ap, nr);
 	long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);

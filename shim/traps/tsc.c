@@ -21,6 +21,7 @@
 #include "signals.h"
 #include "cpuid_fault.h"
 #include "vclock.h"
+#include "scheduler.h"
 #include "pyframes.h"
 
 #include <signal.h>
@@ -48,8 +49,11 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
 		int rdtscp = ip[0] == 0x0f && ip[1] == 0x01 && ip[2] == 0xf9;
 		if ((rdtsc || rdtscp) && program_mode == PR_TSC_ENABLE) {
 			/* the start-up probe must not move the clock: a machine
-			 * that traps and one that does not start at one time */
-			uint64_t t = probing ? nd_vclock_now() : nd_vclock_read();
+			 * that traps and one that does not start at one time; in
+			 * parallel mode the counter is the thread's own (vclock.h) */
+			uint64_t t = probing			     ? nd_vclock_now()
+				     : nd_sched_parallel && nd_sched_managed() ? nd_vclock_own_read()
+									 : nd_vclock_read();
 			g[REG_RAX] = (greg_t)(uint32_t)t;
 			g[REG_RDX] = (greg_t)(t >> 32);
 			if (rdtscp)

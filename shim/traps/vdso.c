@@ -31,12 +31,14 @@
 
 static long vdso_clock_gettime(long clk, struct timespec *ts)
 {
+	ND_ORDERED();
 	nd_log_trap(ND_TRAP_VDSO);
 	return nd_clock_gettime((int)clk, ts);
 }
 
 static long vdso_gettimeofday(struct timeval *tv, void *tz)
 {
+	ND_ORDERED();
 	struct timespec ts;
 	nd_log_trap(ND_TRAP_VDSO);
 	nd_clock_gettime(CLOCK_REALTIME, &ts);
@@ -51,6 +53,7 @@ static long vdso_gettimeofday(struct timeval *tv, void *tz)
 
 static long vdso_time(time_t *t)
 {
+	ND_ORDERED();
 	struct timespec ts;
 	nd_log_trap(ND_TRAP_VDSO);
 	nd_clock_gettime(CLOCK_REALTIME, &ts);
@@ -61,6 +64,7 @@ static long vdso_time(time_t *t)
 
 static long vdso_clock_getres(long clk, struct timespec *res)
 {
+	ND_ORDERED();
 	int64_t unused;
 	nd_log_trap(ND_TRAP_VDSO);
 	if (nd_vclock_at((int)clk, 0, &unused) < 0)
@@ -74,6 +78,7 @@ static long vdso_clock_getres(long clk, struct timespec *res)
 
 static long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
 {
+	ND_ORDERED();
 	nd_log_trap(ND_TRAP_VDSO);
 	if (cpu)
 		*cpu = 0;
@@ -84,6 +89,7 @@ static long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
 
 static long vdso_getrandom(void *buf, size_t len, unsigned flags, void *state, size_t state_len)
 {
+	ND_ORDERED();
 	if (state_len == ~(size_t)0)
 		return -EINVAL; /* no vgetrandom state: use the system call */
 	nd_log_trap(ND_TRAP_VDSO);

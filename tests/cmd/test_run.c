@@ -43,6 +43,8 @@ Test(run, bad_options_exit_2_with_one_line)
 	assert_usage(rdtsc, "--rdtsc 'fast': must be 'trap' or 'native'");
 	const char *dirs[] = { ND_TEST_NODICE, "run", "--dirs=random", "echo", NULL };
 	assert_usage(dirs, "--dirs 'random'");
+	const char *threads[] = { ND_TEST_NODICE, "run", "--threads", "many", "echo", NULL };
+	assert_usage(threads, "--threads 'many': must be 'serial' or 'parallel'");
 	const char *sub[] = { ND_TEST_NODICE, "frobnicate", NULL };
 	assert_usage(sub, "unknown subcommand 'frobnicate'");
 }

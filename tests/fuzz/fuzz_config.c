@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nd_config_parse_aslr(s, &keep);
 	nd_config_parse_rdtsc(s, &keep);
 	nd_config_parse_dirs(s, &keep);
+	nd_config_parse_threads(s, &keep);
 	nd_config_parse_log(s, log, sizeof(log));
 	free(s);
 	return 0;

@@ -115,6 +115,7 @@ Test(config, bad_variables_stop_before_main_with_125)
 	assert_fatal("NODICE_ASLR=maybe", "nodice: fatal: NODICE_ASLR=\"maybe\": must be 'off' or 'on'\n");
 	assert_fatal("NODICE_RDTSC=fast", "nodice: fatal: NODICE_RDTSC=\"fast\": must be 'trap' or 'native'\n");
 	assert_fatal("NODICE_DIRS=random", "nodice: fatal: NODICE_DIRS=\"random\": must be 'sorted' or 'native'\n");
+	assert_fatal("NODICE_THREADS=many", "nodice: fatal: NODICE_THREADS=\"many\": must be 'serial' or 'parallel'\n");
 	assert_fatal("NODICE_LINEAGE=xyz", "nodice: fatal: NODICE_LINEAGE=\"xyz\": not a hexadecimal number\n");
 }
 

@@ -1,0 +1,69 @@
+/*
+ * Parallel mode (NODICE_THREADS=parallel): the turn orders the intercepted
+ * calls of the scheduled threads, not their computation.
+ *
+ * In serial mode a thread holds the turn from one synchronization point to
+ * the next, computation included, so one thread computes at a time. Here a
+ * thread takes the turn when it enters an interposed function (ND_ORDERED)
+ * and passes it on, to the next runnable slot in round robin, when the
+ * function returns; it does not wait for the turn to come back until its
+ * next interposed call. The order of the calls of all threads is therefore
+ * decided as in serial mode, by the calls themselves (which thread is
+ * runnable, which blocks, which wakes which) and never by how long the
+ * computation between them took; what a thread computes between two calls
+ * only reads and writes memory, and in a race-free program memory that
+ * another thread also writes is only reached after a synchronization call
+ * that orders the two. Race-free programs so give one result, and the cores
+ * compute at once. A thread granted the turn while it computes keeps the
+ * others' calls waiting until its own next call (a round robin visits every
+ * runnable thread): threads whose calls come at very different rates run in
+ * step with the slowest, and the waiting threads' watch (watch.c) applies as
+ * in serial mode.
+ */
+#include "nodice.h"
+#include "vclock.h"
+#include "scheduler.h"
+#include "turn.h"
+
+int nd_sched_parallel;
+static ND_TLS int depth; /* interposed calls the thread is inside */
+
+int nd_sched_ordered_begin_slow(void)
+{
+	if (!nd_sched_managed())
+		return 0;
+	depth++;
+	nd_sched_depth++;
+	nd_sched_wait_turn_if_not_mine();
+	nd_sched_depth--;
+	nd_vclock_own_sync();
+	return 1;
+}
+
+void nd_sched_pass_on(void)
+{
+	if (__atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) != me)
+		return;
+	nd_sched_depth++;
+	nd_sched_lock();
+	if (nd_turn == me) {
+		nd_sched_expire(nd_vclock_now());
+		int n = nd_sched_pick(me);
+		if (n >= 0 && n != me)
+			nd_sched_grant(n);
+	}
+	nd_sched_unlock();
+	nd_sched_depth--;
+}
+
+int nd_sched_holds_turn(void)
+{
+	return __atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) == me;
+}
+
+void nd_sched_ordered_end_slow(void)
+{
+	if (--depth > 0 || !nd_sched_managed())
+		return;
+	nd_sched_pass_on();
+}

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Parallel mode (issue 15) says that it ran: the log's process record and
+# inspect's JSON name it, and a race-free program that computes in threads
+# between its locks passes `inspect --strict` in it (nothing preempted, no
+# thread waited outside the order).
+#
+#   parallel.sh NODICE THREADS-FIXTURE
+set -u
+nodice=$1
+fixture=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+timeout 300 "$nodice" inspect --strict --threads parallel --cpus 2 --json "$out/p.json" -- "$fixture" mutex-log \
+	>"$out/p.out" 2>&1 || fail "inspect --strict in parallel mode: $(tail -5 "$out/p.out")"
+/usr/bin/python3 - "$out/p.json" <<'PY' || fail "inspect's JSON does not name parallel mode"
+import json, sys
+report = json.load(open(sys.argv[1]))
+modes = [p.get("threads") for p in report["processes"]]
+assert modes and all(m == "parallel" for m in modes), modes
+PY
+timeout 300 "$nodice" inspect --json "$out/s.json" -- "$fixture" mutex-log >"$out/s.out" 2>&1 || fail "serial inspect"
+/usr/bin/python3 - "$out/s.json" <<'PY' || fail "serial mode is named parallel"
+import json, sys
+assert all("threads" not in p for p in json.load(open(sys.argv[1]))["processes"])
+PY
+echo "ok: parallel mode named in the log and inspect, and --strict passes"
