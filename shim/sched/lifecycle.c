@@ -111,10 +111,10 @@ void nd_sched_thread_enter(int i)
 	nd_sched_depth++;
 	nd_sched_wait_turn();
 	nd_sched_depth--;
-	if (nd_sched_parallel) {
+	if (nd_sched_parallel) { /* its start is an ordered call; its computation is not */
 		nd_vclock_own_sync();
 		nd_sched_pass_on();
-	} /* its start is an ordered call; its computation is not */
+	}
 }
 
 int nd_sched_thread_alive(unsigned long pt)
