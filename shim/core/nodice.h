@@ -57,18 +57,26 @@ extern int nd_exempt;
  * the calls of all threads keep one order, decided by the calls themselves
  * as in serial mode, while the threads compute at once. Nested calls (one
  * interposed function calling another) pass once, at the outermost return.
- * In serial mode both ends cost one load of nd_sched_parallel. */
+ * The scheduler installs both ends when it starts in parallel mode
+ * (nd_ordered_install, parallel.c); the core only holds them, so every
+ * interposed function depends on the core, not on the scheduler. In serial
+ * mode both ends cost one load of a null pointer. nd_sched_parallel is the
+ * mode, for the few places whose behaviour differs (rdtsc, sched_yield). */
 extern int nd_sched_parallel;
-int nd_sched_ordered_begin_slow(void);
-void nd_sched_ordered_end_slow(void);
+struct nd_ordered_ops {
+	int (*begin)(void); /* 1 when the matching end must run */
+	void (*end)(void);
+};
+extern const struct nd_ordered_ops *nd_ordered;
 static inline int nd_sched_ordered_begin(void)
 {
-	return __atomic_load_n(&nd_sched_parallel, __ATOMIC_RELAXED) ? nd_sched_ordered_begin_slow() : 0;
+	const struct nd_ordered_ops *o = __atomic_load_n(&nd_ordered, __ATOMIC_ACQUIRE);
+	return o ? o->begin() : 0;
 }
 static inline void nd_sched_ordered_end(int *counted)
 {
 	if (*counted)
-		nd_sched_ordered_end_slow();
+		nd_ordered->end();
 }
 #define ND_ORDERED() \
 	int nd_ordered_ __attribute__((cleanup(nd_sched_ordered_end), unused)) = nd_sched_ordered_begin()

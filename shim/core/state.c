@@ -25,6 +25,8 @@ struct nd_config nd_cfg;
 int nd_state;
 int nd_exempt;
 int nd_threaded;
+int nd_sched_parallel;
+const struct nd_ordered_ops *nd_ordered;
 uint64_t nd_lineage;
 int nd_pid;
 static long init_tid;

@@ -25,10 +25,9 @@
 #include "scheduler.h"
 #include "turn.h"
 
-int nd_sched_parallel;
 static ND_TLS int depth; /* interposed calls the thread is inside */
 
-int nd_sched_ordered_begin_slow(void)
+static int ordered_begin(void)
 {
 	if (!nd_sched_managed())
 		return 0;
@@ -61,9 +60,16 @@ int nd_sched_holds_turn(void)
 	return __atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) == me;
 }
 
-void nd_sched_ordered_end_slow(void)
+static void ordered_end(void)
 {
 	if (--depth > 0 || !nd_sched_managed())
 		return;
 	nd_sched_pass_on();
+}
+
+void nd_ordered_install(void)
+{
+	static const struct nd_ordered_ops ops = { ordered_begin, ordered_end };
+	nd_sched_parallel = 1;
+	__atomic_store_n(&nd_ordered, &ops, __ATOMIC_RELEASE);
 }
