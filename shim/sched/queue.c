@@ -31,8 +31,11 @@ void nd_sched_runnable(int i, enum nd_woken why)
 	int had_deadline = nd_slots[i].deadline != ND_NO_DEADLINE;
 	if (nd_slots[i].flags & ND_BLOCK_FD)
 		__atomic_sub_fetch(&nd_sched_nfdwait, 1, __ATOMIC_RELAXED);
+	int go = nd_slots[i].flags & ND_BLOCK_GO;
 	nd_slots[i].flags = 0;
-	nd_slots[i].state = S_RUN;
+	__atomic_store_n(&nd_slots[i].state, S_RUN, __ATOMIC_SEQ_CST);
+	if (go)
+		nd_sched_kick(i);
 	nd_slots[i].woken = why;
 	nd_slots[i].deadline = ND_NO_DEADLINE;
 	__atomic_sub_fetch(&nd_sched_nblocked, 1, __ATOMIC_RELAXED);

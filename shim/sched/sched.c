@@ -54,6 +54,15 @@
 #include <sys/syscall.h>
 
 static ND_TLS unsigned ops;
+static ND_TLS int go_when_woken; /* this wait is ND_BLOCK_GO in parallel mode */
+
+/* Whether the waiting thread may go on: it holds the turn, or its wait
+ * lets it go when woken. */
+static int may_go(struct slot *s)
+{
+	return __atomic_load_n(&nd_turn, __ATOMIC_SEQ_CST) == me ||
+	       (go_when_woken && __atomic_load_n(&s->state, __ATOMIC_SEQ_CST) != S_BLOCKED);
+}
 
 /* The caller no longer runs (blocked, outside, finished): hand the turn on.
  * With nothing runnable, the oldest descriptor waiter looks once more (and
@@ -132,14 +141,14 @@ void nd_sched_wait_turn(void)
 		interrupted();
 	}
 	for (int spin = 0; spin < nd_sched_spin_limit; spin++) {
-		if (__atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) == me)
+		if (may_go(s))
 			goto mine;
 		__builtin_ia32_pause();
 	}
 	for (;;) {
 		__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
 		uint32_t g = __atomic_load_n(&s->go, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&nd_turn, __ATOMIC_SEQ_CST) == me)
+		if (may_go(s))
 			break;
 		struct timespec to = { 0, nd_sched_jump_held ? HELD_POLL_NS : POLL_NS };
 		long r = nd_sched_futex(&s->go, FUTEX_WAIT, g, &to);
@@ -241,6 +250,7 @@ static void begin(const void *obj, const void *mutex, uint64_t deadline, int fla
 	s->mutex = mutex;
 	s->seq = ++nd_sched_seq;
 	s->woken = ND_WOKEN_NONE;
+	go_when_woken = (flags & ND_BLOCK_GO) && nd_sched_parallel;
 	__atomic_add_fetch(&nd_sched_nblocked, 1, __ATOMIC_RELAXED);
 	if (flags & ND_BLOCK_FD)
 		__atomic_add_fetch(&nd_sched_nfdwait, 1, __ATOMIC_RELAXED);
@@ -266,6 +276,7 @@ void nd_sched_block_cancel(void)
 	nd_sched_lock();
 	if (nd_slots[me].state == S_BLOCKED)
 		nd_sched_runnable(me, ND_WOKEN_NONE);
+	go_when_woken = 0;
 	nd_sched_unlock();
 	nd_sched_depth--;
 }
@@ -278,6 +289,7 @@ enum nd_woken nd_sched_block_wait(void)
 		nd_sched_release();
 	nd_sched_unlock();
 	nd_sched_wait_turn();
+	go_when_woken = 0;
 	nd_sched_depth--;
 	return nd_slots[me].woken;
 }

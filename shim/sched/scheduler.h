@@ -31,10 +31,14 @@ enum nd_woken {
 #define ND_BLOCK_FD 4     /* waits for descriptors (nd_sched_block_fds) */
 #define ND_BLOCK_INTR 8   /* a signal handler ends the wait (ND_WOKEN_INTR), as
 			   * it ends sem_wait, sleeps and poll natively */
+#define ND_BLOCK_GO 16    /* parallel mode: woken, the waiter returns at once,
+			   * without waiting for the turn — for a wait whose
+			   * return does nothing another thread could see in
+			   * another order (a futex wait, futex.c) */
 /* What a blocked thread waits on, for the stall report: ND_BLOCK_ON(kind). */
 enum nd_wait_kind {
 	ND_WAIT_OTHER, ND_WAIT_MUTEX, ND_WAIT_COND, ND_WAIT_SEM, ND_WAIT_RWLOCK, ND_WAIT_JOIN,
-	ND_WAIT_BARRIER, ND_WAIT_SPIN, ND_WAIT_ONCE, ND_WAIT_SLEEP, ND_WAIT_FD
+	ND_WAIT_BARRIER, ND_WAIT_SPIN, ND_WAIT_ONCE, ND_WAIT_SLEEP, ND_WAIT_FD, ND_WAIT_FUTEX
 };
 #define ND_BLOCK_ON(kind) ((kind) << 8)
 #define ND_BLOCK_KIND(flags) (((flags) >> 8) & 0xff)
@@ -111,6 +115,11 @@ void nd_sched_thread_enter(int slot);         /* the new thread, before its star
 int nd_sched_thread_alive(unsigned long pt);  /* a managed thread that has not finished */
 void nd_sched_cancel(unsigned long pt);       /* pthread_cancel: wakes a cancellable wait */
 void nd_sched_fork_child(void);
+
+/* futex.c: futex(2) made without libc (a trapped inline call, syscall(2)):
+ * private waits and wakes of scheduled threads in the turn order, the rest
+ * in the kernel. Returns what the system call would (-errno). */
+long nd_futex_call(long a, long b, long c, long d, long e, long f);
 
 /* Sleeps inside a real wait of bounded length do not look stuck. */
 void nd_sched_calm(int on);

@@ -16,7 +16,7 @@ static const char *const wait_name[] = {
 	[ND_WAIT_OTHER] = "something", [ND_WAIT_MUTEX] = "a mutex", [ND_WAIT_COND] = "a condition variable",
 	[ND_WAIT_SEM] = "a semaphore", [ND_WAIT_RWLOCK] = "a rwlock", [ND_WAIT_JOIN] = "the end of thread",
 	[ND_WAIT_BARRIER] = "a barrier", [ND_WAIT_SPIN] = "a spin lock", [ND_WAIT_ONCE] = "a pthread_once",
-	[ND_WAIT_SLEEP] = "a sleep", [ND_WAIT_FD] = "descriptors",
+	[ND_WAIT_SLEEP] = "a sleep", [ND_WAIT_FD] = "descriptors", [ND_WAIT_FUTEX] = "a futex",
 };
 
 /* The stall, written to the log at once: each thread (by creation order)
@@ -42,21 +42,35 @@ static void report_stall(void)
 	nd_log_uncontrolled_now("schedule-stall", detail);
 }
 
-/* Every thread waits, none is outside, no deadline: a stall. A condition
+/* Every thread waits, none is outside, no deadline: a stall. A futex
+ * waiter is let look again first (futex.c). A condition
  * waiter may be woken at any moment (POSIX allows spurious wake-ups), so
  * each one, oldest first, is woken once per stall: a lost wake-up is found
  * again, deterministically. With none left it is a deadlock, reported once;
  * the threads go on waiting, as natively. A process with a real-time timer
  * armed may be waiting for its signal: not reported. Returns the thread to
  * run, or -1. */
-int nd_sched_stall(void)
+static int oldest_untried(unsigned kind)
 {
 	int best = -1;
 	for (int i = 0; i < nd_slots_hi; i++)
-		if (nd_slots[i].state == S_BLOCKED && ND_BLOCK_KIND(nd_slots[i].flags) == ND_WAIT_COND &&
+		if (nd_slots[i].state == S_BLOCKED && ND_BLOCK_KIND(nd_slots[i].flags) == kind &&
 		    nd_slots[i].stall_tried != nd_sched_progress + 1 && (best < 0 || nd_slots[i].seq < nd_slots[best].seq))
 			best = i;
+	return best;
+}
+
+int nd_sched_stall(void)
+{
+	/* A futex waiter whose waker the scheduler does not see (futex.c) looks
+	 * at its word again and, unchanged, waits in the kernel: not a stall. */
+	int best = oldest_untried(ND_WAIT_FUTEX);
 	if (best >= 0) {
+		nd_slots[best].stall_tried = nd_sched_progress + 1;
+		nd_sched_runnable(best, ND_WOKEN_RETRY);
+		return best;
+	}
+	if ((best = oldest_untried(ND_WAIT_COND)) >= 0) {
 		nd_slots[best].stall_tried = nd_sched_progress + 1;
 		nd_sched_runnable(best, ND_WOKEN_RETRY);
 		nd_log_uncontrolled("schedule-stall-broken", "every thread waited and none could run: the oldest "

@@ -99,17 +99,22 @@ unsigned nd_sched_next_quantum(void)
 	return nd_cfg.schedule_seed ? 1 + (unsigned)(draw() % (2 * QUANTUM)) : QUANTUM;
 }
 
+void nd_sched_kick(int i)
+{
+	__atomic_add_fetch(&nd_slots[i].go, 1, __ATOMIC_SEQ_CST);
+	if (i != me && __atomic_load_n(&nd_slots[i].sleeping, __ATOMIC_SEQ_CST)) {
+		if (pending_wake >= 0 && pending_wake != i)
+			nd_sched_futex(&nd_slots[pending_wake].go, FUTEX_WAKE, 1, NULL);
+		pending_wake = i;
+	}
+}
+
 void nd_sched_grant(int i)
 {
 	nd_member_run();
 	__atomic_add_fetch(&nd_turn_gen, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&nd_turn, i, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&nd_slots[i].go, 1, __ATOMIC_SEQ_CST);
-	if (i != me && __atomic_load_n(&nd_slots[i].sleeping, __ATOMIC_SEQ_CST)) {
-		if (pending_wake >= 0)
-			nd_sched_futex(&nd_slots[pending_wake].go, FUTEX_WAKE, 1, NULL);
-		pending_wake = i;
-	}
+	nd_sched_kick(i);
 }
 
 /* The next runnable slot after `after`, wrapping round to it last. */

@@ -114,6 +114,8 @@ void nd_sched_wait_turn_if_not_mine(void);
 /* parallel.c: in parallel mode, the end of an ordered call: the turn goes to
  * the next runnable thread and the caller goes on computing without it. */
 void nd_sched_pass_on(void);
+/* Wakes slot i's wait for the turn to look again (grant does it too). */
+void nd_sched_kick(int i);
 /* Parallel mode starts: installs the ends of ND_ORDERED (nodice.h). */
 void nd_ordered_install(void);
 

@@ -212,6 +212,10 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 		g[REG_RAX] = r;
 		return;
 	}
+	if (nr == SYS_futex) {
+		g[REG_RAX] = nd_futex_call(g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
+		return;
+	}
 	if (nr == SYS_execve || nr == SYS_execveat)
 		nd_tsc_before_exec();
 	int out = nd_block_leave_for_syscall(nr, g[REG_RDI], g[REG_RSI]);

@@ -27,6 +27,8 @@ ND_EXPORT long syscall(long nr, ...)
 			return nd_ret(r);
 		}
 	}
+	if (nr == SYS_futex && !nd_passthrough())
+		return nd_ret(nd_futex_call(a, b, c, d, e, f));
 	int out = !nd_passthrough() && nd_block_leave_for_syscall(nr, a, b);
 	long r = nd_real.syscall(nr, a, b, c, d, e, f);
 	if (out)
