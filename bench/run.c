@@ -210,25 +210,46 @@ static double command(const char *sh, int under)
 	return command_cpus(sh, under, 0);
 }
 
-/* A threaded library's own parallelism (issue 15): numpy's matmuls on
- * OpenBLAS with 1 and 2 threads, natively and under --cpus 1 and 2. */
-static void blas(int quick)
+/* Seconds a library's loop takes, N threads: T(n) - T(0) of a script of
+ * bench/, so the start-up (importing numpy or torch, slower under nodice)
+ * is left out. under: 0 native, 1 nodice --cpus N, 2 the same in parallel
+ * mode. */
+static double loop_seconds(const char *script, int threads, long n, int under)
 {
-	char one[512], two[512];
-	const char *py = "/usr/bin/python3 " NODICE_SOURCE_DIR "/bench/blas.py";
-	snprintf(one, sizeof(one), "%s 1 %d >/dev/null", py, quick ? 10 : 30);
-	snprintf(two, sizeof(two), "%s 2 %d >/dev/null", py, quick ? 10 : 30);
-	static const char *const title[] = { "numpy matmul, OpenBLAS", "  under nodice (--cpus)",
-					     "  --threads parallel" };
+	char big[512], zero[512];
+	snprintf(big, sizeof(big), "/usr/bin/python3 %s/bench/%s %d %ld >/dev/null", NODICE_SOURCE_DIR, script,
+		 threads, n);
+	snprintf(zero, sizeof(zero), "/usr/bin/python3 %s/bench/%s %d 0 >/dev/null", NODICE_SOURCE_DIR, script,
+		 threads);
+	parallel_mode = under == 2;
+	double tn = command_cpus(big, under > 0, threads), t0 = command_cpus(zero, under > 0, threads);
+	parallel_mode = 0;
+	return tn - t0;
+}
+
+/* A threaded library's own parallelism (issue 15), 1 and 2 threads,
+ * natively, serial and parallel: the loop's time and its ratio to the
+ * native 2-thread loop. */
+static void library(const char *name, const char *script, long n)
+{
+	static const char *const how[] = { "", "  serial (--cpus)", "  --threads parallel" };
+	int saved = reps;
+	reps = 3;
 	double native2 = 0;
 	for (int under = 0; under <= 2; under++) {
-		parallel_mode = under == 2;
-		double t1 = command_cpus(one, under > 0, 1), t2 = command_cpus(two, under > 0, 2);
-		parallel_mode = 0;
+		double t1 = loop_seconds(script, 1, n, under), t2 = loop_seconds(script, 2, n, under);
 		native2 = under ? native2 : t2;
 		printf("%-28s %10.2f s 1 thread, %.2f s 2 threads: %.2fx the throughput; %.2fx native 2-thread time\n",
-		       title[under], t1, t2, t1 / t2, t2 / native2);
+		       under ? how[under] : name, t1, t2, t1 / t2, t2 / native2);
 	}
+	reps = saved;
+}
+
+/* numpy's matmuls on OpenBLAS, torch's elementwise loop on libgomp. */
+static void blas(int quick)
+{
+	library("numpy matmul, OpenBLAS", "blas.py", quick ? 10 : 30);
+	library("torch elementwise, libgomp", "torch_loop.py", quick ? 100 : 300);
 }
 
 /* The process tree (issue 14): a pipe round trip between two processes,

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Futexes called without libc are scheduled (shim/sched/futex.c): a pool that
+# docks on raw futexes (`threads futex`, inline and through syscall(2)) runs
+# without a single wait outside the turn order, and its 3 s timed futex wait
+# times out on the virtual clock, at once; torch with two intra-op threads
+# (libgomp's barriers are such futexes) passes `inspect --strict`, which it
+# failed when each barrier wait left the turn and rejoined it in real time.
+#
+#   futex.sh NODICE THREADS-FIXTURE
+set -u
+nodice=$1
+fixture=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+start=$(date +%s%N)
+timeout 300 "$nodice" inspect --strict --json "$out/f.json" -- "$fixture" futex >"$out/f.out" 2>&1 ||
+	fail "inspect --strict on threads futex: $(tail -5 "$out/f.out")"
+ms=$((($(date +%s%N) - start) / 1000000))
+grep -q "timed wait timed out after 3000 ms" "$out/f.out" || fail "the timed futex wait: $(head -c 600 "$out/f.out")"
+# The wait is virtual: natively it takes 3 s; in the kernel it would too.
+[ "$ms" -lt 2500 ] || fail "threads futex took $ms ms: the timed futex wait ran in real time"
+/usr/bin/python3 - "$out/f.json" <<'PY' || fail "threads futex waited outside the order"
+import json, sys
+kinds = {u["kind"] for u in json.load(open(sys.argv[1]))["uncontrolled"]}
+assert not kinds & {"schedule-outside", "tree-order", "schedule-stall", "schedule-preempted"}, kinds
+PY
+timeout 600 "$nodice" inspect --strict --cpus 2 --json "$out/t.json" -- /usr/bin/python3 \
+	"$(dirname "$0")/../../fixtures/python/torch_threads.py" >"$out/t.out" 2>&1 ||
+	fail "inspect --strict on torch with 2 intra-op threads: $(grep -A2 'fails --strict' "$out/t.out" | head -6)"
+/usr/bin/python3 - "$out/t.json" <<'PY' || fail "torch's pool waited outside the order"
+import json, sys
+kinds = {u["kind"] for u in json.load(open(sys.argv[1]))["uncontrolled"]}
+assert "schedule-outside" not in kinds, kinds
+PY
+echo "ok: raw futex pools and torch's libgomp pool stay in the turn order"
