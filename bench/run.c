@@ -248,8 +248,8 @@ static void library(const char *name, const char *script, long n)
 /* numpy's matmuls on OpenBLAS, torch's elementwise loop on libgomp. */
 static void blas(int quick)
 {
-	library("numpy matmul, OpenBLAS", "blas.py", quick ? 10 : 30);
-	library("torch elementwise, libgomp", "torch_loop.py", quick ? 100 : 300);
+	library("numpy matmul, OpenBLAS", "blas.py", quick ? 10 : 60);
+	library("torch elementwise, libgomp", "torch_loop.py", quick ? 100 : 1000);
 }
 
 /* The process tree (issue 14): a pipe round trip between two processes,
@@ -323,7 +323,7 @@ static void torch(void)
 
 int main(int argc, char **argv)
 {
-	int quick = 0, with_torch = 0, threads_only = 0, tree_only = 0;
+	int quick = 0, with_torch = 0, threads_only = 0, tree_only = 0, libraries_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
@@ -333,6 +333,8 @@ int main(int argc, char **argv)
 			threads_only = 1;
 		else if (!strcmp(argv[i], "--tree"))
 			tree_only = 1;
+		else if (!strcmp(argv[i], "--libraries"))
+			libraries_only = 1;
 		else {
 			fprintf(stderr, "nodice-bench: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -356,6 +358,10 @@ int main(int argc, char **argv)
 	printf("%-28s %20s %20s %20s %20s\n", "", mode_name[0], mode_name[1], mode_name[2], mode_name[3]);
 	if (threads_only) {
 		threads(quick);
+		return 0;
+	}
+	if (libraries_only) { /* the threaded libraries' rows of --threads alone */
+		blas(quick);
 		return 0;
 	}
 	if (tree_only) {

@@ -33,6 +33,7 @@ static const struct {
 	{ "schedule-stall", 1, "every thread of a process waited and none could run (a deadlock): each thread's wait is listed; the program would hang natively too, unless the stall came from outside the scheduler's view" },
 	{ "schedule-stall-broken", 0, "every thread waited and none could run; nodice woke a condition waiter (POSIX allows spurious wake-ups): a lost wake-up that natively would hang" },
 	{ "schedule-unscheduled", 1, "more threads than the scheduler's 512 slots: the rest ran in parallel, unscheduled" },
+	{ "schedule-parallel", 0, "threads computed in parallel (--threads parallel): their intercepted calls keep one order, but a program that synchronizes through memory alone (a spin on a flag, atomics, a futex protocol of its own) is not ordered; when runs differ, run it with --threads serial" },
 	{ "schedule-outside", 0, "a thread waited for the outside world (pipe, socket, child, futex) and rejoined the turn order when it returned: output that depends on which thread ran first may follow real time" },
 	{ "passed-through", 1, "a call nodice could not serve went to libc (a device opened write-only or via freopen, a descriptor beyond 65535)" },
 	{ "clock-set", 0, "the program set the clock: nodice moved the virtual clock of the whole run, or refused as the kernel would without CAP_SYS_TIME; the machine's clock is untouched" },

@@ -51,8 +51,12 @@ static void activate(void)
 	if (!exit_key_made && pthread_key_create(&exit_key, on_thread_exit) == 0)
 		exit_key_made = 1;
 	nd_sched_rng = nd_cfg.schedule_seed;
-	if (nd_cfg.parallel)
+	if (nd_cfg.parallel) {
 		nd_ordered_install();
+		nd_log_uncontrolled("schedule-parallel", "threads computed in parallel (--threads parallel): a program "
+							 "that synchronizes through memory alone is not ordered in it; "
+							 "if runs differ, use --threads serial");
+	}
 	/* Spinning only helps when the holder has another CPU to run on. */
 	unsigned long mask[16] = { 0 };
 	long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);

@@ -426,9 +426,14 @@ ND_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 
 /* pthread_once(3): a second caller waits in the scheduler, not on libc's
  * futex, while the first runs the initializer (which may pass the turn).
- * glibc's control word: bit 0 in progress, bit 1 done. */
+ * glibc's control word: bit 0 in progress, bit 1 done. Done is final, so a
+ * call that finds it done returns 0 in any order, as glibc's fast path does,
+ * without the turn: torch's dispatcher makes dozens per operator, which in
+ * parallel mode each waited for the turn a computing worker held. */
 ND_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void))
 {
+	if (__atomic_load_n(o, __ATOMIC_ACQUIRE) & 2)
+		return 0;
 	ND_ORDERED();
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.pthread_once(o, init);
