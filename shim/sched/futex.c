@@ -54,13 +54,19 @@ static long wait_outside(long a, long b, long c, long d, long e, long f)
 static long wait_here(long a, long b, long c, long d, long e, long f)
 {
 	const int *word = (const int *)a;
-	const struct timespec *rel = (const struct timespec *)d;
-	if (rel && (rel->tv_sec < 0 || rel->tv_nsec < 0 || rel->tv_nsec >= (long)ND_NS))
+	struct timespec rel, now = { 0, 0 };
+	if (d && nd_user_read(&rel, d, sizeof(rel)) < 0)
+		return -EFAULT;
+	if (d && (rel.tv_sec < 0 || rel.tv_nsec < 0 || rel.tv_nsec >= (long)ND_NS))
 		return -EINVAL;
-	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != (int)c)
-		return -EAGAIN;
-	uint64_t deadline = rel ? nd_vclock_now() + (uint64_t)rel->tv_sec * ND_NS + (uint64_t)rel->tv_nsec
-				: ND_NO_DEADLINE;
+	/* The comparison is the kernel's own, with a zero timeout: a word that
+	 * differs gives EAGAIN, a bad or misaligned address EFAULT or EINVAL,
+	 * exactly as the real call; only "would wait" is ours to decide. */
+	long r = kernel_futex(a, b, c, (long)&now, e, f);
+	if (r != -ETIMEDOUT)
+		return r;
+	uint64_t deadline = d ? nd_vclock_now() + (uint64_t)rel.tv_sec * ND_NS + (uint64_t)rel.tv_nsec
+			      : ND_NO_DEADLINE;
 	switch (nd_sched_block(word, deadline, ND_BLOCK_RETRY | ND_BLOCK_INTR | (nd_sched_parallel ? ND_BLOCK_GO : 0) | ND_BLOCK_ON(ND_WAIT_FUTEX))) {
 	case ND_WOKEN_SIGNAL:
 		return 0;

@@ -2,7 +2,8 @@
 # Futexes called without libc are scheduled (shim/sched/futex.c): a pool that
 # docks on raw futexes (`threads futex`, inline and through syscall(2)) runs
 # without a single wait outside the turn order, and its 3 s timed futex wait
-# times out on the virtual clock, at once; torch with two intra-op threads
+# times out on the virtual clock, at once; bad arguments give the kernel's
+# errors; torch with two intra-op threads
 # (libgomp's barriers are such futexes) passes `inspect --strict`, which it
 # failed when each barrier wait left the turn and rejoined it in real time.
 #
@@ -26,6 +27,10 @@ import json, sys
 kinds = {u["kind"] for u in json.load(open(sys.argv[1]))["uncontrolled"]}
 assert not kinds & {"schedule-outside", "tree-order", "schedule-stall", "schedule-preempted"}, kinds
 PY
+# Bad arguments give what the kernel gives, inline and through syscall(2).
+"$fixture" futex-errors >"$out/native.txt" 2>&1 || fail "threads futex-errors natively"
+timeout 60 "$nodice" run -- "$fixture" futex-errors >"$out/nodice.txt" 2>&1 || fail "threads futex-errors under nodice"
+diff "$out/native.txt" "$out/nodice.txt" >"$out/errors.diff" || fail "raw futex errors differ from the kernel's: $(cat "$out/errors.diff")"
 timeout 600 "$nodice" inspect --strict --cpus 2 --json "$out/t.json" -- /usr/bin/python3 \
 	"$(dirname "$0")/../../fixtures/python/torch_threads.py" >"$out/t.out" 2>&1 ||
 	fail "inspect --strict on torch with 2 intra-op threads: $(grep -A2 'fails --strict' "$out/t.out" | head -6)"
