@@ -66,6 +66,7 @@ extern int nd_sched_parallel;
 struct nd_ordered_ops {
 	int (*begin)(void); /* 1 when the matching end must run */
 	void (*end)(void);
+	void (*before_fork)(void); /* inside fork's ordered call, before the fork */
 };
 extern const struct nd_ordered_ops *nd_ordered;
 static inline int nd_sched_ordered_begin(void)
@@ -77,6 +78,12 @@ static inline void nd_sched_ordered_end(int *counted)
 {
 	if (*counted)
 		nd_ordered->end();
+}
+static inline void nd_sched_ordered_before_fork(void)
+{
+	const struct nd_ordered_ops *o = __atomic_load_n(&nd_ordered, __ATOMIC_ACQUIRE);
+	if (o)
+		o->before_fork();
 }
 #define ND_ORDERED() \
 	int nd_ordered_ __attribute__((cleanup(nd_sched_ordered_end), unused)) = nd_sched_ordered_begin()

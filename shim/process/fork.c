@@ -28,6 +28,7 @@ ND_EXPORT pid_t fork(void)
 	nd_log_served(ND_SYM_fork, 0);
 	int k = nd_member_claim_child(0);
 	nd_fork_member = k;
+	nd_sched_ordered_before_fork();
 	uint32_t token = nd_pids_token();
 	int target = k >= 0 ? nd_pids_before(nd_member_id(k), token) : 0;
 	pid_t r = nd_real.fork();

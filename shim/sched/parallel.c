@@ -26,6 +26,24 @@
 #include "turn.h"
 
 static ND_TLS int depth; /* interposed calls the thread is inside */
+static int waiting;          /* threads inside a call, waiting for the turn */
+static int held;             /* mutexes locked through the scheduler, all threads */
+static ND_TLS int held_here; /* ... by this thread */
+
+void nd_sched_parallel_held(int delta)
+{
+	if (!nd_sched_parallel)
+		return;
+	held_here += delta;
+	__atomic_add_fetch(&held, delta, __ATOMIC_SEQ_CST);
+}
+
+/* Another thread is inside a call waiting for the turn, or holds a mutex. */
+static int others_busy(void)
+{
+	return __atomic_load_n(&waiting, __ATOMIC_SEQ_CST) > 0 ||
+	       __atomic_load_n(&held, __ATOMIC_SEQ_CST) - held_here > 0;
+}
 
 static int ordered_begin(void)
 {
@@ -33,7 +51,11 @@ static int ordered_begin(void)
 		return 0;
 	depth++;
 	nd_sched_depth++;
-	nd_sched_wait_turn_if_not_mine();
+	if (__atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) != me) {
+		__atomic_add_fetch(&waiting, 1, __ATOMIC_SEQ_CST);
+		nd_sched_wait_turn();
+		__atomic_sub_fetch(&waiting, 1, __ATOMIC_SEQ_CST);
+	}
 	nd_sched_depth--;
 	nd_vclock_own_sync();
 	return 1;
@@ -67,9 +89,30 @@ static void ordered_end(void)
 	nd_sched_pass_on();
 }
 
+/* fork in a process whose threads compute at once: another thread may hold
+ * a mutex while it computes or waits for the turn to unlock it, and a
+ * child forked then inherits it locked (`threads fork` hung in its child:
+ * natively the window is a few instructions, here it is a turn). The turn
+ * goes round first, at most 64 times, until no other thread waits for it
+ * inside a call or holds a mutex locked through the scheduler (a
+ * pthread/C11 mutex; rwlocks and spin locks are not counted). Where the
+ * fork lands among the others' calls then follows real time, as natively
+ * (schedule-parallel). */
+static void before_fork(void)
+{
+	if (me < 0 || nd_sched_depth)
+		return;
+	for (int round = 0; round < 64 && others_busy(); round++) {
+		nd_sched_pass_on();
+		nd_sched_depth++;
+		nd_sched_wait_turn_if_not_mine();
+		nd_sched_depth--;
+	}
+}
+
 void nd_ordered_install(void)
 {
-	static const struct nd_ordered_ops ops = { ordered_begin, ordered_end };
+	static const struct nd_ordered_ops ops = { ordered_begin, ordered_end, before_fork };
 	nd_sched_parallel = 1;
 	__atomic_store_n(&nd_ordered, &ops, __ATOMIC_RELEASE);
 }

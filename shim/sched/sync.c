@@ -113,9 +113,11 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		nd_sched_block_cancel();
 		return r; /* not the owner: EPERM, as libc says */
 	}
+	nd_sched_parallel_held(-1);
 	nd_sched_wake(m, 1);
 	enum nd_woken w = nd_sched_block_wait();
 	nd_sync_mutex_lock(m, ND_NO_DEADLINE);
+	nd_sched_parallel_held(1);
 	pthread_testcancel();
 	return w == ND_WOKEN_TIMEOUT ? ETIMEDOUT : 0;
 }
@@ -211,15 +213,22 @@ ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 		nd_sync_tree_contended(m->__data.__kind & 128);
 		return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
 	}
-	return nd_sync_mutex_lock(m, ND_NO_DEADLINE);
+	int r = nd_sync_mutex_lock(m, ND_NO_DEADLINE);
+	if (r == 0)
+		nd_sched_parallel_held(1);
+	return r;
 }
 
 ND_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
 	ND_ORDERED();
-	if (!nd_passthrough())
-		nd_sched_point();
-	return nd_real.pthread_mutex_trylock(m);
+	if (nd_passthrough())
+		return nd_real.pthread_mutex_trylock(m);
+	nd_sched_point();
+	int r = nd_real.pthread_mutex_trylock(m);
+	if (r == 0 && nd_sched_managed())
+		nd_sched_parallel_held(1);
+	return r;
 }
 
 ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
@@ -227,6 +236,8 @@ ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	ND_ORDERED();
 	int r = nd_real.pthread_mutex_unlock(m);
 	if (r == 0 && nd_sched_on) {
+		if (nd_sched_managed())
+			nd_sched_parallel_held(-1);
 		nd_sched_handoff(m, 1);
 		nd_sched_point();
 	}

@@ -178,8 +178,12 @@ ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
 {
 	ND_ORDERED();
 	uint64_t vd;
-	if (scheduled(clk, abs, &vd))
-		return nd_sync_mutex_lock(m, vd);
+	if (scheduled(clk, abs, &vd)) {
+		int r = nd_sync_mutex_lock(m, vd);
+		if (r == 0)
+			nd_sched_parallel_held(1);
+		return r;
+	}
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_mutex_clocklock))
 		return nd_real.pthread_mutex_clocklock(m, clk, abs);
