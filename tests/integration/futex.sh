@@ -8,12 +8,9 @@
 # failed when each barrier wait left the turn and rejoined it in real time.
 #
 #   futex.sh NODICE THREADS-FIXTURE
-set -u
+. "$(dirname "$0")/common.sh"
 nodice=$1
 fixture=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 start=$(date +%s%N)
 timeout 300 "$nodice" inspect --strict --json "$out/f.json" -- "$fixture" futex >"$out/f.out" 2>&1 ||

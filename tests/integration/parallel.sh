@@ -8,12 +8,9 @@
 # parallel mode among the likely causes, with the advice to run serial.
 #
 #   parallel.sh NODICE THREADS-FIXTURE
-set -u
+. "$(dirname "$0")/common.sh"
 nodice=$1
 fixture=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 timeout 300 "$nodice" inspect --strict --threads parallel --cpus 2 --json "$out/p.json" -- "$fixture" mutex-log \
 	>"$out/p.out" 2>&1 || fail "inspect --strict in parallel mode: $(tail -5 "$out/p.out")"
