@@ -30,7 +30,6 @@
 #include "nodice.h"
 #include "vclock.h"
 #include "scheduler.h"
-#include "turn.h"
 #include "block.h"
 
 #include <linux/futex.h>
@@ -85,19 +84,10 @@ static long wait_here(long a, long b, long c, long d, long e, long f)
  * kernel. Returns how many were woken in all. */
 static long wake(long a, long b, long c, long d, long e, long f)
 {
-	int n = (int)c, woken = 0;
+	int n = (int)c;
 	if (n <= 0)
 		return kernel_futex(a, b, c, d, e, f);
-	if (nd_sched_on && !nd_sched_depth && __atomic_load_n(&nd_sched_nblocked, __ATOMIC_RELAXED)) {
-		nd_sched_depth++;
-		nd_sched_lock();
-		while (woken < n && nd_sched_oldest_on((const void *)a) >= 0) {
-			nd_sched_wake_locked((const void *)a, 1);
-			woken++;
-		}
-		nd_sched_unlock();
-		nd_sched_depth--;
-	}
+	int woken = nd_sched_wake((const void *)a, n);
 	if (woken == n)
 		return woken;
 	long r = kernel_futex(a, b, n - woken, d, e, f);

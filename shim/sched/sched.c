@@ -300,15 +300,20 @@ enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags)
 	return nd_sched_block_wait();
 }
 
-void nd_sched_wake(const void *obj, int n)
+int nd_sched_wake(const void *obj, int n)
 {
 	if (!__atomic_load_n(&nd_sched_nblocked, __ATOMIC_RELAXED) || nd_sched_depth)
-		return;
+		return 0;
 	nd_sched_depth++;
 	nd_sched_lock();
-	nd_sched_wake_locked(obj, n);
+	int woken = 0;
+	while (woken < n && nd_sched_oldest_on(obj) >= 0) {
+		nd_sched_wake_locked(obj, 1);
+		woken++;
+	}
 	nd_sched_unlock();
 	nd_sched_depth--;
+	return woken;
 }
 
 void nd_sched_handoff(const void *obj, int n)

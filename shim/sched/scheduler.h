@@ -74,8 +74,9 @@ enum nd_woken nd_sched_block_wait(void);
 void nd_sched_block_cancel(void); /* between begin and wait: never mind */
 enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags);
 /* Makes up to n threads blocked on obj runnable, oldest first; any thread may
- * call it. */
-void nd_sched_wake(const void *obj, int n);
+ * call it. Returns how many it woke (a condition waiter moved to its mutex
+ * counts). */
+int nd_sched_wake(const void *obj, int n);
 /* The same from a release (mutex, rwlock, spin lock unlock): when it wakes a
  * waiter and the caller holds the turn, the first woken gets the turn at once
  * and the caller waits for its next turn. A waiter woken by an unlock so

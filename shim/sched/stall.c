@@ -42,14 +42,7 @@ static void report_stall(void)
 	nd_log_uncontrolled_now("schedule-stall", detail);
 }
 
-/* Every thread waits, none is outside, no deadline: a stall. A futex
- * waiter is let look again first (futex.c). A condition
- * waiter may be woken at any moment (POSIX allows spurious wake-ups), so
- * each one, oldest first, is woken once per stall: a lost wake-up is found
- * again, deterministically. With none left it is a deadlock, reported once;
- * the threads go on waiting, as natively. A process with a real-time timer
- * armed may be waiting for its signal: not reported. Returns the thread to
- * run, or -1. */
+/* The blocked slot of this kind the current stall has not tried, oldest first. */
 static int oldest_untried(unsigned kind)
 {
 	int best = -1;
@@ -60,19 +53,31 @@ static int oldest_untried(unsigned kind)
 	return best;
 }
 
+/* Slot i, woken by this stall to look at its object again. */
+static int retry(int i)
+{
+	nd_slots[i].stall_tried = nd_sched_progress + 1;
+	nd_sched_runnable(i, ND_WOKEN_RETRY);
+	return i;
+}
+
+/* Every thread waits, none is outside, no deadline: a stall. A futex
+ * waiter is let look again first (futex.c). A condition
+ * waiter may be woken at any moment (POSIX allows spurious wake-ups), so
+ * each one, oldest first, is woken once per stall: a lost wake-up is found
+ * again, deterministically. With none left it is a deadlock, reported once;
+ * the threads go on waiting, as natively. A process with a real-time timer
+ * armed may be waiting for its signal: not reported. Returns the thread to
+ * run, or -1. */
 int nd_sched_stall(void)
 {
 	/* A futex waiter whose waker the scheduler does not see (futex.c) looks
 	 * at its word again and, unchanged, waits in the kernel: not a stall. */
 	int best = oldest_untried(ND_WAIT_FUTEX);
-	if (best >= 0) {
-		nd_slots[best].stall_tried = nd_sched_progress + 1;
-		nd_sched_runnable(best, ND_WOKEN_RETRY);
-		return best;
-	}
+	if (best >= 0)
+		return retry(best);
 	if ((best = oldest_untried(ND_WAIT_COND)) >= 0) {
-		nd_slots[best].stall_tried = nd_sched_progress + 1;
-		nd_sched_runnable(best, ND_WOKEN_RETRY);
+		retry(best);
 		nd_log_uncontrolled("schedule-stall-broken", "every thread waited and none could run: the oldest "
 							     "condition waiter not yet tried was woken, as POSIX allows");
 		return best;
