@@ -1,0 +1,241 @@
+/*
+ * poll, ppoll, epoll_wait and epoll_pwait. With no descriptor they are
+ * sleeps (sleep.c).
+ *
+ * With descriptors, the wait is real — the program is waiting for the outside
+ * world — and the call is counted as passed through; if it times out, the
+ * virtual clock moves by the timeout, so event loops that compute timeouts from
+ * the virtual clock see their deadline arrive instead of spinning or hanging.
+ * A wait on descriptors only the tree can make ready (block.h) is the tree's:
+ * its timeout is virtual.
+ */
+#include "nodice.h"
+#include "vclock.h"
+#include "sleep.h"
+#include "block.h"
+#include "members.h"
+#include "scheduler.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+static int no_fds(const struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (fds[i].fd >= 0)
+			return 0;
+	return 1;
+}
+
+/* A wait on descriptors with a timeout, in the tree's order (members.c):
+ * the real wait in slices, until a descriptor is ready (ND_READY), a signal
+ * handler ran (ND_INTR) or no other process can act before the deadline
+ * (ND_TIMED_OUT, the clock at the deadline). */
+struct fd_wait {
+	struct pollfd *fds;
+	int n;
+	const sigset_t *mask; /* ppoll's and epoll_pwait's, or NULL */
+	int guarded;          /* a scheduled thread's: a change of its process ends the look */
+	int changed;
+	uint64_t seen;        /* the process's turn number when it began */
+};
+
+static int probe_fds(void *arg, int ms)
+{
+	struct fd_wait *w = arg;
+	if (w->guarded && nd_sched_tree_changed(w->seen))
+		return w->changed = 1;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	long r = w->mask ? nd_sys(SYS_ppoll, (long)w->fds, w->n, (long)&ts, (long)w->mask, 8, 0)
+			 : nd_sys(SYS_poll, (long)w->fds, w->n, ms, 0, 0, 0);
+	return r == -EINTR ? -EINTR : r != 0;
+}
+
+/* Only the tree can make them ready (block.h): the timeout is virtual. */
+static int internal(const struct pollfd *fds, int n)
+{
+	int any = 0;
+	for (int i = 0; i < n; i++) {
+		if (fds[i].fd < 0)
+			continue;
+		if (!nd_block_fd_internal(fds[i].fd))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+static uint64_t deadline_in(int64_t ns)
+{
+	return ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns;
+}
+
+
+#define ND_AGAIN (-1)
+
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* A scheduled thread's wait that only the tree can end (treewait.c), until
+ * dl (ND_NO_DEADLINE: none). While its process is idle, the thread whose
+ * deadline comes first keeps the process's time: the earlier of its
+ * deadline and its process's earliest sleeper is its timed event of the
+ * tree (and the virtual alarm, when it comes before); the others, and a
+ * wait with nothing due, look at their descriptors in slices.
+ * Returns ND_READY, ND_INTR or ND_TIMED_OUT; when it went back into the
+ * scheduler (*out cleared), that, or ND_AGAIN: it looks again there. */
+static int tree_wait_scheduled(struct fd_wait *w, uint64_t dl, int *out)
+{
+	uint64_t wake = ND_NO_DEADLINE;
+	for (;;) {
+		uint64_t due = ND_NO_DEADLINE;
+		int idle = nd_sched_tree_idle(dl, &due);
+		if (idle == ND_TREE_ACTIVE)
+			break;
+		uint64_t stop = idle == ND_TREE_IDLE ? earlier(dl, due) : idle == ND_TREE_REAL ? dl : ND_NO_DEADLINE;
+		w->guarded = 1;
+		w->changed = 0;
+		w->seen = nd_sched_turn_number();
+		int r;
+		if (stop != ND_NO_DEADLINE) {
+			r = nd_timed_event(probe_fds, w, stop);
+		} else if ((r = probe_fds(w, 1)) != 0) {
+			nd_member_run();
+			if (r < 0)
+				nd_member_take_signal_time();
+		}
+		w->guarded = 0;
+		if (w->changed)
+			break;
+		if (r)
+			return r > 0 ? ND_READY : ND_INTR;
+		if (stop == ND_NO_DEADLINE)
+			continue;
+		if (stop == dl && (idle == ND_TREE_REAL || due > dl))
+			return ND_TIMED_OUT;
+		wake = due; /* a sleeper of this process comes first, or at the same time */
+		break;
+	}
+	enum nd_woken k = nd_sched_tree_return(w->fds, w->n, dl, wake);
+	*out = 0;
+	return k == ND_WOKEN_TIMEOUT ? ND_TIMED_OUT : k == ND_WOKEN_INTR ? ND_INTR : ND_AGAIN;
+}
+
+/*
+ * A wait on descriptors by a scheduled thread waits in the turn order until
+ * one is ready (block.c); the result says what happened: ND_READY, the call
+ * is made at once with a zero timeout; ND_LEFT, it is made with the real
+ * timeout (outside the turn when scheduled); ND_TIMED_OUT, the virtual
+ * timeout came first and the call looks once with a zero timeout. A wait
+ * left to the kernel with a timeout is a timed event of the tree: nd_timed_wait
+ * decides how it ends. *out: the caller rejoins after the call.
+ */
+static int how_to_wait(struct pollfd *fds, int n, int64_t timeout_ns, const sigset_t *mask, int *out)
+{
+	int m = nd_sched_managed() && timeout_ns != 0;
+	uint64_t dl = deadline_in(timeout_ns);
+	for (;;) {
+		int how = m ? nd_block_until_ready(fds, n, -1, dl) : ND_LEFT;
+		/* the turn was left, or the process is blocked for the tree */
+		*out = m ? how == ND_LEFT : timeout_ns != 0 && nd_block_member_leave();
+		if (how != ND_LEFT || timeout_ns == 0)
+			return how;
+		struct fd_wait w = { fds, n, mask, 0, 0, 0 };
+		if (nd_member_me >= 0 && (timeout_ns > 0 || m) && internal(fds, n)) {
+			how = m ? tree_wait_scheduled(&w, dl, out) : nd_timed_wait(probe_fds, &w, dl);
+			if (how != ND_AGAIN)
+				return how;
+			continue;
+		}
+		if (timeout_ns < 0)
+			return how;
+		if (m)
+			nd_sched_outside_deadline(dl);
+		else
+			nd_member_wait_real(dl);
+		return how;
+	}
+}
+
+/* `call` may use `how`. */
+#define waited(fds, n, timeout_ns, mask, call)                                        \
+	({                                                                            \
+		int out_;                                                             \
+		int how = how_to_wait((fds), (n), (timeout_ns), (mask), &out_);       \
+		int r_ = how == ND_INTR ? (errno = EINTR, -1) : (call);               \
+		if (out_)                                                             \
+			nd_block_rejoin();                                            \
+		if (r_ == 0 && how == ND_LEFT && (timeout_ns) > 0)                    \
+			nd_vclock_advance((uint64_t)(timeout_ns));                    \
+		r_;                                                                   \
+	})
+
+/* poll(2). */
+ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	ND_ORDERED();
+	if (nd_passthrough())
+		return nd_real.poll(fds, n, timeout);
+	if (timeout >= 0 && no_fds(fds, n)) {
+		nd_log_served(ND_SYM_poll, 0);
+		for (nfds_t i = 0; i < n; i++)
+			fds[i].revents = 0;
+		nd_sleep_pass((uint64_t)timeout * 1000000);
+		return 0;
+	}
+	nd_log_passed(ND_SYM_poll);
+	return waited(fds, (int)n, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
+}
+
+/* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
+ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+		    const sigset_t *mask)
+{
+	ND_ORDERED();
+	if (nd_passthrough() || (tmo && !nd_sleep_valid(tmo)))
+		return nd_real.ppoll(fds, n, tmo, mask);
+	if (tmo && !mask && no_fds(fds, n)) {
+		nd_log_served(ND_SYM_ppoll, 0);
+		for (nfds_t i = 0; i < n; i++)
+			fds[i].revents = 0;
+		nd_sleep_pass(nd_ts_ns(tmo));
+		return 0;
+	}
+	nd_log_passed(ND_SYM_ppoll);
+	const struct timespec zero = { 0, 0 };
+	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,
+		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask));
+}
+
+
+/* epoll_wait(2), epoll_pwait(2): the epoll descriptor is readable when it
+ * has events. */
+ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	ND_ORDERED();
+	if (nd_passthrough())
+		return nd_real.epoll_wait(epfd, ev, max, timeout);
+	nd_log_passed(ND_SYM_epoll_wait);
+	struct pollfd p = { epfd, POLLIN, 0 };
+	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL,
+		      nd_real.epoll_wait(epfd, ev, max, how == ND_LEFT ? timeout : 0));
+}
+
+ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+			  const sigset_t *mask)
+{
+	ND_ORDERED();
+	if (nd_passthrough())
+		return nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
+	nd_log_passed(ND_SYM_epoll_pwait);
+	struct pollfd p = { epfd, POLLIN, 0 };
+	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, mask,
+		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask));
+}
+
