@@ -2,7 +2,10 @@
  * Bytes carry time: what a process reads from a pipe or FIFO that another
  * member wrote comes after that write, so the reader's event count joins
  * the writer's (Lamport's rule for a message), as a semaphore's waiter joins
- * its releaser's (treesem.c).
+ * its releaser's (treesem.c), and its virtual clock moves to at least the
+ * writer's at the write: a message is never read before it was sent (a
+ * parent that read a child's line at its own virtual 0 ms although the child
+ * wrote it after sleeping 50 ms).
  *
  * Without it the order of process-shared semaphores is not causal: a parent
  * sets a multiprocessing Event (a release stamped with its count, far
@@ -32,8 +35,17 @@
 #include "devices.h"
 #include "members.h"
 #include "tree.h"
+#include "vclock.h"
 
 #define NO_START UINT64_MAX
+
+/* *at = max(*at, v) */
+static void raise_to(uint64_t *at, uint64_t v)
+{
+	uint64_t have = __atomic_load_n(at, __ATOMIC_RELAXED);
+	while (v > have && !__atomic_compare_exchange_n(at, &have, v, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		;
+}
 
 struct nd_tree_pipe *nd_carry_writing(int fd)
 {
@@ -43,15 +55,13 @@ struct nd_tree_pipe *nd_carry_writing(int fd)
 	uint32_t k = __atomic_fetch_add(&p->nmarks, 1, __ATOMIC_ACQ_REL);
 	struct nd_pipe_mark *m = &p->marks[k % ND_PIPE_MARKS];
 	if (k >= ND_PIPE_MARKS) {
-		uint64_t old = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE);
-		uint64_t have = __atomic_load_n(&p->evicted_ev, __ATOMIC_RELAXED);
-		while (old > have &&
-		       !__atomic_compare_exchange_n(&p->evicted_ev, &have, old, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-			;
+		raise_to(&p->evicted_ev, __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE));
+		raise_to(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
 	}
 	__atomic_store_n(&m->start, NO_START, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->ev, __atomic_load_n(&nd_tree->members[nd_member_me].ev, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);
+	__atomic_store_n(&m->vt, nd_vclock_now(), __ATOMIC_RELEASE);
 	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	return p;
 }
@@ -70,6 +80,7 @@ void nd_carry_read(int fd, ssize_t r)
 	uint64_t end = __atomic_add_fetch(&p->readpos, (uint64_t)r, __ATOMIC_ACQ_REL);
 	uint32_t k = __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE);
 	uint64_t best = __atomic_load_n(&p->evicted_ev, __ATOMIC_ACQUIRE);
+	uint64_t vt = __atomic_load_n(&p->evicted_vt, __ATOMIC_ACQUIRE);
 	int found = k > ND_PIPE_MARKS;
 	for (uint32_t i = k > ND_PIPE_MARKS ? k - ND_PIPE_MARKS : 0; i < k; i++) {
 		struct nd_pipe_mark *m = &p->marks[i % ND_PIPE_MARKS];
@@ -77,12 +88,17 @@ void nd_carry_read(int fd, ssize_t r)
 		if (start == NO_START || start >= end)
 			continue;
 		uint64_t ev = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE);
+		uint64_t at = __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&m->start, __ATOMIC_ACQUIRE) != start)
 			continue; /* rewritten while read */
 		found = 1;
 		if (ev > best)
 			best = ev;
+		if (at > vt)
+			vt = at;
 	}
-	if (found)
+	if (found) {
 		nd_member_join(best + 1);
+		nd_vclock_advance_to(vt);
+	}
 }

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 8
+#define ND_TREE_VERSION 9
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -89,12 +89,13 @@ struct nd_tree_pipe {
 	uint64_t seq;   /* the number of its last write (write_seq) */
 	int32_t writer; /* the pid that wrote it last */
 	uint32_t nmarks;
-	/* A pipe's or FIFO's bytes carry their writers' event counts to the
-	 * reader (process/carry.c): bytes written and read so far, the last
-	 * writes' first byte and count, and the largest count of older writes. */
-	uint64_t written, readpos, evicted_ev;
+	/* A pipe's or FIFO's bytes carry their writers' event counts and
+	 * virtual times to the reader (process/carry.c): bytes written and read
+	 * so far, the last writes' first byte, count and time, and the largest
+	 * count and time of older writes. */
+	uint64_t written, readpos, evicted_ev, evicted_vt;
 	struct nd_pipe_mark {
-		uint64_t start, ev;
+		uint64_t start, ev, vt;
 	} marks[ND_PIPE_MARKS];
 };
 
