@@ -83,24 +83,6 @@ int nd_block_member_leave(void)
 	return 1;
 }
 
-int nd_block_fd_internal(int fd)
-{
-	struct stat st;
-	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0)
-		return 0;
-	if (S_ISFIFO(st.st_mode))
-		return 1;
-	if (!S_ISSOCK(st.st_mode))
-		return 0;
-	struct sockaddr_storage a;
-	socklen_t len = sizeof(a);
-	if (nd_sys(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0, 0) < 0 || a.ss_family != AF_UNIX ||
-	    len > sizeof(sa_family_t))
-		return 0;
-	len = sizeof(a);
-	return nd_sys(SYS_getpeername, fd, (long)&a, (long)&len, 0, 0, 0) == 0 && len <= sizeof(sa_family_t);
-}
-
 int nd_block_member_leave_for(int fd, short events)
 {
 	if (nd_member_me < 0)

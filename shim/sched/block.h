@@ -30,10 +30,11 @@ enum { ND_READY, ND_LEFT, ND_TIMED_OUT, ND_INTR /* a signal handler ran: poll an
 struct pollfd;
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline);
 void nd_block_rejoin(void);
-/* 1 when only the tree can make fd ready — a pipe or FIFO, or an unnamed
- * Unix socket (socketpair) — so a timed wait on it is the tree's timed
- * event; 0 for a socket with a named or network peer and anything else, where
- * a timeout elapses in real time (the peer may be outside). */
+/* 1 when only the tree can make fd ready — a pipe or FIFO, an unnamed Unix
+ * socket (socketpair), an eventfd, or an epoll set of these (internal.c) — so
+ * a timed wait on it is the tree's timed event; 0 for a socket with a named
+ * or network peer and anything else, where a timeout elapses in real time
+ * (the peer may be outside). */
 int nd_block_fd_internal(int fd);
 int nd_block_leave_for_syscall(long nr, long a, long b);
 /* A blocking file lock call found the lock taken: reported (tree-order)

@@ -154,7 +154,7 @@ void nd_sched_fork_child(void)
 	memset(nd_slots, 0, (size_t)nd_slots_hi * sizeof(nd_slots[0])); /* the rest was never used */
 	nd_slots_hi = 0;
 	nd_turn = -1;
-	nd_sched_noutside = nd_sched_nblocked = nd_sched_nfdwait = 0;
+	nd_sched_noutside = nd_sched_nblocked = nd_sched_nfdwait = nd_sched_ntree = 0;
 	nd_sched_jump_held = 0;
 	nd_sched_next_deadline = ND_NO_DEADLINE;
 	nd_sched_on = 0;

@@ -238,10 +238,8 @@ void nd_sched_clock(uint64_t vt)
 	nd_sched_depth--;
 }
 
-static void begin(const void *obj, const void *mutex, uint64_t deadline, int flags)
+void nd_sched_block_locked(const void *obj, const void *mutex, uint64_t deadline, int flags)
 {
-	nd_sched_depth++;
-	nd_sched_lock();
 	struct slot *s = &nd_slots[me];
 	s->state = S_BLOCKED;
 	s->obj = obj;
@@ -256,6 +254,13 @@ static void begin(const void *obj, const void *mutex, uint64_t deadline, int fla
 		__atomic_add_fetch(&nd_sched_nfdwait, 1, __ATOMIC_RELAXED);
 	if (deadline < nd_sched_next_deadline)
 		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
+}
+
+static void begin(const void *obj, const void *mutex, uint64_t deadline, int flags)
+{
+	nd_sched_depth++;
+	nd_sched_lock();
+	nd_sched_block_locked(obj, mutex, deadline, flags);
 	nd_sched_unlock();
 	nd_sched_depth--;
 }
@@ -400,6 +405,10 @@ void nd_sched_rejoin(void)
 	nd_sched_depth++;
 	nd_sched_lock();
 	nd_sched_noutside--;
+	if (nd_slots[me].out_tree) {
+		nd_slots[me].out_tree = 0;
+		nd_sched_ntree--;
+	}
 	nd_sched_progress++;
 	nd_slots[me].state = S_RUN;
 	int busy = nd_turn >= 0;
@@ -409,9 +418,7 @@ void nd_sched_rejoin(void)
 	/* Back from a wait on another process or the outside while a thread of
 	 * this one runs: where it joins the order follows real time. */
 	if (busy && nd_member_me >= 0)
-		nd_log_uncontrolled("tree-order", "a thread's wait on another process ended while another thread "
-						  "of this process ran: where it rejoined this process's order "
-						  "followed real time");
+		nd_sched_note_tree_rejoin();
 	nd_sched_wait_turn();
 	nd_sched_depth--;
 }

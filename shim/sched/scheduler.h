@@ -108,6 +108,26 @@ void nd_sched_rejoin(void);
 /* The calling thread, outside, waits with a timeout at virtual time d (the
  * tree holds later events for it: sched.c). */
 void nd_sched_outside_deadline(uint64_t d);
+/* A thread outside in a wait only the tree can end (treewait.c), until d
+ * (ND_NO_DEADLINE: none): ND_TREE_IDLE, nothing of its process runs, no
+ * other thread waits outside in real time, and of the threads outside in
+ * such waits its deadline comes first: its process's earliest sleeper is due
+ * at *due (ND_NO_DEADLINE: none) and the earlier of the two is its timed
+ * event of the tree; ND_TREE_FOLLOW, another such thread's deadline comes
+ * first and keeps the time: it only looks at its descriptors; ND_TREE_ACTIVE,
+ * a thread of its process runs: it goes back into the scheduler;
+ * ND_TREE_REAL, another waits outside in real time (the old rule: sleepers'
+ * deadlines elapse in real time, watch.c). */
+enum { ND_TREE_IDLE, ND_TREE_ACTIVE, ND_TREE_REAL, ND_TREE_FOLLOW };
+int nd_sched_tree_idle(uint64_t d, uint64_t *due);
+/* Back from such a wait into the scheduler as a descriptor waiter until d,
+ * after the sleepers due by `wake` (the clock is there) woke: returns how
+ * this wait ended, when it has the turn again. */
+enum nd_woken nd_sched_tree_return(struct pollfd *fds, int n, uint64_t d, uint64_t wake);
+/* Whether the process changed since the turn number seen: the tree wait
+ * then looks again. */
+int nd_sched_tree_changed(uint64_t seen);
+uint64_t nd_sched_turn_number(void);
 /* Logs that a thread's place in the order followed real time. */
 void nd_sched_note_outside(void);
 

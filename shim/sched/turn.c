@@ -22,7 +22,7 @@
 struct slot nd_slots[ND_SCHED_SLOTS];
 int nd_slots_hi;
 int nd_turn = -1;
-int nd_sched_noutside, nd_sched_nblocked;
+int nd_sched_noutside, nd_sched_nblocked, nd_sched_ntree;
 char nd_sched_fd_obj;
 int nd_sched_nfdwait;
 uint64_t nd_sched_seq;

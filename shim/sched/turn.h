@@ -48,12 +48,14 @@ struct slot {
 	uint64_t asleep_gen, asleep_at; /* the turn in which a waiter first saw it asleep, and when */
 	uint64_t stall_tried; /* progress + 1 when a stall woke it (stall()) */
 	uint64_t out_deadline; /* S_OUTSIDE: when its wait on the outside world times out */
+	int out_tree; /* S_OUTSIDE in a wait only the tree can end (treewait.c) */
 };
 
 extern struct slot nd_slots[ND_SCHED_SLOTS];
 extern int nd_slots_hi;        /* slots in use are below it */
 extern int nd_turn;            /* the slot that may run; -1: nobody */
 extern int nd_sched_noutside, nd_sched_nblocked;
+extern int nd_sched_ntree;     /* of the threads outside, those in a wait only the tree can end */
 extern char nd_sched_fd_obj;   /* the object descriptor waiters block on */
 extern int nd_sched_nfdwait;   /* how many */
 extern uint64_t nd_sched_seq;  /* orders blocks: oldest first */
@@ -102,7 +104,12 @@ int nd_sched_stall(void);
 /* watch.c: a waiting thread's look at the turn, POLL_NS after the last
  * (started: when it began waiting, real time); takes the lock itself. */
 void nd_sched_watch(uint64_t started);
+/* A thread of a tree member came back from a wait another process ended
+ * while another thread of its process ran (tree-order). */
+void nd_sched_note_tree_rejoin(void);
 
+/* sched.c: the caller blocks on obj (nd_sched_block_begin, lock held). */
+void nd_sched_block_locked(const void *obj, const void *mutex, uint64_t deadline, int flags);
 /* sched.c: hands the turn on from a thread that no longer runs; waits for
  * the turn (neither with the lock held). */
 void nd_sched_release(void);

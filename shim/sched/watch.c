@@ -15,6 +15,7 @@
 #include "scheduler.h"
 #include "turn.h"
 #include "procstate.h"
+#include "members.h"
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -59,6 +60,13 @@ void nd_sched_note_outside(void)
 			    "a thread waited outside the scheduler (pipe, socket, child, signal, lock, futex): it rejoined the order when the call returned");
 }
 
+void nd_sched_note_tree_rejoin(void)
+{
+	nd_log_uncontrolled("tree-order", "a thread's wait on another process ended while another thread "
+					  "of this process ran: where it rejoined this process's order "
+					  "followed real time");
+}
+
 /* A waiting thread looks at the turn after POLL_NS without news. */
 void nd_sched_watch(uint64_t started)
 {
@@ -88,9 +96,15 @@ void nd_sched_watch(uint64_t started)
 		return;
 	}
 	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD)) {
-		/* Ready by something from outside the process: real time. */
+		/* Ready by something from outside the process: real time. In
+		 * the tree, with another thread of this process running, where
+		 * the wake-up falls in its turns is the cross-process order
+		 * nd_sched_rejoin reports too. */
 		if (nd_sys(SYS_poll, (long)s->fds, s->nfds, 0, 0, 0, 0) != 0) {
-			nd_sched_note_outside();
+			if (t >= 0 && nd_member_me >= 0)
+				nd_sched_note_tree_rejoin();
+			else
+				nd_sched_note_outside();
 			nd_sched_runnable(me, ND_WOKEN_SIGNAL);
 			if (nd_turn < 0)
 				nd_sched_grant(me);
@@ -103,11 +117,14 @@ void nd_sched_watch(uint64_t started)
 	} else if (t < 0 && s->state == S_RUN) {
 		nd_sched_grant(me);
 	} else if (t < 0 && s->state == S_BLOCKED) {
-		if (s->deadline != ND_NO_DEADLINE && nd_sched_earliest() == me) {
+		if (s->deadline != ND_NO_DEADLINE && nd_sched_earliest() == me &&
+		    nd_sched_noutside > nd_sched_ntree) {
 			/* Only threads waiting on the outside world can change
 			 * anything now: the deadline elapses in real time, as it
 			 * would natively (a connect timeout must leave the peer
-			 * process time to answer). */
+			 * process time to answer). Threads outside in waits only
+			 * the tree can end keep it in the tree's order instead
+			 * (treewait.c). */
 			uint64_t v = nd_vclock_now();
 			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
 			if (now - started >= rel) {

@@ -238,4 +238,3 @@ ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, mask,
 		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask));
 }
-

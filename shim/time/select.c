@@ -125,4 +125,3 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 		nd_vclock_advance(nd_ts_ns(tmo));
 	return ret;
 }
-
