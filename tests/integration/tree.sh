@@ -49,6 +49,16 @@ runs node node "$fixtures/node/child_timeout.js"
 [ "$(sed 's/ [0-9]*$//' node.native)" = "$(sed 's/ [0-9]*$//' node.1)" ] && ok ||
 	bad "node's child timeouts differ from native: $(diff node.native node.1)"
 
+# A thread's 100 ms timed wait while the main thread polls a pipe whose
+# writer computes (0.4 s natively, no virtual time) and sleeps 50 ms: the
+# message comes first in virtual time, on every run (before treewait.c the
+# thread's deadline elapsed in real time while the main thread waited
+# outside, so it came first, or not, by the machine's speed), and is read at
+# the writer's time, not before it was sent (carry.c).
+runs sleeper $py "$fixtures/python/tree_sleeper.py"
+[ "$(tr '\n' ' ' <sleeper.1)" = "child's message read 50 thread's 100 ms wait ended 100 " ] && ok ||
+	bad "a thread's timed wait against a child's earlier message: $(cat sleeper.1)"
+
 # On busy cores: a process woken by a child's exit or a pipe's write, and
 # preempted while the kernel rechecks its wait, reads as sleeping in /proc;
 # it must still be waited for. A writer's `sleep 0.05` against a reader's
