@@ -312,18 +312,34 @@ uint64_t nd_member_born(void)
 	return nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->born_vt, __ATOMIC_RELAXED) : 0;
 }
 
-int nd_member_born_of(int pid, uint64_t *born)
+static struct nd_member *of(int pid)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
 		struct nd_member *m = slot((int)i);
 		if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) == pid &&
-		    __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING) {
-			*born = __atomic_load_n(&m->born_vt, __ATOMIC_RELAXED);
-			return 1;
-		}
+		    __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING)
+			return m;
 	}
-	return 0;
+	return NULL;
+}
+
+int nd_member_born_of(int pid, uint64_t *born)
+{
+	struct nd_member *m = of(pid);
+	if (m)
+		*born = __atomic_load_n(&m->born_vt, __ATOMIC_RELAXED);
+	return m != NULL;
+}
+
+int nd_member_now_of(int pid, uint64_t *vt, uint64_t *id)
+{
+	struct nd_member *m = of(pid);
+	if (m) {
+		*vt = __atomic_load_n(&m->vt, __ATOMIC_RELAXED);
+		*id = m->id;
+	}
+	return m != NULL;
 }
 
 void nd_member_block(void)

@@ -56,6 +56,8 @@ uint64_t nd_member_born(void);
 /* The same for another member of the run, by pid: 1 and *born, or 0 when
  * pid is not a member. */
 int nd_member_born_of(int pid, uint64_t *born);
+/* Where member pid's time line is now, and its id: 0 if it is none. */
+int nd_member_now_of(int pid, uint64_t *vt, uint64_t *id);
 void nd_member_reaped(int pid);   /* a child was reaped: its slot is free */
 
 /* The process waits on something only another process or the outside world
@@ -82,6 +84,9 @@ int nd_member_may(uint64_t d);
  * signals); a non-zero answer ends the wait and is returned. -EINTR when a
  * signal handler ran. */
 int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg);
+/* The same for an event at (d, id) that is another process's as much as
+ * this one's (a child's exit, reap.c): ties with the others go by id. */
+int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms), void *arg);
 
 /* Communication events (issue 14: a process-shared semaphore's acquisitions
  * and releases): each member counts those it performed, and performs the

@@ -205,10 +205,10 @@ struct hold {
  * member outside the order alive (a static child, an exempt program), what
  * it does is unknown: the deadline elapses in real time, as natively (a
  * parent's timeout must leave it the time to answer). */
-static int look(struct nd_member *me, uint64_t d, struct hold *h, int count)
+static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 {
 	uint64_t now = nd_sys_monotonic_ns();
-	int who = holder(d, me->id, now, &h->skip, count);
+	int who = holder(d, id, now, &h->skip, count);
 	if (!h->real_start) {
 		h->real_start = now;
 		h->vt_start = nd_vclock_now();
@@ -242,13 +242,18 @@ int nd_member_may(uint64_t d)
 		asked_d = d;
 		asked = NO_HOLD;
 	}
-	if (!look(me, d, &asked, 0))
+	if (!look(d, me->id, &asked, 0))
 		return 0;
 	asked_d = ND_NO_DEADLINE;
 	return 1;
 }
 
 int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
+{
+	return nd_member_until_as(d, nd_member_me >= 0 ? slot(nd_member_me)->id : 0, probe, arg);
+}
+
+int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms), void *arg)
 {
 	if (nd_member_me < 0)
 		return 0;
@@ -257,7 +262,7 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
 	nd_member_set_state(me, ND_M_WAIT, d);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		int go = look(me, d, &h, 0);
+		int go = look(d, id, &h, 0);
 		/* What the others did before d is already there: a last look. */
 		int r = go ? (probe ? probe(arg, 0) : 0) : probe ? probe(arg, POLL_MS) : wait_epoch(e);
 		if (go && !r)
@@ -284,7 +289,7 @@ void nd_member_turn(void)
 	struct hold h = NO_HOLD;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		if (look(me, __atomic_load_n(&me->ev, __ATOMIC_RELAXED), &h, 1)) {
+		if (look(__atomic_load_n(&me->ev, __ATOMIC_RELAXED), me->id, &h, 1)) {
 			if (waited) {
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
 				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);

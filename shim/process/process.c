@@ -300,6 +300,6 @@ void nd_process_end(const char *end)
 		return;
 	nd_filetime_settle_all();
 	nd_process_flush_log(end);
-	nd_vclock_leave(nd_pid);
+	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me));
 	nd_member_end();
 }

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 9
+#define ND_TREE_VERSION 10
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -30,6 +30,7 @@ struct nd_tree_exit {
 	int32_t pid;  /* 0: empty */
 	uint32_t seq; /* odd while being written */
 	uint64_t vt;
+	uint64_t id;  /* the member's id (its pid outside the tree): ties between ends */
 };
 
 /* A member of the tree: one process (members.c). Written by its owner, read

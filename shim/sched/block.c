@@ -12,13 +12,14 @@
  * where it rejoins follows real time, logged as "schedule-outside".
  *
  * read/readv (io.c), the recv family, accept and connect (reported.c), poll/select/epoll
- * (sleep.c) and inline futex waits (dispatch.c) use the same helper.
+ * (poll.c, select.c) and inline futex waits (dispatch.c) use the same helper.
  */
 #include "nodice.h"
 #include "vclock.h"
 #include "tree.h"
 #include "itimer.h"
 #include "block.h"
+#include "reap.h"
 #include "members.h"
 #include "outwait.h"
 #include "signals.h"
@@ -216,13 +217,22 @@ static int wait_options(int options)
 	return o | (options & (WNOHANG | __WALL | __WCLONE | __WNOTHREAD));
 }
 
+/* The child the tree's order reaps (reap.c): 0, the kernel's. */
+static pid_t reap_first(idtype_t type, id_t id, int options)
+{
+	return options & WNOHANG ? nd_reap_nohang(type, id, options) : nd_reap_first(type, options);
+}
+
 ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
 	ND_ORDERED();
 	id_t id;
 	idtype_t t = id_type(pid, &id);
 	int out = leave_for_child(t, id, wait_options(options));
-	pid_t r = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : nd_real.wait4(pid, status, options, ru);
+	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : reap_first(t, id, wait_options(options));
+	pid_t r = first < 0 ? -1 : nd_real.wait4(first ? first : pid, status, options, ru);
+	if (first > 0 && (r == 0 || (r < 0 && errno == ECHILD))) /* not yet reapable; reaped by a handler meanwhile */
+		r = nd_real.wait4(pid, status, options, ru);
 	if (out)
 		nd_block_rejoin();
 	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED)))) {
@@ -255,7 +265,12 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
 	ND_ORDERED();
 	int out = leave_for_child(type, id, options);
-	int r = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : nd_real.waitid(type, id, info, options);
+	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : reap_first(type, id, options);
+	int r = first < 0   ? -1
+		: first ? nd_real.waitid(P_PID, (id_t)first, info, options)
+			: nd_real.waitid(type, id, info, options);
+	if (first > 0 && ((r == 0 && info && !info->si_pid) || (r < 0 && errno == ECHILD)))
+		r = nd_real.waitid(type, id, info, options);
 	if (out)
 		nd_block_rejoin();
 	if (r == 0 && info && !(options & WNOWAIT) && (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED ||

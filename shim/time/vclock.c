@@ -199,28 +199,45 @@ uint64_t nd_vclock_deadline(int clk, int64_t abs_ns)
  * the tree's exits table; a parent that reaps it moves its own line at least
  * that far, so what a child did before it ended is in the parent's past (a
  * sibling started next starts after it). A few plain stores and loads. */
-void nd_vclock_leave(int pid)
+void nd_vclock_leave(int pid, uint64_t id)
 {
 	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
 	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->vt, nd_vclock_now(), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->id, id ? id : (uint64_t)pid, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->pid, pid, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
 }
 
-void nd_vclock_reaped(int pid)
+static struct nd_tree_exit *ended(int pid, uint64_t *vt, uint64_t *id)
 {
 	if (pid <= 0 || nd_state != 2)
-		return;
+		return NULL;
 	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
 	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-	uint64_t vt = __atomic_load_n(&e->vt, __ATOMIC_RELAXED);
+	*vt = __atomic_load_n(&e->vt, __ATOMIC_RELAXED);
+	*id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
 	int who = __atomic_load_n(&e->pid, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((seq & 1) || seq != __atomic_load_n(&e->seq, __ATOMIC_RELAXED) || who != pid)
+		return NULL;
+	return e;
+}
+
+int nd_vclock_ended(int pid, uint64_t *vt, uint64_t *id)
+{
+	return ended(pid, vt, id) != NULL;
+}
+
+void nd_vclock_reaped(int pid)
+{
+	uint64_t vt, id;
+	struct nd_tree_exit *e = ended(pid, &vt, &id);
+	if (!e)
 		return;
+	int who = pid;
 	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	nd_vclock_advance_to(vt);
 }
