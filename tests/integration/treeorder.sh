@@ -4,7 +4,8 @@
 # workers draw unseeded randomness (which worker gets which task), a
 # ProcessPoolExecutor with as_completed, two producers on one
 # multiprocessing.Queue, a spawn-context Pool whose workers draw, sklearn's
-# cross_val_predict on joblib's loky workers — repeat byte for byte under
+# cross_val_predict on joblib's loky workers, the children os.wait and
+# os.waitid(P_ALL) reap (process/reap.c) — repeat byte for byte under
 # nodice, over 5 runs
 # unpinned and 2 on one CPU, through `nodice run` and through LD_PRELOAD
 # alone; the draws move with the seed; the results are the native ones
@@ -17,7 +18,7 @@
 . "$(dirname "$0")/checks.sh"
 un="$fixtures/python/unordered.py"
 
-for mode in imap_order pool_draws as_completed queue_producers spawn_pool loky_cv; do
+for mode in imap_order pool_draws as_completed queue_producers spawn_pool loky_cv reap_any; do
 	: >"$mode.all"
 	for i in 1 2 3 4 5; do
 		timeout 300 "$nodice" run -- $py "$un" $mode >"$mode.run$i" 2>>err
@@ -44,6 +45,12 @@ assert sorted(a) == sorted(b), (a, b)
 PY
 	fi
 done
+# children reaped by their ends' virtual times: the sleepers last, the
+# shorter sleep first, as natively
+case "$(cat reap_any.run1)" in
+*"'s50', 's100']") ok ;;
+*) bad "reap_any: the sleepers are not reaped last, shorter first: $(cat reap_any.run1)" ;;
+esac
 # another seed, another (repeatable) assignment of tasks to workers
 for mode in pool_draws loky_cv; do
 	for i in 1 2; do
