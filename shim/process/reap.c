@@ -103,13 +103,10 @@ static void first_end(struct kids *k)
  * one meanwhile (the wait starts again from it). */
 static int probe(void *arg, int ms)
 {
-	const struct kids *k = arg;
-	for (int i = 0; i < k->n; i++) {
-		uint64_t vt, id;
-		if (k->pid[i] != k->first && nd_vclock_ended(k->pid[i], &vt, &id) &&
-		    nd_member_before(vt, id, k->vt, k->id))
-			return 1;
-	}
+	struct kids now = *(const struct kids *)arg;
+	first_end(&now);
+	if (now.first != ((const struct kids *)arg)->first)
+		return 1;
 	if (ms) {
 		struct timespec to = { 0, ms * 1000000L };
 		if (nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0) == -EINTR)
