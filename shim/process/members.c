@@ -200,11 +200,22 @@ void nd_member_start(void)
 		nd_member_set_state(slot(k), ND_M_OUTSIDE, ND_NO_DEADLINE); /* it publishes nothing */
 }
 
+/* A new process starts ND_SPAWN_NS after its parent's present, and the
+ * parent's clock moves a tick for the spawn, as natively a process takes
+ * that long to come up: children spawned one after another start (and, if
+ * they do the same, end) in that order, not at one instant broken by ids
+ * (make -j2's two jobs); and a parent that asks at once whether a child has
+ * ended (WNOHANG, reap.c) is told no on every run, as natively. */
+static uint64_t spawn_vt(void)
+{
+	return nd_vclock_read() + ND_SPAWN_NS;
+}
+
 int nd_member_claim_child(int for_exec)
 {
 	if (nd_member_me < 0)
 		return -1;
-	int k = claim(0, ND_M_RUN, nd_vclock_now(), child_id());
+	int k = claim(0, ND_M_RUN, spawn_vt(), child_id());
 	if (k >= 0 && for_exec)
 		__atomic_store_n(&slot(k)->exec_at, nd_sys_monotonic_ns(), __ATOMIC_RELEASE);
 	return k;
@@ -214,7 +225,7 @@ int nd_member_claim_self(void)
 {
 	if (nd_member_me < 0)
 		return -1;
-	int k = claim((int)nd_sys0(SYS_getpid), ND_M_RUN, nd_vclock_now(), child_id());
+	int k = claim((int)nd_sys0(SYS_getpid), ND_M_RUN, spawn_vt(), child_id());
 	if (k >= 0)
 		__atomic_store_n(&slot(k)->exec_at, nd_sys_monotonic_ns(), __ATOMIC_RELEASE);
 	return k;

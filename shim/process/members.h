@@ -24,8 +24,11 @@ static inline int nd_member_before(uint64_t t, uint64_t a, uint64_t d, uint64_t 
  * image (NODICE_MEMBER names the latter), or claim one. */
 void nd_member_start(void);
 
-/* A slot for a child about to start (fork, spawn: for_exec), running at the
- * caller's time; -1 when the table is full. A fork child becomes it (-1: a
+/* How long after its parent's present a new process starts (members.c). */
+#define ND_SPAWN_NS 1000000ULL
+
+/* A slot for a child about to start (fork, spawn: for_exec), running
+ * ND_SPAWN_NS after the caller's time (which moves a tick); -1 when the table is full. A fork child becomes it (-1: a
  * fork nodice did not see coming claims its own); a spawned image adopts it
  * through NODICE_MEMBER; unclaim gives back one that started nothing.
  * started records the pid the parent learned. */

@@ -18,13 +18,20 @@
  * children that have, the first end is reaped first. A parent that read
  * the end of a child's output (its descriptors close as it exits) and then
  * polls with WNOHANG (subprocess's wait(timeout)) finds it on every run.
+ * An end that comes after the caller's present is kept from it (the call
+ * answers that none has ended, as it would on a run where the child was
+ * slower) as long as that loses no notification: make polls right after
+ * starting a job and right after reaping one, and a child started a
+ * millisecond of virtual time after it (members.c) had often already ended
+ * in real time; make -j2 -O printed its jobs in either order.
  *
  * What is left to the kernel (docs/limits.md): which children have ended
- * when a WNOHANG call is made, stopped and continued children, waits by
- * process group, a process whose threads are scheduled, and a child that
- * ended without leaving its time (killed by SIGKILL, or outside the shim: a
- * static program) when no other child left one. Raw system calls and the
- * stack only.
+ * when a WNOHANG call is made by a program told by SIGCHLD or polling in a
+ * loop (logged), stopped and continued children, waits by process group, a
+ * process whose threads are scheduled, and a child that ended without
+ * leaving its time (killed by SIGKILL, or outside the shim: a static
+ * program) when no other child left one. Raw system calls and the stack
+ * only.
  */
 #include "nodice.h"
 #include "fmt.h"
@@ -32,7 +39,10 @@
 #include "reap.h"
 #include "scheduler.h"
 #include "vclock.h"
+#include "itimer.h"
+#include "signals.h"
 
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -132,6 +142,167 @@ static void until_reapable(int32_t pid)
 	}
 }
 
+/* The first end among the children, once no process of the run can still
+ * act before it (order.c): a sibling still running at an earlier time
+ * could end first. 0: the kernel decides (no child left its time). */
+static pid_t ordered_first(struct kids *k)
+{
+	for (;;) {
+		if (children(k) < 0)
+			return 0;
+		first_end(k);
+		if (!k->first) {
+			if (k->n > 1)
+				nd_log_uncontrolled("tree-order", "a wait for any child reaped one that ended without "
+								  "leaving its time (killed by SIGKILL, or outside the "
+								  "shim) while others ran: the kernel chose");
+			return 0;
+		}
+		/* An interrupted look started again: a child is waiting to be
+		 * reaped, so natively the call would not have been interrupted. */
+		if (nd_member_until_as(k->vt, k->id, probe, k) == 0)
+			return k->first;
+	}
+}
+
+/*
+ * A WNOHANG wait that finds an end after the caller's present, or a child
+ * still running at a time before the end it found, asks what real time
+ * decided: natively the child was slower on one run and faster on another.
+ * The answer is the one virtual time gives, by what the program can learn
+ * of the end otherwise (its SIGCHLD action and mask):
+ *  - SIGCHLD blocked (make outside its pselect; a signalfd or sigwait
+ *    reader): the end is kept from the call (no child has ended yet), and
+ *    the signal is owed at the end's time: it is sent when this process's
+ *    clock gets there (a clock read, a sleep, or a wait of the shim's that
+ *    lasts until then: make's pselect for a job slot), whether or not the
+ *    kernel's was pending still or had been taken with another's;
+ *  - SIGCHLD ignored by default, not blocked: kept, as there is nothing to
+ *    be told; a loop that polls without waiting finds it HIDE_NS of real
+ *    time after the first call it was kept from (logged);
+ *  - a SIGCHLD handler, not blocked: the handler ran when the kernel's
+ *    signal came, a moment of real time; the call waits as a blocking wait
+ *    would, until no process of the run can act before the first end, and
+ *    reaps it (logged: when the handler ran was real time's choice);
+ *  - a process whose threads are scheduled cannot wait here: the kernel's
+ *    answer (logged); SIGCHLD set to SIG_IGN or SA_NOCLDWAIT: the kernel's
+ *    (the children are not left to be waited for).
+ */
+#define HIDE_NS 20000000ULL
+#define HIDDEN 8
+static struct {
+	uint64_t id, since;
+} hidden[HIDDEN];
+
+uint64_t nd_reap_owed_next = ND_NO_DEADLINE;
+static int32_t owed_pid;
+
+enum { REPORT, KEEP, OWE, WAIT };
+
+/* What the program can learn of a child's end besides this call. */
+static int told_how(void)
+{
+	uint64_t blocked = 0, chld = 1ULL << (SIGCHLD - 1);
+	struct sigaction own;
+	if (nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) < 0 || nd_signals_action(SIGCHLD, &own) < 0)
+		return REPORT;
+	if (own.sa_handler == SIG_IGN || (own.sa_flags & SA_NOCLDWAIT))
+		return REPORT;
+	if (blocked & chld)
+		return OWE;
+	return own.sa_handler == SIG_DFL ? KEEP : WAIT;
+}
+
+/* 1 while the end of member `id` may still be kept (HIDE_NS from the first
+ * time it was). */
+static int hide(uint64_t id)
+{
+	uint64_t now = nd_sys_monotonic_ns();
+	int free_ = 0;
+	for (int i = 0; i < HIDDEN; i++) {
+		if (hidden[i].id == id)
+			return now - hidden[i].since < HIDE_NS;
+		if (hidden[i].since < hidden[free_].since)
+			free_ = i; /* the oldest makes room */
+	}
+	hidden[free_].id = id;
+	hidden[free_].since = now;
+	return 1;
+}
+
+static void owe(uint64_t vt, int32_t pid)
+{
+	uint64_t cur = __atomic_load_n(&nd_reap_owed_next, __ATOMIC_ACQUIRE);
+	if (vt >= cur)
+		return;
+	owed_pid = pid;
+	__atomic_store_n(&nd_reap_owed_next, vt, __ATOMIC_RELEASE);
+	nd_itimer_recompute();
+}
+
+uint64_t nd_reap_owed_fire(uint64_t vt, long tid)
+{
+	uint64_t d = __atomic_load_n(&nd_reap_owed_next, __ATOMIC_ACQUIRE);
+	if (d == ND_NO_DEADLINE || vt < d ||
+	    !__atomic_compare_exchange_n(&nd_reap_owed_next, &d, ND_NO_DEADLINE, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	siginfo_t si;
+	for (size_t i = 0; i < sizeof si; i++)
+		((char *)&si)[i] = 0;
+	si.si_signo = SIGCHLD;
+	si.si_code = CLD_EXITED;
+	si.si_pid = owed_pid;
+	long pid = nd_sys0(SYS_getpid);
+	int here = tid && nd_signals_handled_here(SIGCHLD);
+	if (here)
+		nd_sys(SYS_rt_tgsigqueueinfo, pid, tid, SIGCHLD, (long)&si, 0, 0);
+	else
+		nd_sys(SYS_rt_sigqueueinfo, pid, SIGCHLD, (long)&si, 0, 0, 0);
+	return here ? 1ULL << (SIGCHLD - 1) : 0;
+}
+
+void nd_reap_fork_child(void)
+{
+	__atomic_store_n(&nd_reap_owed_next, ND_NO_DEADLINE, __ATOMIC_RELEASE);
+}
+
+/* For the first end found, at (vt, id) of pid: REPORT, KEEP or WAIT. */
+static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
+{
+	if (!behind && vt <= nd_vclock_now()) /* an end at the caller's present is in its past */
+		return REPORT;
+	if (nd_sched_managed()) {
+		nd_log_uncontrolled("tree-order", "a WNOHANG wait in a process whose threads are scheduled reaped a "
+						  "child whose end comes after the caller's present, or while another "
+						  "that could end before it ran: which had ended was a matter of real time");
+		return REPORT;
+	}
+	int how = behind ? WAIT : told_how();
+	if (how == OWE) {
+		owe(vt, pid);
+		return KEEP;
+	}
+	if (how == KEEP && hide(id))
+		return KEEP;
+	if (how == KEEP || how == WAIT)
+		nd_log_uncontrolled("tree-order", how == KEEP ? "a loop polled for a child's end with WNOHANG, reading no "
+								"clock: it found it after a while of real time"
+							      : "a SIGCHLD handler ran when the kernel's signal came, "
+								"a moment of real time, and reaped a child then");
+	return WAIT;
+}
+
+/* A child still running at a time before (vt, id): it could end first. */
+static int one_behind(const struct kids *k)
+{
+	uint64_t vt, who;
+	for (int i = 0; i < k->n; i++)
+		if (!nd_vclock_ended(k->pid[i], &vt, &who) && nd_member_now_of(k->pid[i], &vt, &who) &&
+		    nd_member_before(vt, who, k->vt, k->id))
+			return 1;
+	return 0;
+}
+
 pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 {
 	if (!(options & WNOHANG) || nd_member_me < 0 || (options & (WSTOPPED | WCONTINUED | __WCLONE)) ||
@@ -139,8 +310,15 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 		return 0;
 	uint64_t vt, who;
 	if (type == P_PID) {
-		if (nd_vclock_ended((int32_t)id, &vt, &who))
-			until_reapable((int32_t)id);
+		if (!nd_vclock_ended((int32_t)id, &vt, &who))
+			return 0;
+		until_reapable((int32_t)id);
+		switch (undecided((int32_t)id, vt, who, 0)) {
+		case KEEP:
+			return ND_REAP_NONE;
+		case WAIT:
+			nd_member_until_as(vt, who, NULL, NULL);
+		}
 		return 0;
 	}
 	struct kids k;
@@ -150,15 +328,14 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 	if (!k.first)
 		return 0;
 	until_reapable(k.first);
-	/* A child still running at an earlier time could have ended first. */
-	for (int i = 0; i < k.n; i++)
-		if (!nd_vclock_ended(k.pid[i], &vt, &who) && nd_member_now_of(k.pid[i], &vt, &who) &&
-		    nd_member_before(vt, who, k.vt, k.id)) {
-			nd_log_uncontrolled("tree-order", "a WNOHANG wait for any child reaped one while another that "
-							  "could still end before it ran: which had ended was a matter "
-							  "of real time");
-			break;
-		}
+	switch (undecided(k.first, k.vt, k.id, 0)) {
+	case KEEP:
+		return ND_REAP_NONE;
+	case WAIT:
+		return ordered_first(&k);
+	}
+	if (one_behind(&k) && undecided(k.first, k.vt, k.id, 1) == WAIT)
+		return ordered_first(&k);
 	return k.first;
 }
 
@@ -177,20 +354,5 @@ pid_t nd_reap_first(idtype_t type, int options)
 	long r = nd_sys(SYS_waitid, P_ALL, 0, (long)&si, options | WNOWAIT, 0, 0);
 	if (r < 0)
 		return r == -EINTR ? (errno = EINTR, -1) : 0; /* ECHILD: the call says so */
-	for (;;) {
-		if (children(&k) < 0)
-			return 0;
-		first_end(&k);
-		if (!k.first) {
-			if (k.n > 1)
-				nd_log_uncontrolled("tree-order", "a wait for any child reaped one that ended without "
-								  "leaving its time (killed by SIGKILL, or outside the "
-								  "shim) while others ran: the kernel chose");
-			return 0;
-		}
-		/* An interrupted look started again: a child is waiting to be
-		 * reaped, so natively the call would not have been interrupted. */
-		if (nd_member_until_as(k.vt, k.id, probe, &k) == 0)
-			return k.first;
-	}
+	return ordered_first(&k);
 }

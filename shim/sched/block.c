@@ -230,7 +230,7 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	idtype_t t = id_type(pid, &id);
 	int out = leave_for_child(t, id, wait_options(options));
 	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : reap_first(t, id, wait_options(options));
-	pid_t r = first < 0 ? -1 : nd_real.wait4(first ? first : pid, status, options, ru);
+	pid_t r = first == ND_REAP_NONE ? 0 : first < 0 ? -1 : nd_real.wait4(first ? first : pid, status, options, ru);
 	if (first > 0 && (r == 0 || (r < 0 && errno == ECHILD))) /* not yet reapable; reaped by a handler meanwhile */
 		r = nd_real.wait4(pid, status, options, ru);
 	if (out)
@@ -266,9 +266,16 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 	ND_ORDERED();
 	int out = leave_for_child(type, id, options);
 	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : reap_first(type, id, options);
-	int r = first < 0   ? -1
-		: first ? nd_real.waitid(P_PID, (id_t)first, info, options)
-			: nd_real.waitid(type, id, info, options);
+	if (first == ND_REAP_NONE && info) { /* as the kernel answers WNOHANG with none */
+		info->si_signo = info->si_errno = info->si_code = 0;
+		info->si_pid = 0;
+		info->si_uid = 0;
+		info->si_status = 0;
+	}
+	int r = first == ND_REAP_NONE ? 0
+		: first < 0	   ? -1
+		: first		   ? nd_real.waitid(P_PID, (id_t)first, info, options)
+				   : nd_real.waitid(type, id, info, options);
 	if (first > 0 && ((r == 0 && info && !info->si_pid) || (r < 0 && errno == ECHILD)))
 		r = nd_real.waitid(type, id, info, options);
 	if (out)

@@ -153,8 +153,10 @@ static int how_to_wait(struct pollfd *fds, int n, int64_t timeout_ns, const sigs
 				return how;
 			continue;
 		}
-		if (timeout_ns < 0)
-			return how;
+		if (timeout_ns < 0) {
+			int owed = m ? 0 : nd_timed_owed(probe_fds, &w);
+			return owed > 0 ? ND_READY : owed < 0 ? ND_INTR : how;
+		}
 		if (m)
 			nd_sched_outside_deadline(dl);
 		else

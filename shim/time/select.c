@@ -92,6 +92,16 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		*tv = zero;
 		return nd_real.select(n, r, w, e, &zero);
 	}
+	if (!tv && n >= 0 && n <= FD_SETSIZE) {
+		struct sets s = { n, r, w, e, NULL };
+		int owed = ND_OUTSIDE(-1, 0, nd_timed_owed(probe_sets, &s));
+		if (owed < 0)
+			return errno = EINTR, -1;
+		if (owed > 0) {
+			struct timeval zero = { 0, 0 };
+			return nd_real.select(n, r, w, e, &zero);
+		}
+	}
 	int ret = tv && !ns ? nd_real.select(n, r, w, e, tv) : ND_OUTSIDE(-1, 0, nd_real.select(n, r, w, e, tv));
 	if (ret == 0 && tv)
 		nd_vclock_advance(ns);
@@ -118,6 +128,16 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 			return errno = EINTR, -1;
 		const struct timespec zero = { 0, 0 };
 		return nd_real.pselect(n, r, w, e, &zero, mask);
+	}
+	if (!tmo && n >= 0 && n <= FD_SETSIZE) {
+		struct sets s = { n, r, w, e, mask };
+		int owed = ND_OUTSIDE(-1, 0, nd_timed_owed(probe_sets, &s));
+		if (owed < 0)
+			return errno = EINTR, -1;
+		if (owed > 0) {
+			const struct timespec zero = { 0, 0 };
+			return nd_real.pselect(n, r, w, e, &zero, mask);
+		}
 	}
 	int ret = tmo && !nd_ts_ns(tmo) ? nd_real.pselect(n, r, w, e, tmo, mask)
 				       : ND_OUTSIDE(-1, 0, nd_real.pselect(n, r, w, e, tmo, mask));

@@ -16,6 +16,7 @@
 #include "block.h"
 #include "itimer.h"
 #include "members.h"
+#include "reap.h"
 
 
 #include <signal.h>
@@ -170,4 +171,15 @@ int nd_timed_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
 {
 	int r = nd_timed_event(probe, arg, deadline);
 	return r > 0 ? ND_READY : r < 0 ? ND_INTR : ND_TIMED_OUT;
+}
+
+int nd_timed_owed(int (*probe)(void *, int), void *arg)
+{
+	if (nd_member_me < 0 || nd_sched_managed() ||
+	    __atomic_load_n(&nd_reap_owed_next, __ATOMIC_ACQUIRE) == ND_NO_DEADLINE)
+		return 0;
+	int r = nd_timed_event(probe, arg, __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE));
+	if (!r)
+		nd_member_block(); /* the real call waits outside the order again */
+	return r < 0 ? -EINTR : r;
 }

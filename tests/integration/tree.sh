@@ -54,9 +54,10 @@ runs node node "$fixtures/node/child_timeout.js"
 # message comes first in virtual time, on every run (before treewait.c the
 # thread's deadline elapsed in real time while the main thread waited
 # outside, so it came first, or not, by the machine's speed), and is read at
-# the writer's time, not before it was sent (carry.c).
+# the writer's time, not before it was sent (carry.c): the fork's 1 ms spawn
+# time and the 50 ms sleep.
 runs sleeper $py "$fixtures/python/tree_sleeper.py"
-[ "$(tr '\n' ' ' <sleeper.1)" = "child's message read 50 thread's 100 ms wait ended 100 " ] && ok ||
+[ "$(tr '\n' ' ' <sleeper.1)" = "child's message read 51 thread's 100 ms wait ended 100 " ] && ok ||
 	bad "a thread's timed wait against a child's earlier message: $(cat sleeper.1)"
 
 # On busy cores: a process woken by a child's exit or a pipe's write, and
