@@ -277,7 +277,9 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
 						  "that could end before it ran: which had ended was a matter of real time");
 		return REPORT;
 	}
-	int how = behind ? WAIT : told_how();
+	if (behind)
+		return WAIT;
+	int how = told_how();
 	if (how == OWE) {
 		owe(vt, pid);
 		return KEEP;

@@ -41,6 +41,7 @@ queue-two-producers|any|tree-order||$un queue_producers
 wait-any-child|same|||$un reap_any
 sklearn-loky-cv|any|tree-order records-missing disk-space||$un loky_cv
 shell-jobs-one-file|any|tree-order||bash -c '(for i in 1 2 3 4 5 6 7 8; do echo a\$i; done) & (for i in 1 2 3 4 5 6 7 8; do echo b\$i; done) & wait'
+make-j2-O|same|||make -s -j2 -O -f $fixtures/shell/jobs.mk
 make-j2-output|any|tree-order||sh -c 'printf "all: a b\\na:\\n\\t@for i in 1 2 3 4 5 6; do echo a\$\$i; done\\nb:\\n\\t@for i in 1 2 3 4 5 6; do echo b\$\$i; done\\n" > mk; make -s -j2 -f mk; rm mk'
 EOF
 )

@@ -90,6 +90,28 @@ assert any(e["kind"] == "tree-order" and "file lock" in json.dumps(e) for e in u
 PY
 [ "$(grep -E '^(first|second)$' lock.out | tr '\n' ' ')" = "first second " ] && ok || bad "file lock order: $(cat lock.out | head -5)"
 
+# Four ways a parent learns of its children's ends, each with WNOHANG
+# waits (fixtures/c/reapers.c; process/reap.c): a SIGCHLD handler while main
+# pauses, the signal blocked but for pselect (make), a signalfd in poll, and
+# a busy poll. None hangs; each reaps in the order of the ends in virtual
+# time on every run (the computing child ends first: computing takes none);
+# only the busy poll, whose finding waits on real time, is flagged.
+reapers=$(dirname "$nodice")/../fixtures/reapers
+for mode in handler blocked signalfd busypoll; do
+	runs reap_$mode "$reapers" $mode
+	expect="2@1 1@2 0@4"
+	[ $mode = busypoll ] && expect="0@4 1@4 2@4"
+	[ "$(cat reap_$mode.1)" = "$expect" ] && ok || bad "reapers $mode: $(cat reap_$mode.1) (expected $expect)"
+	timeout 120 "$nodice" inspect --strict --json reap_$mode.json -- "$reapers" $mode >/dev/null 2>&1
+	rc=$?
+	if [ $mode = busypoll ]; then
+		[ $rc = 1 ] && grep -q "polled for a child's end" reap_$mode.json && ok ||
+			bad "reapers busypoll is not flagged (exit $rc)"
+	else
+		[ $rc = 0 ] && ok || bad "reapers $mode fails --strict: $(grep -o '"detail": "[^"]*' reap_$mode.json | head -3)"
+	fi
+done
+
 # What a socketpair's end receives comes from the run, as a pipe's bytes do:
 # not network input (a UDP datagram still is: honesty.sh).
 "$nodice" inspect --strict --json pair.json -- $py -c "import os, time, socket

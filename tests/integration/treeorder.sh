@@ -5,7 +5,8 @@
 # ProcessPoolExecutor with as_completed, two producers on one
 # multiprocessing.Queue, a spawn-context Pool whose workers draw, sklearn's
 # cross_val_predict on joblib's loky workers, the children os.wait and
-# os.waitid(P_ALL) reap (process/reap.c) — repeat byte for byte under
+# os.waitid(P_ALL) reap (process/reap.c), make -j2 -O and -j3 -O — repeat
+# byte for byte under
 # nodice, over 5 runs
 # unpinned and 2 on one CPU, through `nodice run` and through LD_PRELOAD
 # alone; the draws move with the seed; the results are the native ones
@@ -51,6 +52,23 @@ case "$(cat reap_any.run1)" in
 *"'s50', 's100']") ok ;;
 *) bad "reap_any: the sleepers are not reaped last, shorter first: $(cat reap_any.run1)" ;;
 esac
+# make -j2 -O prints each job's output when it reaps the job: the jobs'
+# blocks come in one order on every run, the order of their ends in virtual
+# time (a, b, c as on an idle machine natively), with the times `date` read in
+# them; and `nodice inspect --strict` passes it (process/reap.c)
+jobs="$fixtures/shell/jobs.mk"
+for j in 2 3; do
+	for i in 1 2 3 4 5; do timeout 120 "$nodice" run -- make -s -j$j -O -f "$jobs" >make$j.run$i 2>>err; done
+	for i in 1 2; do timeout 120 taskset -c 0 "$nodice" run -- make -s -j$j -O -f "$jobs" >make$j.cpu0.$i 2>>err; done
+	for i in 1 2; do timeout 120 env LD_PRELOAD="$lib" make -s -j$j -O -f "$jobs" >make$j.lib$i 2>>err; done
+	differ=$(for f in make$j.*; do md5sum <"$f"; done | sort -u | wc -l)
+	[ "$differ" = 1 ] && ok || bad "make -j$j -O: $differ different outputs in 9 runs: $(sort make$j.* | uniq -c | head -c 600)"
+	[ "$(grep -o '^[abc]6' make$j.run1 | tr '\n' ' ')" = "a6 b6 c6 " ] && ok ||
+		bad "make -j$j -O: the jobs' blocks are not in the order a, b, c: $(cat make$j.run1)"
+done
+timeout 120 "$nodice" inspect --strict --json make.json -- make -s -j2 -O -f "$jobs" >/dev/null 2>>err && ok ||
+	bad "make -j2 -O fails --strict: $(grep -o '"detail": "[^"]*' make.json | head -3)"
+
 # another seed, another (repeatable) assignment of tasks to workers
 for mode in pool_draws loky_cv; do
 	for i in 1 2; do
