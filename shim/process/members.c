@@ -353,6 +353,23 @@ int nd_member_now_of(int pid, uint64_t *vt, uint64_t *id)
 	return m != NULL;
 }
 
+void nd_member_state_save(struct nd_member_state *s)
+{
+	s->state = ND_M_RUN;
+	s->deadline = ND_NO_DEADLINE;
+	if (nd_member_me >= 0) {
+		struct nd_member *m = slot(nd_member_me);
+		s->state = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		s->deadline = m->deadline;
+	}
+}
+
+void nd_member_state_restore(const struct nd_member_state *s)
+{
+	if (nd_member_me >= 0)
+		nd_member_set_state(slot(nd_member_me), s->state, s->deadline);
+}
+
 void nd_member_block(void)
 {
 	if (nd_member_me >= 0)

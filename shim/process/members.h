@@ -103,4 +103,14 @@ void nd_member_turn_done(void);
  * ev - 1: Lamport's join); whoever waits for it looks again. */
 void nd_member_join(uint64_t ev);
 
+/* What this member is doing (running, waiting until a deadline, blocked),
+ * kept across a wait made inside a signal handler that interrupted another
+ * wait (reap.c). */
+struct nd_member_state {
+	uint32_t state;
+	uint64_t deadline;
+};
+void nd_member_state_save(struct nd_member_state *s);
+void nd_member_state_restore(const struct nd_member_state *s);
+
 #endif

@@ -11,27 +11,18 @@
  * as natively, on every run; two children that end at the same virtual
  * time are reaped in the order of their ids.
  *
- * WNOHANG asks "has one ended yet", a real-time question; what it can be
- * given is this: a child that has left its time (it is in its last
- * instructions, the shim's destructor runs at the end of exit) is about to
- * be reapable, so the call waits the moment it takes to be; and of the
- * children that have, the first end is reaped first. A parent that read
- * the end of a child's output (its descriptors close as it exits) and then
- * polls with WNOHANG (subprocess's wait(timeout)) finds it on every run.
- * An end that comes after the caller's present is kept from it (the call
- * answers that none has ended, as it would on a run where the child was
- * slower) as long as that loses no notification: make polls right after
- * starting a job and right after reaping one, and a child started a
- * millisecond of virtual time after it (members.c) had often already ended
- * in real time; make -j2 -O printed its jobs in either order.
+ * WNOHANG asks "has one ended yet", a real-time question, and is answered
+ * by virtual time (below): an end at or before the caller's present is
+ * reported, the first end first (a child that has left its time is in its
+ * last instructions, so the call waits the moment it takes to become
+ * reapable: a parent that read the end of a child's output and polls finds
+ * it on every run); a later one is kept from the call, its SIGCHLD owed.
  *
- * What is left to the kernel (docs/limits.md): which children have ended
- * when a WNOHANG call is made by a program told by SIGCHLD or polling in a
- * loop (logged), stopped and continued children, waits by process group, a
- * process whose threads are scheduled, and a child that ended without
- * leaving its time (killed by SIGKILL, or outside the shim: a static
- * program) when no other child left one. Raw system calls and the stack
- * only.
+ * What is left to the kernel (docs/limits.md): stopped and continued
+ * children, waits by process group, a process whose threads are scheduled,
+ * and a child that ended without leaving its time (killed by SIGKILL, or
+ * outside the shim: a static program) when no other child left one. Raw
+ * system calls and the stack only.
  */
 #include "nodice.h"
 #include "fmt.h"
@@ -39,7 +30,7 @@
 #include "reap.h"
 #include "scheduler.h"
 #include "vclock.h"
-#include "itimer.h"
+#include "owed.h"
 #include "signals.h"
 
 #include <signal.h>
@@ -142,6 +133,17 @@ static void until_reapable(int32_t pid)
 	}
 }
 
+/* Waits as a timed event of the tree until (d, id) (order.c), from wherever
+ * the call came (a signal handler may have interrupted another wait). */
+static int until(uint64_t d, uint64_t id, int (*p)(void *, int), void *arg)
+{
+	struct nd_member_state was;
+	nd_member_state_save(&was);
+	int r = nd_member_until_as(d, id, p, arg);
+	nd_member_state_restore(&was);
+	return r;
+}
+
 /* The first end among the children, once no process of the run can still
  * act before it (order.c): a sibling still running at an earlier time
  * could end first. 0: the kernel decides (no child left its time). */
@@ -160,7 +162,7 @@ static pid_t ordered_first(struct kids *k)
 		}
 		/* An interrupted look started again: a child is waiting to be
 		 * reaped, so natively the call would not have been interrupted. */
-		if (nd_member_until_as(k->vt, k->id, probe, k) == 0)
+		if (until(k->vt, k->id, probe, k) == 0)
 			return k->first;
 	}
 }
@@ -169,24 +171,19 @@ static pid_t ordered_first(struct kids *k)
  * A WNOHANG wait that finds an end after the caller's present, or a child
  * still running at a time before the end it found, asks what real time
  * decided: natively the child was slower on one run and faster on another.
- * The answer is the one virtual time gives, by what the program can learn
- * of the end otherwise (its SIGCHLD action and mask):
- *  - SIGCHLD blocked (make outside its pselect; a signalfd or sigwait
- *    reader): the end is kept from the call (no child has ended yet), and
- *    the signal is owed at the end's time: it is sent when this process's
- *    clock gets there (a clock read, a sleep, or a wait of the shim's that
- *    lasts until then: make's pselect for a job slot), whether or not the
- *    kernel's was pending still or had been taken with another's;
- *  - SIGCHLD ignored by default, not blocked: kept, as there is nothing to
- *    be told; a loop that polls without waiting finds it HIDE_NS of real
- *    time after the first call it was kept from (logged);
- *  - a SIGCHLD handler, not blocked: the handler ran when the kernel's
- *    signal came, a moment of real time; the call waits as a blocking wait
- *    would, until no process of the run can act before the first end, and
- *    reaps it (logged: when the handler ran was real time's choice);
- *  - a process whose threads are scheduled cannot wait here: the kernel's
- *    answer (logged); SIGCHLD set to SIG_IGN or SA_NOCLDWAIT: the kernel's
- *    (the children are not left to be waited for).
+ * The answer is the one virtual time gives: the end is kept from the call
+ * (no child has ended yet), and since that must never cost the program a
+ * notification, the SIGCHLD it would have had is owed at the end's time
+ * when the program handles or blocks the signal (owed.c). So make's poll
+ * right after starting a job and its poll right after reaping one answer
+ * the same on every run, whether the kernel's signal was still pending or
+ * had come with another's. A loop in the main flow that polls again and
+ * again, its clock standing still, finds the end HIDE_NS of real time
+ * after it was first kept from it (logged). A child running behind the end
+ * found is waited for, as a blocking wait would. SIGCHLD ignored or
+ * SA_NOCLDWAIT: the kernel answers (no child is left to be waited for); a
+ * process whose threads are scheduled cannot wait here: the kernel's
+ * answer, logged.
  */
 #define HIDE_NS 20000000ULL
 #define HIDDEN 8
@@ -194,27 +191,10 @@ static struct {
 	uint64_t id, since;
 } hidden[HIDDEN];
 
-uint64_t nd_reap_owed_next = ND_NO_DEADLINE;
-static int32_t owed_pid;
+enum { REPORT, KEEP, WAIT };
 
-enum { REPORT, KEEP, OWE, WAIT };
-
-/* What the program can learn of a child's end besides this call. */
-static int told_how(void)
-{
-	uint64_t blocked = 0, chld = 1ULL << (SIGCHLD - 1);
-	struct sigaction own;
-	if (nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) < 0 || nd_signals_action(SIGCHLD, &own) < 0)
-		return REPORT;
-	if (own.sa_handler == SIG_IGN || (own.sa_flags & SA_NOCLDWAIT))
-		return REPORT;
-	if (blocked & chld)
-		return OWE;
-	return own.sa_handler == SIG_DFL ? KEEP : WAIT;
-}
-
-/* 1 while the end of member `id` may still be kept (HIDE_NS from the first
- * time it was). */
+/* 1 while the end of member `id` may still be kept from a loop (HIDE_NS
+ * from the first time it was). */
 static int hide(uint64_t id)
 {
 	uint64_t now = nd_sys_monotonic_ns();
@@ -230,42 +210,6 @@ static int hide(uint64_t id)
 	return 1;
 }
 
-static void owe(uint64_t vt, int32_t pid)
-{
-	uint64_t cur = __atomic_load_n(&nd_reap_owed_next, __ATOMIC_ACQUIRE);
-	if (vt >= cur)
-		return;
-	owed_pid = pid;
-	__atomic_store_n(&nd_reap_owed_next, vt, __ATOMIC_RELEASE);
-	nd_itimer_recompute();
-}
-
-uint64_t nd_reap_owed_fire(uint64_t vt, long tid)
-{
-	uint64_t d = __atomic_load_n(&nd_reap_owed_next, __ATOMIC_ACQUIRE);
-	if (d == ND_NO_DEADLINE || vt < d ||
-	    !__atomic_compare_exchange_n(&nd_reap_owed_next, &d, ND_NO_DEADLINE, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return 0;
-	siginfo_t si;
-	for (size_t i = 0; i < sizeof si; i++)
-		((char *)&si)[i] = 0;
-	si.si_signo = SIGCHLD;
-	si.si_code = CLD_EXITED;
-	si.si_pid = owed_pid;
-	long pid = nd_sys0(SYS_getpid);
-	int here = tid && nd_signals_handled_here(SIGCHLD);
-	if (here)
-		nd_sys(SYS_rt_tgsigqueueinfo, pid, tid, SIGCHLD, (long)&si, 0, 0);
-	else
-		nd_sys(SYS_rt_sigqueueinfo, pid, SIGCHLD, (long)&si, 0, 0, 0);
-	return here ? 1ULL << (SIGCHLD - 1) : 0;
-}
-
-void nd_reap_fork_child(void)
-{
-	__atomic_store_n(&nd_reap_owed_next, ND_NO_DEADLINE, __ATOMIC_RELEASE);
-}
-
 /* For the first end found, at (vt, id) of pid: REPORT, KEEP or WAIT. */
 static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
 {
@@ -279,18 +223,24 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
 	}
 	if (behind)
 		return WAIT;
-	int how = told_how();
-	if (how == OWE) {
-		owe(vt, pid);
+	uint64_t blocked = 0;
+	struct sigaction own;
+	if (nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) < 0 || nd_signals_action(SIGCHLD, &own) < 0 ||
+	    ((own.sa_handler == SIG_IGN && !(own.sa_flags & SA_SIGINFO)) || (own.sa_flags & SA_NOCLDWAIT)))
+		return REPORT;
+	int told = (own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL || (blocked & (1ULL << (SIGCHLD - 1)));
+	/* in the handler, or blocked: the owed signal is sure to come */
+	if (nd_signals_in_chld || (blocked & (1ULL << (SIGCHLD - 1)))) {
+		nd_owed_chld(vt, pid);
 		return KEEP;
 	}
-	if (how == KEEP && hide(id))
+	if (hide(id)) {
+		if (told)
+			nd_owed_chld(vt, pid);
 		return KEEP;
-	if (how == KEEP || how == WAIT)
-		nd_log_uncontrolled("tree-order", how == KEEP ? "a loop polled for a child's end with WNOHANG, reading no "
-								"clock: it found it after a while of real time"
-							      : "a SIGCHLD handler ran when the kernel's signal came, "
-								"a moment of real time, and reaped a child then");
+	}
+	nd_log_uncontrolled("tree-order", "a loop polled for a child's end with WNOHANG, reading no clock and "
+					  "waiting for nothing: it found it after a while of real time");
 	return WAIT;
 }
 
@@ -319,7 +269,7 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 		case KEEP:
 			return ND_REAP_NONE;
 		case WAIT:
-			nd_member_until_as(vt, who, NULL, NULL);
+			until(vt, who, NULL, NULL);
 		}
 		return 0;
 	}

@@ -18,12 +18,4 @@ pid_t nd_reap_first(idtype_t type, int options);
 #define ND_REAP_NONE (-2)
 pid_t nd_reap_nohang(idtype_t type, id_t id, int options);
 
-/* A SIGCHLD owed to this process at a virtual time (reap.c): a WNOHANG
- * wait was told a child had not ended while the program had the signal
- * blocked. nd_itimer_next counts it; fired like the alarm (itimer.h). */
-#include <stdint.h>
-extern uint64_t nd_reap_owed_next;
-uint64_t nd_reap_owed_fire(uint64_t vt, long tid);
-void nd_reap_fork_child(void);
-
 #endif

@@ -23,15 +23,19 @@
 #include "signals.h"
 #include "process.h"
 #include "tree.h"
+#include "sleep.h"
+#include "owed.h"
 
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 
 static const int hooked_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2 };
 static int hooked[_NSIG];                    /* 1 while our handler stands in for SIG_DFL */
 static int owned[_NSIG];                     /* 1 for signals the shim needs itself */
 static struct sigaction program_view[_NSIG]; /* what the program last set */
+static int chld_wrapped;                     /* SIGCHLD's handler runs through chld_wrapper */
 
 static void on_signal(int sig)
 {
@@ -128,7 +132,7 @@ int nd_signals_handled_here(int sig)
 	sigset_t mask;
 	if (nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0) < 0 || sigismember(&mask, sig))
 		return 0;
-	if (owned[sig] || hooked[sig])
+	if (owned[sig] || hooked[sig] || (sig == SIGCHLD && chld_wrapped))
 		cur = program_view[sig];
 	else if (nd_real.sigaction(sig, NULL, &cur) < 0)
 		return 0;
@@ -139,7 +143,7 @@ int nd_signals_action(int sig, struct sigaction *out)
 {
 	if (sig <= 0 || sig >= NSIG)
 		return -EINVAL;
-	if (owned[sig] || hooked[sig]) {
+	if (owned[sig] || hooked[sig] || (sig == SIGCHLD && chld_wrapped)) {
 		*out = program_view[sig];
 		return 0;
 	}
@@ -172,6 +176,55 @@ static int hooked_action(int sig, const struct sigaction *act, struct sigaction 
 	return nd_real.sigaction(sig, act, NULL);
 }
 
+/* SIGCHLD with a program handler is wrapped: the kernel runs chld_wrapper
+ * with the program's mask and flags (SA_SIGINFO added), which runs the
+ * program's handler and then lets reap.c send a SIGCHLD it owes before the
+ * program goes back, with the signal let in, to what it was interrupted in
+ * (a loop that waits for its handler's word without a call of the shim's).
+ * A handler with SA_RESETHAND is installed as given. */
+ND_TLS int nd_signals_in_chld;
+
+static void chld_wrapper(int sig, siginfo_t *info, void *ctx)
+{
+	struct sigaction a = program_view[sig];
+	nd_signals_in_chld++;
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, info, ctx);
+	else
+		a.sa_handler(sig);
+	nd_signals_in_chld--;
+	const ucontext_t *uc = ctx;
+	if (!nd_signals_in_chld)
+		nd_owed_handler_done(!uc || sigismember(&uc->uc_sigmask, SIGCHLD));
+}
+
+static int chld_action(const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction cur;
+	if (nd_real.sigaction(SIGCHLD, NULL, &cur) < 0)
+		return -1;
+	if (old)
+		*old = chld_wrapped ? program_view[SIGCHLD] : cur;
+	if (!act)
+		return 0;
+	int handler = act->sa_flags & SA_SIGINFO ? act->sa_sigaction != NULL
+						  : act->sa_handler != SIG_IGN && act->sa_handler != SIG_DFL;
+	if (!handler || (act->sa_flags & SA_RESETHAND)) {
+		int r = nd_real.sigaction(SIGCHLD, act, NULL);
+		if (r == 0)
+			chld_wrapped = 0;
+		return r;
+	}
+	struct sigaction k = *act;
+	k.sa_sigaction = chld_wrapper;
+	k.sa_flags |= SA_SIGINFO;
+	if (nd_real.sigaction(SIGCHLD, &k, NULL) < 0)
+		return -1;
+	program_view[SIGCHLD] = *act;
+	chld_wrapped = 1;
+	return 0;
+}
+
 /* sigaction(2): see the file comment. */
 ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
@@ -182,6 +235,8 @@ ND_EXPORT int sigaction(int sig, const struct sigaction *restrict act, struct si
 		return owned_action(sig, act, old);
 	if (hooked[sig])
 		return hooked_action(sig, act, old);
+	if (sig == SIGCHLD)
+		return chld_action(act, old);
 	return nd_real.sigaction(sig, act, old);
 }
 
@@ -211,18 +266,24 @@ ND_EXPORT int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restr
 {
 	ND_ORDERED();
 	sigset_t copy;
-	if (nd_passthrough() || how == SIG_UNBLOCK)
+	if (nd_passthrough())
 		return nd_real.sigprocmask(how, set, old);
-	return nd_real.sigprocmask(how, unowned(set, &copy), old);
+	int r = nd_real.sigprocmask(how, how == SIG_UNBLOCK ? set : unowned(set, &copy), old);
+	if (r == 0 && set && how != SIG_BLOCK)
+		nd_timed_owed_unblocked();
+	return r;
 }
 
 ND_EXPORT int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
 	ND_ORDERED();
 	sigset_t copy;
-	if (nd_passthrough() || how == SIG_UNBLOCK)
+	if (nd_passthrough())
 		return nd_real.pthread_sigmask(how, set, old);
-	return nd_real.pthread_sigmask(how, unowned(set, &copy), old);
+	int r = nd_real.pthread_sigmask(how, how == SIG_UNBLOCK ? set : unowned(set, &copy), old);
+	if (r == 0 && set && how != SIG_BLOCK)
+		nd_timed_owed_unblocked();
+	return r;
 }
 
 /* signal(2): glibc's BSD semantics (SA_RESTART), through sigaction above,

@@ -19,5 +19,7 @@ int nd_signals_action(int sig, struct sigaction *out);
 /* Every signal but the shim's own, which must never be blocked: the set a
  * wait blocks while it decides when to let the program's signals in. */
 void nd_signals_all_unowned(sigset_t *out);
+/* Non-zero while this thread runs the program's SIGCHLD handler. */
+extern __thread __attribute__((tls_model("initial-exec"))) int nd_signals_in_chld;
 
 #endif

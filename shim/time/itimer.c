@@ -28,7 +28,7 @@
 #include "itimer.h"
 #include "scheduler.h"
 #include "signals.h"
-#include "reap.h"
+#include "owed.h"
 
 #include <signal.h>
 #include <string.h>
@@ -52,7 +52,7 @@ static uint64_t interval;
 void nd_itimer_recompute(void)
 {
 	uint64_t a = __atomic_load_n(&alarm_next, __ATOMIC_ACQUIRE), p = __atomic_load_n(&nd_ptimer_next, __ATOMIC_ACQUIRE);
-	uint64_t c = __atomic_load_n(&nd_reap_owed_next, __ATOMIC_ACQUIRE);
+	uint64_t c = __atomic_load_n(&nd_owed_next, __ATOMIC_ACQUIRE);
 	a = a < p ? a : p;
 	__atomic_store_n(&nd_itimer_next, a < c ? a : c, __ATOMIC_RELEASE);
 }
@@ -123,7 +123,7 @@ uint64_t nd_itimer_fire(uint64_t vt, long tid)
 {
 	uint64_t here = fire_alarm(vt, tid);
 	here |= nd_ptimer_fire(vt, tid);
-	here |= nd_reap_owed_fire(vt, tid);
+	here |= nd_owed_fire(vt, tid);
 	nd_itimer_recompute();
 	return here;
 }
@@ -133,7 +133,7 @@ void nd_itimer_fork_child(void)
 	__atomic_store_n(&alarm_next, ND_NO_DEADLINE, __ATOMIC_RELEASE);
 	interval = 0;
 	nd_ptimer_fork_child();
-	nd_reap_fork_child();
+	nd_owed_fork_child();
 	nd_itimer_recompute();
 }
 

@@ -95,7 +95,10 @@ PY
 # pauses, the signal blocked but for pselect (make), a signalfd in poll, and
 # a busy poll. None hangs; each reaps in the order of the ends in virtual
 # time on every run (the computing child ends first: computing takes none);
-# only the busy poll, whose finding waits on real time, is flagged.
+# only the busy poll, whose finding waits on real time, is flagged. And a
+# main that spins on its handler's count, calling nothing: the SIGCHLD owed
+# to it comes as its handler returns (it would wait forever otherwise); its
+# sleeping children wait the 5 s a spinning member holds them (tree-preempted).
 reapers=$(dirname "$nodice")/../fixtures/reapers
 for mode in handler blocked signalfd busypoll; do
 	runs reap_$mode "$reapers" $mode
@@ -110,6 +113,11 @@ for mode in handler blocked signalfd busypoll; do
 	else
 		[ $rc = 0 ] && ok || bad "reapers $mode fails --strict: $(grep -o '"detail": "[^"]*' reap_$mode.json | head -3)"
 	fi
+done
+
+for i in 1 2; do
+	timeout 60 "$nodice" run -- "$reapers" spin >reap_spin.$i 2>&1
+	[ "$(cat reap_spin.$i)" = "2@1 1@2 0@4" ] && ok || bad "reapers spin, run $i: $(head -c 300 reap_spin.$i)"
 done
 
 # What a socketpair's end receives comes from the run, as a pipe's bytes do:
