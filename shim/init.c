@@ -39,6 +39,7 @@
 #include "fork.h"
 #include "knobs.h"
 #include "pids.h"
+#include "owed.h"
 
 #include <pthread.h>
 
@@ -54,6 +55,7 @@ static void start(void)
 	nd_process_start();
 	nd_pids_start();
 	nd_member_start();
+	nd_owed_start();
 	if (!nd_exempt)
 		nd_device_scan_inherited();
 }

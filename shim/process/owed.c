@@ -33,7 +33,12 @@ void nd_owed_chld(uint64_t vt, int32_t pid)
 		return;
 	owed_pid = pid;
 	__atomic_store_n(&nd_owed_next, vt, __ATOMIC_RELEASE);
-	nd_itimer_recompute();
+	/* the earliest timer is at most this one now (itimer.c recomputes it
+	 * when it fires) */
+	uint64_t next = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
+	while (vt < next && !__atomic_compare_exchange_n(&nd_itimer_next, &next, vt, 1, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+		;
 }
 
 uint64_t nd_owed_fire(uint64_t vt, long tid)
@@ -73,6 +78,22 @@ void nd_owed_handler_done(int blocked)
 	int r = nd_member_until(d, NULL, NULL);
 	nd_member_state_restore(&was);
 	if (r == 0)
-		nd_itimer_fire(d, 0);
+		nd_owed_fire(d, 0);
 }
 
+void nd_owed_unblocked(void)
+{
+	uint64_t d = __atomic_load_n(&nd_owed_next, __ATOMIC_ACQUIRE), mask = 0;
+	if (d == ND_NO_DEADLINE || nd_member_me < 0 || nd_sched_managed() ||
+	    nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0) < 0 || (mask & ND_SIGBIT(SIGCHLD)))
+		return;
+	if (nd_member_until(d, NULL, NULL) == 0)
+		nd_owed_fire(d, nd_sys0(SYS_gettid));
+}
+
+
+void nd_owed_start(void)
+{
+	static const struct nd_chld_hooks hooks = { nd_owed_handler_done, nd_owed_unblocked };
+	nd_signals_chld_hooks(&hooks);
+}

@@ -23,8 +23,6 @@
 #include "signals.h"
 #include "process.h"
 #include "tree.h"
-#include "sleep.h"
-#include "owed.h"
 
 #include <signal.h>
 #include <string.h>
@@ -183,10 +181,36 @@ static int hooked_action(int sig, const struct sigaction *act, struct sigaction 
  * (a loop that waits for its handler's word without a call of the shim's).
  * A handler with SA_RESETHAND is installed as given. */
 ND_TLS int nd_signals_in_chld;
+static const struct nd_chld_hooks *chld_hooks;
+
+void nd_signals_chld_hooks(const struct nd_chld_hooks *h)
+{
+	__atomic_store_n(&chld_hooks, h, __ATOMIC_RELEASE);
+}
+
+static void chld_unblocked(void)
+{
+	const struct nd_chld_hooks *h = __atomic_load_n(&chld_hooks, __ATOMIC_ACQUIRE);
+	if (h)
+		h->unblocked();
+}
+
+/* Whether the signal came while the thread computed (not in a system
+ * call, where it waited or called the kernel): a moment of real time. */
+static int mid_computation(const ucontext_t *uc)
+{
+	if (!uc)
+		return 0;
+	const unsigned char *ip = (const unsigned char *)uc->uc_mcontext.gregs[REG_RIP];
+	return !(ip[-2] == 0x0f && ip[-1] == 0x05); /* syscall */
+}
 
 static void chld_wrapper(int sig, siginfo_t *info, void *ctx)
 {
 	struct sigaction a = program_view[sig];
+	if (mid_computation(ctx))
+		nd_log_uncontrolled("tree-order", "a SIGCHLD handler ran in the middle of the program's computation, "
+						  "at the moment the kernel's signal came");
 	nd_signals_in_chld++;
 	if (a.sa_flags & SA_SIGINFO)
 		a.sa_sigaction(sig, info, ctx);
@@ -194,8 +218,9 @@ static void chld_wrapper(int sig, siginfo_t *info, void *ctx)
 		a.sa_handler(sig);
 	nd_signals_in_chld--;
 	const ucontext_t *uc = ctx;
-	if (!nd_signals_in_chld)
-		nd_owed_handler_done(!uc || sigismember(&uc->uc_sigmask, SIGCHLD));
+	const struct nd_chld_hooks *h = __atomic_load_n(&chld_hooks, __ATOMIC_ACQUIRE);
+	if (!nd_signals_in_chld && h)
+		h->handled(!uc || sigismember(&uc->uc_sigmask, SIGCHLD));
 }
 
 static int chld_action(const struct sigaction *act, struct sigaction *old)
@@ -270,7 +295,7 @@ ND_EXPORT int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restr
 		return nd_real.sigprocmask(how, set, old);
 	int r = nd_real.sigprocmask(how, how == SIG_UNBLOCK ? set : unowned(set, &copy), old);
 	if (r == 0 && set && how != SIG_BLOCK)
-		nd_timed_owed_unblocked();
+		chld_unblocked();
 	return r;
 }
 
@@ -282,7 +307,7 @@ ND_EXPORT int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *r
 		return nd_real.pthread_sigmask(how, set, old);
 	int r = nd_real.pthread_sigmask(how, how == SIG_UNBLOCK ? set : unowned(set, &copy), old);
 	if (r == 0 && set && how != SIG_BLOCK)
-		nd_timed_owed_unblocked();
+		chld_unblocked();
 	return r;
 }
 

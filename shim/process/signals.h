@@ -19,6 +19,14 @@ int nd_signals_action(int sig, struct sigaction *out);
 /* Every signal but the shim's own, which must never be blocked: the set a
  * wait blocks while it decides when to let the program's signals in. */
 void nd_signals_all_unowned(sigset_t *out);
+/* What follows the program's SIGCHLD handler (blocked: whether the signal
+ * stays blocked in what it interrupted) and a mask change that may let
+ * SIGCHLD in: set once at start (owed.c). */
+struct nd_chld_hooks {
+	void (*handled)(int blocked);
+	void (*unblocked)(void);
+};
+void nd_signals_chld_hooks(const struct nd_chld_hooks *h);
 /* Non-zero while this thread runs the program's SIGCHLD handler. */
 extern __thread __attribute__((tls_model("initial-exec"))) int nd_signals_in_chld;
 

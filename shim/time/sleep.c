@@ -183,13 +183,3 @@ int nd_timed_owed(int (*probe)(void *, int), void *arg)
 		nd_member_block(); /* the real call waits outside the order again */
 	return r < 0 ? -EINTR : r;
 }
-
-void nd_timed_owed_unblocked(void)
-{
-	uint64_t d = __atomic_load_n(&nd_owed_next, __ATOMIC_ACQUIRE), mask = 0;
-	if (d == ND_NO_DEADLINE || nd_member_me < 0 || nd_sched_managed() ||
-	    nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0) < 0 || (mask & ND_SIGBIT(SIGCHLD)))
-		return;
-	if (nd_member_until(d, NULL, NULL) == 0)
-		nd_itimer_fire(d, nd_sys0(SYS_gettid));
-}

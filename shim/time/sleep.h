@@ -23,10 +23,6 @@ int nd_timed_event(int (*probe)(void *, int), void *arg, uint64_t deadline);
  * here; 0: the wait goes on as the call (no owed signal, or it went to a
  * handler elsewhere or to none). */
 int nd_timed_owed(int (*probe)(void *, int), void *arg);
-/* After a mask change: a SIGCHLD owed (reap.h) and no longer blocked comes
- * now, at its virtual time, once no other process can act before it (a
- * program that unblocks it and spins on its handler's flag gets it). */
-void nd_timed_owed_unblocked(void);
 /* The same, as block.h's ND_READY, ND_INTR or ND_TIMED_OUT. */
 int nd_timed_wait(int (*probe)(void *, int), void *arg, uint64_t deadline);
 
