@@ -229,8 +229,15 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
 	    ((own.sa_handler == SIG_IGN && !(own.sa_flags & SA_SIGINFO)) || (own.sa_flags & SA_NOCLDWAIT)))
 		return REPORT;
 	int told = (own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL || (blocked & (1ULL << (SIGCHLD - 1)));
-	/* in the handler, or blocked: the owed signal is sure to come */
-	if (nd_signals_in_chld || (blocked & (1ULL << (SIGCHLD - 1)))) {
+	/* The program's SIGCHLD handler was told by the kernel's signal: it
+	 * reaps the first end, as a blocking wait would (when it ran is
+	 * reported where it was a moment of real time: signals.c). An end kept
+	 * from it could be owed to a handler that is no more (SA_RESETHAND,
+	 * or one that changes the action). */
+	if (nd_signals_in_chld)
+		return WAIT;
+	/* blocked: the owed signal is sure to come */
+	if (blocked & (1ULL << (SIGCHLD - 1))) {
 		nd_owed_chld(vt, pid);
 		return KEEP;
 	}

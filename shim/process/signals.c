@@ -179,7 +179,8 @@ static int hooked_action(int sig, const struct sigaction *act, struct sigaction 
  * program's handler and then lets reap.c send a SIGCHLD it owes before the
  * program goes back, with the signal let in, to what it was interrupted in
  * (a loop that waits for its handler's word without a call of the shim's).
- * A handler with SA_RESETHAND is installed as given. */
+ * SA_RESETHAND is the wrapper's to carry out: it resets the action to the
+ * default before the handler runs, as the kernel would. */
 ND_TLS int nd_signals_in_chld;
 static const struct nd_chld_hooks *chld_hooks;
 
@@ -208,6 +209,14 @@ static int mid_computation(const ucontext_t *uc)
 static void chld_wrapper(int sig, siginfo_t *info, void *ctx)
 {
 	struct sigaction a = program_view[sig];
+	if (a.sa_flags & SA_RESETHAND) { /* as the kernel resets it before the handler runs */
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		nd_real.sigaction(sig, &dfl, NULL);
+		program_view[sig] = dfl;
+		chld_wrapped = 0;
+	}
 	if (mid_computation(ctx))
 		nd_log_uncontrolled("tree-order", "a SIGCHLD handler ran in the middle of the program's computation, "
 						  "at the moment the kernel's signal came");
@@ -234,7 +243,7 @@ static int chld_action(const struct sigaction *act, struct sigaction *old)
 		return 0;
 	int handler = act->sa_flags & SA_SIGINFO ? act->sa_sigaction != NULL
 						  : act->sa_handler != SIG_IGN && act->sa_handler != SIG_DFL;
-	if (!handler || (act->sa_flags & SA_RESETHAND)) {
+	if (!handler) {
 		int r = nd_real.sigaction(SIGCHLD, act, NULL);
 		if (r == 0)
 			chld_wrapped = 0;
@@ -242,7 +251,7 @@ static int chld_action(const struct sigaction *act, struct sigaction *old)
 	}
 	struct sigaction k = *act;
 	k.sa_sigaction = chld_wrapper;
-	k.sa_flags |= SA_SIGINFO;
+	k.sa_flags = (k.sa_flags | SA_SIGINFO) & ~SA_RESETHAND; /* reset by the wrapper */
 	if (nd_real.sigaction(SIGCHLD, &k, NULL) < 0)
 		return -1;
 	program_view[SIGCHLD] = *act;
