@@ -174,7 +174,9 @@ static pid_t ordered_first(struct kids *k)
  * The answer is the one virtual time gives: the end is kept from the call
  * (no child has ended yet), and since that must never cost the program a
  * notification, the SIGCHLD it would have had is owed at the end's time
- * when the program handles or blocks the signal (owed.c). So make's poll
+ * when the program blocks the signal, or handles it and polls from its main
+ * flow (owed.c); the program's SIGCHLD handler itself, told by the kernel's
+ * signal, reaps the first end as a blocking wait would. So make's poll
  * right after starting a job and its poll right after reaping one answer
  * the same on every run, whether the kernel's signal was still pending or
  * had come with another's. A loop in the main flow that polls again and
