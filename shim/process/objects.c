@@ -146,6 +146,10 @@ struct nd_tree_object *nd_object(uint64_t key)
 				  have == key))
 			return o;
 	}
+	if (key)
+		nd_log_uncontrolled("tree-order", "more process-shared semaphores and locks than the tree's table "
+						  "holds (a run creates more over its life, and keys are never reused): "
+						  "this one is left to the kernel, unordered");
 	return NULL;
 }
 

@@ -390,6 +390,8 @@ ND_EXPORT int sem_trywait(sem_t *s)
 	if (!key)
 		return nd_real.sem_trywait(s);
 	int r = nd_treesem_wait(s, key, ND_NO_DEADLINE, 1);
+	if (r > 0) /* not in the tree's table: the kernel decides, as natively */
+		return nd_real.sem_trywait(s);
 	return r ? (errno = -r, -1) : 0;
 }
 
