@@ -212,25 +212,27 @@ static int hide(uint64_t id)
 	return 1;
 }
 
-/* For the first end found, at (vt, id) of pid: REPORT, KEEP or WAIT. */
-static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
+/* A process whose threads are scheduled cannot wait here. */
+static int kernels_answer(void)
 {
-	if (!behind && vt <= nd_vclock_now()) /* an end at the caller's present is in its past */
+	nd_log_uncontrolled("tree-order", "a WNOHANG wait in a process whose threads are scheduled reaped a child "
+					  "whose end comes after the caller's present, or while another that could end "
+					  "before it ran: which had ended was a matter of real time");
+	return REPORT;
+}
+
+/* For the first end found, at (vt, id) of pid: REPORT, KEEP or WAIT. */
+static int undecided(int32_t pid, uint64_t vt, uint64_t id)
+{
+	if (vt <= nd_vclock_now()) /* an end at the caller's present is in its past */
 		return REPORT;
-	if (nd_sched_managed()) {
-		nd_log_uncontrolled("tree-order", "a WNOHANG wait in a process whose threads are scheduled reaped a "
-						  "child whose end comes after the caller's present, or while another "
-						  "that could end before it ran: which had ended was a matter of real time");
-		return REPORT;
-	}
-	if (behind)
-		return WAIT;
+	if (nd_sched_managed())
+		return kernels_answer();
 	uint64_t blocked = 0;
 	struct sigaction own;
 	if (nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) < 0 || nd_signals_action(SIGCHLD, &own) < 0 ||
 	    ((own.sa_handler == SIG_IGN && !(own.sa_flags & SA_SIGINFO)) || (own.sa_flags & SA_NOCLDWAIT)))
 		return REPORT;
-	int told = (own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL || (blocked & (1ULL << (SIGCHLD - 1)));
 	/* The program's SIGCHLD handler was told by the kernel's signal: it
 	 * reaps the first end, as a blocking wait would (when it ran is
 	 * reported where it was a moment of real time: signals.c). An end kept
@@ -244,7 +246,7 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id, int behind)
 		return KEEP;
 	}
 	if (hide(id)) {
-		if (told)
+		if ((own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL) /* a handler: it is owed */
 			nd_owed_chld(vt, pid);
 		return KEEP;
 	}
@@ -274,7 +276,7 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 		if (!nd_vclock_ended((int32_t)id, &vt, &who))
 			return 0;
 		until_reapable((int32_t)id);
-		switch (undecided((int32_t)id, vt, who, 0)) {
+		switch (undecided((int32_t)id, vt, who)) {
 		case KEEP:
 			return ND_REAP_NONE;
 		case WAIT:
@@ -289,15 +291,10 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 	if (!k.first)
 		return 0;
 	until_reapable(k.first);
-	switch (undecided(k.first, k.vt, k.id, 0)) {
-	case KEEP:
-		return ND_REAP_NONE;
-	case WAIT:
-		return ordered_first(&k);
-	}
-	if (one_behind(&k) && undecided(k.first, k.vt, k.id, 1) == WAIT)
-		return ordered_first(&k);
-	return k.first;
+	int how = undecided(k.first, k.vt, k.id);
+	if (how == REPORT && one_behind(&k))
+		how = nd_sched_managed() ? kernels_answer() : WAIT;
+	return how == KEEP ? ND_REAP_NONE : how == WAIT ? ordered_first(&k) : k.first;
 }
 
 pid_t nd_reap_first(idtype_t type, int options)
