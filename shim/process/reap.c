@@ -45,7 +45,14 @@ struct kids {
 	/* the end that comes first so far, and whose it is */
 	uint64_t vt, id;
 	int32_t first;
+	uint64_t give_up; /* a WNOHANG wait's: the real time it reports at (0: none) */
 };
+
+/* How long a WNOHANG wait waits for the tree before it reports what it
+ * found: a process that waits in real time for this one (a pool's parent
+ * waiting on its forkserver) would otherwise hold it for ever, its state
+ * changing too often for order.c's own bound. */
+#define SOFT_HOLD_NS 2000000000ULL
 
 /* One thread's children (/proc/self/task/<tid>/children). */
 static int add_thread(const char *tid, void *arg)
@@ -108,6 +115,8 @@ static int probe(void *arg, int ms)
 	first_end(&now);
 	if (now.first != ((const struct kids *)arg)->first)
 		return 1;
+	if (now.give_up && nd_sys_monotonic_ns() > now.give_up)
+		return 2;
 	if (ms) {
 		struct timespec to = { 0, ms * 1000000L };
 		if (nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0) == -EINTR)
@@ -162,8 +171,14 @@ static pid_t ordered_first(struct kids *k)
 		}
 		/* An interrupted look started again: a child is waiting to be
 		 * reaped, so natively the call would not have been interrupted. */
-		if (until(k->vt, k->id, probe, k) == 0)
+		int r = until(k->vt, k->id, probe, k);
+		if (r == 0)
 			return k->first;
+		if (r == 2) {
+			nd_log_uncontrolled("tree-order", "a WNOHANG wait for any child waited 2 s of real time for "
+							  "the run to reach the end it found, and reaped it then");
+			return k->first;
+		}
 	}
 }
 
@@ -174,9 +189,12 @@ static pid_t ordered_first(struct kids *k)
  * The answer is the one virtual time gives: the end is kept from the call
  * (no child has ended yet), and since that must never cost the program a
  * notification, the SIGCHLD it would have had is owed at the end's time
- * when the program blocks the signal, or handles it and polls from its main
- * flow (owed.c); the program's SIGCHLD handler itself, told by the kernel's
- * signal, reaps the first end as a blocking wait would. So make's poll
+ * when the program blocks the signal (owed.c); the program's SIGCHLD
+ * handler itself, told by the kernel's signal, reaps the first end as a
+ * blocking wait would; a main flow that polls with a handler installed and
+ * the signal let in may have been told already (Python's forkserver: its
+ * handler writes to a pipe its loop reads), so it gets the kernel's answer,
+ * logged. So make's poll
  * right after starting a job and its poll right after reaping one answer
  * the same on every run, whether the kernel's signal was still pending or
  * had come with another's. A loop in the main flow that polls again and
@@ -245,11 +263,17 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id)
 		nd_owed_chld(vt, pid);
 		return KEEP;
 	}
-	if (hide(id)) {
-		if ((own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL) /* a handler: it is owed */
-			nd_owed_chld(vt, pid);
-		return KEEP;
+	/* A handler, and the signal let in: the program may have been told
+	 * already (a handler that wrote to a pipe its main loop reads: Python's
+	 * forkserver). The kernel's answer, as a moment of real time decided it. */
+	if ((own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL) {
+		nd_log_uncontrolled("tree-order", "a WNOHANG wait in a program with a SIGCHLD handler reaped a child "
+						  "whose end comes after the caller's present: that it had ended was a "
+						  "matter of real time");
+		return REPORT;
 	}
+	if (hide(id))
+		return KEEP;
 	nd_log_uncontrolled("tree-order", "a loop polled for a child's end with WNOHANG, reading no clock and "
 					  "waiting for nothing: it found it after a while of real time");
 	return WAIT;
@@ -279,12 +303,15 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 		switch (undecided((int32_t)id, vt, who)) {
 		case KEEP:
 			return ND_REAP_NONE;
-		case WAIT:
-			until(vt, who, NULL, NULL);
+		case WAIT: {
+			struct kids one = { .n = 0, .first = 0, .give_up = nd_sys_monotonic_ns() + SOFT_HOLD_NS };
+			until(vt, who, probe, &one);
+		}
 		}
 		return 0;
 	}
 	struct kids k;
+	k.give_up = 0;
 	if (children(&k) < 1)
 		return 0;
 	first_end(&k);
@@ -294,6 +321,8 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 	int how = undecided(k.first, k.vt, k.id);
 	if (how == REPORT && one_behind(&k))
 		how = nd_sched_managed() ? kernels_answer() : WAIT;
+	if (how == WAIT)
+		k.give_up = nd_sys_monotonic_ns() + SOFT_HOLD_NS;
 	return how == KEEP ? ND_REAP_NONE : how == WAIT ? ordered_first(&k) : k.first;
 }
 
@@ -303,6 +332,7 @@ pid_t nd_reap_first(idtype_t type, int options)
 	    (options & (WNOHANG | WSTOPPED | WCONTINUED | WNOWAIT | __WCLONE)))
 		return 0;
 	struct kids k;
+	k.give_up = 0;
 	if (children(&k) < 2)
 		return 0;
 	/* Until one can be reaped, as the call itself waits: interrupted by a

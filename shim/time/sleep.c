@@ -173,13 +173,42 @@ int nd_timed_wait(int (*probe)(void *, int), void *arg, uint64_t deadline)
 	return r > 0 ? ND_READY : r < 0 ? ND_INTR : ND_TIMED_OUT;
 }
 
+/* The owed signal's wait, bounded in real time (see nd_timed_owed). */
+#define OWED_HOLD_NS 2000000000ULL
+struct bounded {
+	int (*probe)(void *, int);
+	void *arg;
+	uint64_t give_up;
+};
+
+static int probe_bounded(void *arg, int ms)
+{
+	struct bounded *b = arg;
+	int r = b->probe(b->arg, ms);
+	if (r)
+		return r;
+	return nd_sys_monotonic_ns() > b->give_up ? 2 : 0;
+}
+
 int nd_timed_owed(int (*probe)(void *, int), void *arg)
 {
 	if (nd_member_me < 0 || nd_sched_managed() ||
 	    __atomic_load_n(&nd_owed_next, __ATOMIC_ACQUIRE) == ND_NO_DEADLINE)
 		return 0;
-	int r = nd_timed_event(probe, arg, __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE));
-	if (!r)
-		nd_member_block(); /* the real call waits outside the order again */
-	return r < 0 ? -EINTR : r;
+	uint64_t d = __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE);
+	struct bounded b = { probe, arg, nd_sys_monotonic_ns() + OWED_HOLD_NS };
+	int r = nd_member_until(d, probe_bounded, &b);
+	if (r == 2) {
+		/* a process that waits in real time for this one holds the run
+		 * before d (a pool's parent, its forkserver): d comes now */
+		nd_log_uncontrolled("tree-order", "a wait for a SIGCHLD owed at a virtual time waited 2 s of real time "
+						  "for the run to reach it, and went on");
+		nd_vclock_advance_to(d);
+	} else if (r) {
+		return r < 0 ? -EINTR : 1;
+	}
+	if (nd_itimer_fire(d, nd_sys0(SYS_gettid)))
+		return -EINTR;
+	nd_member_block(); /* the real call waits outside the order again */
+	return 0;
 }

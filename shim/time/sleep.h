@@ -19,7 +19,8 @@ void nd_sleep_pass(uint64_t ns);
 int nd_timed_event(int (*probe)(void *, int), void *arg, uint64_t deadline);
 /* Before a wait with no timeout: while a SIGCHLD is owed (reap.h), the
  * earliest virtual timer is the next thing that can happen, and the wait
- * lasts until it at most. 1: what it waits for came; -EINTR: a handler ran
+ * lasts until it at most (2 s of real time at most: logged). 1: what it
+ * waits for came; -EINTR: a handler ran
  * here; 0: the wait goes on as the call (no owed signal, or it went to a
  * handler elsewhere or to none). */
 int nd_timed_owed(int (*probe)(void *, int), void *arg);
