@@ -1,8 +1,8 @@
 /*
  * A SIGCHLD owed at a virtual time (reap.c): a WNOHANG wait was told that a
  * child had not ended yet, its end coming after the caller's present, while
- * the program handles or blocks the signal, so the kernel's signal for it
- * may already have been taken. It is sent when this process's clock gets
+ * the program blocks the signal, so the kernel's signal for it may already
+ * have been taken together with another's. It is sent when this process's clock gets
  * to the end: it counts in nd_itimer_next, so a clock read past it, a sleep
  * or a wait of the shim's that lasts until then sends it as they send the
  * alarm (itimer.c), an indefinite select, poll or epoll waits for it as a
@@ -67,18 +67,25 @@ void nd_owed_fork_child(void)
 	__atomic_store_n(&nd_owed_next, ND_NO_DEADLINE, __ATOMIC_RELEASE);
 }
 
-void nd_owed_handler_done(int blocked)
+/* The owed signal comes now, at its time, once no other process can act
+ * before it; from wherever the call came (a handler may have interrupted a
+ * wait of the shim's, whose member state is kept). */
+static void come_now(uint64_t d, long tid)
 {
-	uint64_t d = __atomic_load_n(&nd_owed_next, __ATOMIC_ACQUIRE);
-	if (blocked || d == ND_NO_DEADLINE || nd_member_me < 0 || nd_sched_managed())
-		return;
-	/* still blocked while the handler returns: the signal comes after it */
 	struct nd_member_state was;
 	nd_member_state_save(&was);
 	int r = nd_member_until(d, NULL, NULL);
 	nd_member_state_restore(&was);
 	if (r == 0)
-		nd_owed_fire(d, 0);
+		nd_owed_fire(d, tid);
+}
+
+void nd_owed_handler_done(int blocked)
+{
+	uint64_t d = __atomic_load_n(&nd_owed_next, __ATOMIC_ACQUIRE);
+	if (blocked || d == ND_NO_DEADLINE || nd_member_me < 0 || nd_sched_managed())
+		return;
+	come_now(d, 0); /* still blocked while the handler returns: it comes after */
 }
 
 void nd_owed_unblocked(void)
@@ -87,10 +94,8 @@ void nd_owed_unblocked(void)
 	if (d == ND_NO_DEADLINE || nd_member_me < 0 || nd_sched_managed() ||
 	    nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0) < 0 || (mask & ND_SIGBIT(SIGCHLD)))
 		return;
-	if (nd_member_until(d, NULL, NULL) == 0)
-		nd_owed_fire(d, nd_sys0(SYS_gettid));
+	come_now(d, nd_sys0(SYS_gettid));
 }
-
 
 void nd_owed_start(void)
 {

@@ -176,7 +176,7 @@ static int hooked_action(int sig, const struct sigaction *act, struct sigaction 
 
 /* SIGCHLD with a program handler is wrapped: the kernel runs chld_wrapper
  * with the program's mask and flags (SA_SIGINFO added), which runs the
- * program's handler and then lets reap.c send a SIGCHLD it owes before the
+ * program's handler and then lets owed.c send a SIGCHLD it owes before the
  * program goes back, with the signal let in, to what it was interrupted in
  * (a loop that waits for its handler's word without a call of the shim's).
  * SA_RESETHAND is the wrapper's to carry out: it resets the action to the
@@ -203,6 +203,8 @@ static int mid_computation(const ucontext_t *uc)
 	if (!uc)
 		return 0;
 	const unsigned char *ip = (const unsigned char *)uc->uc_mcontext.gregs[REG_RIP];
+	if (((uintptr_t)ip & 4095) < 2)
+		return 1; /* the page before need not be readable: not looked at */
 	return !(ip[-2] == 0x0f && ip[-1] == 0x05); /* syscall */
 }
 
