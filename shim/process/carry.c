@@ -59,7 +59,7 @@ struct nd_tree_pipe *nd_carry_writing(int fd)
 		raise_to(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
 	}
 	__atomic_store_n(&m->start, NO_START, __ATOMIC_RELEASE);
-	__atomic_store_n(&m->ev, __atomic_load_n(&nd_tree->members[nd_member_me].ev, __ATOMIC_RELAXED),
+	__atomic_store_n(&m->ev, nd_member_count(&nd_tree->members[nd_member_me]),
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&m->vt, nd_vclock_now(), __ATOMIC_RELEASE);
 	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
@@ -97,8 +97,8 @@ void nd_carry_read(int fd, ssize_t r)
 		if (at > vt)
 			vt = at;
 	}
-	if (found) {
-		nd_member_join(best + 1);
+	if (found) { /* the time first: it is part of the count */
 		nd_vclock_advance_to(vt);
+		nd_member_join(best + 1);
 	}
 }

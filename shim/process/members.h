@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "tree.h"
+
 extern int nd_member_me; /* this process's slot, or -1 */
 
 /* The tree's order: (t, a) comes before (d, b) — a time or an event count,
@@ -99,6 +101,22 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
 void nd_member_turn_done(void);
+/* A member's count, the clock of that order: the events it performed plus
+ * one per ND_COUNT_VT_SHIFT-sized step of its time line (2^23 ns, 8.4 ms).
+ * Kendo's clocks move while a thread computes; ours move with what the
+ * process's reads of the clock show of it, so a member whose threads spin
+ * on the clock, a lock and a condition (CPython's GIL, a pool's submit
+ * loop) without a communication event still lets the others' events go,
+ * in an order that repeats (its time line at each event does). The step
+ * is wide so that processes forked a few hundred reads apart still
+ * alternate event by event (docs/design.md). Read from two words that only
+ * grow: a reader racing with the member sees too little, never too much. */
+#define ND_COUNT_VT_SHIFT 23
+static inline uint64_t nd_member_count(struct nd_member *m)
+{
+	return __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) + (__atomic_load_n(&m->vt, __ATOMIC_RELAXED) >> ND_COUNT_VT_SHIFT);
+}
+
 /* The member goes on from count ev at least (woken by a release stamped
  * ev - 1: Lamport's join); whoever waits for it looks again. */
 void nd_member_join(uint64_t ev);

@@ -134,10 +134,86 @@ void nd_object_forget(const void *addr)
 			__atomic_store_n(&cache[i].page, 1, __ATOMIC_RELEASE);
 }
 
+/* The least count a member has now (members.h): every event still to come
+ * in the tree, a future child's included, is at this count or later. */
+static uint64_t least_count(void)
+{
+	uint64_t least = UINT64_MAX;
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < hi && i < ND_MEMBERS; i++) {
+		struct nd_member *m = &nd_tree->members[i];
+		if (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_FREE)
+			continue;
+		uint64_t c = nd_member_count(m);
+		if (c < least)
+			least = c;
+	}
+	return least;
+}
+
+/* Under o's lock: nothing in o can change an event to come. No thread is
+ * in its line, and every release stamped in it comes before every try
+ * still to be made (treesem.c's later() would count it for each): the
+ * entry can serve another key, and a new entry for this one would decide
+ * every try alike. */
+static int spent(const struct nd_tree_object *o, uint64_t least)
+{
+	if (nd_waiter_queued(o->key))
+		return 0;
+	uint32_t n = o->nrel < ND_OBJECT_STAMPS ? o->nrel : ND_OBJECT_STAMPS;
+	for (uint32_t i = 0; i < n; i++)
+		if (o->rel_ev[i] >= least)
+			return 0;
+	return 1;
+}
+
+static struct nd_tree_object *entry(uint64_t key, unsigned probe)
+{
+	return &nd_tree->objects[(mix(key) + probe) % ND_TREE_OBJECTS];
+}
+
+/* The table is full along key's probes: an entry that is spent (a queue of
+ * a pool closed long ago: a run of DataLoader epochs or of executors makes
+ * new semaphores without end, and tmpfs does not reuse their inodes) is
+ * given to key. One at a time, so that two processes do not give key two
+ * entries; entries never become free, so a key found nowhere before is in
+ * none. */
+static struct nd_tree_object *reclaim(uint64_t key)
+{
+	sigset_t all, saved;
+	nd_signals_all_unowned(&all);
+	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&saved, 8, 0, 0);
+	for (unsigned spins = 0; __atomic_exchange_n(&nd_tree->objects_lock, 1, __ATOMIC_ACQUIRE); spins++)
+		if (spins > 64)
+			nd_sys0(SYS_sched_yield);
+	struct nd_tree_object *got = NULL;
+	for (unsigned probe = 0; probe < 16 && !got; probe++)
+		if (__atomic_load_n(&entry(key, probe)->key, __ATOMIC_ACQUIRE) == key)
+			got = entry(key, probe);
+	uint64_t least = got ? 0 : least_count();
+	for (unsigned probe = 0; probe < 16 && !got; probe++) {
+		struct nd_tree_object *o = entry(key, probe);
+		if (__atomic_exchange_n(&o->lock, 1, __ATOMIC_ACQUIRE))
+			continue; /* in use this moment */
+		if (spent(o, least)) {
+			o->nrel = 0;
+			o->post_seq = 0;
+			__atomic_store_n(&o->key, key, __ATOMIC_RELEASE);
+			got = o;
+		}
+		__atomic_store_n(&o->lock, 0, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&nd_tree->objects_lock, 0, __ATOMIC_RELEASE);
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, 8, 0, 0);
+	return got;
+}
+
 struct nd_tree_object *nd_object(uint64_t key)
 {
-	for (unsigned probe = 0; key && probe < 16; probe++) {
-		struct nd_tree_object *o = &nd_tree->objects[(mix(key) + probe) % ND_TREE_OBJECTS];
+	if (!key)
+		return NULL;
+	for (unsigned probe = 0; probe < 16; probe++) {
+		struct nd_tree_object *o = entry(key, probe);
 		uint64_t have = __atomic_load_n(&o->key, __ATOMIC_ACQUIRE);
 		if (have == key)
 			return o;
@@ -146,11 +222,25 @@ struct nd_tree_object *nd_object(uint64_t key)
 				  have == key))
 			return o;
 	}
-	if (key)
-		nd_log_uncontrolled("tree-order", "more process-shared semaphores and locks than the tree's table "
-						  "holds (a run creates more over its life, and keys are never reused): "
-						  "this one is left to the kernel, unordered");
-	return NULL;
+	struct nd_tree_object *o = reclaim(key);
+	if (!o)
+		nd_log_uncontrolled("tree-order", "more process-shared semaphores and locks in use than the tree's "
+						  "table holds (256, each still waited for or released ahead of a "
+						  "member): this one is left to the kernel, unordered");
+	return o;
+}
+
+struct nd_tree_object *nd_object_hold(uint64_t key, sigset_t *saved_mask)
+{
+	for (;;) {
+		struct nd_tree_object *o = nd_object(key);
+		if (!o)
+			return NULL;
+		nd_object_lock(o, saved_mask);
+		if (__atomic_load_n(&o->key, __ATOMIC_ACQUIRE) == key)
+			return o;
+		nd_object_unlock(o, saved_mask); /* given to another key meanwhile */
+	}
 }
 
 /* The line: entries are taken and changed at the tree's turn, so their

@@ -18,8 +18,11 @@ struct nd_tree_waiter;
 uint64_t nd_object_key(const void *addr);
 void nd_object_forget(const void *addr);
 
-/* The object's entry, made on first use; NULL when the table is full. */
+/* The object's entry, made on first use (or given an entry no event to come
+ * depends on); NULL when the table is full. An entry can be given to another
+ * key while it is not held: nd_object_hold finds it and takes its lock. */
 struct nd_tree_object *nd_object(uint64_t key);
+struct nd_tree_object *nd_object_hold(uint64_t key, sigset_t *saved_mask);
 
 /* Under the object's lock: a place in the line for key (NULL: the line is
  * full), and leaving it. hand wakes the first waiter not yet woken, which

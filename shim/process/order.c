@@ -48,7 +48,7 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
 			return 0;
 		}
-		return nd_member_before(__atomic_load_n(count ? &m->ev : &m->vt, __ATOMIC_RELAXED), m->id, d, id);
+		return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
 	case ND_M_EXITING:
 		/* Gone: its parent's wake-up may still be in flight, so this
@@ -289,7 +289,7 @@ void nd_member_turn(void)
 	struct hold h = NO_HOLD;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		if (look(__atomic_load_n(&me->ev, __ATOMIC_RELAXED), me->id, &h, 1)) {
+		if (look(nd_member_count(me), me->id, &h, 1)) {
 			if (waited) {
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
 				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
@@ -330,8 +330,9 @@ void nd_member_join(uint64_t ev)
 	if (nd_member_me < 0)
 		return;
 	struct nd_member *me = slot(nd_member_me);
-	if (ev > __atomic_load_n(&me->ev, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&me->ev, ev, __ATOMIC_RELEASE);
+	uint64_t have = nd_member_count(me);
+	if (ev > have) {
+		__atomic_add_fetch(&me->ev, ev - have, __ATOMIC_RELEASE);
 		nd_member_changed(me);
 	}
 }

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 10
+#define ND_TREE_VERSION 11
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -122,6 +122,7 @@ struct nd_tree {
 	uint64_t write_seq; /* numbers the writes to tracked channels (pipes.c) */
 	struct nd_tree_pipe pipes[ND_TREE_PIPES];
 	uint64_t wait_seq; /* numbers the waiters, in the order of events */
+	uint32_t objects_lock; /* held to give an entry no longer needed to another key (objects.c) */
 	struct nd_tree_object objects[ND_TREE_OBJECTS];
 	struct nd_tree_waiter waiters[ND_TREE_WAITERS];
 	struct nd_member members[ND_MEMBERS];

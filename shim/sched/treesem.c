@@ -179,7 +179,7 @@ static int try_at_turn(sem_t *s, struct nd_tree_object *o, struct nd_tree_waiter
 		return EAGAIN;
 	} else {
 		uint64_t first;
-		int k = later(o, __atomic_load_n(&me()->ev, __ATOMIC_RELAXED), me()->id, &first), v = 0;
+		int k = later(o, nd_member_count(me()), me()->id, &first), v = 0;
 		if (sem_getvalue(s, &v) == 0 && v - k <= 0) {
 			if (k > 0 && v > 0)
 				*self = first + 1;
@@ -195,8 +195,7 @@ static int try_at_turn(sem_t *s, struct nd_tree_object *o, struct nd_tree_waiter
 
 int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 {
-	struct nd_tree_object *o = nd_object(key);
-	if (!o)
+	if (!nd_object(key))
 		return 1;
 	int e = errno;
 	struct wait_arg a = { NULL, s, key };
@@ -204,7 +203,13 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 		turn();
 		uint64_t self;
 		sigset_t mask;
-		nd_object_lock(o, &mask);
+		/* Out of line, the entry may have been given to another key since
+		 * (objects.c): this key's new one decides alike. */
+		struct nd_tree_object *o = nd_object_hold(key, &mask);
+		if (!o) {
+			nd_member_turn_done();
+			return 1;
+		}
 		int err = try_at_turn(s, o, a.w, key, &self);
 		if (!err)
 			taken(o);
@@ -244,7 +249,8 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 
 int nd_treesem_post(sem_t *s, uint64_t key)
 {
-	struct nd_tree_object *o = nd_object(key);
+	sigset_t mask;
+	struct nd_tree_object *o = nd_object_hold(key, &mask);
 	if (!o) {
 		turn();
 		int r = nd_real.sem_post(s), e = errno;
@@ -255,9 +261,7 @@ int nd_treesem_post(sem_t *s, uint64_t key)
 	/* Not at the turn: a release never waits for another member's
 	 * computation. Its stamp places it in the order: a try ahead of it
 	 * does not count it, and the waiter it wakes goes on after it. */
-	sigset_t mask;
-	uint64_t c = __atomic_load_n(&me()->ev, __ATOMIC_RELAXED);
-	nd_object_lock(o, &mask);
+	uint64_t c = nd_member_count(me());
 	uint32_t at = o->nrel % ND_OBJECT_STAMPS;
 	o->rel_ev[at] = c;
 	o->rel_id[at] = me()->id;

@@ -14,7 +14,8 @@
 # main process's final None reaches them through a pipe (bytes carry their
 # writer's count: process/carry.c), under run, run --log and inspect; a
 # semaphore released before a message through a pipe or a socketpair is seen
-# by a try after it (fixtures/python/carried.py).
+# by a try after it (fixtures/python/carried.py). Sixty pools one after
+# another repeat (the table of semaphores reuses what no event depends on).
 # Usage: treeorder.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 un="$fixtures/python/unordered.py"
@@ -89,14 +90,38 @@ done
 out=$(timeout 120 env LD_PRELOAD="$lib" $py "$fixtures/python/carried.py" 2>>err)
 [ "$out" = "$expected" ] && ok || bad "carried.py, library alone: $(echo $out)"
 
-# more process-shared semaphores than the tree's object table holds: the
-# rest are the kernel's, as natively, and reported (sem_trywait once set
-# errno to -1 for them: "OSError: [Errno -1]" in test_concurrent_futures)
+# more process-shared semaphores than the tree's object table holds (256).
+# Alone, a process's old entries serve new semaphores (nothing to come depends
+# on them: process/objects.c), so all 600 stay ordered and nothing is
+# reported; with a child asleep at an early count, every release stays ahead
+# of it, the table fills, and the rest are the kernel's, as natively, and
+# reported (sem_trywait once set errno to -1 for them: "OSError: [Errno -1]"
+# in test_concurrent_futures)
 ms="$fixtures/python/many_semaphores.py"
-out=$(timeout 120 "$nodice" run -- $py "$ms" 2>&1)
-[ "$out" = "600 0 600" ] && ok || bad "many_semaphores: $(echo "$out" | tail -2)"
+for a in "" --idle-child; do
+	out=$(timeout 120 "$nodice" run -- $py "$ms" $a 2>&1)
+	[ "$out" = "600 0 600" ] && ok || bad "many_semaphores $a: $(echo "$out" | tail -2)"
+done
 timeout 120 "$nodice" inspect --strict --json ms.json -- $py "$ms" >/dev/null 2>&1
-[ $? = 1 ] && grep -q "than the tree's table holds" ms.json && ok || bad "many_semaphores: the full table is not reported"
+[ $? = 0 ] && ! grep -q "than the tree's table holds" ms.json && ok ||
+	bad "many_semaphores: entries no event depends on were not given to new semaphores"
+timeout 120 "$nodice" inspect --strict --json msi.json -- $py "$ms" --idle-child >/dev/null 2>&1
+[ $? = 1 ] && grep -q "than the tree's table holds" msi.json && ok ||
+	bad "many_semaphores --idle-child: the full table is not reported"
+
+# 60 pools one after another, as DataLoader workers every epoch: more
+# semaphores over the run than the table holds; the last pool's task
+# assignment and completion order repeat as the first's did (before the
+# table's entries were reused, the runs differed once it was full)
+seq="$fixtures/python/pools_in_sequence.py"
+for i in 1 2 3; do timeout 300 "$nodice" run -- $py "$seq" >seq.run$i 2>>err; done
+timeout 300 taskset -c 0 "$nodice" run -- $py "$seq" >seq.cpu0 2>>err
+timeout 300 env LD_PRELOAD="$lib" $py "$seq" >seq.lib1 2>>err
+timeout 300 env LD_PRELOAD="$lib" $py "$seq" >seq.lib2 2>>err
+grep -q "^60 pools" seq.run1 && ok || bad "pools_in_sequence printed: $(tail -c 300 seq.run1; tail -c 300 err)"
+differ=$(cat seq.run1 seq.run2 seq.run3 seq.cpu0 | grep pools | sort -u | wc -l)
+[ "$differ" = 1 ] && ok || bad "pools_in_sequence: $differ different results in 4 runs"
+cmp -s seq.lib1 seq.lib2 && ok || bad "pools_in_sequence: the library alone gave 2 results"
 
 # causality through a pipe: DataLoader's shutdown (the worker asserts the
 # event it was told about is set; before carry.c its try came "before" the
