@@ -252,17 +252,54 @@ static void blas(int quick)
 	library("torch elementwise, libgomp", "torch_loop.py", quick ? 100 : 1000);
 }
 
+/* What nodice adds per unit of OP, from runs paired in time: each rep
+ * times native and nodice one after the other, with n and with 0, and the
+ * figure is the median of the reps' differences, with the native median
+ * beside it. A cross-CPU round trip on a shared machine moves by tens of
+ * microseconds from minute to minute (15-53 us natively on one day); runs
+ * apart in time would compare two machines. */
+static void overhead(const char *title, const char *op, long n)
+{
+	char count[32];
+	snprintf(count, sizeof(count), "%ld", n);
+	char *big[] = { workload, (char *)op, count, NULL }, *zero[] = { workload, (char *)op, "0", NULL };
+	double d[64], nat[64];
+	int r = reps < 64 ? reps : 63;
+	for (int i = 0; i < r; i++) {
+		double a = run_once(big, NATIVE), b = run_once(big, NODICE);
+		double a0 = run_once(zero, NATIVE), b0 = run_once(zero, NODICE);
+		if (a < 0 || b < 0 || a0 < 0 || b0 < 0) {
+			printf("%-28s failed\n", title);
+			return;
+		}
+		nat[i] = (a - a0) / (double)n;
+		d[i] = ((b - b0) - (a - a0)) / (double)n;
+	}
+	qsort(d, (size_t)r, sizeof(double), cmp);
+	qsort(nat, (size_t)r, sizeof(double), cmp);
+	printf("%-28s %10.2f us native, +%.2f us under nodice (paired reps: %.2f to %.2f)\n", title,
+	       nat[r / 2] * 1e6, d[r / 2] * 1e6, d[r / 4] * 1e6, d[r - 1 - r / 4] * 1e6);
+}
+
 /* The process tree (issue 14): a pipe round trip between two processes,
  * and how much of two CPUs a tree of processes that compute keeps. */
 static void tree(int quick)
 {
 	long n = quick ? 20000 : 100000;
-	micro("pipe round trip, 2 processes", "pipe_pingpong", n, 1e9, "ns", 0);
-	double nat = per_unit("pipe_pingpong", n, NATIVE), nd = per_unit("pipe_pingpong", n, NODICE);
-	printf("%-28s %10.2f us over native per round trip\n", "  nodice overhead", (nd - nat) * 1e6);
-	micro("semaphore round trip, 2 proc", "sem_pingpong", n, 1e9, "ns", 0);
-	nat = per_unit("sem_pingpong", n, NATIVE), nd = per_unit("sem_pingpong", n, NODICE);
-	printf("%-28s %10.2f us over native per ordered round trip\n", "  nodice overhead", (nd - nat) * 1e6);
+	int saved = reps;
+	reps = quick ? 9 : 15;
+	overhead("pipe round trip, 2 procs", "pipe_pingpong", n);
+	overhead("semaphore round trip", "sem_pingpong", n);
+	/* on one CPU (as `taskset -c 0`): every hand-off is a context switch */
+	cpu_set_t all, one;
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	overhead("  pipe, pinned to CPU 0", "pipe_pingpong", n);
+	overhead("  semaphore, pinned", "sem_pingpong", n);
+	sched_setaffinity(0, sizeof(all), &all);
+	reps = saved;
 	long work = quick ? 100000000 : 400000000;
 	for (int m = NATIVE; m <= NODICE; m++) {
 		double one = per_unit("procs_crunch1", work, (enum mode)m), two = per_unit("procs_crunch2", work, (enum mode)m);

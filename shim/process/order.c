@@ -25,7 +25,7 @@
 #define HOLD_NS 5000000000ULL         /* a holder unchanged this long: go ahead */
 #define EXEC_GRACE_NS 2000000000ULL   /* an exec not adopted by then: outside */
 #define COUNT_HOLD_NS 30000000000ULL  /* ... for a communication event (turns.c) */
-#define SPINS 2000                    /* pauses before a turn's wait sleeps (~10-40 us) */
+#define SPINS 2000                    /* pauses before a turn's wait sleeps (~20 us), with 2 CPUs or more */
 
 /* Whether member m can still act before (d, id), BLOCKED and WAIT ones
  * aside: by count (turns.c) d is an event count; a waiting member is asked
@@ -35,14 +35,23 @@
  * a 60 s timeout, and one's timeout went first while another had just been
  * woken by data, sending its clock 60 s ahead and its parent's 20 ms
  * sleeps, 10 ms of real time each, through 3000 rounds to catch up). */
-static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t now, int count)
+/* The real time, read once per look and only when needed: most looks find
+ * nobody ahead and read no clock (a system call). */
+static uint64_t real_now(uint64_t *now)
+{
+	if (!*now)
+		*now = nd_sys_monotonic_ns();
+	return *now;
+}
+
+static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count)
 {
 	switch (st) {
 	case ND_M_WAIT:
 		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
 	case ND_M_RUN: {
 		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
-		if (at && now - at > EXEC_GRACE_NS) {
+		if (at && real_now(now) - at > EXEC_GRACE_NS) {
 			nd_log_uncontrolled("tree-outside", "a member executed a program the shim could not enter "
 							    "(static, or it dropped LD_PRELOAD): it runs outside the order");
 			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
@@ -100,7 +109,7 @@ static int skipped(const struct skip *skip, int i, const struct nd_member *m)
  * may be running by pass 1: seen once under load, when a parent reaping the
  * writer of the pipe the caller read was passed over), and one whose state
  * changed while /proc was read holds. */
-static int holder(uint64_t d, uint64_t id, uint64_t now, const struct skip *skip, int count)
+static int holder(uint64_t d, uint64_t id, uint64_t *now, const struct skip *skip, int count)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	int outside = 0;
@@ -207,16 +216,17 @@ struct hold {
  * parent's timeout must leave it the time to answer). */
 static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 {
-	uint64_t now = nd_sys_monotonic_ns();
-	int who = holder(d, id, now, &h->skip, count);
+	uint64_t now = 0;
+	int who = holder(d, id, &now, &h->skip, count);
+	if (who == -1)
+		return 1;
+	real_now(&now);
 	if (!h->real_start) {
 		h->real_start = now;
 		h->vt_start = nd_vclock_now();
 	}
 	if (who == OUTSIDE_ONLY)
 		return count || d <= h->vt_start || now - h->real_start >= d - h->vt_start;
-	if (who < 0)
-		return 1;
 	uint32_t c = __atomic_load_n(&slot(who)->change, __ATOMIC_ACQUIRE);
 	if (who != h->held || c != h->change) {
 		h->held = who;
@@ -281,11 +291,31 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 
 /* The turn of a communication event (members.h): this member's count first
  * in (count, id) order among the members that can still act. */
+/* Spinning helps only when the holder has another CPU to run on: on one
+ * (`taskset -c 0`) the spin is the holder's time, and an ordered semaphore
+ * round trip cost 106 us more than natively instead of 0.4. Asked once per
+ * process; a fork child inherits the answer with the mask. */
+static int spins = -1;
+
+static int spin_limit(void)
+{
+	if (spins < 0) {
+		unsigned long mask[16] = { 0 };
+		long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);
+		int cpus = 0;
+		for (long i = 0; i < n / (long)sizeof(long); i++)
+			cpus += __builtin_popcountl(mask[i]);
+		spins = cpus >= 2 ? SPINS : 0;
+	}
+	return spins;
+}
+
 void nd_member_turn(void)
 {
 	if (nd_member_me < 0)
 		return;
 	struct nd_member *me = slot(nd_member_me);
+	int limit = spin_limit();
 	struct hold h = NO_HOLD;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
@@ -308,7 +338,7 @@ void nd_member_turn(void)
 		 * state (a hand-off's receiver): a short spin saves two context
 		 * switches. Then sleep; a signal handler may end it (the turn is
 		 * still to come). */
-		for (int spin = 0; spin < SPINS && __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e; spin++)
+		for (int spin = 0; spin < limit && __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e; spin++)
 			__builtin_ia32_pause();
 		struct timespec to = { 0, POLL_MS * 1000000L };
 		if (__atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e)

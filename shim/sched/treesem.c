@@ -62,11 +62,13 @@ static void taken(const struct nd_tree_object *o)
  * handler ran; 0 at the real deadline (NULL: none). */
 static int handed(struct nd_tree_waiter *w, sem_t *s, uint64_t key, const struct timespec *deadline)
 {
-	uint64_t start = nd_sys_monotonic_ns();
+	uint64_t start = 0;
 	for (;;) {
 		if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
 			return 1;
 		uint64_t now = nd_sys_monotonic_ns();
+		if (!start)
+			start = now;
 		uint64_t dl = deadline ? (uint64_t)deadline->tv_sec * ND_NS + (uint64_t)deadline->tv_nsec : 0;
 		if (deadline && now >= dl)
 			return 0;
