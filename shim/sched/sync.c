@@ -24,6 +24,7 @@
 #include "block.h"
 #include "objects.h"
 #include "sync.h"
+#include "treemutex.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -50,17 +51,6 @@ static int mutex_external(const pthread_mutex_t *m)
 	return m->__data.__kind & MUTEX_KERNEL_KINDS;
 }
 
-/* Which of several processes takes a process-shared object first is not
- * ordered yet (issue 14): a wait on one that is taken is reported, so that
- * inspect --strict and verify name it (issue 17). */
-void nd_sync_tree_contended(int shared)
-{
-	if (shared)
-		nd_log_uncontrolled("tree-order", "a process waited on a process-shared lock or semaphore another "
-						  "process held (multiprocessing's Lock, Queue, Pool): which process "
-						  "goes first follows real time");
-}
-
 int nd_sync_sem_shared(const sem_t *s)
 {
 	return ((const struct nd_sem *)s)->private != 0;
@@ -74,7 +64,10 @@ static int self_tid(void)
 int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 {
 	if (mutex_external(m)) {
-		int r = nd_real.pthread_mutex_trylock(m);
+		int r = nd_treemutex_lock(m, deadline, 0);
+		if (r >= 0)
+			return r;
+		r = nd_real.pthread_mutex_trylock(m);
 		if (r != EBUSY)
 			return r;
 		nd_sync_tree_contended(m->__data.__kind & 128);
@@ -207,7 +200,10 @@ ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 	if (nd_passthrough())
 		return nd_real.pthread_mutex_lock(m);
 	if (!nd_sched_managed()) {
-		int r = nd_real.pthread_mutex_trylock(m);
+		int r = nd_treemutex_lock(m, ND_NO_DEADLINE, 0);
+		if (r >= 0)
+			return r;
+		r = nd_real.pthread_mutex_trylock(m);
 		if (r != EBUSY)
 			return r;
 		nd_sync_tree_contended(m->__data.__kind & 128);
@@ -225,7 +221,9 @@ ND_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	if (nd_passthrough())
 		return nd_real.pthread_mutex_trylock(m);
 	nd_sched_point();
-	int r = nd_real.pthread_mutex_trylock(m);
+	int r = nd_treemutex_lock(m, ND_NO_DEADLINE, 1);
+	if (r < 0)
+		r = nd_real.pthread_mutex_trylock(m);
 	if (r == 0 && nd_sched_managed())
 		nd_sched_parallel_held(1);
 	return r;
@@ -234,7 +232,9 @@ ND_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 ND_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	ND_ORDERED();
-	int r = nd_real.pthread_mutex_unlock(m);
+	int r = nd_treemutex_unlock(m);
+	if (r < 0)
+		r = nd_real.pthread_mutex_unlock(m);
 	if (r == 0 && nd_sched_on) {
 		if (nd_sched_managed())
 			nd_sched_parallel_held(-1);

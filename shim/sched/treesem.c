@@ -26,6 +26,7 @@
 #include "scheduler.h"
 #include "sleep.h"
 #include "sync.h"
+#include "treeobj.h"
 #include "tree.h"
 #include "vclock.h"
 
@@ -52,6 +53,41 @@ uint64_t nd_treesem_key(sem_t *s)
 	return nd_object_key(s);
 }
 
+/* A wait on a taken process-shared object the tree does not order (sync.h):
+ * which of several processes takes it first follows real time, reported so
+ * that inspect --strict and verify name it (issue 17). */
+void nd_sync_tree_contended(int shared)
+{
+	if (shared)
+		nd_log_uncontrolled("tree-order", "a process waited on a process-shared lock or semaphore another "
+						  "process held that the tree does not order (a condition, a barrier, a "
+						  "robust, PI or recursive mutex, or no room in the tree's tables): which "
+						  "process goes first follows real time");
+}
+
+/* A semaphore as the order sees an object (treeobj.h). */
+static int sem_take(void *obj)
+{
+	int e = errno, r = nd_real.sem_trywait(obj) == 0 ? 0 : errno;
+	errno = e;
+	return r;
+}
+
+static int sem_units(void *obj)
+{
+	int v = 0;
+	return sem_getvalue(obj, &v) == 0 ? v : 0;
+}
+
+static int sem_give(void *obj)
+{
+	int e = errno, r = nd_real.sem_post(obj) == 0 ? 0 : errno;
+	errno = e;
+	return r;
+}
+
+static const struct nd_tree_ops sem_ops = { sem_take, sem_units, sem_give };
+
 /* Taken: what was written before its release is known (pipes.c). */
 static void taken(const struct nd_tree_object *o)
 {
@@ -60,7 +96,8 @@ static void taken(const struct nd_tree_object *o)
 
 /* Sleeps until a release hands the semaphore over: 1; -EINTR when a
  * handler ran; 0 at the real deadline (NULL: none). */
-static int handed(struct nd_tree_waiter *w, sem_t *s, uint64_t key, const struct timespec *deadline)
+static int handed(struct nd_tree_waiter *w, const struct nd_tree_ops *k, void *s, uint64_t key,
+		  const struct timespec *deadline)
 {
 	uint64_t start = 0;
 	for (;;) {
@@ -79,10 +116,10 @@ static int handed(struct nd_tree_waiter *w, sem_t *s, uint64_t key, const struct
 		long r = nd_sys(SYS_futex, (long)&w->woken, FUTEX_WAIT, 0, (long)&to, 0, 0);
 		if (r == -EINTR)
 			return -EINTR;
-		int v = 0;
-		if (now - start >= MISSED_NS && sem_getvalue(s, &v) == 0 && v > 0 && !nd_waiter_pending(key)) {
-			nd_log_uncontrolled("tree-order", "a process-shared semaphore was released by a process "
-							  "outside the tree's order: who took it followed real time");
+		if (now - start >= MISSED_NS && k->units(s) > 0 && !nd_waiter_pending(key)) {
+			nd_log_uncontrolled("tree-order", "a process-shared semaphore or mutex was released outside "
+							  "the tree's order (by a process outside it, or inside libc: a "
+							  "condition wait): who took it followed real time");
 			w->join = 0;
 			__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 			return 1;
@@ -92,7 +129,8 @@ static int handed(struct nd_tree_waiter *w, sem_t *s, uint64_t key, const struct
 
 struct wait_arg {
 	struct nd_tree_waiter *w;
-	sem_t *s;
+	const struct nd_tree_ops *k;
+	void *s;
 	uint64_t key;
 };
 
@@ -105,21 +143,21 @@ static int probe_handed(void *arg, int ms)
 	dl.tv_nsec += (long)ms * 1000000L;
 	dl.tv_sec += dl.tv_nsec / ND_NS;
 	dl.tv_nsec %= ND_NS;
-	return handed(a->w, a->s, a->key, &dl);
+	return handed(a->w, a->k, a->s, a->key, &dl);
 }
 
 /* The sleep between two tries: 1 handed, 0 timed out, -EINTR. */
 static int sleep_for(struct wait_arg *a, uint64_t deadline)
 {
 	if (deadline == ND_NO_DEADLINE) {
-		int r = ND_OUTSIDE(-1, 0, handed(a->w, a->s, a->key, NULL));
+		int r = ND_OUTSIDE(-1, 0, handed(a->w, a->k, a->s, a->key, NULL));
 		return r == 1 ? 1 : -EINTR;
 	}
 	if (!nd_sched_managed())
 		return nd_timed_event(probe_handed, a, deadline);
 	struct timespec real;
 	nd_wait_real_deadline(deadline, &real);
-	int r = ND_OUTSIDE(-1, 0, handed(a->w, a->s, a->key, &real));
+	int r = ND_OUTSIDE(-1, 0, handed(a->w, a->k, a->s, a->key, &real));
 	return r == -1 ? -EINTR : r; /* -1: the turn was left for a signal */
 }
 
@@ -145,21 +183,32 @@ static int later(const struct nd_tree_object *o, uint64_t c, uint64_t id, uint64
 	return k;
 }
 
-/* Leaves the line (the caller holds the object); a hand-off it did not use
- * goes to the next in line. */
-static void leave_line(struct nd_tree_waiter *w, uint64_t key)
-{
-	int was_woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
-	uint64_t join = w->join;
-	nd_waiter_dequeue(w);
-	if (was_woken)
-		nd_waiter_hand(key, join);
-}
-
 static struct nd_member *me(void)
 {
 	return &nd_tree->members[nd_member_me];
 }
+
+/* Leaves the line (the caller holds the object). A hand-off it did not use
+ * (it gives up: a timeout, a handler, an error) goes to the next in line.
+ * One it used is spent, unless units are still free in the order's view
+ * (those released before its turn, all made by then): passing every used
+ * hand-off on woke the next waiter for a unit that was gone, and whether it
+ * then tried before or after the next real release followed real time
+ * (one run in twenty of three processes sharing a lock). */
+static void leave_line(const struct nd_tree_ops *ops, void *s, const struct nd_tree_object *o,
+		       struct nd_tree_waiter *w, uint64_t key, int took)
+{
+	int was_woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+	uint64_t join = w->join, first;
+	nd_waiter_dequeue(w);
+	if (!was_woken)
+		return;
+	if (!took)
+		nd_waiter_hand(key, join);
+	else if (ops->units(s) - later(o, nd_member_count(me()), me()->id, &first) > 0)
+		nd_waiter_hand(key, nd_member_count(me()) + 1);
+}
+
 
 /*
  * A try at the member's turn (c, id), under the object's lock. In line, the
@@ -170,8 +219,8 @@ static struct nd_member *me(void)
  * 0 taken, EAGAIN, or another error; *self: when the only units are such
  * releases, the count the waiter goes on from (the earliest one's + 1).
  */
-static int try_at_turn(sem_t *s, struct nd_tree_object *o, struct nd_tree_waiter *w, uint64_t key,
-		       uint64_t *self)
+static int try_at_turn(const struct nd_tree_ops *ops, void *s, struct nd_tree_object *o,
+		       struct nd_tree_waiter *w, uint64_t key, uint64_t *self)
 {
 	*self = 0;
 	if (w) {
@@ -181,26 +230,25 @@ static int try_at_turn(sem_t *s, struct nd_tree_object *o, struct nd_tree_waiter
 		return EAGAIN;
 	} else {
 		uint64_t first;
-		int k = later(o, nd_member_count(me()), me()->id, &first), v = 0;
-		if (sem_getvalue(s, &v) == 0 && v - k <= 0) {
+		int k = later(o, nd_member_count(me()), me()->id, &first), v = ops->units(s);
+		if (v - k <= 0) {
 			if (k > 0 && v > 0)
 				*self = first + 1;
 			return EAGAIN;
 		}
 	}
-	if (nd_real.sem_trywait(s) == 0)
-		return 0;
-	if (errno == EAGAIN && w) /* taken by a process outside the order */
+	int r = ops->take(s);
+	if (r == EAGAIN && w) /* taken by a process outside the order */
 		__atomic_store_n(&w->woken, 0, __ATOMIC_RELEASE);
-	return errno;
+	return r;
 }
 
-int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
+int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64_t deadline, int try)
 {
 	if (!nd_object(key))
 		return 1;
 	int e = errno;
-	struct wait_arg a = { NULL, s, key };
+	struct wait_arg a = { NULL, ops, s, key };
 	for (int last = 0;; ) {
 		turn();
 		uint64_t self;
@@ -212,12 +260,12 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 			nd_member_turn_done();
 			return 1;
 		}
-		int err = try_at_turn(s, o, a.w, key, &self);
+		int err = try_at_turn(ops, s, o, a.w, key, &self);
 		if (!err)
 			taken(o);
 		int line = err == EAGAIN && !try && !last;
 		if (a.w && !line)
-			leave_line(a.w, key);
+			leave_line(ops, s, o, a.w, key, err == 0);
 		else if (line && !a.w && (a.w = nd_waiter_enqueue(key)) && self) {
 			a.w->join = self; /* already released: handed at once */
 			__atomic_store_n(&a.w->woken, 1, __ATOMIC_RELEASE);
@@ -235,8 +283,8 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 		if (!line)
 			return err == 0 ? 0 : last ? (last < 0 ? -EINTR : -ETIMEDOUT) : -err;
 		if (!a.w) { /* the line is full: the kernel decides, as natively */
-			nd_log_uncontrolled("tree-order", "more threads waiting on process-shared semaphores than the "
-							  "tree's 128 places: one waited in real time");
+			nd_log_uncontrolled("tree-order", "more threads waiting on process-shared semaphores and mutexes "
+							  "than the tree's 128 places: one waited in real time");
 			return 1;
 		}
 		/* handed at once (a release already made): no sleep */
@@ -249,33 +297,43 @@ int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
 	}
 }
 
-int nd_treesem_post(sem_t *s, uint64_t key)
+int nd_treeobj_post(const struct nd_tree_ops *ops, void *s, uint64_t key)
 {
 	sigset_t mask;
 	struct nd_tree_object *o = nd_object_hold(key, &mask);
 	if (!o) {
 		turn();
-		int r = nd_real.sem_post(s), e = errno;
+		int r = ops->give(s);
 		nd_member_turn_done();
-		errno = e;
 		return r;
 	}
 	/* Not at the turn: a release never waits for another member's
 	 * computation. Its stamp places it in the order: a try ahead of it
 	 * does not count it, and the waiter it wakes goes on after it. */
 	uint64_t c = nd_member_count(me());
-	uint32_t at = o->nrel % ND_OBJECT_STAMPS;
-	o->rel_ev[at] = c;
-	o->rel_id[at] = me()->id;
-	__atomic_store_n(&o->nrel, o->nrel + 1, __ATOMIC_RELEASE);
-	int r = nd_real.sem_post(s), e = errno;
+	int r = ops->give(s);
 	if (r == 0) {
+		uint32_t at = o->nrel % ND_OBJECT_STAMPS;
+		o->rel_ev[at] = c;
+		o->rel_id[at] = me()->id;
+		__atomic_store_n(&o->nrel, o->nrel + 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&o->post_seq, __atomic_load_n(&nd_tree->write_seq, __ATOMIC_ACQUIRE),
 				 __ATOMIC_RELEASE);
 		nd_waiter_hand(key, c + 1);
 	}
 	nd_object_unlock(o, &mask);
-	nd_member_turn_done();
-	errno = e;
+	if (r == 0)
+		nd_member_turn_done();
 	return r;
+}
+
+int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try)
+{
+	return nd_treeobj_wait(&sem_ops, s, key, deadline, try);
+}
+
+int nd_treesem_post(sem_t *s, uint64_t key)
+{
+	int r = nd_treeobj_post(&sem_ops, s, key);
+	return r ? (errno = r, -1) : 0;
 }

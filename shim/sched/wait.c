@@ -21,6 +21,7 @@
 #include "vclock.h"
 #include "scheduler.h"
 #include "sync.h"
+#include "treemutex.h"
 #include "sleep.h"
 #include "members.h"
 
@@ -187,6 +188,9 @@ ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_mutex_clocklock))
 		return nd_real.pthread_mutex_clocklock(m, clk, abs);
+	int t = nd_treemutex_lock(m, nd_vclock_deadline(clk, abs->tv_sec * ND_NS + abs->tv_nsec), 0);
+	if (t >= 0)
+		return t;
 	uint64_t d = translate(clk, abs, &real);
 	return nd_wait_settle(nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &real), d);
 }

@@ -16,6 +16,8 @@
 # semaphore released before a message through a pipe or a socketpair is seen
 # by a try after it (fixtures/python/carried.py). Sixty pools one after
 # another repeat (the table of semaphores reuses what no event depends on).
+# A process-shared mutex, and semaphores of value 1 and 2, between C
+# processes that compute: who takes them repeats.
 # Usage: treeorder.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 un="$fixtures/python/unordered.py"
@@ -122,6 +124,32 @@ grep -q "^60 pools" seq.run1 && ok || bad "pools_in_sequence printed: $(tail -c 
 differ=$(cat seq.run1 seq.run2 seq.run3 seq.cpu0 | grep pools | sort -u | wc -l)
 [ "$differ" = 1 ] && ok || bad "pools_in_sequence: $differ different results in 4 runs"
 cmp -s seq.lib1 seq.lib2 && ok || bad "pools_in_sequence: the library alone gave 2 results"
+
+# a process-shared mutex and semaphores between processes that compute
+# (fixtures/c/shared_mutex.c; sched/treemutex.c, treesem.c): who takes the
+# lock each time repeats over 5 runs, 2 on one CPU and 2 through the library
+# alone (before: 10 orders in 10 runs of sem2, and one run in twenty of sem
+# differed: a hand-off already used was passed on); the semantics of
+# trylock, timed lock, error-checking and foreign unlock are libc's
+sm=$(dirname "$nodice")/../fixtures/shared_mutex
+for mode in order sem sem2; do
+	for i in 1 2 3 4 5; do timeout 60 "$nodice" run -- "$sm" $mode >sm_$mode.run$i 2>>err; done
+	for i in 1 2; do
+		timeout 60 taskset -c 0 "$nodice" run -- "$sm" $mode >sm_$mode.cpu0.$i 2>>err
+		timeout 60 env LD_PRELOAD="$lib" "$sm" $mode >sm_$mode.lib$i 2>>err
+	done
+	[ -s sm_$mode.run1 ] && ok || bad "shared_mutex $mode printed nothing: $(tail -c 300 err)"
+	differ=$(cat sm_$mode.run* sm_$mode.cpu0.* | sort -u | wc -l)
+	[ "$differ" = 1 ] && ok || bad "shared_mutex $mode: $differ orders in 7 runs: $(sort sm_$mode.run* sm_$mode.cpu0.* | uniq -c)"
+	differ=$(cat sm_$mode.lib* | sort -u | wc -l)
+	[ "$differ" = 1 ] && ok || bad "shared_mutex $mode: the library alone gave $differ orders in 2 runs"
+done
+want=$("$sm" semantics)
+[ "$want" = "trylock EBUSY, foreign unlock EPERM, timedlock ETIMEDOUT after 50 ms, lock 0, relock EDEADLK" ] && ok ||
+	bad "shared_mutex semantics natively: $want"
+got=$(timeout 60 "$nodice" run -- "$sm" semantics 2>&1)
+[ "$got" = "$want" ] && ok || bad "shared_mutex semantics under nodice: $got"
+timeout 60 "$nodice" inspect --strict -- "$sm" sem2 >/dev/null 2>&1 && ok || bad "shared_mutex sem2: inspect --strict failed"
 
 # causality through a pipe: DataLoader's shutdown (the worker asserts the
 # event it was told about is set; before carry.c its try came "before" the

@@ -1,0 +1,27 @@
+/*
+ * Process-shared objects ordered by the tree (treesem.c): what the order
+ * needs of one — take a unit without waiting, say how many are free, give
+ * one back — so semaphores (treesem.c) and mutexes (treemutex.c) share the
+ * turn, the stamps of releases and the line. Async-signal-safe.
+ */
+#ifndef ND_TREEOBJ_H
+#define ND_TREEOBJ_H
+
+#include <stdint.h>
+
+struct nd_tree_ops {
+	int (*take)(void *obj);  /* 0, EAGAIN when none is free, or another error number */
+	int (*units)(void *obj); /* how many are free now */
+	int (*give)(void *obj);  /* 0 or an error number */
+};
+
+/* A wait for obj (key: nd_object_key of it) at the member's turn: 0 taken,
+ * -EAGAIN (try), -ETIMEDOUT (virtual deadline), -EINTR, another -errno, or
+ * 1: the tree cannot order it (no entry or no place in line), the caller
+ * waits in the kernel. errno is kept. */
+int nd_treeobj_wait(const struct nd_tree_ops *ops, void *obj, uint64_t key, uint64_t deadline, int try);
+/* A release, stamped with the member's count, handed to the first in line:
+ * 0 or the error number give returned (then nothing is stamped). */
+int nd_treeobj_post(const struct nd_tree_ops *ops, void *obj, uint64_t key);
+
+#endif
