@@ -223,10 +223,13 @@ struct nd_tree_object *nd_object(uint64_t key)
 			return o;
 	}
 	struct nd_tree_object *o = reclaim(key);
-	if (!o)
+	if (!o) {
+		__atomic_store_n(&nd_tree->objects_overflow, 1, __ATOMIC_RELEASE);
 		nd_log_uncontrolled("tree-order", "more process-shared semaphores and locks in use than the tree's "
-						  "table holds (256, each still waited for or released ahead of a "
-						  "member): this one is left to the kernel, unordered");
+						  "table holds (1024, each still waited for or released ahead of a "
+						  "member): this one is left to the kernel, unordered, and from now on "
+						  "every try counts every release made");
+	}
 	return o;
 }
 

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 11
+#define ND_TREE_VERSION 12
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -58,7 +58,7 @@ struct nd_member {
 /* A process-shared object the tree orders (objects.c): keyed by the device,
  * inode and offset of the memory it lives in, so a sem_open by name in a
  * spawned process finds the same entry as the forked ones. */
-#define ND_TREE_OBJECTS 256
+#define ND_TREE_OBJECTS 1024
 #define ND_OBJECT_STAMPS 16
 struct nd_tree_object {
 	uint64_t key;      /* 0: free */
@@ -123,6 +123,10 @@ struct nd_tree {
 	struct nd_tree_pipe pipes[ND_TREE_PIPES];
 	uint64_t wait_seq; /* numbers the waiters, in the order of events */
 	uint32_t objects_lock; /* held to give an entry no longer needed to another key (objects.c) */
+	/* Set once an object found no entry (objects.c): from then on some
+	 * objects are the kernel's, causality through them is not carried in
+	 * counts, and a try counts every release made (treesem.c). */
+	uint32_t objects_overflow;
 	struct nd_tree_object objects[ND_TREE_OBJECTS];
 	struct nd_tree_waiter waiters[ND_TREE_WAITERS];
 	struct nd_member members[ND_MEMBERS];

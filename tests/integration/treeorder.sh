@@ -14,8 +14,9 @@
 # main process's final None reaches them through a pipe (bytes carry their
 # writer's count: process/carry.c), under run, run --log and inspect; a
 # semaphore released before a message through a pipe or a socketpair is seen
-# by a try after it (fixtures/python/carried.py). Sixty pools one after
-# another repeat (the table of semaphores reuses what no event depends on).
+# by a try after it (fixtures/python/carried.py). 250 rounds of workers and
+# queues one after another repeat (the table of semaphores reuses what no
+# event depends on).
 # A process-shared mutex, and semaphores of value 1 and 2, between C
 # processes that compute: who takes them repeats.
 # Usage: treeorder.sh NODICE LIB FIXTURES
@@ -92,9 +93,9 @@ done
 out=$(timeout 120 env LD_PRELOAD="$lib" $py "$fixtures/python/carried.py" 2>>err)
 [ "$out" = "$expected" ] && ok || bad "carried.py, library alone: $(echo $out)"
 
-# more process-shared semaphores than the tree's object table holds (256).
+# more process-shared semaphores than the tree's object table holds (1024).
 # Alone, a process's old entries serve new semaphores (nothing to come depends
-# on them: process/objects.c), so all 600 stay ordered and nothing is
+# on them: process/objects.c), so all 1200 stay ordered and nothing is
 # reported; with a child asleep at an early count, every release stays ahead
 # of it, the table fills, and the rest are the kernel's, as natively, and
 # reported (sem_trywait once set errno to -1 for them: "OSError: [Errno -1]"
@@ -102,7 +103,7 @@ out=$(timeout 120 env LD_PRELOAD="$lib" $py "$fixtures/python/carried.py" 2>>err
 ms="$fixtures/python/many_semaphores.py"
 for a in "" --idle-child; do
 	out=$(timeout 120 "$nodice" run -- $py "$ms" $a 2>&1)
-	[ "$out" = "600 0 600" ] && ok || bad "many_semaphores $a: $(echo "$out" | tail -2)"
+	[ "$out" = "1200 0 1200" ] && ok || bad "many_semaphores $a: $(echo "$out" | tail -2)"
 done
 timeout 120 "$nodice" inspect --strict --json ms.json -- $py "$ms" >/dev/null 2>&1
 [ $? = 0 ] && ! grep -q "than the tree's table holds" ms.json && ok ||
@@ -111,19 +112,22 @@ timeout 120 "$nodice" inspect --strict --json msi.json -- $py "$ms" --idle-child
 [ $? = 1 ] && grep -q "than the tree's table holds" msi.json && ok ||
 	bad "many_semaphores --idle-child: the full table is not reported"
 
-# 60 pools one after another, as DataLoader workers every epoch: more
-# semaphores over the run than the table holds; the last pool's task
-# assignment and completion order repeat as the first's did (before the
-# table's entries were reused, the runs differed once it was full)
-seq="$fixtures/python/pools_in_sequence.py"
+# 250 rounds of new workers and queues, as DataLoader workers every epoch:
+# more semaphores over the run than the table holds (1024); the last round's
+# task assignment and result order repeat as the first's did, and nothing is
+# reported (before the table's entries were reused, the runs differed once
+# it was full: 4 results in 4 runs)
+seq="$fixtures/python/queues_in_sequence.py"
 for i in 1 2 3; do timeout 300 "$nodice" run -- $py "$seq" >seq.run$i 2>>err; done
 timeout 300 taskset -c 0 "$nodice" run -- $py "$seq" >seq.cpu0 2>>err
 timeout 300 env LD_PRELOAD="$lib" $py "$seq" >seq.lib1 2>>err
 timeout 300 env LD_PRELOAD="$lib" $py "$seq" >seq.lib2 2>>err
-grep -q "^60 pools" seq.run1 && ok || bad "pools_in_sequence printed: $(tail -c 300 seq.run1; tail -c 300 err)"
-differ=$(cat seq.run1 seq.run2 seq.run3 seq.cpu0 | grep pools | sort -u | wc -l)
-[ "$differ" = 1 ] && ok || bad "pools_in_sequence: $differ different results in 4 runs"
-cmp -s seq.lib1 seq.lib2 && ok || bad "pools_in_sequence: the library alone gave 2 results"
+grep -q "^250 rounds" seq.run1 && ok || bad "queues_in_sequence printed: $(tail -c 300 seq.run1; tail -c 300 err)"
+differ=$(cat seq.run1 seq.run2 seq.run3 seq.cpu0 | sort -u | wc -l)
+[ "$differ" = 2 ] && ok || bad "queues_in_sequence: $((differ / 2)) or more different results in 4 runs"
+cmp -s seq.lib1 seq.lib2 && ok || bad "queues_in_sequence: the library alone gave 2 results"
+timeout 300 "$nodice" inspect --strict -- $py "$seq" >/dev/null 2>&1 && ok ||
+	bad "queues_in_sequence: inspect --strict reported something uncontrolled"
 
 # a process-shared mutex and semaphores between processes that compute
 # (fixtures/c/shared_mutex.c; sched/treemutex.c, treesem.c): who takes the
