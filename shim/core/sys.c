@@ -60,6 +60,16 @@ unsigned long long nd_sys_monotonic_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+int nd_sys_cpus_allowed(void)
+{
+	unsigned long mask[16] = { 0 };
+	long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);
+	int cpus = 0;
+	for (long i = 0; i < n / (long)sizeof(long); i++)
+		cpus += __builtin_popcountl(mask[i]);
+	return cpus;
+}
+
 struct nd_dirent64 {
 	uint64_t d_ino;
 	int64_t d_off;

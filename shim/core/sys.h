@@ -26,6 +26,10 @@ long nd_user_write(long dst, const void *src, size_t n);
  * patched vDSO): for the shim's own bounds on real time. */
 unsigned long long nd_sys_monotonic_ns(void);
 
+/* How many CPUs this thread may run on (the real affinity mask, not the
+ * count the program is shown): spinning for another helps only with two. */
+int nd_sys_cpus_allowed(void);
+
 /* Reads the start of file `path` (one read: /proc and sysfs files give their
  * whole text at once) into buf, NUL-terminated: the bytes read, or -errno
  * (buf is then ""). Raw system calls and the caller's buffer only. */

@@ -197,6 +197,7 @@ static struct nd_tree_object *reclaim(uint64_t key)
 			continue; /* in use this moment */
 		if (spent(o, least)) {
 			o->nrel = 0;
+			o->counting = 0;
 			o->post_seq = 0;
 			__atomic_store_n(&o->key, key, __ATOMIC_RELEASE);
 			got = o;
@@ -292,6 +293,15 @@ int nd_waiter_hand(uint64_t key, uint64_t join)
 	}
 	nd_sys(SYS_futex, (long)&first->woken, FUTEX_WAKE, 1, 0, 0, 0);
 	return 1;
+}
+
+int nd_waiter_sleeping(uint64_t key)
+{
+	for (int i = 0; i < ND_TREE_WAITERS; i++)
+		if (__atomic_load_n(&nd_tree->waiters[i].key, __ATOMIC_ACQUIRE) == key &&
+		    !__atomic_load_n(&nd_tree->waiters[i].woken, __ATOMIC_ACQUIRE))
+			return 1;
+	return 0;
 }
 
 int nd_waiter_queued(uint64_t key)

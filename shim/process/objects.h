@@ -27,12 +27,14 @@ struct nd_tree_object *nd_object_hold(uint64_t key, sigset_t *saved_mask);
 /* Under the object's lock: a place in the line for key (NULL: the line is
  * full), and leaving it. hand wakes the first waiter not yet woken, which
  * goes on from count join (1), or finds none (0). queued says whether any
- * waits in line; pending whether one was woken and has not yet taken it (a
- * dead one is dropped). */
+ * waits in line, sleeping whether one waits that no release has woken yet;
+ * pending whether one was woken and has not yet taken it (a dead one is
+ * dropped). */
 struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key);
 void nd_waiter_dequeue(struct nd_tree_waiter *w);
 int nd_waiter_hand(uint64_t key, uint64_t join);
 int nd_waiter_queued(uint64_t key);
+int nd_waiter_sleeping(uint64_t key);
 int nd_waiter_pending(uint64_t key);
 
 /* The object's lock, with the caller's signals blocked meanwhile (a handler

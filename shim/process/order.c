@@ -299,14 +299,8 @@ static int spins = -1;
 
 static int spin_limit(void)
 {
-	if (spins < 0) {
-		unsigned long mask[16] = { 0 };
-		long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);
-		int cpus = 0;
-		for (long i = 0; i < n / (long)sizeof(long); i++)
-			cpus += __builtin_popcountl(mask[i]);
-		spins = cpus >= 2 ? SPINS : 0;
-	}
+	if (spins < 0)
+		spins = nd_sys_cpus_allowed() >= 2 ? SPINS : 0;
 	return spins;
 }
 

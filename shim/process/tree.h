@@ -65,6 +65,9 @@ struct nd_tree_object {
 	uint64_t post_seq; /* write_seq at its last release (pipes.c's known) */
 	uint32_t lock;     /* held for the few loads and stores of a try or a release */
 	uint32_t nrel;     /* releases so far: the next stamp's place is nrel % ND_OBJECT_STAMPS */
+	/* Seen with two units free or more: several can hold it at once, so its
+	 * releases to a line are made at the releaser's turn (treesem.c). */
+	uint32_t counting, unused;
 	/* The last releases' stamps: the releaser's (event count, id). A try at
 	 * (c, id) does not count a release stamped after it (sched/treesem.c). */
 	uint64_t rel_ev[ND_OBJECT_STAMPS], rel_id[ND_OBJECT_STAMPS];

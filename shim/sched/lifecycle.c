@@ -58,12 +58,7 @@ static void activate(void)
 							 "if runs differ, use --threads serial");
 	}
 	/* Spinning only helps when the holder has another CPU to run on. */
-	unsigned long mask[16] = { 0 };
-	long n = nd_sys(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask, 0, 0, 0);
-	int cpus = 0;
-	for (long i = 0; i < n / (long)sizeof(long); i++)
-		cpus += __builtin_popcountl(mask[i]);
-	nd_sched_spin_limit = cpus >= 2 ? SPIN : 0;
+	nd_sched_spin_limit = nd_sys_cpus_allowed() >= 2 ? SPIN : 0;
 	memset(nd_slots, 0, sizeof(nd_slots));
 	nd_slots_hi = 1;
 	nd_slots[0].state = S_RUN;
