@@ -242,6 +242,13 @@ static int try_at_turn(const struct nd_tree_ops *ops, void *s, struct nd_tree_ob
 		if (v - k <= 0) {
 			if (k > 0 && v > 0)
 				*self = first + 1;
+			/* Releases not at the turn of an object several hold at once:
+			 * one stamped before `first` may still come, and then the
+			 * count this waiter goes on from followed real time. */
+			if (k > 0 && v > 0 && o->counting)
+				nd_log_uncontrolled("tree-order", "a try on a semaphore several processes hold at once "
+								  "found only releases stamped after it: the count it "
+								  "went on from may follow real time");
 			return EAGAIN;
 		}
 	}
@@ -264,7 +271,9 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64
 		/* Out of line, the entry may have been given to another key since
 		 * (objects.c): this key's new one decides alike. */
 		struct nd_tree_object *o = nd_object_hold(key, &mask);
-		if (!o) {
+		if (!o) { /* no entry any more: not while in line, which keeps it */
+			if (a.w)
+				nd_waiter_dequeue(a.w);
 			nd_member_turn_done();
 			return 1;
 		}
