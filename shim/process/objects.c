@@ -134,6 +134,25 @@ void nd_object_forget(const void *addr)
 			__atomic_store_n(&cache[i].page, 1, __ATOMIC_RELEASE);
 }
 
+/* A lock word of the tree's region, with the caller's signals blocked while
+ * it is held (a handler that posts the same semaphore must not find it
+ * held; not the shim's own signals: SIGSYS carries its traps). */
+static void lock_word(uint32_t *word, sigset_t *saved_mask)
+{
+	sigset_t all;
+	nd_signals_all_unowned(&all);
+	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)saved_mask, 8, 0, 0);
+	for (unsigned spins = 0; __atomic_exchange_n(word, 1, __ATOMIC_ACQUIRE); spins++)
+		if (spins > 64)
+			nd_sys0(SYS_sched_yield);
+}
+
+static void unlock_word(uint32_t *word, const sigset_t *saved_mask)
+{
+	__atomic_store_n(word, 0, __ATOMIC_RELEASE);
+	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved_mask, 0, 8, 0, 0);
+}
+
 /* The least count a member has now (members.h): every event still to come
  * in the tree, a future child's included, is at this count or later. */
 static uint64_t least_count(void)
@@ -180,12 +199,8 @@ static struct nd_tree_object *entry(uint64_t key, unsigned probe)
  * none. */
 static struct nd_tree_object *reclaim(uint64_t key)
 {
-	sigset_t all, saved;
-	nd_signals_all_unowned(&all);
-	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&saved, 8, 0, 0);
-	for (unsigned spins = 0; __atomic_exchange_n(&nd_tree->objects_lock, 1, __ATOMIC_ACQUIRE); spins++)
-		if (spins > 64)
-			nd_sys0(SYS_sched_yield);
+	sigset_t saved;
+	lock_word(&nd_tree->objects_lock, &saved);
 	struct nd_tree_object *got = NULL;
 	for (unsigned probe = 0; probe < 16 && !got; probe++)
 		if (__atomic_load_n(&entry(key, probe)->key, __ATOMIC_ACQUIRE) == key)
@@ -204,8 +219,7 @@ static struct nd_tree_object *reclaim(uint64_t key)
 		}
 		__atomic_store_n(&o->lock, 0, __ATOMIC_RELEASE);
 	}
-	__atomic_store_n(&nd_tree->objects_lock, 0, __ATOMIC_RELEASE);
-	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, 8, 0, 0);
+	unlock_word(&nd_tree->objects_lock, &saved);
 	return got;
 }
 
@@ -314,18 +328,12 @@ int nd_waiter_queued(uint64_t key)
 
 void nd_object_lock(struct nd_tree_object *o, sigset_t *saved_mask)
 {
-	sigset_t all; /* not the shim's own: SIGSYS carries its traps */
-	nd_signals_all_unowned(&all);
-	nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)saved_mask, 8, 0, 0);
-	for (unsigned spins = 0; __atomic_exchange_n(&o->lock, 1, __ATOMIC_ACQUIRE); spins++)
-		if (spins > 64)
-			nd_sys0(SYS_sched_yield);
+	lock_word(&o->lock, saved_mask);
 }
 
 void nd_object_unlock(struct nd_tree_object *o, const sigset_t *saved_mask)
 {
-	__atomic_store_n(&o->lock, 0, __ATOMIC_RELEASE);
-	nd_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved_mask, 0, 8, 0, 0);
+	unlock_word(&o->lock, saved_mask);
 }
 
 int nd_waiter_pending(uint64_t key)

@@ -289,8 +289,6 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 	return 0;
 }
 
-/* The turn of a communication event (members.h): this member's count first
- * in (count, id) order among the members that can still act. */
 /* Spinning helps only when the holder has another CPU to run on: on one
  * (`taskset -c 0`) the spin is the holder's time, and an ordered semaphore
  * round trip cost 106 us more than natively instead of 0.4. Asked once per
@@ -304,6 +302,8 @@ static int spin_limit(void)
 	return spins;
 }
 
+/* The turn of a communication event (members.h): this member's count first
+ * in (count, id) order among the members that can still act. */
 void nd_member_turn(void)
 {
 	if (nd_member_me < 0)
