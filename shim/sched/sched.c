@@ -136,6 +136,15 @@ void nd_sched_wait_turn(void)
 {
 	struct slot *s = &nd_slots[me];
 	uint64_t started = 0;
+	if (__atomic_load_n(&s->preempted, __ATOMIC_RELAXED)) {
+		/* Back at a point after the watch took the turn: in the round
+		 * robin again, where real time brought it (logged then). */
+		nd_sched_lock();
+		s->preempted = 0;
+		if (nd_turn < 0 && s->state == S_RUN)
+			nd_sched_grant(me);
+		nd_sched_unlock();
+	}
 	if (nd_sched_interrupted_here) {
 		nd_sched_interrupted_here = 0;
 		interrupted();
@@ -371,6 +380,7 @@ void nd_sched_yield(void)
 	nd_sched_expire(nd_vclock_now());
 	nd_sched_quantum = nd_sched_next_quantum();
 	if (nd_turn == me) {
+		nd_slots[me].spinning = nd_sched_parallel;
 		int n = nd_sched_pick(me);
 		if (n == me && !nd_sched_noutside && nd_sched_jump() >= 0)
 			n = nd_sched_pick(me);

@@ -117,26 +117,62 @@ void nd_sched_grant(int i)
 	nd_sched_kick(i);
 }
 
-/* The next runnable slot after `after`, wrapping round to it last. */
+/* Whether the round robin goes past runnable slot s for now. A preempted
+ * thread (watch.c) computes or sleeps in the kernel without a point: every
+ * grant to it would hold the others until the watch took the turn back
+ * again (torch with OMP_WAIT_POLICY=active, whose pool threads spin
+ * without end, took a second per mutex at exit). Parallel mode also passes
+ * over a thread that spins on a yield (OpenBLAS's idle workers, any
+ * `while (!flag) sched_yield();`): granted the turn, it only yields it back,
+ * while every other thread's next call waits for that yield (numpy's
+ * 2-thread matmuls took 1.13x their native time). One pick in SPIN_SKIPS
+ * that reaches a spinner still grants it, so a spinner that stopped
+ * spinning to make a call gets in at a point the order decides; whether a
+ * thread spins is itself decided in the order: set by a yield made holding
+ * the turn, cleared by its next ordered call (parallel.c). */
+static int passed_over(struct slot *s)
+{
+	if (s->preempted)
+		return 1;
+	return nd_sched_parallel && s->spinning && ++s->passed_over < SPIN_SKIPS;
+}
+
+/* The next runnable slot after `after`, wrapping round to it last; one that
+ * is passed over only when no other is runnable. */
+static int round_robin(int after)
+{
+	int fallback = -1;
+	for (int k = 1; k <= nd_slots_hi; k++) {
+		int i = (after + k + nd_slots_hi) % nd_slots_hi;
+		if (nd_slots[i].state != S_RUN)
+			continue;
+		if (!passed_over(&nd_slots[i])) {
+			nd_slots[i].passed_over = 0;
+			return i;
+		}
+		if (fallback < 0)
+			fallback = i;
+	}
+	if (fallback >= 0)
+		nd_slots[fallback].passed_over = 0;
+	return fallback;
+}
+
+/* The next runnable slot after `after`: the round robin, or a draw. */
 int nd_sched_pick(int after)
 {
 	if (nd_cfg.schedule_seed) {
 		int n = 0;
 		for (int i = 0; i < nd_slots_hi; i++)
-			n += nd_slots[i].state == S_RUN;
-		if (!n)
-			return -1;
-		int k = (int)(draw() % (uint64_t)n);
-		for (int i = 0; i < nd_slots_hi; i++)
-			if (nd_slots[i].state == S_RUN && k-- == 0)
-				return i;
+			n += nd_slots[i].state == S_RUN && !nd_slots[i].preempted;
+		if (n) {
+			int k = (int)(draw() % (uint64_t)n);
+			for (int i = 0; i < nd_slots_hi; i++)
+				if (nd_slots[i].state == S_RUN && !nd_slots[i].preempted && k-- == 0)
+					return i;
+		}
 	}
-	for (int k = 1; k <= nd_slots_hi; k++) {
-		int i = (after + k + nd_slots_hi) % nd_slots_hi;
-		if (nd_slots[i].state == S_RUN)
-			return i;
-	}
-	return -1;
+	return round_robin(after);
 }
 
 /* A fork child: the lock may have been held by a thread that is not there. */

@@ -67,6 +67,16 @@ void nd_sched_note_tree_rejoin(void)
 					  "followed real time");
 }
 
+/* The watch takes the turn from holder t for the caller. Until t reaches a
+ * point (nd_sched_wait_turn), the round robin passes over it (turn.c): it
+ * still computes or sleeps in the kernel, and a grant would hold everyone
+ * for another watch period. */
+static void preempt(int t)
+{
+	nd_slots[t].preempted = 1;
+	nd_sched_grant(me);
+}
+
 /* A waiting thread looks at the turn after POLL_NS without news. */
 void nd_sched_watch(uint64_t started)
 {
@@ -90,7 +100,7 @@ void nd_sched_watch(uint64_t started)
 		if (nd_turn == t && nd_turn_gen == g && s->state == S_RUN) {
 			nd_log_uncontrolled("schedule-preempted",
 					    "a thread blocked in the kernel outside the scheduler while holding the turn: another ran meanwhile");
-			nd_sched_grant(me);
+			preempt(t);
 		}
 		nd_sched_unlock();
 		return;
@@ -149,11 +159,11 @@ void nd_sched_watch(uint64_t started)
 		uint64_t v = nd_vclock_now(), to = v + held > s->deadline ? v + held : s->deadline;
 		nd_vclock_advance_to(to);
 		nd_sched_expire(to);
-		nd_sched_grant(me);
+		preempt(t);
 	} else if (t >= 0 && s->state == S_RUN && !nd_slots[t].calm && held >= STUCK_RUNNING_NS) {
 		nd_log_uncontrolled("schedule-preempted",
 				    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
-		nd_sched_grant(me);
+		preempt(t);
 	}
 	nd_sched_unlock();
 }

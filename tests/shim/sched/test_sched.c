@@ -139,6 +139,28 @@ Test(sched, preemption_is_logged_as_uncontrolled, .timeout = 60)
 	cr_assert_null(strstr(calm, "schedule-preempted"), "%s", calm);
 }
 
+/* A thread that spins until the end of the program (libgomp's pool under
+ * OMP_WAIT_POLICY=active) is preempted once, not at every turn: torch
+ * under that policy took a second per mutex at exit and never ended. */
+Test(sched, a_preempted_spinner_does_not_hold_later_turns, .timeout = 60)
+{
+	static const char *const modes[] = { "serial", "parallel" };
+	for (int m = 0; m < 2; m++) {
+		char path[4096];
+		setenv("NODICE_THREADS", modes[m], 1); /* the children's environment is this one's, merged */
+		double t0 = now_s();
+		const char *log = log_of("endless-spin", path, sizeof(path));
+		double took = now_s() - t0;
+		cr_assert_lt(took, 15.0, "%s mode: %.1f s for 5000 locks beside a spinner", modes[m], took);
+		const char *first = strstr(log, "\"schedule-preempted\"");
+		cr_assert(first, "%s mode: no preemption record:\n%s", modes[m], log);
+		struct spawn_result r = threads("endless-spin", NULL, 0);
+		cr_assert(strstr(r.out, "sum 12497500 "), "%s", r.out);
+		spawn_free(&r);
+	}
+	unsetenv("NODICE_THREADS");
+}
+
 /* A writer filling a pipe faster than its reader (a thread of the same
  * process) drains it: the big write is made outside the turn, so the reader
  * can run without a preemption. */
