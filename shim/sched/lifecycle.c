@@ -58,7 +58,8 @@ static void activate(void)
 							 "if runs differ, use --threads serial");
 	}
 	/* Spinning only helps when the holder has another CPU to run on. */
-	nd_sched_spin_limit = nd_sys_cpus_allowed() >= 2 ? SPIN : 0;
+	nd_sched_cpus = nd_sys_cpus_allowed();
+	nd_sched_spin_limit = nd_sched_cpus >= 2 ? SPIN : 0;
 	memset(nd_slots, 0, sizeof(nd_slots));
 	nd_slots_hi = 1;
 	nd_slots[0].state = S_RUN;

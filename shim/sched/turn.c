@@ -29,6 +29,7 @@ uint64_t nd_sched_seq;
 uint64_t nd_sched_rng;
 uint64_t nd_turn_gen, nd_turn_gen_seen, nd_turn_gen_seen_at;
 int nd_sched_spin_limit;
+int nd_sched_cpus;
 uint64_t nd_sched_progress;
 ND_TLS unsigned nd_sched_quantum = QUANTUM;
 ND_TLS int nd_sched_fire_pending;

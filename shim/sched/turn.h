@@ -22,6 +22,7 @@
 #define QUANTUM 64
 #define SPIN_SKIPS 64 /* parallel mode: picks that pass over a spinning thread before one grants it */
 #define SPIN 2000 /* pause instructions before sleeping: a few microseconds */
+#define SPIN_PARALLEL 10000 /* ... in parallel mode with a CPU for each runnable thread: about 100 us */
 #define POLL_NS 10000000ULL           /* how often a waiting thread looks */
 #define HELD_POLL_NS 1000000ULL       /* ... while a jump is held by the tree */
 #define STUCK_BLOCKED_NS 10000000ULL  /* holder asleep in the kernel */
@@ -69,6 +70,7 @@ extern uint64_t nd_sched_rng;  /* NODICE_SCHEDULE_SEED's generator */
  * costs no clock read. */
 extern uint64_t nd_turn_gen, nd_turn_gen_seen, nd_turn_gen_seen_at;
 extern int nd_sched_spin_limit; /* SPIN with two CPUs or more to run on, else 0 */
+extern int nd_sched_cpus;       /* the CPUs the process may run on */
 /* Real progress: wakes by another thread's release, timeouts, returns from
  * the outside world. A stall is reported once per value. */
 extern uint64_t nd_sched_progress;
