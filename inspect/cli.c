@@ -270,7 +270,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 		bad |= setenv(pools[i], cpus, 0);
 	/* OMP_DYNAMIC is the shim's (cpu.c, knobs.c): set here it would look
 	 * like the user's in the report of the knobs. */
-	bad |= setenv("OMP_WAIT_POLICY", "passive", 0);
+	bad |= setenv("OMP_WAIT_POLICY", "passive", 0) || setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
 	/* RDRAND/RDSEED cannot be hidden without CPUID faulting: tell the
 	 * libraries that have a switch not to use them. */
 	bad |= setenv("OPENSSL_ia32cap", "~0x4000000000000000:~0x40000", 0) || setenv("SYSTEMD_RDRAND", "0", 0);

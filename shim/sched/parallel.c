@@ -57,7 +57,6 @@ static int ordered_begin(void)
 		__atomic_sub_fetch(&waiting, 1, __ATOMIC_SEQ_CST);
 	}
 	nd_sched_depth--;
-	nd_slots[me].spinning = 0; /* read by picks, which only the holder makes */
 	nd_vclock_own_sync();
 	return 1;
 }

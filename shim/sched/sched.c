@@ -397,7 +397,6 @@ void nd_sched_yield(void)
 	nd_sched_expire(nd_vclock_now());
 	nd_sched_quantum = nd_sched_next_quantum();
 	if (nd_turn == me) {
-		nd_slots[me].spinning = nd_sched_parallel;
 		int n = nd_sched_pick(me);
 		if (n == me && !nd_sched_noutside && nd_sched_jump() >= 0)
 			n = nd_sched_pick(me);

@@ -118,24 +118,21 @@ void nd_sched_grant(int i)
 	nd_sched_kick(i);
 }
 
-/* Whether the round robin goes past runnable slot s for now. A preempted
- * thread (watch.c) computes or sleeps in the kernel without a point: every
- * grant to it would hold the others until the watch took the turn back
- * again (torch with OMP_WAIT_POLICY=active, whose pool threads spin
- * without end, took a second per mutex at exit). Parallel mode also passes
- * over a thread that spins on a yield (OpenBLAS's idle workers, any
- * `while (!flag) sched_yield();`): granted the turn, it only yields it back,
- * while every other thread's next call waits for that yield (numpy's
- * 2-thread matmuls took 1.13x their native time). One pick in SPIN_SKIPS
- * that reaches a spinner still grants it, so a spinner that stopped
- * spinning to make a call gets in at a point the order decides; whether a
- * thread spins is itself decided in the order: set by a yield made holding
- * the turn, cleared by its next ordered call (parallel.c). */
-static int passed_over(struct slot *s)
+/* Whether the round robin goes past runnable slot s for now: a thread the
+ * watch preempted (watch.c) computes or sleeps in the kernel without a
+ * point, and every grant to it would hold the others until the watch took
+ * the turn back again (torch with OMP_WAIT_POLICY=active, whose pool
+ * threads spin without end, took a second per mutex at exit). Preemption
+ * is already real time (logged), so where it rejoins may follow real time.
+ *
+ * Tried and taken back: passing over, in parallel mode, a thread that
+ * yields holding the turn (OpenBLAS's idle workers). Whether a yield finds
+ * the turn held follows real time (the grant comes at the end of another
+ * thread's call, concurrently), so the flag made race-free programs differ
+ * (`threads yield-order`: 8 outputs in 10 parallel runs). */
+static int passed_over(const struct slot *s)
 {
-	if (s->preempted)
-		return 1;
-	return nd_sched_parallel && s->spinning && ++s->passed_over < SPIN_SKIPS;
+	return s->preempted;
 }
 
 /* The next runnable slot after `after`, wrapping round to it last; one that
@@ -147,15 +144,11 @@ static int round_robin(int after)
 		int i = (after + k + nd_slots_hi) % nd_slots_hi;
 		if (nd_slots[i].state != S_RUN)
 			continue;
-		if (!passed_over(&nd_slots[i])) {
-			nd_slots[i].passed_over = 0;
+		if (!passed_over(&nd_slots[i]))
 			return i;
-		}
 		if (fallback < 0)
 			fallback = i;
 	}
-	if (fallback >= 0)
-		nd_slots[fallback].passed_over = 0;
 	return fallback;
 }
 

@@ -20,7 +20,6 @@
 #include "scheduler.h"
 
 #define QUANTUM 64
-#define SPIN_SKIPS 64 /* parallel mode: picks that pass over a spinning thread before one grants it */
 #define SPIN 2000 /* pause instructions before sleeping: a few microseconds */
 #define SPIN_PARALLEL 10000 /* ... in parallel mode with a CPU for each runnable thread: about 100 us */
 #define POLL_NS 10000000ULL           /* how often a waiting thread looks */
@@ -51,8 +50,6 @@ struct slot {
 	uint64_t stall_tried; /* progress + 1 when a stall woke it (stall()) */
 	uint64_t out_deadline; /* S_OUTSIDE: when its wait on the outside world times out */
 	int out_tree; /* S_OUTSIDE in a wait only the tree can end (treewait.c) */
-	int spinning; /* parallel mode: its last word to the scheduler was a yield holding the turn */
-	unsigned passed_over; /* ... and the picks that went past it since */
 	int preempted; /* lost the turn to the watch (watch.c) and has not reached a point since */
 };
 
