@@ -130,8 +130,6 @@ static void interrupted(void)
 	nd_sched_unlock();
 }
 
-/* Waits for the turn: a short spin first (a hand-off between two running
- * threads then costs no system call), then the futex. */
 /* How long a waiting thread spins before it sleeps in the kernel. In
  * parallel mode the turn comes back when another thread's call ends, often
  * after tens of microseconds of its computation; a sleep then costs a
@@ -149,6 +147,8 @@ static int spin_limit(void)
 	return running <= nd_sched_cpus ? SPIN_PARALLEL : nd_sched_spin_limit;
 }
 
+/* Waits for the turn: a short spin first (a hand-off between two running
+ * threads then costs no system call), then the futex. */
 void nd_sched_wait_turn(void)
 {
 	struct slot *s = &nd_slots[me];

@@ -118,9 +118,9 @@ void nd_sched_grant(int i)
 	nd_sched_kick(i);
 }
 
-/* Whether the round robin goes past runnable slot s for now: a thread the
- * watch preempted (watch.c) computes or sleeps in the kernel without a
- * point, and every grant to it would hold the others until the watch took
+/* Whether runnable slot s takes its turns: not while the watch has
+ * preempted it (watch.c) and it computes or sleeps in the kernel without a
+ * point, since every grant to it would hold the others until the watch took
  * the turn back again (torch with OMP_WAIT_POLICY=active, whose pool
  * threads spin without end, took a second per mutex at exit). Preemption
  * is already real time (logged), so where it rejoins may follow real time.
@@ -130,23 +130,21 @@ void nd_sched_grant(int i)
  * the turn held follows real time (the grant comes at the end of another
  * thread's call, concurrently), so the flag made race-free programs differ
  * (`threads yield-order`: 8 outputs in 10 parallel runs). */
-static int passed_over(const struct slot *s)
+static int takes_turns(const struct slot *s)
 {
-	return s->preempted;
+	return s->state == S_RUN && !s->preempted;
 }
 
-/* The next runnable slot after `after`, wrapping round to it last; one that
- * is passed over only when no other is runnable. */
+/* The next runnable slot after `after`, wrapping round to it last; a
+ * preempted one only when no other is runnable. */
 static int round_robin(int after)
 {
 	int fallback = -1;
 	for (int k = 1; k <= nd_slots_hi; k++) {
 		int i = (after + k + nd_slots_hi) % nd_slots_hi;
-		if (nd_slots[i].state != S_RUN)
-			continue;
-		if (!passed_over(&nd_slots[i]))
+		if (takes_turns(&nd_slots[i]))
 			return i;
-		if (fallback < 0)
+		if (fallback < 0 && nd_slots[i].state == S_RUN)
 			fallback = i;
 	}
 	return fallback;
@@ -158,11 +156,11 @@ int nd_sched_pick(int after)
 	if (nd_cfg.schedule_seed) {
 		int n = 0;
 		for (int i = 0; i < nd_slots_hi; i++)
-			n += nd_slots[i].state == S_RUN && !nd_slots[i].preempted;
+			n += takes_turns(&nd_slots[i]);
 		if (n) {
 			int k = (int)(draw() % (uint64_t)n);
 			for (int i = 0; i < nd_slots_hi; i++)
-				if (nd_slots[i].state == S_RUN && !nd_slots[i].preempted && k-- == 0)
+				if (takes_turns(&nd_slots[i]) && k-- == 0)
 					return i;
 		}
 	}
