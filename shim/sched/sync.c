@@ -61,23 +61,29 @@ static int self_tid(void)
 	return (int)nd_sys0(SYS_gettid);
 }
 
+/* A mutex the scheduler does not keep (a kernel kind, or any in a process
+ * without scheduled threads): ordered by the tree when it is process-shared
+ * (treemutex.c), otherwise tried, and waited for in libc outside the turn. */
+static int kernel_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
+{
+	int r = nd_treemutex_lock(m, deadline, 0);
+	if (r >= 0)
+		return r;
+	r = nd_real.pthread_mutex_trylock(m);
+	if (r != EBUSY)
+		return r;
+	nd_sync_tree_contended(m->__data.__kind & 128);
+	if (deadline == ND_NO_DEADLINE)
+		return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
+	struct timespec ts;
+	nd_wait_real_deadline(deadline, &ts);
+	return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts)), deadline);
+}
+
 int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 {
-	if (mutex_external(m)) {
-		int r = nd_treemutex_lock(m, deadline, 0);
-		if (r >= 0)
-			return r;
-		r = nd_real.pthread_mutex_trylock(m);
-		if (r != EBUSY)
-			return r;
-		nd_sync_tree_contended(m->__data.__kind & 128);
-		if (deadline == ND_NO_DEADLINE)
-			return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
-		struct timespec ts;
-		nd_wait_real_deadline(deadline, &ts);
-		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts)),
-				      deadline);
-	}
+	if (mutex_external(m))
+		return kernel_mutex_lock(m, deadline);
 	nd_sched_point();
 	for (;;) {
 		int r = nd_real.pthread_mutex_trylock(m);
@@ -199,16 +205,8 @@ ND_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.pthread_mutex_lock(m);
-	if (!nd_sched_managed()) {
-		int r = nd_treemutex_lock(m, ND_NO_DEADLINE, 0);
-		if (r >= 0)
-			return r;
-		r = nd_real.pthread_mutex_trylock(m);
-		if (r != EBUSY)
-			return r;
-		nd_sync_tree_contended(m->__data.__kind & 128);
-		return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
-	}
+	if (!nd_sched_managed())
+		return kernel_mutex_lock(m, ND_NO_DEADLINE);
 	int r = nd_sync_mutex_lock(m, ND_NO_DEADLINE);
 	if (r == 0)
 		nd_sched_parallel_held(1);
