@@ -86,6 +86,8 @@ void nd_sched_handoff(const void *obj, int n);
 /* sched_yield(2): passes the turn; with nothing runnable, time passes. */
 void nd_sched_yield(void);
 int nd_sched_holds_turn(void);
+/* Parallel mode: whether a yield passes the turn (parallel.c). */
+int nd_sched_parallel_yield_passes(void);
 /* Parallel mode: a mutex locked (+1) or unlocked (-1) through the
  * scheduler, for fork (parallel.c); nothing in serial mode. */
 void nd_sched_parallel_held(int delta);

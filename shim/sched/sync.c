@@ -461,15 +461,13 @@ ND_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void))
 /* sched_yield(2): the turn passes; with nothing else runnable, virtual time
  * moves to the next sleeper's deadline. In parallel mode a yield is not an
  * ordered call (OpenBLAS's and libgomp's idle workers spin on it while the
- * others compute): a thread that holds the turn passes it, as it would at
- * the end of a call, and any other yields to the kernel. Which of the two
- * happens does not change the order: a thread holding the turn makes no
- * call of its own before the yield passes it on. */
+ * others compute): it goes to the kernel, and a thread that holds the turn
+ * keeps it for its next call, unless it keeps yielding (parallel.c). */
 ND_EXPORT int sched_yield(void)
 {
 	if (nd_passthrough() || !nd_sched_managed())
 		return nd_real.sched_yield();
-	if (nd_sched_parallel && !nd_sched_holds_turn())
+	if (nd_sched_parallel && (!nd_sched_holds_turn() || !nd_sched_parallel_yield_passes()))
 		return nd_real.sched_yield();
 	nd_sched_yield();
 	return 0;
