@@ -50,19 +50,29 @@ static long wait_outside(long a, long b, long c, long d, long e, long f)
 	return r;
 }
 
+/* The kernel's comparison, without waiting: FUTEX_CMP_REQUEUE that wakes and
+ * moves nobody fails with EAGAIN when the word differs from val, and with
+ * EFAULT or EINVAL for a bad or misaligned address, exactly as FUTEX_WAIT
+ * would; 0 means the wait would sleep. It used to be FUTEX_WAIT with a zero
+ * timeout, which sleeps out the thread's timer slack (78 us here) before it
+ * times out: each libgomp barrier or dock wait cost that, and the turn,
+ * still held by the waiter, kept the other threads' calls waiting as long
+ * (torch's 2-thread loop: two such waits per operator). */
+static long compare(long a, long b, long val)
+{
+	return kernel_futex(a, FUTEX_CMP_REQUEUE | (b & FUTEX_PRIVATE_FLAG), 0, 0, a, val);
+}
+
 static long wait_here(long a, long b, long c, long d, long e, long f)
 {
 	const int *word = (const int *)a;
-	struct timespec rel, now = { 0, 0 };
+	struct timespec rel;
 	if (d && nd_user_read(&rel, d, sizeof(rel)) < 0)
 		return -EFAULT;
 	if (d && (rel.tv_sec < 0 || rel.tv_nsec < 0 || rel.tv_nsec >= (long)ND_NS))
 		return -EINVAL;
-	/* The comparison is the kernel's own, with a zero timeout: a word that
-	 * differs gives EAGAIN, a bad or misaligned address EFAULT or EINVAL,
-	 * exactly as the real call; only "would wait" is ours to decide. */
-	long r = kernel_futex(a, b, c, (long)&now, e, f);
-	if (r != -ETIMEDOUT)
+	long r = compare(a, b, c);
+	if (r != 0)
 		return r;
 	uint64_t deadline = d ? nd_vclock_now() + (uint64_t)rel.tv_sec * ND_NS + (uint64_t)rel.tv_nsec
 			      : ND_NO_DEADLINE;
