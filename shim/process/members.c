@@ -82,6 +82,17 @@ static int sweep(void)
 	return any;
 }
 
+int nd_member_others_running(int cap)
+{
+	if (nd_member_me < 0)
+		return 0;
+	int n = 0;
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < hi && n < cap; i++)
+		n += (int)i != nd_member_me && __atomic_load_n(&slot((int)i)->state, __ATOMIC_RELAXED) == ND_M_RUN;
+	return n;
+}
+
 static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 {
 	for (int i = 0, swept = 0; i < ND_MEMBERS; i++) {

@@ -69,6 +69,9 @@ void nd_member_reaped(int pid);   /* a child was reaped: its slot is free */
  * can end (a pipe, a child, a signal): it leaves the rule until it runs
  * again. */
 void nd_member_block(void);
+/* How many other members run (not blocked, waiting or gone), counting up to
+ * cap: processes that may want a CPU now. */
+int nd_member_others_running(int cap);
 void nd_member_run(void);
 /* ... a wait on the outside world with a timeout: its end at d is this
  * process's next event, held for the tree while it waits in real time. */

@@ -137,14 +137,18 @@ static void interrupted(void)
  * runnable thread has a CPU the wait spins longer (torch's 2-thread
  * elementwise loop: 1.38x -> 1.19x its native time). The count of runnable
  * threads is read without the lock: it only sets how long to spin. */
+static int blocked_spinners; /* blocked threads in their long spin: each takes a CPU */
+
 static int spin_limit(void)
 {
 	if (!nd_sched_spin_limit || !nd_sched_parallel)
 		return nd_sched_spin_limit;
-	int running = 0;
-	for (int i = 0; i < nd_slots_hi && running <= nd_sched_cpus; i++)
-		running += __atomic_load_n(&nd_slots[i].state, __ATOMIC_RELAXED) == S_RUN;
-	return running <= nd_sched_cpus ? SPIN_PARALLEL : nd_sched_spin_limit;
+	int want = __atomic_load_n(&blocked_spinners, __ATOMIC_RELAXED) +
+		   (__atomic_load_n(&nd_slots[me].state, __ATOMIC_RELAXED) != S_RUN) +
+		   nd_member_others_running(nd_sched_cpus + 1);
+	for (int i = 0; i < nd_slots_hi && want <= nd_sched_cpus; i++)
+		want += __atomic_load_n(&nd_slots[i].state, __ATOMIC_RELAXED) == S_RUN;
+	return want <= nd_sched_cpus ? SPIN_PARALLEL : nd_sched_spin_limit;
 }
 
 /* Waits for the turn: a short spin first (a hand-off between two running
@@ -166,11 +170,18 @@ void nd_sched_wait_turn(void)
 		nd_sched_interrupted_here = 0;
 		interrupted();
 	}
-	for (int spin = 0, limit = spin_limit(); spin < limit; spin++) {
+	int limit = spin_limit(), counted = limit > nd_sched_spin_limit && s->state != S_RUN;
+	if (counted)
+		__atomic_add_fetch(&blocked_spinners, 1, __ATOMIC_RELAXED);
+	for (int spin = 0; spin < limit; spin++) {
 		if (may_go(s))
-			goto mine;
+			break;
 		__builtin_ia32_pause();
 	}
+	if (counted)
+		__atomic_sub_fetch(&blocked_spinners, 1, __ATOMIC_RELAXED);
+	if (may_go(s))
+		goto mine;
 	for (;;) {
 		__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
 		uint32_t g = __atomic_load_n(&s->go, __ATOMIC_SEQ_CST);
