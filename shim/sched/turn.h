@@ -27,6 +27,7 @@
 #define STUCK_BLOCKED_NS 10000000ULL  /* holder asleep in the kernel */
 #define STUCK_RUNNING_NS 1000000000ULL /* holder running without a point */
 #define STUCK_SLEEPER_NS 5000000000ULL /* ... while the others only sleep */
+#define STUCK_AGAIN_NS 20000000ULL     /* either, once the watch has cut a computation (watch.c) */
 
 enum { S_FREE, S_RUN, S_BLOCKED, S_OUTSIDE };
 

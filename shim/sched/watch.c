@@ -5,8 +5,8 @@
  * or running without a synchronization point for STUCK_RUNNING_NS while
  * others are runnable (STUCK_SLEEPER_NS while the others only sleep: a long
  * computation in one Python thread must not be cut at a timing-dependent
- * point just because another waits for the GIL with a timeout), loses the
- * turn; each preemption is logged as uncontrolled. A free turn with nothing
+ * point just because another waits for the GIL with a timeout; after a
+ * first such cut, STUCK_AGAIN_NS), loses the turn; each preemption is logged as uncontrolled. A free turn with nothing
  * runnable lets blocked threads that can re-check their object retry, and a
  * deadline that only the outside world can precede elapses in real time.
  */
@@ -67,6 +67,27 @@ void nd_sched_note_tree_rejoin(void)
 					  "followed real time");
 }
 
+/* Whether the watch has cut a computation in this process: from then on it
+ * cuts after STUCK_AGAIN_NS. The first cut waits long (a computation in one
+ * Python thread that ends within seconds must not be cut at a
+ * timing-dependent point); once one has been made, the run already follows
+ * real time there (logged, fails --strict), and waiting seconds at each
+ * later cut only made the program slow: a Python thread that loops on a
+ * flag another thread sets after a torch operator needs the GIL back after
+ * every operator, and each hand-back cost 5 s (100 operators: >300 s,
+ * 2.5 s natively). */
+static int cut;
+
+static uint64_t stuck_running(void)
+{
+	return cut ? STUCK_AGAIN_NS : STUCK_RUNNING_NS;
+}
+
+static uint64_t stuck_sleeper(void)
+{
+	return cut ? STUCK_AGAIN_NS : STUCK_SLEEPER_NS;
+}
+
 /* The watch takes the turn from holder t for the caller. Until t reaches a
  * point (nd_sched_wait_turn), the round robin passes over it (turn.c): it
  * still computes or sleeps in the kernel, and a grant would hold everyone
@@ -91,7 +112,7 @@ void nd_sched_watch(uint64_t started)
 		return;
 	}
 	if (t >= 0 && t != me && s->state == S_RUN && !nd_slots[t].calm && held >= STUCK_BLOCKED_NS &&
-	    held < STUCK_RUNNING_NS) {
+	    held < stuck_running()) {
 		uint64_t g = nd_turn_gen;
 		nd_sched_unlock();
 		if (!holder_asleep(t, g, now))
@@ -147,7 +168,7 @@ void nd_sched_watch(uint64_t started)
 			nd_sched_grant(me);
 		}
 	} else if (t >= 0 && s->state == S_BLOCKED && s->deadline != ND_NO_DEADLINE && !nd_slots[t].calm &&
-		   held >= STUCK_SLEEPER_NS && nd_sched_earliest() == me) {
+		   held >= stuck_sleeper() && nd_sched_earliest() == me) {
 		/* The holder spins without reading a clock or reaching a point,
 		 * so virtual time cannot bring this deadline: real time does. The
 		 * line catches up with the real time the holder ran, so a thread
@@ -155,14 +176,18 @@ void nd_sched_watch(uint64_t started)
 		 * sleep) sees it end now, not after many more such rounds; every
 		 * sleeper due by then wakes. */
 		nd_log_uncontrolled("schedule-preempted",
-				    "a thread ran 5 s without a synchronization point or clock read while another slept: the sleeper woke on real time");
+				    cut ? "a thread ran 20 ms without a synchronization point or clock read while another slept, after an earlier cut: the sleeper woke on real time"
+					: "a thread ran 5 s without a synchronization point or clock read while another slept: the sleeper woke on real time");
+		cut = 1;
 		uint64_t v = nd_vclock_now(), to = v + held > s->deadline ? v + held : s->deadline;
 		nd_vclock_advance_to(to);
 		nd_sched_expire(to);
 		preempt(t);
-	} else if (t >= 0 && s->state == S_RUN && !nd_slots[t].calm && held >= STUCK_RUNNING_NS) {
+	} else if (t >= 0 && s->state == S_RUN && !nd_slots[t].calm && held >= stuck_running()) {
 		nd_log_uncontrolled("schedule-preempted",
-				    "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
+				    cut ? "a thread ran 20 ms without a synchronization point while another was runnable, after an earlier cut: both ran at once"
+					: "a thread ran 1 s without a synchronization point while another was runnable: both ran at once");
+		cut = 1;
 		preempt(t);
 	}
 	nd_sched_unlock();
