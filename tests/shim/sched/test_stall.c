@@ -23,13 +23,17 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-Test(stall, a_deadlock_is_in_the_log_at_once_even_when_killed)
+/* Both scheduling modes: in parallel mode the turn covers only the calls,
+ * and a stall is still every thread waiting inside one. */
+static const char *const modes[] = { "serial", "parallel" };
+
+static void deadlock_logged(const char *mode)
 {
 	char log[] = "/tmp/nodice-stall-XXXXXX";
 	close(mkstemp(log));
 	/* SIGKILL flushes nothing: the record must already be there. */
-	const char *argv[] = { "timeout", "-s", "KILL", "3", ND_TEST_NODICE, "run", "--log", log, "--", STALL, "abba",
-			       NULL };
+	const char *argv[] = { "timeout", "-s", "KILL", "3", ND_TEST_NODICE, "run", "--threads", mode, "--log", log, "--",
+			       STALL, "abba", NULL };
 	struct spawn_result r = spawn_run(argv, NULL);
 	cr_assert_eq(r.status, 137, "the deadlock finished? status %d: %s", r.status, r.out);
 	char *text = slurp(log);
@@ -40,6 +44,12 @@ Test(stall, a_deadlock_is_in_the_log_at_once_even_when_killed)
 	free(text);
 	unlink(log);
 	spawn_free(&r);
+}
+
+Test(stall, a_deadlock_is_in_the_log_at_once_even_when_killed)
+{
+	for (int m = 0; m < 2; m++)
+		deadlock_logged(modes[m]);
 }
 
 Test(stall, inspect_and_verify_stop_a_stalled_run_and_name_the_stall)
@@ -58,11 +68,12 @@ Test(stall, inspect_and_verify_stop_a_stalled_run_and_name_the_stall)
 	spawn_free(&v);
 }
 
-Test(stall, a_lost_wake_up_is_broken_the_same_way_every_run)
+static void lost_wake_up_broken(const char *mode)
 {
 	char log[] = "/tmp/nodice-stall-XXXXXX";
 	close(mkstemp(log));
-	const char *argv[] = { "timeout", "20", ND_TEST_NODICE, "run", "--log", log, "--", STALL, "lost", NULL };
+	const char *argv[] = { "timeout", "20", ND_TEST_NODICE, "run", "--threads", mode, "--log", log, "--", STALL, "lost",
+			       NULL };
 	struct spawn_result a = spawn_run(argv, NULL), b = spawn_run(argv, NULL);
 	cr_assert_eq(a.status, 0, "status %d", a.status);
 	cr_assert_str_eq(a.out, "woken\n");
@@ -74,6 +85,12 @@ Test(stall, a_lost_wake_up_is_broken_the_same_way_every_run)
 	unlink(log);
 	spawn_free(&a);
 	spawn_free(&b);
+}
+
+Test(stall, a_lost_wake_up_is_broken_the_same_way_every_run)
+{
+	for (int m = 0; m < 2; m++)
+		lost_wake_up_broken(modes[m]);
 }
 
 Test(stall, threaded_programs_that_finish_report_no_stall)
