@@ -158,8 +158,8 @@ static int watch(int h, uint64_t now, struct watch *w, struct skip *skip, uint64
 {
 	struct nd_member *m = slot(h);
 	if (now - w->since >= hold_ns) {
-		nd_log_uncontrolled("tree-preempted", "a member waited (5 s for a timed event, 30 s for a communication "
-						      "event) for another that neither waited nor moved (a long computation "
+		nd_log_uncontrolled("tree-preempted", "a member waited (5 s, or its wait's own length if longer, for a timed "
+						      "event, 30 s for a communication event) for another that neither waited nor moved (a long computation "
 						      "without clock reads or events, or a spin): it went ahead on real time");
 		return 1;
 	}
@@ -210,6 +210,23 @@ struct hold {
 };
 #define NO_HOLD ((struct hold){ .held = -1 })
 
+/* How long a holder that neither waits nor moves holds the wait: for a
+ * timed event, HOLD_NS or, when longer, the wait's own length in real time,
+ * as natively. A holder computing without clock reads kept loky's idle
+ * workers (a 300 s timeout on their task queue) for 5 s, then let their
+ * timeouts go: their time lines jumped 300 s, their event counts with them
+ * (35,700 ahead), and each later event of theirs waited, at its turn, for
+ * the parent's count to catch up — sklearn's model_selection suite waited
+ * about 300 s of real time in test_cross_validate_many_jobs, and loky warned
+ * that a worker had stopped on its timeout. Natively the worker is still
+ * waiting when the parent sends it work. */
+static uint64_t hold_for(uint64_t d, const struct hold *h, int count)
+{
+	if (count)
+		return COUNT_HOLD_NS;
+	return d > h->vt_start && d - h->vt_start > HOLD_NS ? d - h->vt_start : HOLD_NS;
+}
+
 /* 1 when this process may act at d now; otherwise h->held holds it. With a
  * member outside the order alive (a static child, an exempt program), what
  * it does is unknown: the deadline elapses in real time, as natively (a
@@ -234,7 +251,7 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 		h->w = (struct watch){ now, now, 0 };
 		return 0;
 	}
-	return watch(who, now, &h->w, &h->skip, count ? COUNT_HOLD_NS : HOLD_NS);
+	return watch(who, now, &h->w, &h->skip, hold_for(d, h, count));
 }
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and
