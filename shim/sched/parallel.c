@@ -50,6 +50,13 @@ static int ordered_begin(void)
 {
 	if (!nd_sched_managed())
 		return 0;
+	/* A signal handler that interrupted a wait outside the order: its calls
+	 * come at a real-time moment anyway, and nobody grants the turn to a
+	 * thread that is outside. libuv's SIGCHLD handler reads its signal
+	 * pipe while the loop waits in epoll_pwait, and waiting for the turn
+	 * there hung node's child_timeout.js in parallel mode. */
+	if (__atomic_load_n(&nd_slots[me].state, __ATOMIC_RELAXED) == S_OUTSIDE)
+		return 0;
 	depth++;
 	nd_sched_depth++;
 	if (__atomic_load_n(&nd_turn, __ATOMIC_ACQUIRE) != me) {
