@@ -6,9 +6,10 @@
  * others are runnable (STUCK_SLEEPER_NS while the others only sleep: a long
  * computation in one Python thread must not be cut at a timing-dependent
  * point just because another waits for the GIL with a timeout; after a
- * first such cut, STUCK_AGAIN_NS), loses the turn; each preemption is logged as uncontrolled. A free turn with nothing
- * runnable lets blocked threads that can re-check their object retry, and a
- * deadline that only the outside world can precede elapses in real time.
+ * first such cut, STUCK_AGAIN_NS), loses the turn; each preemption is
+ * logged as uncontrolled. A free turn with nothing runnable lets blocked
+ * threads that can re-check their object retry, and a deadline that only
+ * the outside world can precede elapses in real time.
  */
 #include "nodice.h"
 #include "vclock.h"
