@@ -40,6 +40,7 @@
 #include "knobs.h"
 #include "pids.h"
 #include "owed.h"
+#include "writers.h"
 
 #include <pthread.h>
 
@@ -55,6 +56,7 @@ static void start(void)
 	nd_process_start();
 	nd_pids_start();
 	nd_member_start();
+	nd_writers_start();
 	nd_owed_start();
 	if (!nd_exempt)
 		nd_device_scan_inherited();
@@ -105,5 +107,9 @@ __attribute__((constructor)) static void nd_constructor(int argc, char **argv)
 
 __attribute__((destructor)) static void nd_destructor(void)
 {
+	/* What stdio still buffers for a channel other members write into
+	 * leaves at this process's turn, not at exit's own flush after this. */
+	if (nd_state == 2 && !nd_process_in_vfork_child() && nd_writers_any())
+		fflush(NULL);
 	nd_process_end("exit");
 }

@@ -52,6 +52,7 @@ struct timeb;
 	X(size_t, fwrite, (const void *, size_t, size_t, FILE *))                    \
 	X(size_t, fwrite_unlocked, (const void *, size_t, size_t, FILE *))           \
 	X(int, fputs, (const char *, FILE *))                                        \
+	X(int, fflush, (FILE *))                                                      \
 	X(int, fputs_unlocked, (const char *, FILE *))                               \
 	X(int, puts, (const char *))                                                 \
 	X(int, fputc, (int, FILE *))                                                 \

@@ -19,6 +19,7 @@
 #include "members.h"
 #include "pids.h"
 #include "filetime.h"
+#include "writers.h"
 
 #include <spawn.h>
 #include <stdarg.h>
@@ -52,9 +53,10 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 	/* A vfork child is a process of its own with its parent's memory: it
 	 * claims its slot here; any other process keeps its own. */
 	int vforked = nd_process_in_vfork_child(), k = -1;
-	if (vforked && env_shim)
+	if (vforked && env_shim) {
 		k = nd_member_claim_self();
-	else if (!vforked)
+		nd_writers_spawning(k);
+	} else if (!vforked)
 		nd_member_exec_begin(env_shim);
 	nd_filetime_settle_all(); /* what it wrote, before the marks are gone */
 	nd_process_flush_log("exec");
@@ -168,6 +170,7 @@ static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_fil
 		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	CHILD_ENV(envp, env, file, search, 1);
+	nd_writers_spawning(env_member);
 	nd_log_served(search ? ND_SYM_posix_spawnp : ND_SYM_posix_spawn, 0);
 	nd_tsc_before_exec();
 	pid_t child = 0;

@@ -14,6 +14,7 @@
 #include "members.h"
 #include "fork.h"
 #include "pids.h"
+#include "writers.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@ ND_EXPORT pid_t fork(void)
 		return nd_real.fork();
 	nd_log_served(ND_SYM_fork, 0);
 	int k = nd_member_claim_child(0);
+	nd_writers_spawning(k);
 	nd_fork_member = k;
 	nd_sched_ordered_before_fork();
 	uint32_t token = nd_pids_token();

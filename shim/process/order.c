@@ -82,21 +82,50 @@ static int asleep(struct nd_member *m)
 	return !m->pid || nd_proc_asleep(m->pid);
 }
 
-/* Members found asleep in the kernel while they run: passed over until
- * they change. */
+/* Members found asleep in the kernel while they run (a reader in fread,
+ * whose read is libc's own): passed over until they change state or count,
+ * by every later wait of this process too. Before, each wait found them
+ * again, 40 ms per event: a shell's two jobs echoing 300 lines each into
+ * `md5sum`, their writes ordered (sources/writers.c), took 100 s. Entries
+ * are written with atomics (threads of a process may look at once); a
+ * place being rewritten reads as none. */
 #define SKIPS 16
-struct skip {
-	int n;
-	int who[SKIPS];
+static struct skip {
+	int32_t who[SKIPS]; /* slot + 1, 0: none */
 	uint32_t change[SKIPS];
-};
+	uint64_t count[SKIPS];
+} skips;
 
-static int skipped(const struct skip *skip, int i, const struct nd_member *m)
+static int skipped(int i, struct nd_member *m)
 {
-	for (int k = 0; skip && k < skip->n; k++)
-		if (skip->who[k] == i)
-			return __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) == skip->change[k];
+	for (int k = 0; k < SKIPS; k++) {
+		if (__atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE) != i + 1)
+			continue;
+		uint32_t c = __atomic_load_n(&skips.change[k], __ATOMIC_ACQUIRE);
+		uint64_t n = __atomic_load_n(&skips.count[k], __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE) != i + 1)
+			return 0;
+		return __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) == c && nd_member_count(m) == n;
+	}
 	return 0;
+}
+
+static void skip_from_now(int h, struct nd_member *m)
+{
+	int k = 0, free = -1;
+	for (; k < SKIPS; k++) {
+		int32_t w = __atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE);
+		if (w == h + 1)
+			break;
+		if (free < 0 && (w == 0 || !skipped(w - 1, slot(w - 1))))
+			free = k;
+	}
+	if (k == SKIPS)
+		k = free >= 0 ? free : h % SKIPS;
+	__atomic_store_n(&skips.who[k], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&skips.change[k], __atomic_load_n(&m->change, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	__atomic_store_n(&skips.count[k], nd_member_count(m), __ATOMIC_RELEASE);
+	__atomic_store_n(&skips.who[k], h + 1, __ATOMIC_RELEASE);
 }
 
 #define OUTSIDE_ONLY (-2) /* held by none, but a member runs outside the order */
@@ -109,7 +138,7 @@ static int skipped(const struct skip *skip, int i, const struct nd_member *m)
  * may be running by pass 1: seen once under load, when a parent reaping the
  * writer of the pipe the caller read was passed over), and one whose state
  * changed while /proc was read holds. */
-static int holder(uint64_t d, uint64_t id, uint64_t *now, const struct skip *skip, int count)
+static int holder(uint64_t d, uint64_t id, uint64_t *now, int count)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	int outside = 0;
@@ -119,7 +148,7 @@ static int holder(uint64_t d, uint64_t id, uint64_t *now, const struct skip *ski
 			struct nd_member *m = slot((int)i);
 			uint32_t c = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
 			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-			if ((int)i == nd_member_me || skipped(skip, (int)i, m))
+			if ((int)i == nd_member_me || skipped((int)i, m))
 				continue;
 			if (!pass) {
 				if (ahead_of(m, st, d, id, now, count))
@@ -154,7 +183,7 @@ struct watch {
 	int asleep; /* times seen asleep */
 };
 
-static int watch(int h, uint64_t now, struct watch *w, struct skip *skip, uint64_t hold_ns)
+static int watch(int h, uint64_t now, struct watch *w, uint64_t hold_ns)
 {
 	struct nd_member *m = slot(h);
 	if (now - w->since >= hold_ns) {
@@ -176,14 +205,7 @@ static int watch(int h, uint64_t now, struct watch *w, struct skip *skip, uint64
 		if (++w->asleep >= 2) {
 			nd_log_uncontrolled("tree-asleep", "a member waited in the kernel in a call nodice does not see "
 							   "(a libc-internal wait): the others went on without it, on real time");
-			int k = 0;
-			while (k < skip->n && skip->who[k] != h)
-				k++;
-			if (k == SKIPS)
-				k = SKIPS - 1; /* full: the last place is reused */
-			skip->who[k] = h;
-			skip->change[k] = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
-			skip->n = k + 1 > skip->n ? k + 1 : skip->n;
+			skip_from_now(h, m);
 		}
 	} else {
 		w->asleep = 0;
@@ -205,7 +227,6 @@ struct hold {
 	int held;
 	uint32_t change;
 	struct watch w;
-	struct skip skip;
 	uint64_t real_start, vt_start; /* when the wait began, both clocks */
 };
 #define NO_HOLD ((struct hold){ .held = -1 })
@@ -234,7 +255,7 @@ static uint64_t hold_for(uint64_t d, const struct hold *h, int count)
 static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 {
 	uint64_t now = 0;
-	int who = holder(d, id, &now, &h->skip, count);
+	int who = holder(d, id, &now, count);
 	if (who == -1)
 		return 1;
 	real_now(&now);
@@ -251,7 +272,7 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 		h->w = (struct watch){ now, now, 0 };
 		return 0;
 	}
-	return watch(who, now, &h->w, &h->skip, hold_for(d, h, count));
+	return watch(who, now, &h->w, hold_for(d, h, count));
 }
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and

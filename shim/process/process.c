@@ -23,6 +23,7 @@
 #include "fmt.h"
 #include "tree.h"
 #include "members.h"
+#include "writers.h"
 #include "filetime.h"
 
 #include <stdlib.h>
@@ -301,5 +302,6 @@ void nd_process_end(const char *end)
 	nd_filetime_settle_all();
 	nd_process_flush_log(end);
 	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me));
+	nd_writers_end();
 	nd_member_end();
 }

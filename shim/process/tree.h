@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 13
+#define ND_TREE_VERSION 14
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -98,6 +98,11 @@ struct nd_tree_pipe {
 	 * so far, the last writes' first byte, count and time, and the largest
 	 * count and time of older writes. */
 	uint64_t written, readpos, evicted_ev, evicted_vt;
+	/* The members that hold a descriptor that writes it (sources/
+	 * writers.c): with two or more, its writes are made in the tree's
+	 * order. last_ordered: its last write was. */
+	uint64_t holders[ND_MEMBERS / 64];
+	uint32_t last_ordered, unused;
 	struct nd_pipe_mark {
 		uint64_t start, ev, vt;
 	} marks[ND_PIPE_MARKS];

@@ -25,6 +25,7 @@
 #include "signals.h"
 #include "devices.h"
 #include "carry.h"
+#include "writers.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -126,59 +127,67 @@ static size_t iov_len(const struct iovec *iov, int cnt)
 	return n;
 }
 
-/* write(2), writev(2), send(2), sendto(2), sendmsg(2). */
+/* write(2), writev(2), send(2), sendto(2), sendmsg(2). A write into a
+ * channel another member holds waits for its turn first (writers.h). */
 /* What one thread writes may be what another waits for: waiters look again. */
-static ssize_t wrote(int fd, ssize_t r)
+static ssize_t wrote(int fd, ssize_t r, int ordered)
 {
 	if (r > 0 && nd_sched_on)
 		nd_sched_fd_event();
 	if (r > 0)
-		nd_pipes_wrote(fd);
+		nd_pipes_wrote(fd, ordered);
 	return r;
 }
 
 /* A pipe's bytes carry the writer's count to their reader (carry.h). */
-static ssize_t carried(struct nd_tree_pipe *p, int fd, ssize_t r)
+static ssize_t carried(struct nd_tree_pipe *p, int fd, ssize_t r, int ordered)
 {
 	nd_carry_wrote(p, r);
-	return wrote(fd, r);
+	wrote(fd, r, ordered);
+	nd_writers_done(ordered);
+	return r;
 }
 
 ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	ND_ORDERED();
+	int ord = nd_writers_turn(fd);
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
-	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)));
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)), ord);
 }
 
 ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	ND_ORDERED();
+	int ord = nd_writers_turn(fd);
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
-	return carried(p, fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)));
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)), ord);
 }
 
 ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	ND_ORDERED();
+	int ord = nd_writers_turn(fd);
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
-	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)));
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)), ord);
 }
 
 ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *addr, socklen_t alen)
 {
 	ND_ORDERED();
+	int ord = nd_writers_turn(fd);
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
-	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)));
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)), ord);
 }
 
 ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	ND_ORDERED();
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
+	int ord = nd_writers_turn(fd);
 	struct nd_tree_pipe *p = nd_carry_writing(fd);
-	return carried(p, fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)));
+	return carried(p, fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)), ord);
 }
 
 /* The wait family: WNOHANG first, so a child that has already finished is

@@ -15,6 +15,7 @@
 #include "nodice.h"
 #include "stream.h"
 #include "devices.h"
+#include "writers.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -84,6 +85,7 @@ int nd_device_adopt(int fd, enum nd_fd_kind kind, int flags)
 void nd_device_forget(int fd)
 {
 	nd_pipes_forget(fd);
+	nd_writers_closed(fd);
 	if ((unsigned)fd < ND_FD_MAX)
 		__atomic_store_n(&nd_fd_kind[fd], 0, __ATOMIC_RELEASE);
 }
@@ -91,6 +93,7 @@ void nd_device_forget(int fd)
 void nd_device_copy(int from, int to)
 {
 	nd_pipes_forget(to);
+	nd_writers_copied(from, to);
 	if ((unsigned)to >= ND_FD_MAX)
 		return;
 	uint8_t kind = (unsigned)from < ND_FD_MAX ? nd_fd_kind[from] : 0;
@@ -181,7 +184,7 @@ static enum nd_fd_kind kind_of_inherited(int fd)
 	return nd_device_match(path);
 }
 
-void nd_device_scan_inherited(void)
+void nd_device_each_fd(void (*fn)(int fd, void *arg), void *arg)
 {
 	char buf[2048];
 	int dir = (int)nd_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
@@ -201,14 +204,24 @@ void nd_device_scan_inherited(void)
 				continue;
 			for (; *s >= '0' && *s <= '9'; s++)
 				fd = fd * 10 + (*s - '0');
-			if (fd == dir || fd >= ND_FD_MAX)
-				continue;
-			enum nd_fd_kind k = kind_of_inherited(fd);
-			if (k != ND_FD_NONE) {
-				int fl = (int)nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
-				nd_device_adopt(fd, k, fl < 0 ? O_RDONLY : fl);
-			}
+			if (fd != dir && fd < ND_FD_MAX)
+				fn(fd, arg);
 		}
 	}
 	nd_sys(SYS_close, dir, 0, 0, 0, 0, 0);
+}
+
+static void adopt_inherited(int fd, void *arg)
+{
+	(void)arg;
+	enum nd_fd_kind k = kind_of_inherited(fd);
+	if (k != ND_FD_NONE) {
+		int fl = (int)nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+		nd_device_adopt(fd, k, fl < 0 ? O_RDONLY : fl);
+	}
+}
+
+void nd_device_scan_inherited(void)
+{
+	nd_device_each_fd(adopt_inherited, NULL);
 }

@@ -13,6 +13,8 @@ int nd_device_adopt(int fd, enum nd_fd_kind kind, int flags);
 void nd_device_forget(int fd);
 void nd_device_copy(int from, int to);
 void nd_device_scan_inherited(void);
+/* fn(fd, arg) for every descriptor open in this process (/proc/self/fd). */
+void nd_device_each_fd(void (*fn)(int fd, void *arg), void *arg);
 #define ND_FD_MAX 65536
 extern uint8_t nd_fd_kind[ND_FD_MAX];
 static inline int nd_device_fd(int fd)
@@ -22,7 +24,11 @@ static inline int nd_device_fd(int fd)
 ssize_t nd_device_read(int fd, void *buf, size_t len, int64_t offset);
 /* pipes.c: a write to fd by this process (several concurrent writers of one
  * pipe or socket are reported as tree-order); fd closed or replaced. */
-void nd_pipes_wrote(int fd);
+void nd_pipes_wrote(int fd, int ordered);
+/* The key of the channel fd writes into (a socketpair end's: its peer's),
+ * or 0 for anything not tracked; *named: a FIFO with a name. */
+uint64_t nd_pipes_write_key(int fd, int *named);
+struct nd_tree_pipe *nd_pipes_entry(uint64_t key, int create);
 void nd_pipes_forget(int fd);
 /* The tree's entry of the stream fd's bytes travel in, for carried counts
  * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the

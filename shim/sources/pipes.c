@@ -3,7 +3,9 @@
  * order between them (multiprocessing's Queue with two producers, Pool
  * workers returning results, two background jobs on one stdout, make -j's
  * recipes): what the reader gets first, or the order of the lines, follows
- * real time, and the tree does not order it yet (issue 14). Reported as
+ * real time. Writes into a channel two members hold are made at the
+ * writer's turn (writers.c); what still races — a file or FIFO opened by
+ * name in each process, a descriptor passed over a socket — is reported as
  * `tree-order` (issue 17), so inspect --strict and verify name it.
  *
  * The order is an approximation of the causal one: every tracked write takes
@@ -28,13 +30,17 @@
 #include "members.h"
 #include "tree.h"
 
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
 enum { UNKNOWN, OTHER }; /* else the descriptor's key */
 static uint64_t fd_key[ND_FD_MAX];
 enum { KIND_FILE, KIND_FIFO, KIND_SOCKET }; /* what the key is of */
 static uint8_t fd_kind[ND_FD_MAX];
+/* A FIFO's: 0 not asked yet, 1 a pipe, 2 a FIFO with a name. */
+static uint8_t fd_named[ND_FD_MAX];
 /* A socket's peer for carried counts: 0 not asked yet, OTHER none (not a
  * socketpair's end), else the key of the end that reads what this one
  * writes (sockpeer.c). */
@@ -71,6 +77,7 @@ void nd_pipes_forget(int fd)
 		fd_key[fd] = UNKNOWN;
 		fd_kind[fd] = KIND_FILE;
 		fd_peer[fd] = 0;
+		fd_named[fd] = 0;
 	}
 }
 
@@ -121,15 +128,29 @@ int nd_pipes_paired(int fd)
 	return key != OTHER && fd_kind[fd] == KIND_SOCKET && receiving_key(fd, key) != OTHER;
 }
 
+static int held(struct nd_tree_pipe *p)
+{
+	for (unsigned w = 0; w < ND_MEMBERS / 64; w++)
+		if (__atomic_load_n(&p->holders[w], __ATOMIC_RELAXED))
+			return 1;
+	return 0;
+}
+
 /* A full table gives the entry written longest ago (its pipe is most likely
- * closed) to the new channel. */
+ * closed) to the new channel, sparing those members still hold
+ * (writers.c) while it can. */
 static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 {
 	struct nd_tree_pipe *oldest = NULL;
+	int oldest_held = 1;
 	for (unsigned probe = 0; probe < 8; probe++) {
 		struct nd_tree_pipe *p = &nd_tree->pipes[(first + probe) % ND_TREE_PIPES];
-		if (!oldest || __atomic_load_n(&p->seq, __ATOMIC_RELAXED) < __atomic_load_n(&oldest->seq, __ATOMIC_RELAXED))
+		int h = held(p);
+		if (!oldest || h < oldest_held ||
+		    (h == oldest_held && __atomic_load_n(&p->seq, __ATOMIC_RELAXED) < __atomic_load_n(&oldest->seq, __ATOMIC_RELAXED))) {
 			oldest = p;
+			oldest_held = h;
+		}
 	}
 	uint64_t have = __atomic_load_n(&oldest->key, __ATOMIC_ACQUIRE);
 	if (have == key || !__atomic_compare_exchange_n(&oldest->key, &have, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -138,11 +159,14 @@ static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 	__atomic_store_n(&oldest->nmarks, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->written, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->readpos, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->last_ordered, 0, __ATOMIC_RELAXED);
+	for (unsigned w = 0; w < ND_MEMBERS / 64; w++)
+		__atomic_store_n(&oldest->holders[w], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->evicted_ev, 0, __ATOMIC_RELEASE);
 	return oldest;
 }
 
-static struct nd_tree_pipe *entry(uint64_t key, int create)
+struct nd_tree_pipe *nd_pipes_entry(uint64_t key, int create)
 {
 	unsigned first = (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 56) % ND_TREE_PIPES;
 	for (unsigned probe = 0; probe < 8; probe++) {
@@ -166,15 +190,32 @@ struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing)
 		return NULL;
 	if (writing && (key = receiving_key(fd, key)) == OTHER)
 		return NULL;
-	return entry(key, writing);
+	return nd_pipes_entry(key, writing);
 }
 
-void nd_pipes_wrote(int fd)
+uint64_t nd_pipes_write_key(int fd, int *named)
+{
+	if ((unsigned)fd >= ND_FD_MAX)
+		return 0;
+	uint64_t key = key_of(fd);
+	if (key == OTHER)
+		return 0;
+	if (fd_kind[fd] == KIND_FIFO && !fd_named[fd]) {
+		struct statfs sf;
+		fd_named[fd] = nd_sys(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && sf.f_type != PIPEFS_MAGIC ? 2 : 1;
+	}
+	*named = fd_named[fd] == 2;
+	if (fd_kind[fd] == KIND_SOCKET && (key = receiving_key(fd, key)) == OTHER)
+		return 0;
+	return key;
+}
+
+void nd_pipes_wrote(int fd, int ordered)
 {
 	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
 		return;
 	uint64_t key = key_of(fd);
-	struct nd_tree_pipe *p = key == OTHER ? NULL : entry(key, 1);
+	struct nd_tree_pipe *p = key == OTHER ? NULL : nd_pipes_entry(key, 1);
 	if (!p)
 		return;
 	unsigned i = (unsigned)(p - nd_tree->pipes);
@@ -182,7 +223,11 @@ void nd_pipes_wrote(int fd)
 	uint64_t seq = __atomic_add_fetch(&nd_tree->write_seq, 1, __ATOMIC_ACQ_REL);
 	int last = __atomic_exchange_n(&p->writer, me, __ATOMIC_ACQ_REL);
 	uint64_t then = __atomic_exchange_n(&p->seq, seq, __ATOMIC_ACQ_REL);
-	if (last && last != me && then > __atomic_load_n(known(), __ATOMIC_RELAXED) && !(reported[i / 64] & (1ULL << (i % 64)))) {
+	/* Ordered writes are in the tree's order; so is the first write of a
+	 * sole holder after them (writers.c): only two unordered ones race. */
+	uint32_t before = __atomic_exchange_n(&p->last_ordered, (uint32_t)ordered, __ATOMIC_ACQ_REL);
+	if (!ordered && !before && last && last != me && then > __atomic_load_n(known(), __ATOMIC_RELAXED) &&
+	    !(reported[i / 64] & (1ULL << (i % 64)))) {
 		reported[i / 64] |= 1ULL << (i % 64);
 		nd_log_uncontrolled("tree-order", "several processes of the run wrote one pipe, socket or file "
 						  "without an order between them: the order of their data "

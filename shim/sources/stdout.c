@@ -12,6 +12,7 @@
  */
 #include "nodice.h"
 #include "devices.h"
+#include "writers.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,81 +34,109 @@ int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
 int __vprintf_chk(int flag, const char *fmt, va_list ap);
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
 
-static inline void note(FILE *f, int ok)
+/* A stream whose channel another member holds: the call, which may flush,
+ * is made at the tree's turn (writers.h). */
+static inline int turn(FILE *f)
+{
+	return f && nd_state == 2 ? nd_writers_turn(fileno_unlocked(f)) : 0;
+}
+
+static inline void note(FILE *f, int ok, int ordered)
 {
 	if (ok && f && nd_state == 2)
-		nd_pipes_wrote(fileno_unlocked(f));
+		nd_pipes_wrote(fileno_unlocked(f), ordered);
+	nd_writers_done(ordered);
 }
 
 ND_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	size_t r = nd_real.fwrite(p, size, n, f);
-	note(f, r > 0);
+	note(f, r > 0, ord);
 	return r;
 }
 
 ND_EXPORT size_t fwrite_unlocked(const void *p, size_t size, size_t n, FILE *f)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	size_t r = nd_real.fwrite_unlocked(p, size, n, f);
-	note(f, r > 0);
+	note(f, r > 0, ord);
 	return r;
 }
 
 ND_EXPORT int fputs(const char *s, FILE *f)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	int r = nd_real.fputs(s, f);
-	note(f, r >= 0 && *s);
+	note(f, r >= 0 && *s, ord);
 	return r;
 }
 
 ND_EXPORT int fputs_unlocked(const char *s, FILE *f)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	int r = nd_real.fputs_unlocked(s, f);
-	note(f, r >= 0 && *s);
+	note(f, r >= 0 && *s, ord);
 	return r;
 }
 
 ND_EXPORT int puts(const char *s)
 {
 	ND_ORDERED();
+	int ord = turn(stdout);
 	int r = nd_real.puts(s);
-	note(stdout, r >= 0);
+	note(stdout, r >= 0, ord);
 	return r;
 }
 
 ND_EXPORT int fputc(int c, FILE *f)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	int r = nd_real.fputc(c, f);
-	note(f, r != EOF);
+	note(f, r != EOF, ord);
 	return r;
 }
 
 ND_EXPORT int putc(int c, FILE *f)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	int r = nd_real.putc(c, f);
-	note(f, r != EOF);
+	note(f, r != EOF, ord);
 	return r;
 }
 
 ND_EXPORT int putchar(int c)
 {
 	ND_ORDERED();
+	int ord = turn(stdout);
 	int r = nd_real.putchar(c);
-	note(stdout, r != EOF);
+	note(stdout, r != EOF, ord);
 	return r;
 }
 
 ND_EXPORT int __overflow(FILE *f, int c)
 {
 	ND_ORDERED();
+	int ord = turn(f);
 	int r = nd_real.__overflow(f, c);
-	note(f, r != EOF);
+	note(f, r != EOF, ord);
+	return r;
+}
+
+/* fflush(3): the buffer leaves now. fflush(NULL) flushes every stream: at
+ * the turn when any of this process's channels is shared. */
+ND_EXPORT int fflush(FILE *f)
+{
+	ND_ORDERED();
+	int ord = f ? turn(f) : nd_state == 2 && nd_writers_turn_any() ? ND_WRITE_COUNTED : 0;
+	int r = nd_real.fflush(f);
+	nd_writers_done(ord);
 	return r;
 }
 
@@ -116,15 +145,17 @@ ND_EXPORT int __overflow(FILE *f, int c)
  * program may interpose). */
 static int print(FILE *f, const char *fmt, va_list ap)
 {
+	int ord = turn(f);
 	int r = nd_real.vfprintf(f, fmt, ap);
-	note(f, r > 0);
+	note(f, r > 0, ord);
 	return r;
 }
 
 static int print_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
+	int ord = turn(f);
 	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
-	note(f, r > 0);
+	note(f, r > 0, ord);
 	return r;
 }
 
