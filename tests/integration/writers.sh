@@ -1,0 +1,87 @@
+#!/bin/bash
+# Several processes writing one channel (issue 14, sources/writers.c): Pool
+# workers printing with flush=True into the run's stdout (a pipe and a file),
+# three C children writing into an inherited stdout with write(2) and with
+# buffered stdio, into a pipe their parent reads, and into a log file opened
+# before the fork, a shell's two background jobs echoing into one pipe read
+# by md5sum (whose reads are libc's own: found asleep once, not at every
+# write) and `make -j3` without -O, whose recipes echo into one stdout.
+# Each repeats byte for byte over 4 runs unpinned, 1 on one CPU and 2
+# through LD_PRELOAD alone; the lines are the native ones in another order;
+# the draws move with the seed; and inspect --strict passes (ordered writes
+# are not reported). Natively the C children's lines come in a different
+# order on nearly every run (checked below: at least 2 orders in 6 runs).
+# The C children still compute in parallel: their lines interleave one per
+# child, not one child's whole output after another's.
+# Usage: writers.sh NODICE LIB FIXTURES
+. "$(dirname "$0")/checks.sh"
+w=$(dirname "$nodice")/../fixtures/writers
+pp="$fixtures/python/pool_prints.py"
+
+# same output in every run: repeats NAME CMD... (stdout compared)
+repeats() {
+	local name=$1
+	shift
+	for i in 1 2 3 4; do timeout 120 "$nodice" run -- "$@" >"$name.run$i" 2>>err; done
+	timeout 120 taskset -c 0 "$nodice" run -- "$@" >"$name.cpu0" 2>>err
+	for i in 1 2; do timeout 120 env LD_PRELOAD="$lib" "$@" >"$name.lib$i" 2>>err; done
+	timeout 120 "$@" >"$name.native" 2>>err
+	[ -s "$name.run1" ] || bad "$name printed nothing: $(tail -c 300 err)"
+	differ=$(for f in "$name".run* "$name".cpu0 "$name".lib*; do md5sum <"$f"; done | sort -u | wc -l)
+	[ "$differ" = 1 ] && ok || bad "$name: $differ different outputs in 7 runs"
+	# the same lines, the races aside (pool_prints: which worker, and a draw)
+	local same='s/ in [^:]*:/:/; s/ 0\.[0-9]*$//'
+	[ "$(sed "$same" "$name.native" | sort | md5sum)" = "$(sed "$same" "$name.run1" | sort | md5sum)" ] && ok ||
+		bad "$name: not the native lines: $(diff <(sort "$name.native") <(sort "$name.run1") | head -5)"
+}
+
+for mode in write stdio pipe; do
+	repeats "c_$mode" "$w" $mode
+done
+# interleaved, not serialized: the first three lines come from three children
+[ "$(head -3 c_write.run1 | cut -d' ' -f2 | sort -u | wc -l)" = 3 ] && ok ||
+	bad "the children's lines are not interleaved: $(head -3 c_write.run1 | tr '\n' ' ')"
+# natively a race
+for i in 1 2 3 4 5 6; do "$w" write | md5sum; done >native.sums
+[ "$(sort -u native.sums | wc -l)" -ge 2 ] && ok || bad "natively the children's lines came in one order in 6 runs"
+
+# a log file the parent opened before forking (O_APPEND), and stdout
+for i in 1 2 3; do
+	timeout 120 "$nodice" run -- "$w" log "$PWD/log.txt" >log.out$i 2>>err
+	md5sum <log.txt >>log.sums
+done
+[ "$(sort -u log.sums | wc -l)" = 1 ] && [ "$(wc -l <log.txt)" = 36 ] && ok ||
+	bad "the shared log file differs between runs or lost lines: $(sort log.sums | uniq -c)"
+
+# Pool workers printing: one output, through a pipe and into a file; another
+# seed draws other numbers
+repeats pool "$py" "$pp"
+for i in 1 2; do timeout 120 "$nodice" run -- "$py" "$pp" >"pool.file$i" 2>>err; done
+cmp -s pool.file1 pool.file2 && cmp -s pool.file1 pool.run1 && ok || bad "pool_prints into a file differs"
+timeout 120 "$nodice" run --seed 9 -- "$py" "$pp" >pool.seed9 2>>err
+! cmp -s pool.seed9 pool.run1 && ok || bad "pool_prints does not move with the seed"
+
+# a shell's two background jobs on one pipe, read by md5sum's fread
+jobs='( for i in $(seq 300); do echo a$i; done & for i in $(seq 300); do echo b$i; done & wait ) | md5sum'
+for i in 1 2 3; do timeout 60 "$nodice" run -- bash -c "$jobs" >jobs.run$i 2>>err; done
+[ -s jobs.run1 ] && [ "$(cat jobs.run* | sort -u | wc -l)" = 1 ] && ok ||
+	bad "two background jobs on one pipe: $(cat jobs.run* | sort | uniq -c)"
+start=$(date +%s%N)
+timeout 60 "$nodice" run -- bash -c "$jobs" >/dev/null 2>>err
+ms=$((($(date +%s%N) - start) / 1000000))
+[ $ms -lt 10000 ] && ok || bad "600 ordered echoes into md5sum took $ms ms"
+
+# make -j3 without -O: the recipes' lines share make's stdout
+mk="$fixtures/shell/jobs.mk"
+for i in 1 2 3; do timeout 120 "$nodice" run -- make -s -j3 -f "$mk" >make.run$i 2>>err; done
+timeout 120 taskset -c 0 "$nodice" run -- make -s -j3 -f "$mk" >make.cpu0 2>>err
+[ "$(wc -l <make.run1)" = 21 ] && [ "$(cat make.run* make.cpu0 | md5sum)" = "$(for f in make.run1 make.run1 make.run1 make.run1; do cat $f; done | md5sum)" ] && ok ||
+	bad "make -j3: $(for f in make.run* make.cpu0; do md5sum <$f; done | sort | uniq -c)"
+
+# ordered writes are not reported
+timeout 120 "$nodice" inspect --strict --json c.json -- "$w" write >/dev/null 2>>err && ok ||
+	bad "writers write fails --strict: $(grep -o '"detail": "[^"]*' c.json | head -3)"
+timeout 120 "$nodice" inspect --strict --json jobs.json -- bash -c "$jobs" >/dev/null 2>>err
+! grep -q "several processes of the run wrote" jobs.json && ok ||
+	bad "two background jobs on one pipe still reported as unordered writes"
+finish writers
