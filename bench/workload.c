@@ -177,6 +177,41 @@ static int procs_crunch(int k, long n)
 	return bad;
 }
 
+/* The same, each process writing a line into one pipe its parent reads
+ * after every 1/200 of its share (pool workers logging progress): under
+ * nodice each line is an ordered event of the tree (sources/writers.c). */
+static int procs_print(int k, long n)
+{
+	int p[2];
+	if (pipe(p))
+		return 1;
+	rounds = n / k / 200;
+	for (int i = 0; i < k; i++) {
+		pid_t c = fork();
+		if (c < 0)
+			return 1;
+		if (c == 0) {
+			close(p[0]);
+			char line[32];
+			int len = snprintf(line, sizeof(line), "worker %d\n", i);
+			for (int part = 0; part < 200; part++) {
+				crunch((void *)(long)(i * 200 + part));
+				if (write(p[1], line, (size_t)len) != len)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	close(p[1]);
+	char buf[4096];
+	while (read(p[0], buf, sizeof(buf)) > 0)
+		;
+	int st, bad = 0;
+	while (wait(&st) > 0)
+		bad |= st != 0;
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3)
@@ -263,6 +298,10 @@ int main(int argc, char **argv)
 		return procs_crunch(1, n);
 	} else if (!strcmp(op, "procs_crunch2")) {
 		return procs_crunch(2, n);
+	} else if (!strcmp(op, "procs_print1")) {
+		return procs_print(1, n);
+	} else if (!strcmp(op, "procs_print2")) {
+		return procs_print(2, n);
 	} else {
 		return 2;
 	}
