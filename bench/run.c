@@ -10,8 +10,8 @@
  *   threads   = hand-offs, create+join, two computing threads; --threads runs
  *               only these (also pinned to CPU 0)
  *   tree      = --tree: a pipe and an ordered semaphore round trip between
- *               processes, 2 computing (and 2 writing lines into one pipe)
- *               processes against 1, make -j2 against -j1, a process pool
+ *               processes, 2 computing processes against 1 (also with each
+ *               writing lines into one pipe), make -j2 against -j1, a process pool
  *
  * Modes: native; nodice (LD_PRELOAD=libnodice.so, ASLR already off so no
  * re-exec is measured, as under `nodice run`); libfaketime when installed.
