@@ -104,6 +104,11 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
 void nd_member_turn_done(void);
+/* Told around a turn's wait (1, then 0): the thread keeps its process's
+ * own turn while it waits for the tree's, which the thread scheduler's
+ * watchdog must not take for a stuck thread. The scheduler sets it; the
+ * tree does not call up into it. */
+extern void (*nd_member_calm)(int on);
 /* A member's count, the clock of that order: the events it performed plus
  * one per ND_COUNT_VT_SHIFT-sized step of its time line (2^23 ns, 8.4 ms).
  * Kendo's clocks move while a thread computes; ours move with what the

@@ -340,12 +340,22 @@ static int spin_limit(void)
 	return spins;
 }
 
+void (*nd_member_calm)(int on);
+
+static void calm(int on)
+{
+	void (*fn)(int) = __atomic_load_n(&nd_member_calm, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(on);
+}
+
 /* The turn of a communication event (members.h): this member's count first
  * in (count, id) order among the members that can still act. */
 void nd_member_turn(void)
 {
 	if (nd_member_me < 0)
 		return;
+	calm(1);
 	struct nd_member *me = slot(nd_member_me);
 	int limit = spin_limit();
 	struct hold h = NO_HOLD;
@@ -356,6 +366,7 @@ void nd_member_turn(void)
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
 				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
 			}
+			calm(0);
 			return;
 		}
 		/* Asleep meanwhile, but not in a call the others cannot see; and

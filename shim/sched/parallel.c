@@ -39,11 +39,15 @@ void nd_sched_parallel_held(int delta)
 	__atomic_add_fetch(&held, delta, __ATOMIC_SEQ_CST);
 }
 
-/* Another thread is inside a call waiting for the turn, or holds a mutex. */
+/* Another thread holds a mutex; or is inside a call waiting for the turn. */
+static int others_hold(void)
+{
+	return __atomic_load_n(&held, __ATOMIC_SEQ_CST) - held_here > 0;
+}
+
 static int others_busy(void)
 {
-	return __atomic_load_n(&waiting, __ATOMIC_SEQ_CST) > 0 ||
-	       __atomic_load_n(&held, __ATOMIC_SEQ_CST) - held_here > 0;
+	return __atomic_load_n(&waiting, __ATOMIC_SEQ_CST) > 0 || others_hold();
 }
 
 static int ordered_begin(void)
@@ -121,16 +125,23 @@ static void ordered_end(void)
  * a mutex while it computes or waits for the turn to unlock it, and a
  * child forked then inherits it locked (`threads fork` hung in its child:
  * natively the window is a few instructions, here it is a turn). The turn
- * goes round first, at most 64 times, until no other thread waits for it
- * inside a call or holds a mutex locked through the scheduler (a
- * pthread/C11 mutex; rwlocks and spin locks are not counted). Where the
+ * goes round first until no other thread waits for it inside a call (at
+ * most 64 rounds) nor holds a mutex locked through the scheduler (a
+ * pthread/C11 mutex; rwlocks and spin locks are not counted; at most 4096
+ * rounds: threads that keep calling used up the 64 rounds, and a fork that
+ * followed an fflush, itself a call since the tree orders shared output,
+ * left its child a mutex locked, 3 runs in 15). Where the
  * fork lands among the others' calls then follows real time, as natively
  * (schedule-parallel). */
+#define BUSY_ROUNDS 64
+#define HELD_ROUNDS 4096
 static void before_fork(void)
 {
 	if (me < 0 || nd_sched_depth)
 		return;
-	for (int round = 0; round < 64 && others_busy(); round++) {
+	for (int round = 0; round < HELD_ROUNDS && others_busy(); round++) {
+		if (round >= BUSY_ROUNDS && !others_hold())
+			break;
 		nd_sched_pass_on();
 		nd_sched_depth++;
 		nd_sched_wait_turn_if_not_mine();

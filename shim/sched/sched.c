@@ -225,6 +225,12 @@ void nd_sched_calm(int on)
 	__atomic_store_n(&nd_slots[me].calm, on, __ATOMIC_RELAXED);
 }
 
+/* The tree's turns (process/order.c) say when a thread waits for them. */
+__attribute__((constructor)) static void calm_for_tree_turns(void)
+{
+	__atomic_store_n(&nd_member_calm, nd_sched_calm, __ATOMIC_RELEASE);
+}
+
 /* Passes the turn to the next runnable thread, which may be the caller. In
  * parallel mode the end of the ordered call passes it (parallel.c): a point
  * only makes sure the caller holds the turn (an unlock that handed it to a

@@ -37,15 +37,6 @@
 #define SLICE_MS 20
 #define MISSED_NS 100000000ULL
 
-/* The turn: the thread keeps the process's own turn while it waits for the
- * tree's, a wait the thread scheduler must not take for a stuck one. */
-static void turn(void)
-{
-	nd_sched_calm(1);
-	nd_member_turn();
-	nd_sched_calm(0);
-}
-
 uint64_t nd_treesem_key(sem_t *s)
 {
 	if (nd_member_me < 0 || !nd_sync_sem_shared(s))
@@ -265,7 +256,7 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64
 	int e = errno;
 	struct wait_arg a = { NULL, ops, s, key };
 	for (int last = 0;; ) {
-		turn();
+		nd_member_turn();
 		uint64_t self;
 		sigset_t mask;
 		/* Out of line, the entry may have been given to another key since
@@ -326,7 +317,7 @@ static struct nd_tree_object *hold_for_release(uint64_t key, sigset_t *mask, int
 	*turned = 0;
 	if (o && o->counting && nd_waiter_sleeping(key)) {
 		nd_object_unlock(o, mask);
-		turn();
+		nd_member_turn();
 		*turned = 1;
 		o = nd_object_hold(key, mask);
 	}
@@ -340,7 +331,7 @@ int nd_treeobj_post(const struct nd_tree_ops *ops, void *s, uint64_t key)
 	struct nd_tree_object *o = hold_for_release(key, &mask, &turned);
 	if (!o) {
 		if (!turned)
-			turn();
+			nd_member_turn();
 		int r = ops->give(s);
 		nd_member_turn_done();
 		return r;

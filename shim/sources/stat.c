@@ -250,17 +250,3 @@ ND_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int fl
 	return (int)nd_ret(nd_sys(SYS_fchownat, dirfd, (long)path, uid, gid, flags, 0));
 }
 
-/* fclose(3): what the stream still buffers is written first, then the file
- * is settled, then closed. */
-ND_EXPORT int fclose(FILE *f)
-{
-	ND_ORDERED();
-	if (nd_passthrough() || !f)
-		return nd_real.fclose(f);
-	int fd = fileno(f);
-	if (fd >= 0 && (nd_filetime_marked(fd) || !nd_filetime_owned(fd))) {
-		fflush(f);
-		nd_filetime_closing(fd);
-	}
-	return nd_real.fclose(f);
-}

@@ -12,6 +12,7 @@
  */
 #include "nodice.h"
 #include "devices.h"
+#include "filetime.h"
 #include "writers.h"
 
 #include <stdarg.h>
@@ -138,6 +139,27 @@ ND_EXPORT int fflush(FILE *f)
 	int r = nd_real.fflush(f);
 	nd_writers_done(ord);
 	return r;
+}
+
+/* fclose(3): what the stream still buffers is written first (at the turn,
+ * as fflush), then the file is settled (filetime.h), then closed. */
+ND_EXPORT int fclose(FILE *f)
+{
+	ND_ORDERED();
+	if (nd_passthrough() || !f)
+		return nd_real.fclose(f);
+	int fd = fileno(f);
+	if (fd >= 0 && (nd_filetime_marked(fd) || !nd_filetime_owned(fd))) {
+		fflush(f);
+		nd_filetime_closing(fd);
+	} else {
+		int ord = turn(f);
+		if (ord) {
+			nd_real.fflush(f);
+			nd_writers_done(ord);
+		}
+	}
+	return nd_real.fclose(f);
 }
 
 /* The printf family: every form is one of these two, with its stream and

@@ -34,7 +34,6 @@
 #include "devices.h"
 #include "members.h"
 #include "process.h"
-#include "scheduler.h"
 #include "tree.h"
 #include "writers.h"
 
@@ -74,15 +73,6 @@ static int others(struct nd_tree_pipe *p)
 	return 0;
 }
 
-/* The thread keeps its process's turn while it waits for the tree's. */
-static int turn(void)
-{
-	nd_sched_calm(1);
-	nd_member_turn();
-	nd_sched_calm(0);
-	return 1;
-}
-
 /* The entry of the channel fd can write into, made if need be, or NULL. */
 static struct nd_tree_pipe *writable(int fd)
 {
@@ -102,7 +92,7 @@ static void let_go(struct nd_tree_pipe *p)
 	if (nd_member_me < 0 || !has_bit(p, nd_member_me))
 		return;
 	if (!nd_passthrough() && others(p))
-		turn();
+		nd_member_turn();
 	set_bit(p, nd_member_me, 0);
 }
 
@@ -189,7 +179,7 @@ void nd_writers_end(void)
 	if (nd_member_me < 0)
 		return;
 	if (nd_writers_any())
-		turn();
+		nd_member_turn();
 	for (unsigned i = 0; i < ND_TREE_PIPES; i++)
 		if (held[i] || has_bit(&nd_tree->pipes[i], nd_member_me))
 			set_bit(&nd_tree->pipes[i], nd_member_me, 0);
@@ -217,7 +207,7 @@ int nd_writers_turn(int fd)
 {
 	if (nd_member_me < 0 || nd_passthrough() || !shared(fd))
 		return 0;
-	turn();
+	nd_member_turn();
 	if (!shared(fd))
 		return 0;
 	/* How many times a non-blocking writer tries follows its reader's
@@ -236,7 +226,7 @@ int nd_writers_turn_any(void)
 {
 	if (nd_passthrough() || !nd_writers_any())
 		return 0;
-	turn();
+	nd_member_turn();
 	return nd_writers_any();
 }
 
