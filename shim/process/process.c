@@ -302,6 +302,6 @@ void nd_process_end(const char *end)
 	nd_filetime_settle_all();
 	nd_process_flush_log(end);
 	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me));
-	nd_writers_end();
+	nd_writers_end(strcmp(end, "signal") != 0);
 	nd_member_end();
 }

@@ -174,11 +174,11 @@ void nd_writers_copied(int from, int to)
 	held[fd_entry[from] - 1u]++;
 }
 
-void nd_writers_end(void)
+void nd_writers_end(int at_turn)
 {
 	if (nd_member_me < 0)
 		return;
-	if (nd_writers_any())
+	if (at_turn && nd_writers_any())
 		nd_member_turn();
 	for (unsigned i = 0; i < ND_TREE_PIPES; i++)
 		if (held[i] || has_bit(&nd_tree->pipes[i], nd_member_me))

@@ -14,8 +14,10 @@ void nd_writers_spawning(int child);
 /* fd was closed or replaced; fd was copied to to (dup family). */
 void nd_writers_closed(int fd);
 void nd_writers_copied(int from, int to);
-/* The process ends: it holds nothing. */
-void nd_writers_end(void);
+/* The process ends: it holds nothing — at its turn when it ends by itself;
+ * at once when a signal kills it (when is the sender's real time anyway,
+ * and a death must not wait for other members). */
+void nd_writers_end(int at_turn);
 /* Before a write into fd: waits for the turn when another member holds its
  * channel. 0: unordered; else ordered, and nd_writers_done after the write
  * counts it as an event of the tree (a blocking descriptor's). */
