@@ -106,6 +106,10 @@ int cli_take_run_option(const char *sub, int argc, char **argv, int *i, struct c
 		o->clamp_mtime = 1;
 		return 1;
 	}
+	if (strcmp(argv[*i], "--order-writes") == 0) {
+		o->order_writes = 1;
+		return 1;
+	}
 	if (strcmp(argv[*i], "--pid-ns") == 0 || strcmp(argv[*i], "--no-pid-ns") == 0) {
 		o->pid_ns = argv[*i][2] == 'n' ? PIDNS_OFF : PIDNS_ON;
 		return 1;
@@ -258,6 +262,7 @@ int cli_export_run_env(const char *sub, const struct cli_run_options *o)
 	bad |= o->rdtsc && setenv("NODICE_RDTSC", o->rdtsc, 1);
 	bad |= o->portable && export_portable();
 	bad |= o->clamp_mtime && setenv("NODICE_CLAMP_MTIME", "on", 1);
+	bad |= o->order_writes && setenv("NODICE_ORDER_WRITES", "on", 1);
 	bad |= o->dirs && setenv("NODICE_DIRS", o->dirs, 1);
 	bad |= o->threads && setenv("NODICE_THREADS", o->threads, 1);
 	bad |= o->exempt && setenv("NODICE_EXEMPT", o->exempt, 1);
@@ -295,6 +300,7 @@ void cli_help(void)
 	      "\nrun options: [--seed N] [--epoch T] [--tick NS] [--cpus N] [--log FILE] [--rdtsc M] [--dirs M]\n"
 	      "             [--exempt LIST] [--portable] [--pid-ns|--no-pid-ns] [--schedule-seed N] [--host NAME]\n"
 	      "             [--clamp-mtime] [--framework-knobs on|off|strict] [--threads serial|parallel]\n"
+	      "             [--order-writes]\n"
 	      "\n"
 	      "Runs CMD with every randomness source, clock and CPU count fed from one seed,\n"
 	      "so that the same seed gives the same result on every run.\n"
@@ -321,6 +327,8 @@ void cli_help(void)
 	      "               machine id, and uuid1's node (default: the machine's, reported)\n"
 	      "  --clamp-mtime  times of files from before the run no later than SOURCE_DATE_EPOCH\n"
 	      "               (reproducible across checkouts and machines; for fresh builds)\n"
+	      "  --order-writes  writes of several processes into one pipe, socket or file they\n"
+	      "               share (workers printing to stdout) in one order; costs parallelism\n"
 	      "  --framework-knobs on|off|strict  the frameworks' determinism switches: cuBLAS,\n"
 	      "               TensorFlow, NCCL, OpenMP, MKL, PYTHONHASHSEED and PyTorch's\n"
 	      "               use_deterministic_algorithms (on: warns of a nondeterministic op;\n"

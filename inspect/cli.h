@@ -24,6 +24,7 @@ struct cli_run_options {
 	int has_log;
 	int portable; /* --portable: instruction-set dispatch pinned to the x86-64 baseline */
 	int clamp_mtime; /* --clamp-mtime */
+	int order_writes; /* --order-writes */
 	int pid_ns;   /* PIDNS_AUTO, or --pid-ns (PIDNS_ON), --no-pid-ns (PIDNS_OFF): pidns.h */
 };
 

@@ -4,7 +4,7 @@
 # Installed as share/bash-completion/completions/nodice.
 
 _nodice_run_options="--seed --epoch --tick --cpus --log --rdtsc --dirs --exempt --portable --pid-ns --no-pid-ns
- --schedule-seed --host --clamp-mtime --framework-knobs --threads"
+ --schedule-seed --host --clamp-mtime --framework-knobs --threads --order-writes"
 
 _nodice_takes_value() {
 	case $1 in

@@ -149,7 +149,7 @@ const char *nd_config_parse_log(const char *s, char *out, size_t size)
 	return NULL;
 }
 
-/* NODICE_ASLR and NODICE_CLAMP_MTIME: off or on. */
+/* NODICE_ASLR, NODICE_CLAMP_MTIME and NODICE_ORDER_WRITES: off or on. */
 const char *nd_config_parse_aslr(const char *s, int *keep)
 {
 	if (strcmp(s, "off") == 0 || strcmp(s, "on") == 0) {
@@ -277,6 +277,8 @@ int nd_config_load(struct nd_config *cfg, const char *(*get)(const char *name),
 		FAIL("NODICE_ASLR", v, why);
 	if ((v = get("NODICE_CLAMP_MTIME")) && (why = nd_config_parse_aslr(v, &cfg->clamp_mtime)))
 		FAIL("NODICE_CLAMP_MTIME", v, why);
+	if ((v = get("NODICE_ORDER_WRITES")) && (why = nd_config_parse_aslr(v, &cfg->order_writes)))
+		FAIL("NODICE_ORDER_WRITES", v, why);
 	if ((v = get("NODICE_RDTSC")) && (why = nd_config_parse_rdtsc(v, &cfg->native_tsc)))
 		FAIL("NODICE_RDTSC", v, why);
 	if ((v = get("NODICE_DIRS")) && (why = nd_config_parse_dirs(v, &cfg->native_dirs)))

@@ -31,6 +31,7 @@ struct nd_config {
 	char exempt[1024];   /* NODICE_EXEMPT: comma-separated program names left uncontrolled */
 	char host[65];       /* NODICE_HOST: a fixed host identity; empty: the machine's */
 	int clamp_mtime;     /* NODICE_CLAMP_MTIME=on: older files' times no later than SOURCE_DATE_EPOCH */
+	int order_writes;    /* NODICE_ORDER_WRITES=on: writes into channels members share, in the tree's order */
 	int framework_knobs; /* NODICE_FRAMEWORK_KNOBS: ND_KNOBS_OFF, _ON (default), _STRICT */
 	/* Carried from parent to child through the environment (internal). */
 	int has_lineage;

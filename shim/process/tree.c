@@ -49,6 +49,7 @@ static void fresh(struct nd_tree *t)
 	struct timespec now;
 	nd_sys(SYS_clock_gettime, CLOCK_REALTIME_COARSE, (long)&now, 0, 0, 0, 0);
 	t->real_start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	t->order_writes = (uint32_t)nd_cfg.order_writes;
 }
 
 /* The number the descriptor is kept at: high, below the soft limit and

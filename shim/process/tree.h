@@ -124,6 +124,8 @@ struct nd_tree {
 	/* Held from pointing the kernel at a new process's or thread's id until
 	 * the kernel has given it (pids.c): who holds it, or 0. */
 	uint32_t pid_lock;
+	/* NODICE_ORDER_WRITES of the tree's root: one setting for the run. */
+	uint32_t order_writes;
 	/* The real wall time the tree started at (ns): a file whose ctime is
 	 * later was changed during the run (filetime.c). */
 	int64_t real_start_ns;

@@ -60,6 +60,13 @@ static int has_bit(struct nd_tree_pipe *p, int k)
 	return (__atomic_load_n(&p->holders[k / 64], __ATOMIC_ACQUIRE) >> (k % 64)) & 1;
 }
 
+/* --order-writes, the tree root's setting: off, nothing is registered and
+ * every write goes as before (reported when writers race). */
+static int on(void)
+{
+	return nd_member_me >= 0 && __atomic_load_n(&nd_tree->order_writes, __ATOMIC_RELAXED);
+}
+
 /* A member other than this one holds entry p. */
 static int others(struct nd_tree_pipe *p)
 {
@@ -140,13 +147,13 @@ static void scan(int child, int own)
 
 void nd_writers_start(void)
 {
-	if (nd_member_me >= 0)
+	if (on())
 		scan(-1, 1);
 }
 
 void nd_writers_spawning(int child)
 {
-	if (nd_member_me < 0 || child < 0)
+	if (!on() || child < 0)
 		return;
 	if (nd_process_in_vfork_child())
 		scan(child, 0); /* the parent's counts are this memory */
@@ -205,7 +212,7 @@ static int shared(int fd)
  * next fork. */
 int nd_writers_turn(int fd)
 {
-	if (nd_member_me < 0 || nd_passthrough() || !shared(fd))
+	if (!on() || nd_passthrough() || !shared(fd))
 		return 0;
 	nd_member_turn();
 	if (!shared(fd))
@@ -232,7 +239,7 @@ int nd_writers_turn_any(void)
 
 int nd_writers_any(void)
 {
-	if (nd_member_me < 0)
+	if (!on())
 		return 0;
 	for (unsigned i = 0; i < ND_TREE_PIPES; i++)
 		if (held[i] && others(&nd_tree->pipes[i]))

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Several processes writing one channel (issue 14, sources/writers.c): Pool
+# Several processes writing one channel (issue 14, sources/writers.c), under
+# --order-writes (NODICE_ORDER_WRITES=on through LD_PRELOAD alone): Pool
 # workers printing with flush=True into the run's stdout (a pipe and a file),
 # three C children writing into an inherited stdout with write(2) and with
 # buffered stdio, into a pipe their parent reads, and into a log file opened
@@ -13,8 +14,11 @@
 # order on nearly every run (checked below: at least 2 orders in 6 runs).
 # The C children still compute in parallel: their lines interleave one per
 # child, not one child's whole output after another's.
+# Without the option the writes go in real time, and inspect --strict
+# reports them (tree-order).
 # Usage: writers.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
+ow=--order-writes
 w=$(dirname "$nodice")/../fixtures/writers
 pp="$fixtures/python/pool_prints.py"
 
@@ -22,9 +26,9 @@ pp="$fixtures/python/pool_prints.py"
 repeats() {
 	local name=$1
 	shift
-	for i in 1 2 3 4; do timeout 120 "$nodice" run -- "$@" >"$name.run$i" 2>>err; done
-	timeout 120 taskset -c 0 "$nodice" run -- "$@" >"$name.cpu0" 2>>err
-	for i in 1 2; do timeout 120 env LD_PRELOAD="$lib" "$@" >"$name.lib$i" 2>>err; done
+	for i in 1 2 3 4; do timeout 120 "$nodice" run $ow -- "$@" >"$name.run$i" 2>>err; done
+	timeout 120 taskset -c 0 "$nodice" run $ow -- "$@" >"$name.cpu0" 2>>err
+	for i in 1 2; do timeout 120 env NODICE_ORDER_WRITES=on LD_PRELOAD="$lib" "$@" >"$name.lib$i" 2>>err; done
 	timeout 120 "$@" >"$name.native" 2>>err
 	[ -s "$name.run1" ] || bad "$name printed nothing: $(tail -c 300 err)"
 	differ=$(for f in "$name".run* "$name".cpu0 "$name".lib*; do md5sum <"$f"; done | sort -u | wc -l)
@@ -47,7 +51,7 @@ for i in 1 2 3 4 5 6; do "$w" write | md5sum; done >native.sums
 
 # a log file the parent opened before forking (O_APPEND), and stdout
 for i in 1 2 3; do
-	timeout 120 "$nodice" run -- "$w" log "$PWD/log.txt" >log.out$i 2>>err
+	timeout 120 "$nodice" run $ow -- "$w" log "$PWD/log.txt" >log.out$i 2>>err
 	md5sum <log.txt >>log.sums
 done
 [ "$(sort -u log.sums | wc -l)" = 1 ] && [ "$(wc -l <log.txt)" = 36 ] && ok ||
@@ -56,32 +60,43 @@ done
 # Pool workers printing: one output, through a pipe and into a file; another
 # seed draws other numbers
 repeats pool "$py" "$pp"
-for i in 1 2; do timeout 120 "$nodice" run -- "$py" "$pp" >"pool.file$i" 2>>err; done
+for i in 1 2; do timeout 120 "$nodice" run $ow -- "$py" "$pp" >"pool.file$i" 2>>err; done
 cmp -s pool.file1 pool.file2 && cmp -s pool.file1 pool.run1 && ok || bad "pool_prints into a file differs"
-timeout 120 "$nodice" run --seed 9 -- "$py" "$pp" >pool.seed9 2>>err
+timeout 120 "$nodice" run $ow --seed 9 -- "$py" "$pp" >pool.seed9 2>>err
 ! cmp -s pool.seed9 pool.run1 && ok || bad "pool_prints does not move with the seed"
 
 # a shell's two background jobs on one pipe, read by md5sum's fread
 jobs='( for i in $(seq 300); do echo a$i; done & for i in $(seq 300); do echo b$i; done & wait ) | md5sum'
-for i in 1 2 3; do timeout 60 "$nodice" run -- bash -c "$jobs" >jobs.run$i 2>>err; done
+for i in 1 2 3; do timeout 60 "$nodice" run $ow -- bash -c "$jobs" >jobs.run$i 2>>err; done
 [ -s jobs.run1 ] && [ "$(cat jobs.run* | sort -u | wc -l)" = 1 ] && ok ||
 	bad "two background jobs on one pipe: $(cat jobs.run* | sort | uniq -c)"
 start=$(date +%s%N)
-timeout 60 "$nodice" run -- bash -c "$jobs" >/dev/null 2>>err
+timeout 60 "$nodice" run $ow -- bash -c "$jobs" >/dev/null 2>>err
 ms=$((($(date +%s%N) - start) / 1000000))
 [ $ms -lt 10000 ] && ok || bad "600 ordered echoes into md5sum took $ms ms"
 
 # make -j3 without -O: the recipes' lines share make's stdout
 mk="$fixtures/shell/jobs.mk"
-for i in 1 2 3; do timeout 120 "$nodice" run -- make -s -j3 -f "$mk" >make.run$i 2>>err; done
-timeout 120 taskset -c 0 "$nodice" run -- make -s -j3 -f "$mk" >make.cpu0 2>>err
+for i in 1 2 3; do timeout 120 "$nodice" run $ow -- make -s -j3 -f "$mk" >make.run$i 2>>err; done
+timeout 120 taskset -c 0 "$nodice" run $ow -- make -s -j3 -f "$mk" >make.cpu0 2>>err
 [ "$(wc -l <make.run1)" = 21 ] && [ "$(cat make.run* make.cpu0 | md5sum)" = "$(for f in make.run1 make.run1 make.run1 make.run1; do cat $f; done | md5sum)" ] && ok ||
 	bad "make -j3: $(for f in make.run* make.cpu0; do md5sum <$f; done | sort | uniq -c)"
 
-# ordered writes are not reported
-timeout 120 "$nodice" inspect --strict --json c.json -- "$w" write >/dev/null 2>>err && ok ||
+# ordered writes are not reported (stdout a file: /dev/null is no channel)
+timeout 120 "$nodice" inspect $ow --strict --json c.json -- "$w" write >c.inspect 2>>err && ok ||
 	bad "writers write fails --strict: $(grep -o '"detail": "[^"]*' c.json | head -3)"
-timeout 120 "$nodice" inspect --strict --json jobs.json -- bash -c "$jobs" >/dev/null 2>>err
+timeout 120 "$nodice" inspect $ow --strict --json jobs.json -- bash -c "$jobs" >jobs.inspect 2>>err
 ! grep -q "several processes of the run wrote" jobs.json && ok ||
 	bad "two background jobs on one pipe still reported as unordered writes"
+# the default: real time, reported
+timeout 120 "$nodice" inspect --strict --json off.json -- "$py" "$pp" >off.inspect 2>>err
+[ $? = 1 ] && grep -q "several processes of the run wrote" off.json && ok ||
+	bad "without --order-writes, pool workers' prints are not reported"
+timeout 120 "$nodice" inspect --strict --json offc.json -- "$w" write >offc.inspect 2>>err
+[ $? = 1 ] && grep -q "several processes of the run wrote" offc.json && ok ||
+	bad "without --order-writes, the C children's writes are not reported"
+timeout 60 "$nodice" run --order-writes=yes -- true 2>optbad.err
+[ $? = 2 ] && ok || bad "--order-writes=yes was not refused with exit 2: $(cat optbad.err)"
+timeout 60 env NODICE_ORDER_WRITES=maybe "$nodice" run -- true 2>envbad.err
+[ $? != 0 ] && grep -q NODICE_ORDER_WRITES envbad.err && ok || bad "NODICE_ORDER_WRITES=maybe accepted: $(cat envbad.err)"
 finish writers
