@@ -2,7 +2,10 @@
  * Several writers of one channel (issue 14): pool workers printing into the
  * run's stdout, two background jobs of a shell on one pipe, a log file a
  * parent opened before forking its workers. Natively the order of their data
- * is the order of their writes in real time. Here a write into a channel
+ * is the order of their writes in real time. Under --order-writes (the
+ * tree root's NODICE_ORDER_WRITES, off by default: a holder that never
+ * writes still makes every write wait for its computation — make's
+ * jobserver pipe, a Pool's task pipe; docs/design.md) a write into a channel
  * that two or more members hold for writing is made at the writer's turn
  * (order.c: its (event count, id) first among the members that can still
  * act), so their data lands in the tree's order, while a channel only one
