@@ -34,6 +34,12 @@ void cli_error(const char *sub, const char *fmt, ...) __attribute__((format(prin
 void cli_note(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same as cli_error, ending in `; try 'nodice --help'`; returns CLI_USAGE. */
 int cli_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An option's file name is missing: none, empty, or `--` (which starts the
+ * command: `inspect --json -- CMD` wrote its report to a file named "--"). */
+static inline int cli_no_file(const char *v)
+{
+	return !v || !*v || (v[0] == '-' && v[1] == '-' && !v[2]);
+}
 
 /* Takes one run option at argv[*i] (with its value, as `--opt V` or
  * `--opt=V`), validated with the shim's own parsers. Returns 1 when taken,

@@ -73,13 +73,13 @@ int inspect_main(int argc, char **argv)
 		}
 		if (!strncmp(argv[i], "--json", 6) && (argv[i][6] == 0 || argv[i][6] == '=')) {
 			json_path = argv[i][6] ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
-			if (!json_path || !*json_path)
+			if (cli_no_file(json_path))
 				return cli_usage("inspect", "--json needs a file");
 			continue;
 		}
 		if (!strncmp(argv[i], "--html", 6) && (argv[i][6] == 0 || argv[i][6] == '=')) {
 			html_path = argv[i][6] ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
-			if (!html_path || !*html_path)
+			if (cli_no_file(html_path))
 				return cli_usage("inspect", "--html needs a file");
 			continue;
 		}

@@ -63,7 +63,7 @@ static int parse(int argc, char **argv, struct verify_options *o)
 			if (*end || errno || o->runs < 1 || o->runs > 1000)
 				return cli_usage("verify", "-n '%s': must be a whole number from 1 to 1000", v);
 		} else if ((v = VALUE("--artifact")) != (const char *)-1) {
-			if (!v || !*v)
+			if (cli_no_file(v))
 				return cli_usage("verify", "--artifact needs a path");
 			if (o->nartifacts == MAX_ARTIFACTS)
 				return cli_usage("verify", "--artifact: at most %d", MAX_ARTIFACTS);
@@ -73,23 +73,23 @@ static int parse(int argc, char **argv, struct verify_options *o)
 				return cli_usage("verify", "--timeout '%s': must be seconds, more than 0, at most 86400",
 						 v ? v : "");
 		} else if ((v = VALUE("--json")) != (const char *)-1) {
-			if (!v || !*v)
+			if (cli_no_file(v))
 				return cli_usage("verify", "--json needs a file");
 			o->json = v;
 		} else if ((v = VALUE("--junit")) != (const char *)-1) {
-			if (!v || !*v)
+			if (cli_no_file(v))
 				return cli_usage("verify", "--junit needs a file");
 			o->junit = v;
 		} else if ((v = VALUE("--html")) != (const char *)-1) {
-			if (!v || !*v)
+			if (cli_no_file(v))
 				return cli_usage("verify", "--html needs a file");
 			o->html = v;
 		} else if ((v = VALUE("--record")) != (const char *)-1) {
-			if (!v || !*v)
+			if (cli_no_file(v))
 				return cli_usage("verify", "--record needs a file");
 			o->record = v;
 		} else if ((v = VALUE("--against")) != (const char *)-1) {
-			if (!v || !*v)
+			if (cli_no_file(v))
 				return cli_usage("verify", "--against needs a file");
 			o->against = v;
 		} else if (!strcmp(a, "--vary-seed")) {

@@ -47,6 +47,13 @@ Test(run, bad_options_exit_2_with_one_line)
 	assert_usage(threads, "--threads 'many': must be 'serial' or 'parallel'");
 	const char *sub[] = { ND_TEST_NODICE, "frobnicate", NULL };
 	assert_usage(sub, "unknown subcommand 'frobnicate'");
+	/* `--` starts the command: it is never a report's file name (a report
+	 * was once written to a file named "--") */
+	const char *json[] = { ND_TEST_NODICE, "inspect", "--json", "--", "true", NULL };
+	assert_usage(json, "nodice inspect: --json needs a file");
+	const char *html[] = { ND_TEST_NODICE, "verify", "--html", "--", "true", NULL };
+	assert_usage(html, "nodice verify: --html needs a file");
+	cr_assert_neq(access("--", F_OK), 0, "a file named '--' was made");
 }
 
 Test(run, missing_command_is_127_and_not_executable_is_126)
