@@ -231,6 +231,6 @@ void nd_pipes_wrote(int fd, int ordered)
 		reported[i / 64] |= 1ULL << (i % 64);
 		nd_log_uncontrolled("tree-order", "several processes of the run wrote one pipe, socket or file "
 						  "without an order between them: the order of their data "
-						  "follows real time");
+						  "follows real time (run with --order-writes to order it)");
 	}
 }
