@@ -22,8 +22,12 @@
  * one of its holders, so a member that finds itself the only holder writes
  * before any later holder exists: skipping the turn then changes nothing.
  * Racing the other way (a parent that has not closed its end yet) only
- * makes a write wait for its turn. The turn is not counted: whether a write
- * waited for it must never change a count, and holders' closes race.
+ * makes a write wait for its turn: what decides is the answer at the turn,
+ * where every let-go ahead in the order (made at the holder's own turn) has
+ * happened and none behind it has. So whether a write is ordered repeats,
+ * and an ordered write on a blocking descriptor counts one event: writers
+ * alternate line by line instead of the lowest count writing until it
+ * ends.
  *
  * Not covered: a FIFO opened by name is always written at the turn (its
  * writers meet through its name, not through forks); a regular file opened
