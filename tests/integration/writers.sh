@@ -6,7 +6,8 @@
 # buffered stdio, into a pipe their parent reads, and into a log file opened
 # before the fork, a shell's two background jobs echoing into one pipe read
 # by md5sum (whose reads are libc's own: found asleep once, not at every
-# write) and `make -j3` without -O, whose recipes echo into one stdout.
+# write), `make -j3` without -O, whose recipes echo into one stdout, and
+# `xargs -P 2 md5sum`.
 # Each repeats byte for byte over 4 runs unpinned, 1 on one CPU and 2
 # through LD_PRELOAD alone; the lines are the native ones in another order;
 # the draws move with the seed; and inspect --strict passes (ordered writes
@@ -74,6 +75,14 @@ start=$(date +%s%N)
 timeout 60 "$nodice" run $ow -- bash -c "$jobs" >/dev/null 2>>err
 ms=$((($(date +%s%N) - start) / 1000000))
 [ $ms -lt 10000 ] && ok || bad "600 ordered echoes into md5sum took $ms ms"
+
+# xargs -P 2 running md5sum over a list: two md5sum processes at a time on
+# one stdout (natively their lines interleave as they finish; under nodice
+# without the option 2 outputs in 4 runs were seen)
+xa="ls $fixtures/python/*.py | xargs -P 2 -n 3 md5sum"
+for i in 1 2 3 4; do timeout 60 "$nodice" run $ow -- sh -c "$xa" >xargs.run$i 2>>err; done
+[ "$(wc -l <xargs.run1)" -ge 20 ] && [ "$(cat xargs.run* | md5sum)" = "$(for i in 1 2 3 4; do cat xargs.run1; done | md5sum)" ] && ok ||
+	bad "xargs -P 2 md5sum: $(for f in xargs.run*; do md5sum <$f; done | sort | uniq -c)"
 
 # make -j3 without -O: the recipes' lines share make's stdout
 mk="$fixtures/shell/jobs.mk"
