@@ -94,11 +94,13 @@ static struct skip {
 	int32_t who[SKIPS]; /* slot + 1, 0: none */
 	uint32_t change[SKIPS];
 	uint64_t count[SKIPS];
+	int hi; /* places used so far: every look reads only these (usually none) */
 } skips;
 
 static int skipped(int i, struct nd_member *m)
 {
-	for (int k = 0; k < SKIPS; k++) {
+	int hi = __atomic_load_n(&skips.hi, __ATOMIC_ACQUIRE);
+	for (int k = 0; k < hi; k++) {
 		if (__atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE) != i + 1)
 			continue;
 		uint32_t c = __atomic_load_n(&skips.change[k], __ATOMIC_ACQUIRE);
@@ -126,6 +128,9 @@ static void skip_from_now(int h, struct nd_member *m)
 	__atomic_store_n(&skips.change[k], __atomic_load_n(&m->change, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	__atomic_store_n(&skips.count[k], nd_member_count(m), __ATOMIC_RELEASE);
 	__atomic_store_n(&skips.who[k], h + 1, __ATOMIC_RELEASE);
+	int hi = __atomic_load_n(&skips.hi, __ATOMIC_ACQUIRE);
+	while (hi <= k && !__atomic_compare_exchange_n(&skips.hi, &hi, k + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
 }
 
 #define OUTSIDE_ONLY (-2) /* held by none, but a member runs outside the order */
