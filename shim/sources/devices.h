@@ -29,6 +29,9 @@ void nd_pipes_wrote(int fd, int ordered);
  * or 0 for anything not tracked; *named: a FIFO with a name. */
 uint64_t nd_pipes_write_key(int fd, int *named);
 struct nd_tree_pipe *nd_pipes_entry(uint64_t key, int create);
+/* A member other than slot except (-1: none) holds entry p for writing
+ * (writers.c). */
+int nd_pipes_held(struct nd_tree_pipe *p, int except);
 void nd_pipes_forget(int fd);
 /* The tree's entry of the stream fd's bytes travel in, for carried counts
  * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the

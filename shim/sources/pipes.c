@@ -128,11 +128,15 @@ int nd_pipes_paired(int fd)
 	return key != OTHER && fd_kind[fd] == KIND_SOCKET && receiving_key(fd, key) != OTHER;
 }
 
-static int held(struct nd_tree_pipe *p)
+int nd_pipes_held(struct nd_tree_pipe *p, int except)
 {
-	for (unsigned w = 0; w < ND_MEMBERS / 64; w++)
-		if (__atomic_load_n(&p->holders[w], __ATOMIC_RELAXED))
+	for (unsigned w = 0; w < ND_MEMBERS / 64; w++) {
+		uint64_t bits = __atomic_load_n(&p->holders[w], __ATOMIC_ACQUIRE);
+		if (except >= 0 && w == (unsigned)except / 64)
+			bits &= ~(1ULL << (except % 64));
+		if (bits)
 			return 1;
+	}
 	return 0;
 }
 
@@ -145,7 +149,7 @@ static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 	int oldest_held = 1;
 	for (unsigned probe = 0; probe < 8; probe++) {
 		struct nd_tree_pipe *p = &nd_tree->pipes[(first + probe) % ND_TREE_PIPES];
-		int h = held(p);
+		int h = nd_pipes_held(p, -1);
 		if (!oldest || h < oldest_held ||
 		    (h == oldest_held && __atomic_load_n(&p->seq, __ATOMIC_RELAXED) < __atomic_load_n(&oldest->seq, __ATOMIC_RELAXED))) {
 			oldest = p;

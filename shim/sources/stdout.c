@@ -149,16 +149,11 @@ ND_EXPORT int fclose(FILE *f)
 	if (nd_passthrough() || !f)
 		return nd_real.fclose(f);
 	int fd = fileno(f);
-	if (fd >= 0 && (nd_filetime_marked(fd) || !nd_filetime_owned(fd))) {
-		fflush(f);
+	int settle = fd >= 0 && (nd_filetime_marked(fd) || !nd_filetime_owned(fd));
+	if (settle || (fd >= 0 && nd_writers_any()))
+		fflush(f); /* at the turn when its channel is shared */
+	if (settle)
 		nd_filetime_closing(fd);
-	} else {
-		int ord = turn(f);
-		if (ord) {
-			nd_real.fflush(f);
-			nd_writers_done(ord);
-		}
-	}
 	return nd_real.fclose(f);
 }
 

@@ -77,14 +77,7 @@ static int on(void)
 /* A member other than this one holds entry p. */
 static int others(struct nd_tree_pipe *p)
 {
-	for (unsigned w = 0; w < ND_MEMBERS / 64; w++) {
-		uint64_t bits = __atomic_load_n(&p->holders[w], __ATOMIC_ACQUIRE);
-		if (w == (unsigned)nd_member_me / 64)
-			bits &= ~(1ULL << (nd_member_me % 64));
-		if (bits)
-			return 1;
-	}
-	return 0;
+	return nd_pipes_held(p, nd_member_me);
 }
 
 /* The entry of the channel fd can write into, made if need be, or NULL. */
@@ -190,7 +183,7 @@ void nd_writers_copied(int from, int to)
 
 void nd_writers_end(int at_turn)
 {
-	if (nd_member_me < 0)
+	if (!on())
 		return;
 	if (at_turn && nd_writers_any())
 		nd_member_turn();
