@@ -22,10 +22,14 @@
 #include <limits.h>
 #include <sched.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +43,23 @@ static int parallel_mode; /* NODICE runs with NODICE_THREADS=parallel */
 
 enum mode { NATIVE, NODICE, FAKETIME, LOGGED, MODES };
 static const char *mode_name[MODES] = { "native", "nodice", "libfaketime", "nodice+log" };
+
+/* CPU time of the last run_once's process tree, in s: the kernel's task
+ * clock, counted for this process and inherited by what it spawns (exact,
+ * where getrusage's user and system times are sampled at ticks: on a VM they
+ * counted a wake-up's idle wait as system time, 10x the task clock). */
+static double last_cpu;
+
+static int task_clock(void)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	a.inherit = 1;
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
 
 static double now(void)
 {
@@ -75,14 +96,26 @@ static double run_once(char *const argv[], enum mode m)
 	posix_spawn_file_actions_t quiet;
 	posix_spawn_file_actions_init(&quiet);
 	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+	int clock_fd = task_clock();
 	double t0 = now();
 	int rc = posix_spawn(&pid, argv[0], &quiet, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&quiet);
-	if (rc != 0)
+	if (rc != 0) {
+		if (clock_fd >= 0)
+			close(clock_fd);
 		return -1;
+	}
 	int status;
-	waitpid(pid, &status, 0);
+	struct rusage ru;
+	wait4(pid, &status, 0, &ru);
 	double t = now() - t0;
+	uint64_t ns = 0;
+	if (clock_fd >= 0 && read(clock_fd, &ns, sizeof(ns)) == (ssize_t)sizeof(ns))
+		last_cpu = ns / 1e9;
+	else
+		last_cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (clock_fd >= 0)
+		close(clock_fd);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1;
 }
 
@@ -257,28 +290,32 @@ static void blas(int quick)
  * figure is the median of the reps' differences, with the native median
  * beside it. A cross-CPU round trip on a shared machine moves by tens of
  * microseconds from minute to minute (15-53 us natively on one day); runs
- * apart in time would compare two machines. */
+ * apart in time would compare two machines. Beside the time, the CPU time
+ * (user + system) nodice adds per unit: what it executes for the event,
+ * which no placement or wake-up latency moves. */
 static void overhead(const char *title, const char *op, long n)
 {
 	char count[32];
 	snprintf(count, sizeof(count), "%ld", n);
 	char *big[] = { workload, (char *)op, count, NULL }, *zero[] = { workload, (char *)op, "0", NULL };
-	double d[64], nat[64];
+	double d[64], nat[64], cpu[64];
 	int r = reps < 64 ? reps : 63;
 	for (int i = 0; i < r; i++) {
-		double a = run_once(big, NATIVE), b = run_once(big, NODICE);
-		double a0 = run_once(zero, NATIVE), b0 = run_once(zero, NODICE);
+		double a = run_once(big, NATIVE), ac = last_cpu, b = run_once(big, NODICE), bc = last_cpu;
+		double a0 = run_once(zero, NATIVE), a0c = last_cpu, b0 = run_once(zero, NODICE), b0c = last_cpu;
 		if (a < 0 || b < 0 || a0 < 0 || b0 < 0) {
 			printf("%-28s failed\n", title);
 			return;
 		}
 		nat[i] = (a - a0) / (double)n;
 		d[i] = ((b - b0) - (a - a0)) / (double)n;
+		cpu[i] = ((bc - b0c) - (ac - a0c)) / (double)n;
 	}
 	qsort(d, (size_t)r, sizeof(double), cmp);
 	qsort(nat, (size_t)r, sizeof(double), cmp);
-	printf("%-28s %10.2f us native, +%.2f us under nodice (paired reps: %.2f to %.2f)\n", title,
-	       nat[r / 2] * 1e6, d[r / 2] * 1e6, d[r / 4] * 1e6, d[r - 1 - r / 4] * 1e6);
+	qsort(cpu, (size_t)r, sizeof(double), cmp);
+	printf("%-28s %10.2f us native, +%.2f us under nodice (paired reps: %.2f to %.2f); CPU +%.2f us\n", title,
+	       nat[r / 2] * 1e6, d[r / 2] * 1e6, d[r / 4] * 1e6, d[r - 1 - r / 4] * 1e6, cpu[r / 2] * 1e6);
 }
 
 /* The process tree (issue 14): a pipe round trip between two processes,
@@ -290,6 +327,9 @@ static void tree(int quick)
 	reps = quick ? 9 : 15;
 	overhead("pipe round trip, 2 procs", "pipe_pingpong", n);
 	overhead("semaphore round trip", "sem_pingpong", n);
+	/* each side on its own CPU: every hand-off wakes the other CPU */
+	overhead("  pipe, split on CPUs 0, 1", "pipe_pingpong_split", n);
+	overhead("  semaphore, split", "sem_pingpong_split", n);
 	/* on one CPU (as `taskset -c 0`): every hand-off is a context switch */
 	cpu_set_t all, one;
 	sched_getaffinity(0, sizeof(all), &all);

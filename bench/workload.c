@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,23 @@ static void two_threads(void *(*fn)(void *), long n)
 	pthread_join(b, NULL);
 }
 
+/* Set by the *_split ops: the parent runs on CPU 0 and the child on CPU 1,
+ * so every hand-over crosses CPUs in every run. Left to the kernel, where
+ * the two land decides the figure: on a VM whose scheduler packs tasks, a
+ * round trip on one CPU takes 2 us and one across CPUs 20-60 us, and a few
+ * milliseconds of computation before the first hand-over (a library's
+ * start-up) are enough to change where they land. */
+static int split;
+
+static void on_cpu(int cpu)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (split)
+		sched_setaffinity(0, sizeof(one), &one);
+}
+
 /* A child and its parent take turns n times: each side's step does one
  * hand-over and waits for the other's; 0 when every step succeeded. */
 static int two_sides(long n, int (*child)(void *), int (*parent)(void *), void *ctx)
@@ -97,6 +115,7 @@ static int two_sides(long n, int (*child)(void *), int (*parent)(void *), void *
 	pid_t p = fork();
 	if (p < 0)
 		return 1;
+	on_cpu(p == 0);
 	if (p == 0) {
 		for (long i = 0; i < n; i++)
 			if (child(ctx))
@@ -293,6 +312,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(op, "pipe_pingpong")) {
 		return pipe_pingpong(n);
 	} else if (!strcmp(op, "sem_pingpong")) {
+		return sem_pingpong(n);
+	} else if (!strcmp(op, "pipe_pingpong_split")) {
+		split = 1;
+		return pipe_pingpong(n);
+	} else if (!strcmp(op, "sem_pingpong_split")) {
+		split = 1;
 		return sem_pingpong(n);
 	} else if (!strcmp(op, "procs_crunch1")) {
 		return procs_crunch(1, n);
