@@ -295,13 +295,19 @@ void nd_process_flush_log(const char *end)
 	nd_log_flush(end, &p);
 }
 
+void (*nd_process_locks_end)(void);
+
 void nd_process_end(const char *end)
 {
 	if (nd_state != 2 || nd_process_in_vfork_child())
 		return;
 	nd_filetime_settle_all();
 	nd_process_flush_log(end);
-	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me));
+	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me),
+			nd_member_me >= 0 ? nd_member_count(&nd_tree->members[nd_member_me]) : 0);
 	nd_writers_end(strcmp(end, "signal") != 0);
+	void (*locks_end)(void) = __atomic_load_n(&nd_process_locks_end, __ATOMIC_ACQUIRE);
+	if (locks_end)
+		locks_end();
 	nd_member_end();
 }

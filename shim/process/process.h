@@ -14,6 +14,10 @@ void nd_process_export_env(void);
  * Both do nothing in a vfork child, which shares its parent's memory. */
 void nd_process_flush_log(const char *end);
 void nd_process_end(const char *end);
+/* Called by nd_process_end before the process leaves the tree: the file
+ * locks' end (sched/filelock.c sets it; process/ does not call up into
+ * sched/). */
+extern void (*nd_process_locks_end)(void);
 /* Around fork (init.c registers them): the count before, and in the child
  * its own lineage, pid and counters. */
 void nd_process_before_fork(void);

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 14
+#define ND_TREE_VERSION 15
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -31,6 +31,7 @@ struct nd_tree_exit {
 	uint32_t seq; /* odd while being written */
 	uint64_t vt;
 	uint64_t id;  /* the member's id (its pid outside the tree): ties between ends */
+	uint64_t ev;  /* its event count at the end: the reaper goes on after it */
 };
 
 /* A member of the tree: one process (members.c). Written by its owner, read
@@ -137,6 +138,10 @@ struct nd_tree {
 	 * objects are the kernel's, causality through them is not carried in
 	 * counts, and a try counts every release made (treesem.c). */
 	uint32_t objects_overflow;
+	/* Set once a process of the tree locked a file through the order: from
+	 * then on closes and ends announce the releases they make
+	 * (sched/filelock.c). */
+	uint32_t file_locks;
 	struct nd_tree_object objects[ND_TREE_OBJECTS];
 	struct nd_tree_waiter waiters[ND_TREE_WAITERS];
 	struct nd_member members[ND_MEMBERS];

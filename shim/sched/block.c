@@ -245,7 +245,7 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	if (out)
 		nd_block_rejoin();
 	if (r > 0 && (status ? WIFEXITED(*status) || WIFSIGNALED(*status) : !(options & (WUNTRACED | WCONTINUED)))) {
-		nd_vclock_reaped(r);
+		nd_member_join(nd_vclock_reaped(r) + 1);
 		nd_member_reaped(r);
 		nd_pipes_joined();
 	}
@@ -291,7 +291,7 @@ ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 		nd_block_rejoin();
 	if (r == 0 && info && !(options & WNOWAIT) && (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED ||
 						      info->si_code == CLD_DUMPED)) {
-		nd_vclock_reaped(info->si_pid);
+		nd_member_join(nd_vclock_reaped(info->si_pid) + 1);
 		nd_member_reaped(info->si_pid);
 		nd_pipes_joined();
 	}

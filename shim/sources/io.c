@@ -8,6 +8,7 @@
  * a directory descriptor is read from the kernel and counted as passed.
  */
 #include "nodice.h"
+#include "filelock.h"
 #include "devices.h"
 #include "memfile.h"
 #include "tree.h"
@@ -267,7 +268,7 @@ ND_EXPORT int close(int fd)
 		return 0;
 	nd_device_forget(fd);
 	nd_filetime_closing(fd);
-	int r = nd_real.close(fd);
+	int r = nd_filelock_close(fd, nd_real.close);
 	if (r == 0 && nd_sched_on)
 		nd_sched_fd_event(); /* a reader of the other end sees end of file */
 	return r;
@@ -374,8 +375,10 @@ ND_EXPORT int dup2(int fd, int to)
 	nd_ready();
 	if (fd != to && nd_tree_fd_is(to))
 		nd_tree_fd_move();
-	if (fd != to)
+	if (fd != to) {
 		nd_filetime_closing(to); /* dup2 closes it */
+		nd_filelock_replaced(to);
+	}
 	int r = nd_real.dup2(fd, to);
 	if (r >= 0 && fd != to) {
 		nd_device_copy(fd, r);
@@ -391,8 +394,10 @@ ND_EXPORT int dup3(int fd, int to, int flags)
 	nd_ready();
 	if (fd != to && nd_tree_fd_is(to))
 		nd_tree_fd_move();
-	if (fd != to)
+	if (fd != to) {
 		nd_filetime_closing(to); /* dup3 closes it */
+		nd_filelock_replaced(to);
+	}
 	int r = nd_real.dup3(fd, to, flags);
 	if (r >= 0) {
 		nd_device_copy(fd, r);
@@ -405,9 +410,11 @@ static int fcntl_common(int fd, int cmd, void *arg)
 {
 	nd_ready();
 	int r;
+	if ((r = nd_filelock_fcntl(fd, cmd, arg)) != -2)
+		return r; /* a lock or a release at the tree's turn */
 	if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && (nd_sched_managed() || nd_member_me >= 0)) {
-		/* A file lock another process holds: try first, then wait outside
-		 * (a process of the run is blocked for the others meanwhile). */
+		/* A file lock the tree does not order: try first, then wait
+		 * outside (a process of the run is blocked for the others). */
 		int e = errno;
 		if ((r = nd_real.fcntl(fd, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, arg)) == 0 ||
 		    (errno != EAGAIN && errno != EACCES))

@@ -199,7 +199,7 @@ uint64_t nd_vclock_deadline(int clk, int64_t abs_ns)
  * the tree's exits table; a parent that reaps it moves its own line at least
  * that far, so what a child did before it ended is in the parent's past (a
  * sibling started next starts after it). A few plain stores and loads. */
-void nd_vclock_leave(int pid, uint64_t id)
+void nd_vclock_leave(int pid, uint64_t id, uint64_t ev)
 {
 	struct nd_tree_exit *e = &nd_tree->exits[(unsigned)pid % ND_TREE_EXITS];
 	uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
@@ -207,6 +207,7 @@ void nd_vclock_leave(int pid, uint64_t id)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->vt, nd_vclock_now(), __ATOMIC_RELAXED);
 	__atomic_store_n(&e->id, id ? id : (uint64_t)pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->ev, ev, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->pid, pid, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
 }
@@ -231,13 +232,15 @@ int nd_vclock_ended(int pid, uint64_t *vt, uint64_t *id)
 	return ended(pid, vt, id) != NULL;
 }
 
-void nd_vclock_reaped(int pid)
+uint64_t nd_vclock_reaped(int pid)
 {
 	uint64_t vt, id;
 	struct nd_tree_exit *e = ended(pid, &vt, &id);
 	if (!e)
-		return;
+		return 0;
+	uint64_t ev = __atomic_load_n(&e->ev, __ATOMIC_RELAXED);
 	int who = pid;
 	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	nd_vclock_advance_to(vt);
+	return ev;
 }

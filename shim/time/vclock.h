@@ -51,8 +51,10 @@ uint64_t nd_vclock_deadline(int clk, int64_t abs_ns);
 /* The line across processes (the tree's exits table): a process that ends
  * leaves where its line reached; a parent that reaps pid moves its own line
  * at least that far. */
-void nd_vclock_leave(int pid, uint64_t id);
-void nd_vclock_reaped(int pid);
+void nd_vclock_leave(int pid, uint64_t id, uint64_t ev);
+/* The reaped child's event count at its end (0: unknown): the reaper's
+ * count joins it, as a waiter's joins a release's (members.h). */
+uint64_t nd_vclock_reaped(int pid);
 /* Where pid's line ended and its id, if it has ended (1) — not cleared. */
 int nd_vclock_ended(int pid, uint64_t *vt, uint64_t *id);
 #define ND_MONO_BASE 100000000000LL /* monotonic clocks start at 100 s */
