@@ -74,6 +74,8 @@ struct nd_tree_object {
 	uint64_t rel_ev[ND_OBJECT_STAMPS], rel_id[ND_OBJECT_STAMPS];
 };
 
+#define ND_TREE_LOCKWAITS 128
+
 /* A thread waiting for a process-shared semaphore to be handed to it. */
 #define ND_TREE_WAITERS 128
 struct nd_tree_waiter {
@@ -142,6 +144,13 @@ struct nd_tree {
 	 * then on closes and ends announce the releases they make
 	 * (sched/filelock.c). */
 	uint32_t file_locks;
+	/* Processes waiting in a file's line for a record lock, and the holder
+	 * the kernel named (F_GETLK): a wait that would close a cycle gets
+	 * EDEADLK, as the kernel answers a blocking request (filelock.c). */
+	uint32_t lockwaits_lock;
+	struct nd_tree_lockwait {
+		int32_t pid, blocker;
+	} lockwaits[ND_TREE_LOCKWAITS];
 	struct nd_tree_object objects[ND_TREE_OBJECTS];
 	struct nd_tree_waiter waiters[ND_TREE_WAITERS];
 	struct nd_member members[ND_MEMBERS];

@@ -179,6 +179,50 @@ static uint64_t key_for(int fd)
 	return file_key(fd);
 }
 
+/* The process holding what a record lock asks for (F_GETLK), or 0. */
+static int record_holder(const struct lock_call *c)
+{
+	struct flock64 probe = c->fl;
+	if (c->kind != RECORD || nd_sys(SYS_fcntl, c->fd, F_GETLK, (long)&probe, 0, 0, 0) != 0 ||
+	    probe.l_type == F_UNLCK)
+		return 0;
+	return probe.l_pid;
+}
+
+static struct nd_tree_lockwait *lockwait_of(int pid)
+{
+	for (int i = 0; i < ND_TREE_LOCKWAITS; i++)
+		if (__atomic_load_n(&nd_tree->lockwaits[i].pid, __ATOMIC_ACQUIRE) == pid)
+			return &nd_tree->lockwaits[i];
+	return NULL;
+}
+
+/* At the turn: EDEADLK when the holder waits, through others, for this
+ * process; else this process's wait is noted (*mine) and 0. The kernel
+ * cannot see the cycle: the processes wait in the tree's lines, not in it. */
+static int note_wait(int holder, struct nd_tree_lockwait **mine)
+{
+	int me = (int)nd_sys0(SYS_getpid), r = 0;
+	*mine = NULL;
+	while (__atomic_exchange_n(&nd_tree->lockwaits_lock, 1, __ATOMIC_ACQUIRE))
+		nd_sys0(SYS_sched_yield);
+	int h = holder;
+	for (int steps = 0; h > 0 && steps < ND_TREE_LOCKWAITS; steps++) {
+		if (h == me) {
+			r = EDEADLK;
+			break;
+		}
+		struct nd_tree_lockwait *w = lockwait_of(h);
+		h = w ? __atomic_load_n(&w->blocker, __ATOMIC_ACQUIRE) : 0;
+	}
+	if (!r && (*mine = lockwait_of(0))) {
+		__atomic_store_n(&(*mine)->blocker, holder, __ATOMIC_RELEASE);
+		__atomic_store_n(&(*mine)->pid, me, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&nd_tree->lockwaits_lock, 0, __ATOMIC_RELEASE);
+	return r;
+}
+
 /* The wait for a lock at the turn: 0, an error number, or -1 when the tree
  * cannot order it (the caller makes the call itself). */
 static int wait_lock(struct lock_call *c, int try)
@@ -186,12 +230,22 @@ static int wait_lock(struct lock_call *c, int try)
 	uint64_t key = key_for(c->fd);
 	if (!key)
 		return -1;
+	struct nd_tree_lockwait *mine = NULL;
+	if (c->kind == RECORD && !try) { /* at a turn, so that whether it is held repeats */
+		nd_member_turn();
+		int holder = record_holder(c), dead = holder > 0 ? note_wait(holder, &mine) : 0;
+		nd_member_turn_done();
+		if (dead)
+			return dead;
+	}
 	if (!__atomic_load_n(&nd_tree->file_locks, __ATOMIC_RELAXED))
 		__atomic_store_n(&nd_tree->file_locks, 1, __ATOMIC_RELEASE);
 	int r;
 	do
 		r = nd_treeobj_wait(&lock_ops, c, key, ND_NO_DEADLINE, try);
 	while (r == -EINTR); /* a handler ran: the wait goes on, as under SA_RESTART */
+	if (mine)
+		__atomic_store_n(&mine->pid, 0, __ATOMIC_RELEASE);
 	return r > 0 ? -1 : -r;
 }
 

@@ -4,14 +4,17 @@
 # fcntl.lockf (fcntl record locks), and taking LOCK_SH then upgrading to
 # LOCK_EX on one descriptor; three shell jobs whose lines go through
 # `flock FILE CMD` (util-linux's flock(1), which holds the lock until it
-# ends: the release is its process's end). Each repeats byte for byte over
+# ends: the release is its process's end), and the same jobs in the idiom
+# `( flock 9; ... ) 9>>FILE`, where the subshell's end releases the lock
+# flock(1) took on its open file. Each repeats byte for byte over
 # 4 runs unpinned and 1 on one CPU (and 2 through LD_PRELOAD alone, which
 # repeat among themselves); every run keeps mutual exclusion (each line saw
 # a different number of lines before it); natively the order is a race
 # (at least 2 orders in 6 runs); no wait was left to real time (the log
 # has no tree-order record: a release the order missed would be found after
 # 100 ms and reported). A try (`flock -n`) while another process holds the
-# file fails, and succeeds once it is free.
+# file fails, and succeeds once it is free. A record-lock deadlock between
+# two processes gets EDEADLK, as natively, instead of two waits for ever.
 # Usage: filelocks.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 la="$fixtures/python/locked_appends.py"
@@ -57,6 +60,26 @@ cat "$1.out"
 SH
 repeats flock1 bash jobs.sh "$PWD/jobs"
 
+# the subshell idiom: flock(1) locks the subshell's open file and ends; the
+# subshell holds the lock until it ends (its end is the release)
+cat >idiom.sh <<'SH'
+: >"$1.out"
+for w in a b c; do
+	(for i in 1 2 3 4; do
+		(
+			flock -x 9
+			n=$(wc -l <"$1.out")
+			echo "$w$i after $n" >>"$1.out"
+			for ((k=0;k<2000;k++)); do :; done
+		) 9>>"$1.lock"
+		for ((k=0;k<$(( (RANDOM % 5) * 500 ));k++)); do :; done
+	done) &
+done
+wait
+cat "$1.out"
+SH
+repeats idiom bash idiom.sh "$PWD/idiom"
+
 # a try while another process holds the file, and after
 : >try.lock
 out=$(timeout 60 "$nodice" run -- bash -c 'flock try.lock -c "flock -n try.lock true && echo held:got || echo held:busy"; flock -n try.lock true && echo free:got || echo free:busy' 2>>err)
@@ -81,5 +104,25 @@ print("done")' 2>>err)
 [ "$out" = "EBADF
 EINVAL
 done" ] && ok || bad "solo lock and errors: $(echo $out)"
+
+# two processes that each hold one record lock and ask for the other's:
+# natively one of them gets EDEADLK; under the tree (where both would wait
+# in lines the kernel cannot see) the one whose request closes the cycle
+out=$(timeout 60 "$nodice" run -- /usr/bin/python3 -c '
+import fcntl, os, sys, time
+a = open("dlA", "w"); b = open("dlB", "w")
+pid = os.fork()
+first, second = (a, b) if pid else (b, a)
+fcntl.lockf(first, fcntl.LOCK_EX)
+time.sleep(0.2)
+try:
+    fcntl.lockf(second, fcntl.LOCK_EX)
+    r = "got both"
+except OSError as e:
+    r = "EDEADLK" if e.errno == 35 else str(e)
+print("parent" if pid else "child", r); sys.stdout.flush()
+fcntl.lockf(first, fcntl.LOCK_UN)
+if pid: os.waitpid(pid, 0)' 2>>err | sort | tr '\n' ' ')
+[ "$out" = "child EDEADLK parent got both " ] && ok || bad "record-lock deadlock: '$out'"
 
 finish tree_filelocks
