@@ -248,6 +248,14 @@ struct nd_tree_object *nd_object(uint64_t key)
 	return o;
 }
 
+struct nd_tree_object *nd_object_find(uint64_t key)
+{
+	for (unsigned probe = 0; key && probe < 16; probe++)
+		if (__atomic_load_n(&entry(key, probe)->key, __ATOMIC_ACQUIRE) == key)
+			return entry(key, probe);
+	return NULL;
+}
+
 struct nd_tree_object *nd_object_hold(uint64_t key, sigset_t *saved_mask)
 {
 	for (;;) {

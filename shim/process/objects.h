@@ -22,6 +22,8 @@ void nd_object_forget(const void *addr);
  * depends on); NULL when the table is full. An entry can be given to another
  * key while it is not held: nd_object_hold finds it and takes its lock. */
 struct nd_tree_object *nd_object(uint64_t key);
+/* The entry key has now, or NULL: none is made. */
+struct nd_tree_object *nd_object_find(uint64_t key);
 struct nd_tree_object *nd_object_hold(uint64_t key, sigset_t *saved_mask);
 
 /* Under the object's lock: a place in the line for key (NULL: the line is

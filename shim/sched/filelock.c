@@ -418,11 +418,24 @@ static int no_units(void *obj)
 
 static const struct nd_tree_ops close_ops = { take, no_units, close_give };
 
+/* The key of fd's file when fd holds a lock of a file the tree has seen
+ * locked (an entry of the tree's objects): *held, its kinds. Else 0. A
+ * close of any other file costs one fstat once the tree has seen a lock. */
+static uint64_t locked_key(int fd, int *held)
+{
+	uint64_t key;
+	*held = 0;
+	if (!anyone_locks() || nd_tree_fd_is(fd) || !(key = file_key(fd)) || !nd_object_find(key) ||
+	    !(*held = holds(fd)))
+		return 0;
+	return key;
+}
+
 int nd_filelock_close(int fd, int (*close_fn)(int))
 {
 	struct closing c = { fd, 0, -1, close_fn, 0, 0 };
-	uint64_t key;
-	if (!anyone_locks() || nd_tree_fd_is(fd) || !(key = file_key(fd)) || !(c.held = holds(fd)))
+	uint64_t key = locked_key(fd, &c.held);
+	if (!key)
 		return close_fn(fd);
 	if (c.held & (HOLDS_FLOCK | HOLDS_OFD))
 		c.probe = reopen(fd);
@@ -441,7 +454,8 @@ static int raw_close(int fd)
 
 void nd_filelock_replaced(int fd)
 {
-	if (anyone_locks() && !nd_tree_fd_is(fd) && holds(fd))
+	int held;
+	if (locked_key(fd, &held))
 		nd_filelock_close(fd, raw_close);
 }
 
@@ -463,7 +477,8 @@ void nd_filelock_end(void)
 			struct dirent64 *d = (struct dirent64 *)(buf + at);
 			at += d->d_reclen;
 			int fd = atoi(d->d_name);
-			if (d->d_name[0] >= '0' && d->d_name[0] <= '9' && fd != dir && holds(fd))
+			int held;
+			if (d->d_name[0] >= '0' && d->d_name[0] <= '9' && fd != dir && locked_key(fd, &held))
 				nd_filelock_close(fd, raw_close);
 		}
 	nd_sys(SYS_close, dir, 0, 0, 0, 0, 0);

@@ -108,9 +108,10 @@ static int handed(struct nd_tree_waiter *w, const struct nd_tree_ops *k, void *s
 		if (r == -EINTR)
 			return -EINTR;
 		if (now - start >= MISSED_NS && k->units(s) > 0 && !nd_waiter_pending(key)) {
-			nd_log_uncontrolled("tree-order", "a process-shared semaphore or mutex was released outside "
-							  "the tree's order (by a process outside it, or inside libc: a "
-							  "condition wait): who took it followed real time");
+			nd_log_uncontrolled("tree-order", "a process-shared semaphore or mutex, or a file lock, was "
+							  "released outside the tree's order (by a process outside it, "
+							  "inside libc: a condition wait, or for a file lock by a process "
+							  "killed or executed since): who took it followed real time");
 			w->join = 0;
 			__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 			return 1;

@@ -14,7 +14,8 @@
 # has no tree-order record: a release the order missed would be found after
 # 100 ms and reported). A try (`flock -n`) while another process holds the
 # file fails, and succeeds once it is free. A record-lock deadlock between
-# two processes gets EDEADLK, as natively, instead of two waits for ever.
+# two processes gets EDEADLK, as natively, instead of two waits for ever;
+# a holder killed by SIGKILL does not hang its waiter (reported).
 # Usage: filelocks.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 la="$fixtures/python/locked_appends.py"
@@ -124,5 +125,23 @@ print("parent" if pid else "child", r); sys.stdout.flush()
 fcntl.lockf(first, fcntl.LOCK_UN)
 if pid: os.waitpid(pid, 0)' 2>>err | sort | tr '\n' ' ')
 [ "$out" = "child EDEADLK parent got both " ] && ok || bad "record-lock deadlock: '$out'"
+
+# a holder killed by SIGKILL leaves no word: the waiter finds the file free
+# (after 100 ms) and takes it, reported tree-order, not a hang
+timeout 60 "$nodice" run --log killed.log -- /usr/bin/python3 -c '
+import fcntl, os, signal, sys, time
+open("kl.lock", "w").close()
+holder = os.fork()
+if holder == 0:
+    f = open("kl.lock", "w"); fcntl.flock(f, fcntl.LOCK_EX)
+    while True: time.sleep(1)
+time.sleep(0.1)
+waiter = os.fork()
+if waiter == 0:
+    f = open("kl.lock", "w"); fcntl.flock(f, fcntl.LOCK_EX); print("waiter got it"); sys.stdout.flush(); os._exit(0)
+time.sleep(0.1)
+os.kill(holder, signal.SIGKILL); os.waitpid(holder, 0); os.waitpid(waiter, 0); print("done")' >killed.out 2>>err
+[ "$(tr '\n' ' ' <killed.out)" = "waiter got it done " ] && grep -q '"tree-order".*file lock' killed.log && ok ||
+	bad "a killed holder: $(cat killed.out) $(grep -o '"detail":"[^"]*' killed.log | head -2)"
 
 finish tree_filelocks
