@@ -6,6 +6,8 @@
  */
 #include "sys.h"
 
+#include <stddef.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -58,6 +60,23 @@ unsigned long long nd_sys_monotonic_ns(void)
 	struct timespec ts;
 	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+/* glibc 2.35+ registers each thread's rseq area and says where it is; the
+ * kernel keeps the thread's CPU in it (offset 4). Weak: absent before. */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+
+int nd_sys_cpu(void)
+{
+	if (&__rseq_size && &__rseq_offset && __rseq_size >= 8) {
+		const int32_t *area = (const int32_t *)((char *)__builtin_thread_pointer() + __rseq_offset);
+		int32_t c = __atomic_load_n(&area[1], __ATOMIC_RELAXED);
+		if (c >= 0)
+			return c;
+	}
+	unsigned cpu = 0;
+	return nd_sys(SYS_getcpu, (long)&cpu, 0, 0, 0, 0, 0) == 0 ? (int)cpu : -1;
 }
 
 int nd_sys_cpus_allowed(void)

@@ -29,6 +29,9 @@ unsigned long long nd_sys_monotonic_ns(void);
 /* How many CPUs this thread may run on (the real affinity mask, not the
  * count the program is shown): spinning for another helps only with two. */
 int nd_sys_cpus_allowed(void);
+/* The CPU the calling thread runs on (the kernel's, never the program's
+ * virtual answer), or -1. */
+int nd_sys_cpu(void);
 
 /* Reads the start of file `path` (one read: /proc and sysfs files give their
  * whole text at once) into buf, NUL-terminated: the bytes read, or -errno

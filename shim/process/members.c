@@ -57,6 +57,8 @@ void nd_member_changed(struct nd_member *m)
 
 void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
 {
+	if (st == ND_M_RUN)
+		__atomic_store_n(&m->cpu, nd_sys_cpu(), __ATOMIC_RELAXED);
 	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline)
 		return;
 	m->deadline = deadline;

@@ -103,6 +103,10 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
  * one at a time in an order that repeats. turn waits for it; turn_done
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
+/* How many pauses (~20 us) a wait for another member may spin before it
+ * sleeps: 0 when this process has one CPU (the spin would be the other's
+ * time). */
+int nd_member_spins(void);
 void nd_member_turn_done(void);
 /* Told around a turn's wait (1, then 0): the thread keeps its process's
  * own turn while it waits for the tree's, which the thread scheduler's

@@ -345,6 +345,26 @@ static int spin_limit(void)
 	return spins;
 }
 
+/* With one CPU of its own, a member still spins when another member last
+ * ran on another CPU (each process pinned to its own: the other's answer
+ * does not need this CPU; it may be blocked this instant, woken by this
+ * member's last write and not yet running). */
+int nd_member_spins(void)
+{
+	if (spin_limit() || nd_member_me < 0)
+		return spins;
+	int mine = nd_sys_cpu();
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; mine >= 0 && i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		if ((int)i != nd_member_me && st >= ND_M_RUN && st <= ND_M_BLOCKED &&
+		    __atomic_load_n(&m->cpu, __ATOMIC_RELAXED) != mine)
+			return SPINS;
+	}
+	return 0;
+}
+
 void (*nd_member_calm)(int on);
 
 static void calm(int on)
@@ -362,7 +382,7 @@ void nd_member_turn(void)
 		return;
 	calm(1);
 	struct nd_member *me = slot(nd_member_me);
-	int limit = spin_limit();
+	int limit = nd_member_spins();
 	struct hold h = NO_HOLD;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);

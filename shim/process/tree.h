@@ -54,6 +54,7 @@ struct nd_member {
 	uint64_t ev;       /* the communication events it performed (order.c) */
 	uint32_t turn_wait; /* it waits for its turn: asleep, yet about to act */
 	uint32_t lined;    /* ND_LINED: asleep in a semaphore's line; ND_HANDED: woken from it */
+	int32_t cpu;       /* the CPU it last went running on: a waiter spins for one on another */
 } __attribute__((aligned(64)));
 
 /* A process-shared object the tree orders (objects.c): keyed by the device,
