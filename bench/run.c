@@ -314,7 +314,7 @@ static void overhead(const char *title, const char *op, long n)
 	qsort(d, (size_t)r, sizeof(double), cmp);
 	qsort(nat, (size_t)r, sizeof(double), cmp);
 	qsort(cpu, (size_t)r, sizeof(double), cmp);
-	printf("%-28s %10.2f us native, +%.2f us under nodice (paired reps: %.2f to %.2f); CPU +%.2f us\n", title,
+	printf("%-28s %10.2f us native, %+.2f us under nodice (paired reps: %.2f to %.2f); CPU %+.2f us\n", title,
 	       nat[r / 2] * 1e6, d[r / 2] * 1e6, d[r / 4] * 1e6, d[r - 1 - r / 4] * 1e6, cpu[r / 2] * 1e6);
 }
 
