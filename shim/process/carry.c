@@ -116,9 +116,9 @@ void nd_carry_read(int fd, ssize_t r)
  * descriptor spins up to ~20 us for the count of bytes written to move. */
 void nd_carry_await(int fd)
 {
-	int spins = nd_member_spins();
-	struct nd_tree_pipe *p = spins ? nd_pipes_carrier(fd, 0) : NULL;
-	if (!p)
+	struct nd_tree_pipe *p = nd_pipes_carrier(fd, 0);
+	int spins = p ? nd_member_spins() : 0;
+	if (!spins)
 		return;
 	uint64_t w = __atomic_load_n(&p->written, __ATOMIC_ACQUIRE);
 	if (w != __atomic_load_n(&p->readpos, __ATOMIC_ACQUIRE))
