@@ -156,7 +156,7 @@ static int units(void *obj)
 		return 1; /* cannot look: the try decides */
 	int free_ = nd_sys(SYS_flock, f, c->op | LOCK_NB, 0, 0, 0, 0) == 0;
 	nd_sys(SYS_close, f, 0, 0, 0, 0, 0); /* drops the probe's lock */
-	return free_ || (holds(c->fd) & HOLDS_FLOCK);
+	return free_; /* the caller holds none on this open file: convert() released it */
 }
 
 static int give(void *obj)
@@ -169,7 +169,7 @@ static int give(void *obj)
 	return as_errno(nd_sys(SYS_fcntl, c->fd, set_cmd(c->kind, 0), (long)&un, 0, 0, 0));
 }
 
-static const struct nd_tree_ops lock_ops = { take, units, give };
+static const struct nd_tree_ops lock_ops = { take, units, give, 1 };
 
 /* Whether the tree orders this call: a process of the run, a file. */
 static uint64_t key_for(int fd)
@@ -416,7 +416,7 @@ static int no_units(void *obj)
 	return 0;
 }
 
-static const struct nd_tree_ops close_ops = { take, no_units, close_give };
+static const struct nd_tree_ops close_ops = { take, no_units, close_give, 1 };
 
 /* The key of fd's file when fd holds a lock of a file the tree has seen
  * locked (an entry of the tree's objects): *held, its kinds. Else 0. A

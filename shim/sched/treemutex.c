@@ -39,7 +39,7 @@ static int give(void *obj)
 	return nd_real.pthread_mutex_unlock(obj);
 }
 
-static const struct nd_tree_ops mutex_ops = { take, units, give };
+static const struct nd_tree_ops mutex_ops = { take, units, give, 0 };
 
 static uint64_t key_of(pthread_mutex_t *m)
 {

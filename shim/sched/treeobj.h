@@ -13,6 +13,12 @@ struct nd_tree_ops {
 	int (*take)(void *obj);  /* 0, EAGAIN when none is free, or another error number */
 	int (*units)(void *obj); /* how many are free now */
 	int (*give)(void *obj);  /* 0 or an error number */
+	/* A take is never passed on to the next in line, however many units
+	 * units() says are free after it: a file lock's units() cannot count
+	 * the taker's own lock (F_GETLK ignores the caller's), and a hand-off
+	 * passed to a waiter that then could not take it still moved its count,
+	 * by whether its try came before or after the real release. */
+	int exclusive;
 };
 
 /* A wait for obj (key: nd_object_key of it) at the member's turn: 0 taken,

@@ -77,7 +77,7 @@ static int sem_give(void *obj)
 	return r;
 }
 
-static const struct nd_tree_ops sem_ops = { sem_take, sem_units, sem_give };
+static const struct nd_tree_ops sem_ops = { sem_take, sem_units, sem_give, 0 };
 
 /* Taken: what was written before its release is known (pipes.c). */
 static void taken(const struct nd_tree_object *o)
@@ -217,7 +217,7 @@ static void leave_line(const struct nd_tree_ops *ops, void *s, const struct nd_t
 		return;
 	if (!took)
 		nd_waiter_hand(key, join);
-	else if (ops->units(s) - later(o, nd_member_count(me()), me()->id, &first) > 0)
+	else if (!ops->exclusive && ops->units(s) - later(o, nd_member_count(me()), me()->id, &first) > 0)
 		nd_waiter_hand(key, nd_member_count(me()) + 1);
 }
 
