@@ -275,8 +275,7 @@ static int convert(struct lock_call *c)
 		return -1;
 	if (!(h & FLOCK_WRITE) == (c->op == LOCK_SH))
 		return 0;
-	struct lock_call old = *c;
-	unlock(&old);
+	unlock(c); /* the unlock uses only the descriptor */
 	return -1;
 }
 
