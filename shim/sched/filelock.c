@@ -38,6 +38,7 @@
 #include "members.h"
 #include "objects.h"
 #include "process.h"
+#include "procstate.h"
 #include "tree.h"
 #include "treeobj.h"
 
@@ -213,6 +214,10 @@ static int note_wait(int holder, struct nd_tree_lockwait **mine)
 			break;
 		}
 		struct nd_tree_lockwait *w = lockwait_of(h);
+		if (w && nd_proc_gone(h)) { /* killed while it waited: its note is stale */
+			__atomic_store_n(&w->pid, 0, __ATOMIC_RELEASE);
+			w = NULL;
+		}
 		h = w ? __atomic_load_n(&w->blocker, __ATOMIC_ACQUIRE) : 0;
 	}
 	if (!r && (*mine = lockwait_of(0))) {
