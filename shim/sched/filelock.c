@@ -12,33 +12,33 @@
  * line, which goes on from that count. A lock found taken waits in line, not
  * in the kernel; nobody takes a file someone waits for ahead of them.
  *
- * Releases the shim does not see as calls are announced too, once a process
- * of the tree has locked a file: a close of a descriptor that
- * holds a lock (its fdinfo lists it), and the end of a process, which closes
- * such descriptors itself before the kernel would. The close is made first;
- * the release is announced only when the file was freed by it (a probe
+ * Releases the shim does not see as calls are stamped too, once a process
+ * of the tree has locked a file: a close of a descriptor that holds a lock
+ * (its fdinfo lists it), and the end of a process, which closes such
+ * descriptors itself before the kernel would. The close is made under the
+ * file's entry lock and stamped only when it freed the file (a probe
  * through another open file takes the lock), so a flock whose open file
  * another process still shares (`( flock 9; cmd ) 9>f`: flock(1) ends,
- * the subshell still holds it) is announced by the last one to close it.
- * An announcement is a release as any other: stamped, handed to the first
- * in line. One made where no lock was freed would hand the file to a waiter
- * that cannot take it, and move its count by real time.
+ * the subshell still holds it) is stamped by the last one to close it. A
+ * stamp where no lock was freed would hand the file to a waiter that cannot
+ * take it, and move its count by real time; for the same reason a take is
+ * never passed on to the next in line (treeobj.h's exclusive objects).
  *
- * Left to the kernel, and reported as before (tree-order): a process outside
- * the tree, the release by an image that executed after locking (the shim
+ * Left to the kernel, and reported (tree-order): a process outside the
+ * tree, the release by an image that executed after locking (the shim
  * starts afresh; the waiter notices the free file after 100 ms), and a lock
  * when the tree's tables are full. A wait is not interrupted by a handler
- * (it waits on, as with SA_RESTART), and a deadlock between two processes'
- * record locks is not reported as EDEADLK (docs/limits.md).
+ * (it waits on, as with SA_RESTART); a deadlock of record locks gets
+ * EDEADLK (lockcycle.c).
  */
 #include "nodice.h"
 #include "block.h"
 #include "filelock.h"
 #include "fmt.h"
+#include "lockcycle.h"
 #include "members.h"
 #include "objects.h"
 #include "process.h"
-#include "procstate.h"
 #include "tree.h"
 #include "treeobj.h"
 
@@ -59,6 +59,7 @@ struct lock_call {
 	enum kind kind;
 	int op;            /* FLOCK: LOCK_SH or LOCK_EX */
 	struct flock64 fl; /* RECORD, OFD: the range and type asked */
+	uint64_t key;      /* the file's, or 0: the tree does not order this call (key_for) */
 };
 
 void nd_block_lock_contended(void)
@@ -190,55 +191,17 @@ static int record_holder(const struct lock_call *c)
 	return probe.l_pid;
 }
 
-static struct nd_tree_lockwait *lockwait_of(int pid)
-{
-	for (int i = 0; i < ND_TREE_LOCKWAITS; i++)
-		if (__atomic_load_n(&nd_tree->lockwaits[i].pid, __ATOMIC_ACQUIRE) == pid)
-			return &nd_tree->lockwaits[i];
-	return NULL;
-}
-
-/* At the turn: EDEADLK when the holder waits, through others, for this
- * process; else this process's wait is noted (*mine) and 0. The kernel
- * cannot see the cycle: the processes wait in the tree's lines, not in it. */
-static int note_wait(int holder, struct nd_tree_lockwait **mine)
-{
-	int me = (int)nd_sys0(SYS_getpid), r = 0;
-	*mine = NULL;
-	while (__atomic_exchange_n(&nd_tree->lockwaits_lock, 1, __ATOMIC_ACQUIRE))
-		nd_sys0(SYS_sched_yield);
-	int h = holder;
-	for (int steps = 0; h > 0 && steps < ND_TREE_LOCKWAITS; steps++) {
-		if (h == me) {
-			r = EDEADLK;
-			break;
-		}
-		struct nd_tree_lockwait *w = lockwait_of(h);
-		if (w && nd_proc_gone(h)) { /* killed while it waited: its note is stale */
-			__atomic_store_n(&w->pid, 0, __ATOMIC_RELEASE);
-			w = NULL;
-		}
-		h = w ? __atomic_load_n(&w->blocker, __ATOMIC_ACQUIRE) : 0;
-	}
-	if (!r && (*mine = lockwait_of(0))) {
-		__atomic_store_n(&(*mine)->blocker, holder, __ATOMIC_RELEASE);
-		__atomic_store_n(&(*mine)->pid, me, __ATOMIC_RELEASE);
-	}
-	__atomic_store_n(&nd_tree->lockwaits_lock, 0, __ATOMIC_RELEASE);
-	return r;
-}
 
 /* The wait for a lock at the turn: 0, an error number, or -1 when the tree
  * cannot order it (the caller makes the call itself). */
 static int wait_lock(struct lock_call *c, int try)
 {
-	uint64_t key = key_for(c->fd);
-	if (!key)
+	if (!c->key)
 		return -1;
 	struct nd_tree_lockwait *mine = NULL;
 	if (c->kind == RECORD && !try) { /* at a turn, so that whether it is held repeats */
 		nd_member_turn();
-		int holder = record_holder(c), dead = holder > 0 ? note_wait(holder, &mine) : 0;
+		int holder = record_holder(c), dead = holder > 0 ? nd_lockcycle_note(holder, &mine) : 0;
 		nd_member_turn_done();
 		if (dead)
 			return dead;
@@ -247,17 +210,16 @@ static int wait_lock(struct lock_call *c, int try)
 		__atomic_store_n(&nd_tree->file_locks, 1, __ATOMIC_RELEASE);
 	int r;
 	do
-		r = nd_treeobj_wait(&lock_ops, c, key, ND_NO_DEADLINE, try);
+		r = nd_treeobj_wait(&lock_ops, c, c->key, ND_NO_DEADLINE, try);
 	while (r == -EINTR); /* a handler ran: the wait goes on, as under SA_RESTART */
 	if (mine)
-		__atomic_store_n(&mine->pid, 0, __ATOMIC_RELEASE);
+		nd_lockcycle_done(mine);
 	return r > 0 ? -1 : -r;
 }
 
 static int unlock(struct lock_call *c)
 {
-	uint64_t key = key_for(c->fd);
-	return key ? nd_treeobj_post(&lock_ops, c, key) : -1;
+	return c->key ? nd_treeobj_post(&lock_ops, c, c->key) : -1;
 }
 
 /* The result as the call returns it: -1 and errno, or 0. */
@@ -269,13 +231,21 @@ static int done(int err)
 	return -1;
 }
 
+/* Whether a blocking lock the tree does not order waits outside the turn
+ * (a process of the run without scheduled threads is blocked for the
+ * others meanwhile: `flock f -c 'sleep 1'` beside `flock f -c true`). */
+static int lock_waits_here(void)
+{
+	return nd_sched_managed() || nd_member_me >= 0;
+}
+
 /* A flock on an open file that holds one already: the same kind again is
  * nothing (as the kernel answers it); a conversion first releases the old
  * one (the kernel removes it before it tries the new one, and a failed try
  * leaves none): that release is the order's, stamped and handed on. */
 static int convert(struct lock_call *c)
 {
-	int h = key_for(c->fd) ? holds(c->fd) : 0;
+	int h = c->key ? holds(c->fd) : 0;
 	if (!(h & HOLDS_FLOCK))
 		return -1;
 	if (!(h & FLOCK_WRITE) == (c->op == LOCK_SH))
@@ -287,7 +257,7 @@ static int convert(struct lock_call *c)
 ND_EXPORT int flock(int fd, int op)
 {
 	ND_ORDERED();
-	struct lock_call c = { fd, FLOCK, op & (LOCK_SH | LOCK_EX), { 0 } };
+	struct lock_call c = { fd, FLOCK, op & (LOCK_SH | LOCK_EX), { 0 }, key_for(fd) };
 	int r = -1;
 	if (op & LOCK_UN)
 		r = unlock(&c);
@@ -296,7 +266,7 @@ ND_EXPORT int flock(int fd, int op)
 	if (r >= 0)
 		return done(r == EAGAIN ? EWOULDBLOCK : r);
 	/* not ordered: a blocking lock tries first, then waits outside */
-	if ((op & LOCK_NB) || (op & LOCK_UN) || !(nd_sched_managed() || nd_member_me >= 0))
+	if ((op & LOCK_NB) || (op & LOCK_UN) || !lock_waits_here())
 		return nd_real.flock(fd, op);
 	int e = errno;
 	if (nd_real.flock(fd, op | LOCK_NB) == 0)
@@ -313,7 +283,7 @@ int nd_filelock_fcntl(int fd, int cmd, struct flock64 *fl)
 	int wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
 	if (!fl || !(wait || cmd == F_SETLK || cmd == F_OFD_SETLK))
 		return -2;
-	struct lock_call c = { fd, cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW ? OFD : RECORD, 0, *fl };
+	struct lock_call c = { fd, cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW ? OFD : RECORD, 0, *fl, key_for(fd) };
 	int r = fl->l_type == F_UNLCK ? unlock(&c)
 		: fl->l_type == F_RDLCK || fl->l_type == F_WRLCK ? wait_lock(&c, !wait)
 		: -1;
@@ -333,7 +303,7 @@ static int lockf_either(int fd, int cmd, off64_t len, int wide)
 	int r = fc < 0 ? -2 : nd_filelock_fcntl(fd, fc, &fl);
 	if (r != -2)
 		return r;
-	if (cmd != F_LOCK || !(nd_sched_managed() || nd_member_me >= 0))
+	if (cmd != F_LOCK || !lock_waits_here())
 		return wide ? nd_real.lockf64(fd, cmd, len) : nd_real.lockf(fd, cmd, (off_t)len);
 	/* not ordered: try first, then wait outside */
 	int e = errno;
