@@ -32,6 +32,7 @@
  */
 #include "nodice.h"
 #include "carry.h"
+#include "deliver.h"
 #include "devices.h"
 #include "members.h"
 #include "tree.h"
@@ -51,29 +52,41 @@ static void raise_to(uint64_t *at, uint64_t v)
 		;
 }
 
-struct nd_tree_pipe *nd_carry_writing(int fd)
+struct nd_carry nd_carry_writing(int fd)
 {
 	struct nd_tree_pipe *p = nd_pipes_carrier(fd, 1);
 	if (!p)
-		return NULL;
+		return (struct nd_carry){ NULL, 0 };
 	uint32_t k = __atomic_fetch_add(&p->nmarks, 1, __ATOMIC_ACQ_REL);
 	struct nd_pipe_mark *m = &p->marks[k % ND_PIPE_MARKS];
 	if (k >= ND_PIPE_MARKS) {
 		raise_to(&p->evicted_ev, __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE));
 		raise_to(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
 	}
+	uint64_t ev = nd_member_count(&nd_tree->members[nd_member_me]);
 	__atomic_store_n(&m->start, NO_START, __ATOMIC_RELEASE);
-	__atomic_store_n(&m->ev, nd_member_count(&nd_tree->members[nd_member_me]),
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&m->ev, ev, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->vt, nd_vclock_now(), __ATOMIC_RELEASE);
-	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
-	return p;
+	__atomic_store_n(&m->id, nd_member_id(nd_member_me), __ATOMIC_RELEASE);
+	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_SEQ_CST);
+	/* a reader lined up from now on sees the mark; one lined before is woken */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&p->nlined, __ATOMIC_SEQ_CST))
+		nd_deliver_wrote(p, ev);
+	return (struct nd_carry){ p, k };
 }
 
-void nd_carry_wrote(struct nd_tree_pipe *p, ssize_t r)
+void nd_carry_wrote(struct nd_carry c, ssize_t r)
 {
-	if (p && r > 0)
-		__atomic_add_fetch(&p->written, (uint64_t)r, __ATOMIC_ACQ_REL);
+	if (c.p && r > 0) {
+		__atomic_add_fetch(&c.p->written, (uint64_t)r, __ATOMIC_ACQ_REL);
+	} else if (c.p && __atomic_load_n(&c.p->nmarks, __ATOMIC_ACQUIRE) - c.k <= ND_PIPE_MARKS) {
+		/* nothing went (EAGAIN, a signal): no reader waits for it */
+		struct nd_pipe_mark *m = &c.p->marks[c.k % ND_PIPE_MARKS];
+		uint64_t s = __atomic_load_n(&m->start, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&c.p->nmarks, __ATOMIC_ACQUIRE) - c.k <= ND_PIPE_MARKS)
+			__atomic_compare_exchange_n(&m->start, &s, NO_START, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
 }
 
 void nd_carry_read(int fd, ssize_t r)

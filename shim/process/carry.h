@@ -5,11 +5,17 @@
 
 #include <sys/types.h>
 
-/* Before a write: the mark, and the entry it went to (NULL when fd carries
- * no count), which the write's result is added to after it. */
+/* Before a write: the mark, and the entry it went to (p NULL when fd
+ * carries no count), which the write's result is added to after it. */
+#include <stdint.h>
 struct nd_tree_pipe;
-struct nd_tree_pipe *nd_carry_writing(int fd);
-void nd_carry_wrote(struct nd_tree_pipe *p, ssize_t r);
+struct nd_carry {
+	struct nd_tree_pipe *p;
+	uint32_t k; /* the mark's number */
+};
+struct nd_carry nd_carry_writing(int fd);
+/* A write that failed takes its mark back. */
+void nd_carry_wrote(struct nd_carry c, ssize_t r);
 void nd_carry_read(int fd, ssize_t r);
 /* Before a read of a member's pipe that would block: spin a while for the
  * writer's next write (members.h's spins), so that a quick answer is taken

@@ -124,6 +124,7 @@ static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 		 * on a busy machine, nothing reported). */
 		m->turn_wait = 0;
 		m->lined = ND_NOT_LINED;
+		m->floor = ND_NO_FLOOR;
 		m->ev = nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->ev, __ATOMIC_RELAXED) + 1 : 0;
 		m->deadline = ND_NO_DEADLINE;
 		m->id = id;
@@ -430,3 +431,29 @@ void nd_member_take_signal_time(void)
 		nd_vclock_advance_to(__atomic_load_n(&slot(nd_member_me)->signal_vt, __ATOMIC_ACQUIRE));
 }
 
+
+void nd_member_floor_lower(int k, uint64_t c)
+{
+	if (k < 0 || k >= ND_MEMBERS)
+		return;
+	struct nd_member *m = slot(k);
+	uint64_t have = __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE);
+	while (c < have && !__atomic_compare_exchange_n(&m->floor, &have, c, 1, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+		;
+	if (c < have)
+		nd_member_changed(m);
+}
+
+uint64_t nd_member_floor(void)
+{
+	return nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->floor, __ATOMIC_ACQUIRE) : ND_NO_FLOOR;
+}
+
+void nd_member_floor_clear(uint64_t seen)
+{
+	if (nd_member_me < 0 || seen == ND_NO_FLOOR)
+		return;
+	struct nd_member *m = slot(nd_member_me);
+	if (__atomic_compare_exchange_n(&m->floor, &seen, ND_NO_FLOOR, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+		nd_member_changed(m);
+}

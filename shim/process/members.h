@@ -103,6 +103,9 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
  * one at a time in an order that repeats. turn waits for it; turn_done
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
+/* The same at count at(arg), asked again at every look (a reader of
+ * pipes, process/deliver.c, whose count is decided by what it reads). */
+void nd_member_turn_at(uint64_t (*at)(void *arg), void *arg);
 /* How many pauses (~20 us) a wait for another member may spin before it
  * sleeps: 0 when this process has one CPU (the spin would be the other's
  * time). */
@@ -132,6 +135,14 @@ static inline uint64_t nd_member_count(struct nd_member *m)
 /* The member goes on from count ev at least (woken by a release stamped
  * ev - 1: Lamport's join); whoever waits for it looks again. */
 void nd_member_join(uint64_t ev);
+
+/* A reader of pipes (deliver.c): slot k is woken by a write stamped c - 1
+ * and cannot act before count c (a floor is only ever lowered while it
+ * waits); this member's floor; and its floor cleared, if it is still seen
+ * (a write to a pipe it no longer waits for lowered it). */
+void nd_member_floor_lower(int k, uint64_t c);
+uint64_t nd_member_floor(void);
+void nd_member_floor_clear(uint64_t seen);
 
 /* What this member is doing (running, waiting until a deadline, blocked),
  * kept across a wait made inside a signal handler that interrupted another

@@ -44,8 +44,20 @@ static uint64_t real_now(uint64_t *now)
 	return *now;
 }
 
+/* A member blocked or waiting on pipes that a write has just made ready
+ * (process/deliver.c): it is woken, and acts at its floor, not before. */
+static int floored(struct nd_member *m, uint32_t st)
+{
+	return (st == ND_M_BLOCKED || st == ND_M_WAIT) && __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE) != ND_NO_FLOOR;
+}
+
 static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count)
 {
+	if (floored(m, st)) {
+		uint64_t at = __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE), c = nd_member_count(m);
+		/* a timed event waits for its wake-up, as for one /proc shows */
+		return !count || nd_member_before(at > c ? at : c, m->id, d, id);
+	}
 	switch (st) {
 	case ND_M_WAIT:
 		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
@@ -165,7 +177,7 @@ static int holder(uint64_t d, uint64_t id, uint64_t *now, int count)
 			 * again, or waiting for an earlier deadline, holds. */
 			if (c != seen[i] && ahead_of(m, st, d, id, now, count))
 				return (int)i;
-			if ((st == ND_M_BLOCKED || st == ND_M_WAIT) &&
+			if ((st == ND_M_BLOCKED || st == ND_M_WAIT) && !floored(m, st) &&
 			    (asleep(m) <= 0 || __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) != c))
 				return (int)i;
 			if (st == ND_M_OUTSIDE && m->pid) {
@@ -374,19 +386,18 @@ static void calm(int on)
 		fn(on);
 }
 
-/* The turn of a communication event (members.h): this member's count first
- * in (count, id) order among the members that can still act. */
-void nd_member_turn(void)
+/* The turn at count at(arg), or at this member's own count (at NULL),
+ * asked again at every look: first in (count, id) order among the members
+ * that can still act. */
+static void turn_at(uint64_t (*at)(void *arg), void *arg)
 {
-	if (nd_member_me < 0)
-		return;
 	calm(1);
 	struct nd_member *me = slot(nd_member_me);
 	int limit = nd_member_spins();
 	struct hold h = NO_HOLD;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		if (look(nd_member_count(me), me->id, &h, 1)) {
+		if (look(at ? at(arg) : nd_member_count(me), me->id, &h, 1)) {
 			if (waited) {
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
 				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
@@ -412,6 +423,20 @@ void nd_member_turn(void)
 		if (__atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e)
 			nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAIT, e, (long)&to, 0, 0);
 	}
+}
+
+/* The turn of a communication event (members.h): this member's count first
+ * in (count, id) order among the members that can still act. */
+void nd_member_turn(void)
+{
+	if (nd_member_me >= 0)
+		turn_at(NULL, NULL);
+}
+
+void nd_member_turn_at(uint64_t (*at)(void *arg), void *arg)
+{
+	if (nd_member_me >= 0)
+		turn_at(at, arg);
 }
 
 void nd_member_turn_done(void)

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 15
+#define ND_TREE_VERSION 16
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
  * (settime.c). Starts as a kernel that never synchronized. */
@@ -55,7 +55,12 @@ struct nd_member {
 	uint32_t turn_wait; /* it waits for its turn: asleep, yet about to act */
 	uint32_t lined;    /* ND_LINED: asleep in a semaphore's line; ND_HANDED: woken from it */
 	int32_t cpu;       /* the CPU it last went running on: a waiter spins for one on another */
+	/* Blocked or waiting on member pipes (process/deliver.c): the least
+	 * count it can act at once woken — a write to one of them stamped c
+	 * lowers it to c + 1 before its writer goes on. ND_NO_FLOOR: none. */
+	uint64_t floor;
 } __attribute__((aligned(64)));
+#define ND_NO_FLOOR UINT64_MAX
 
 /* A process-shared object the tree orders (objects.c): keyed by the device,
  * inode and offset of the memory it lives in, so a sem_open by name in a
@@ -106,9 +111,13 @@ struct nd_tree_pipe {
 	 * writers.c): with two or more, its writes are made in the tree's
 	 * order. last_ordered: its last write was. */
 	uint64_t holders[ND_MEMBERS / 64];
-	uint32_t last_ordered, unused;
+	uint32_t last_ordered;
+	/* Members waiting to read it (process/deliver.c): a write lowers their
+	 * floors. nlined: how many bits are set. */
+	uint32_t nlined;
+	uint64_t lined[ND_MEMBERS / 64];
 	struct nd_pipe_mark {
-		uint64_t start, ev, vt;
+		uint64_t start, ev, vt, id; /* id: the writer's (members.h) */
 	} marks[ND_PIPE_MARKS];
 };
 

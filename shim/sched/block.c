@@ -140,7 +140,7 @@ static ssize_t wrote(int fd, ssize_t r, int ordered)
 }
 
 /* A pipe's bytes carry the writer's count to their reader (carry.h). */
-static ssize_t carried(struct nd_tree_pipe *p, int fd, ssize_t r, int ordered)
+static ssize_t carried(struct nd_carry p, int fd, ssize_t r, int ordered)
 {
 	nd_carry_wrote(p, r);
 	wrote(fd, r, ordered);
@@ -152,7 +152,7 @@ ND_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	ND_ORDERED();
 	int ord = nd_writers_turn(fd);
-	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	struct nd_carry p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.write(fd, buf, len)), ord);
 }
 
@@ -160,7 +160,7 @@ ND_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	ND_ORDERED();
 	int ord = nd_writers_turn(fd);
-	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	struct nd_carry p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, iov_len(iov, cnt)), POLLOUT, nd_real.writev(fd, iov, cnt)), ord);
 }
 
@@ -168,7 +168,7 @@ ND_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	ND_ORDERED();
 	int ord = nd_writers_turn(fd);
-	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	struct nd_carry p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.send(fd, buf, len, flags)), ord);
 }
 
@@ -177,7 +177,7 @@ ND_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 {
 	ND_ORDERED();
 	int ord = nd_writers_turn(fd);
-	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	struct nd_carry p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, len), POLLOUT, nd_real.sendto(fd, buf, len, flags, addr, alen)), ord);
 }
 
@@ -186,7 +186,7 @@ ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ND_ORDERED();
 	size_t n = msg ? iov_len(msg->msg_iov, (int)msg->msg_iovlen) : 0;
 	int ord = nd_writers_turn(fd);
-	struct nd_tree_pipe *p = nd_carry_writing(fd);
+	struct nd_carry p = nd_carry_writing(fd);
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)), ord);
 }
 

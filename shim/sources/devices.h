@@ -39,6 +39,9 @@ void nd_pipes_forget(int fd);
  * when writing. NULL outside the tree or for other descriptors. */
 struct nd_tree_pipe;
 struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing);
+/* The same entry for a reader about to wait for fd (process/deliver.c),
+ * made if need be. */
+struct nd_tree_pipe *nd_pipes_reading(int fd);
 /* 1 when fd is a socketpair's end: what it receives comes from the run
  * (unless the other end was handed outside), as a pipe's bytes do. */
 int nd_pipes_paired(int fd);

@@ -164,8 +164,11 @@ static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 	__atomic_store_n(&oldest->written, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->readpos, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->last_ordered, 0, __ATOMIC_RELAXED);
-	for (unsigned w = 0; w < ND_MEMBERS / 64; w++)
+	for (unsigned w = 0; w < ND_MEMBERS / 64; w++) {
 		__atomic_store_n(&oldest->holders[w], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&oldest->lined[w], 0, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&oldest->nlined, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->evicted_ev, 0, __ATOMIC_RELEASE);
 	return oldest;
 }
@@ -195,6 +198,16 @@ struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing)
 	if (writing && (key = receiving_key(fd, key)) == OTHER)
 		return NULL;
 	return nd_pipes_entry(key, writing);
+}
+
+struct nd_tree_pipe *nd_pipes_reading(int fd)
+{
+	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
+		return NULL;
+	uint64_t key = key_of(fd);
+	if (key == OTHER || fd_kind[fd] == KIND_FILE || receiving_key(fd, key) == OTHER)
+		return NULL;
+	return nd_pipes_entry(key, 1);
 }
 
 uint64_t nd_pipes_write_key(int fd, int *named)

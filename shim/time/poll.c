@@ -15,6 +15,7 @@
 #include "block.h"
 #include "members.h"
 #include "scheduler.h"
+#include "deliver.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -165,6 +166,43 @@ static int how_to_wait(struct pollfd *fds, int n, int64_t timeout_ns, const sigs
 	}
 }
 
+/* A wait for input on member pipes only, by a process without scheduled
+ * threads: which are ready is decided by the counts their writes carry
+ * (process/deliver.c). ND_NOT_DELIVERED when the wait is not one. */
+static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *mask)
+{
+	int list[ND_DELIVER_FDS], at[ND_DELIVER_FDS], k = 0;
+	if (nd_member_me < 0 || timeout_ns == 0 || n > ND_DELIVER_FDS || nd_sched_managed())
+		return ND_NOT_DELIVERED;
+	for (nfds_t i = 0; i < n; i++) {
+		if (fds[i].fd < 0)
+			continue;
+		if (!(fds[i].events & POLLIN) || (fds[i].events & ~(POLLIN | POLLPRI | POLLRDNORM | POLLRDHUP)))
+			return ND_NOT_DELIVERED;
+		at[i] = k;
+		list[k++] = fds[i].fd;
+	}
+	struct fd_wait w = { fds, (int)n, mask, 0, 0, 0 };
+	uint32_t ready = 0;
+	int how = nd_deliver(list, k, probe_fds, &w, deadline_in(timeout_ns), &ready);
+	if (how == ND_NOT_DELIVERED || how == ND_INTR)
+		return how == ND_INTR ? (errno = EINTR, -1) : how;
+	int r = 0;
+	if (how == ND_READY) {
+		struct timespec zero = { 0, 0 };
+		r = (int)nd_sys(SYS_ppoll, (long)fds, (long)n, (long)&zero, (long)mask, 8, 0);
+		if (r < 0)
+			return errno = -r, -1;
+	}
+	r = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		if (how != ND_READY || (fds[i].fd >= 0 && !(ready & (1u << at[i]))))
+			fds[i].revents = 0;
+		r += fds[i].revents != 0;
+	}
+	return r;
+}
+
 /* `call` may use `how`. */
 #define waited(fds, n, timeout_ns, mask, call)                                        \
 	({                                                                            \
@@ -192,7 +230,11 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return 0;
 	}
 	nd_log_passed(ND_SYM_poll);
-	return waited(fds, (int)n, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
+	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
+	int d = delivered(fds, n, ns, NULL);
+	if (d != ND_NOT_DELIVERED)
+		return d;
+	return waited(fds, (int)n, ns, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
 }
 
 /* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
@@ -211,6 +253,9 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	}
 	nd_log_passed(ND_SYM_ppoll);
 	const struct timespec zero = { 0, 0 };
+	int d = delivered(fds, n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask);
+	if (d != ND_NOT_DELIVERED)
+		return d;
 	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,
 		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask));
 }

@@ -1,0 +1,283 @@
+/*
+ * Which of a member's pipes a wait finds ready. A parent reading two
+ * children's pipes with select or poll is told, natively, of whichever write
+ * reached the kernel first: a race between the children's computations
+ * (`select` over two workers' pipes printed either worker first under nodice
+ * too, nothing reported but "passed through"). Every write to a pipe of the
+ * tree already carries its writer's (count, id) (carry.c), so the tree's
+ * order can decide instead, as it decides a semaphore's tries:
+ *
+ * - A wait lines up on its pipes (a bit per member in each pipe's entry).
+ *   A write to a pipe stamped c lowers every lined reader's floor to c + 1
+ *   before its writer goes on (after its mark, before the kernel sees the
+ *   bytes). A member with a floor is woken: the others order themselves
+ *   against it at (floor, id), as against a running member, instead of
+ *   asking /proc whether it sleeps.
+ * - Once the kernel says some are ready, the reader waits for its turn at
+ *   f = max(own count, least unread stamp + 1), f asked again at every look
+ *   (a write with a smaller stamp may come later, from a member behind in
+ *   the order; it lowers f). At the turn every other member is past (f, id):
+ *   every write stamped before it has been made, and none can still come.
+ *   f asked once more then is the least over all of them — the same in every
+ *   run — and the reader's count joins it (Lamport's rule for the message
+ *   it reads).
+ * - Then the wait reports the pipes holding a write stamped before (f, id),
+ *   and those the kernel finds ready without an unread mark (an end of file,
+ *   bytes a writer outside the tree or a stdio flush put there: real order,
+ *   as before). The others wait for a later call.
+ *
+ * So which child a select loop hears first follows the children's counts,
+ * not their speed: a child that wrote at a lower count is heard first even
+ * when it finished later, and a parent waits for a child still computing at
+ * a lower count (Kendo's price, as for semaphores). Reads themselves are
+ * unchanged (how many bytes a read gets stays the kernel's), and so are
+ * waits that also wait to write, on more than ND_DELIVER_FDS descriptors, on
+ * anything not a pipe of the tree, and those of scheduled threads.
+ * Raw system calls only; no allocation, no lock.
+ */
+#include "nodice.h"
+#include "deliver.h"
+#include "block.h"
+#include "devices.h"
+#include "members.h"
+#include "sleep.h"
+#include "itimer.h"
+#include "tree.h"
+
+#include <poll.h>
+#include <sys/syscall.h>
+
+#define NO_START UINT64_MAX
+#define SLICE_MS 10 /* a wait without timeout looks at its floor this often */
+
+/* The least (count, id) of p's writes not yet read: 0 when none is marked.
+ * Unread are the writes that begin at or after the read position, in flight
+ * ones included (marked, not yet counted in `written`; a failed write takes
+ * its mark back, carry.c), and the one that began before it if bytes of it
+ * remain: it ends where the next begins, or at `written`. */
+static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
+{
+	uint64_t rp = __atomic_load_n(&p->readpos, __ATOMIC_ACQUIRE);
+	uint64_t end = __atomic_load_n(&p->written, __ATOMIC_ACQUIRE);
+	uint32_t k = __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE);
+	uint32_t lo = k > ND_PIPE_MARKS ? k - ND_PIPE_MARKS : 0;
+	uint64_t cover = 0, next = end;
+	int covered = 0, found = 0;
+	for (uint32_t i = lo; i < k; i++) {
+		uint64_t s = __atomic_load_n(&p->marks[i % ND_PIPE_MARKS].start, __ATOMIC_ACQUIRE);
+		if (s == NO_START)
+			continue;
+		if (s < rp && (!covered || s > cover)) {
+			cover = s;
+			covered = 1;
+		} else if (s >= rp && s < next) {
+			next = s;
+		}
+	}
+	uint64_t from = rp;
+	if (next > rp) { /* bytes before the next write remain: whose? */
+		if (covered) {
+			from = cover;
+		} else if (lo) { /* folded together with the oldest writes */
+			*ev = __atomic_load_n(&p->evicted_ev, __ATOMIC_ACQUIRE);
+			*id = 0;
+			found = 1;
+		}
+	}
+	for (uint32_t i = lo; i < k; i++) {
+		struct nd_pipe_mark *m = &p->marks[i % ND_PIPE_MARKS];
+		uint64_t s = __atomic_load_n(&m->start, __ATOMIC_ACQUIRE);
+		if (s == NO_START || s < from)
+			continue;
+		uint64_t e = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE), w = __atomic_load_n(&m->id, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->start, __ATOMIC_ACQUIRE) != s)
+			continue; /* rewritten while read */
+		if (!found || nd_member_before(e, w, *ev, *id)) {
+			*ev = e;
+			*id = w;
+		}
+		found = 1;
+	}
+	return found;
+}
+
+/* The least unread stamp over d's pipes: 0 when none. */
+static int least(struct nd_deliver *d, uint64_t *ev, uint64_t *id)
+{
+	int any = 0;
+	for (int i = 0; i < d->n; i++) {
+		uint64_t e = 0, w = 0;
+		if (least_unread(d->pipe[i], &e, &w) && (!any || nd_member_before(e, w, *ev, *id))) {
+			*ev = e;
+			*id = w;
+			any = 1;
+		}
+	}
+	return any;
+}
+
+static void set_bit(struct nd_tree_pipe *p, int on)
+{
+	uint64_t bit = 1ULL << (nd_member_me % 64);
+	uint64_t *w = &p->lined[nd_member_me / 64];
+	uint64_t was = on ? __atomic_fetch_or(w, bit, __ATOMIC_SEQ_CST) : __atomic_fetch_and(w, ~bit, __ATOMIC_SEQ_CST);
+	if (on && !(was & bit))
+		__atomic_add_fetch(&p->nlined, 1, __ATOMIC_SEQ_CST);
+	else if (!on && (was & bit))
+		__atomic_sub_fetch(&p->nlined, 1, __ATOMIC_SEQ_CST);
+}
+
+static int line(struct nd_deliver *d, const int *fds, int n)
+{
+	d->n = 0;
+	if (nd_member_me < 0 || n <= 0 || n > ND_DELIVER_FDS)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		d->fd[i] = fds[i];
+		if (!(d->pipe[i] = nd_pipes_reading(fds[i])))
+			return 0;
+	}
+	d->n = n;
+	nd_member_floor_clear(nd_member_floor()); /* a stale one, from a wait before */
+	for (int i = 0; i < n; i++)
+		set_bit(d->pipe[i], 1);
+	/* seen by a writer from now on, or its mark is seen here */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint64_t ev = 0, id = 0;
+	if (least(d, &ev, &id))
+		nd_member_floor_lower(nd_member_me, ev + 1);
+	return 1;
+}
+
+static void unline(struct nd_deliver *d)
+{
+	for (int i = 0; i < d->n; i++)
+		set_bit(d->pipe[i], 0);
+	if (d->n)
+		nd_member_floor_clear(nd_member_floor());
+	d->n = 0;
+}
+
+void nd_deliver_wrote(struct nd_tree_pipe *p, uint64_t ev)
+{
+	for (int w = 0; w < ND_MEMBERS / 64; w++) {
+		uint64_t bits = __atomic_load_n(&p->lined[w], __ATOMIC_SEQ_CST);
+		while (bits) {
+			int k = w * 64 + __builtin_ctzll(bits);
+			bits &= bits - 1;
+			if (k != nd_member_me)
+				nd_member_floor_lower(k, ev + 1);
+		}
+	}
+}
+
+/* The count the wait is decided at, published as the floor. */
+struct at {
+	struct nd_deliver *d;
+	uint64_t own, f;
+};
+
+static uint64_t decide_at(void *arg)
+{
+	struct at *a = arg;
+	uint64_t ev = 0, id = 0, f = a->own;
+	if (least(a->d, &ev, &id) && ev + 1 > f)
+		f = ev + 1;
+	nd_member_floor_lower(nd_member_me, f);
+	return a->f = f;
+}
+
+/* After the kernel found some of d's pipes ready: the mask of those to
+ * report (0: none yet, wait again). */
+static uint32_t settle(struct nd_deliver *d)
+{
+	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
+	struct pollfd pf[ND_DELIVER_FDS];
+	int marked = least(d, &ev, &id);
+	if (marked) {
+		struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
+		decide_at(&a);
+		nd_member_block(); /* at the floor, for the others, from now */
+		for (uint64_t granted;;) {
+			nd_member_turn_at(decide_at, &a);
+			granted = a.f;
+			if (decide_at(&a) == granted)
+				break;
+		}
+		nd_member_join(a.f);
+		nd_member_run();
+		nd_member_floor_clear(nd_member_floor());
+		for (int i = 0; i < d->n; i++)
+			pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
+		nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
+		uint32_t mask = 0;
+		for (int i = 0; i < d->n; i++) {
+			if (pf[i].revents && (!least_unread(d->pipe[i], &ev, &id) || nd_member_before(ev, id, a.f, me)))
+				mask |= 1u << i;
+		}
+		return mask;
+	}
+	for (int i = 0; i < d->n; i++)
+		pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
+	nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
+	uint32_t mask = 0;
+	for (int i = 0; i < d->n; i++)
+		if (pf[i].revents)
+			mask |= 1u << i;
+	return mask;
+}
+
+/* The call's look, and a floor no pipe of this wait explains cleared (a
+ * write to one waited on before lowered it): the others would wait for a
+ * reader that is not woken. */
+struct look {
+	struct nd_deliver *d;
+	int (*probe)(void *, int);
+	void *arg;
+};
+
+static int look_lined(void *arg, int ms)
+{
+	struct look *l = arg;
+	int r = l->probe(l->arg, ms);
+	uint64_t seen = nd_member_floor(), ev = 0, id = 0;
+	if (!r && seen != ND_NO_FLOOR && !least(l->d, &ev, &id))
+		nd_member_floor_clear(seen);
+	return r;
+}
+
+static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg, uint64_t deadline,
+		      uint32_t *ready)
+{
+	struct look l = { d, probe, arg };
+	for (;;) {
+		int how;
+		/* a virtual timer armed: it may end a wait without a timeout too */
+		if (deadline != ND_NO_DEADLINE || __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE) != ND_NO_DEADLINE) {
+			how = nd_timed_wait(look_lined, &l, deadline);
+		} else {
+			int r = nd_timed_owed(look_lined, &l);
+			if (!r) {
+				nd_member_block();
+				while (!(r = look_lined(&l, SLICE_MS)))
+					;
+			}
+			how = r < 0 ? ND_INTR : ND_READY;
+		}
+		if (how != ND_READY)
+			return how;
+		if ((*ready = settle(d)))
+			return ND_READY;
+	}
+}
+
+int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready)
+{
+	struct nd_deliver d;
+	if (!line(&d, fds, n))
+		return ND_NOT_DELIVERED;
+	int how = wait_lined(&d, probe, arg, deadline, ready);
+	unline(&d);
+	nd_member_run();
+	return how;
+}

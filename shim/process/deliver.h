@@ -1,0 +1,31 @@
+/* Which of a member's pipes a wait finds ready (deliver.c): decided by the
+ * counts their writes carry, not by which write reached the kernel first. */
+#ifndef ND_DELIVER_H
+#define ND_DELIVER_H
+
+#include <stdint.h>
+
+#define ND_DELIVER_FDS 16
+
+struct nd_tree_pipe;
+struct nd_deliver {
+	int n; /* pipes waited on */
+	int fd[ND_DELIVER_FDS];
+	struct nd_tree_pipe *pipe[ND_DELIVER_FDS];
+};
+
+/* A wait of this process (one without scheduled threads) for input on the
+ * n descriptors fds, until virtual time deadline (ND_NO_DEADLINE: none),
+ * when every one is a pipe, FIFO or socketpair end of the tree (else
+ * ND_NOT_DELIVERED, and nothing was done). probe(arg, ms) is the call's
+ * own look at its descriptors (up to ms of real time; non-zero: some are
+ * ready; -EINTR: a handler ran). ND_READY with *ready a mask of the places
+ * in fds the call may report ready, ND_TIMED_OUT or ND_INTR (block.h). */
+#define ND_NOT_DELIVERED (-2)
+int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready);
+
+/* A write stamped ev is about to reach p (carry.c): the members waiting
+ * for it are woken at ev + 1. */
+void nd_deliver_wrote(struct nd_tree_pipe *p, uint64_t ev);
+
+#endif
