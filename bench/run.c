@@ -382,6 +382,18 @@ static void tree(int quick)
 		printf("%-28s %10.2f s 1 worker, %.2f s 2 workers: %.2fx the throughput\n",
 		       under ? "  under nodice" : "multiprocessing.Pool", t1, t2, t1 / t2);
 	}
+	/* a parent that hands each task to the worker it hears first in select
+	 * (process/deliver.c decides which, by the writes' counts) */
+	const char *dispatch = "DISPATCH_SIZE=1000000 DISPATCH_WORKERS=%d /usr/bin/python3 " NODICE_SOURCE_DIR
+			       "/fixtures/python/dispatch_select.py select >/dev/null";
+	for (int under = 0; under <= 1; under++) {
+		char d1[512], d2[512];
+		snprintf(d1, sizeof(d1), dispatch, 1);
+		snprintf(d2, sizeof(d2), dispatch, 2);
+		double t1 = command(d1, under), t2 = command(d2, under);
+		printf("%-28s %10.2f s 1 worker, %.2f s 2 workers: %.2fx the throughput\n",
+		       under ? "  under nodice" : "select dispatcher", t1, t2, t1 / t2);
+	}
 }
 
 static void startup(void)

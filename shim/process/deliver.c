@@ -189,11 +189,11 @@ static uint64_t decide_at(void *arg)
 
 /* After the kernel found some of d's pipes ready: the mask of those to
  * report (0: none yet, wait again). */
-static uint32_t settle(struct nd_deliver *d)
+static uint32_t settle(struct nd_deliver *d, int *decided)
 {
 	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
 	struct pollfd pf[ND_DELIVER_FDS];
-	int marked = least(d, &ev, &id);
+	int marked = *decided = least(d, &ev, &id);
 	if (marked) {
 		struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
 		decide_at(&a);
@@ -247,7 +247,7 @@ static int look_lined(void *arg, int ms)
 }
 
 static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg, uint64_t deadline,
-		      uint32_t *ready)
+		      uint32_t *ready, int *decided)
 {
 	struct look l = { d, probe, arg };
 	for (;;) {
@@ -264,19 +264,21 @@ static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg
 			}
 			how = r < 0 ? ND_INTR : ND_READY;
 		}
+		*decided = how == ND_TIMED_OUT; /* a timeout of the tree's is virtual */
 		if (how != ND_READY)
 			return how;
-		if ((*ready = settle(d)))
+		if ((*ready = settle(d, decided)))
 			return ND_READY;
 	}
 }
 
-int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready)
+int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready,
+	       int *decided)
 {
 	struct nd_deliver d;
 	if (!line(&d, fds, n))
 		return ND_NOT_DELIVERED;
-	int how = wait_lined(&d, probe, arg, deadline, ready);
+	int how = wait_lined(&d, probe, arg, deadline, ready, decided);
 	unline(&d);
 	nd_member_run();
 	return how;

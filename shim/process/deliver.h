@@ -20,9 +20,12 @@ struct nd_deliver {
  * ND_NOT_DELIVERED, and nothing was done). probe(arg, ms) is the call's
  * own look at its descriptors (up to ms of real time; non-zero: some are
  * ready; -EINTR: a handler ran). ND_READY with *ready a mask of the places
- * in fds the call may report ready, ND_TIMED_OUT or ND_INTR (block.h). */
+ * in fds the call may report ready, ND_TIMED_OUT or ND_INTR (block.h).
+ * *decided: the outcome was the tree's (counts, or a virtual timeout), not
+ * the kernel's (bytes that carry no count, an end of file). */
 #define ND_NOT_DELIVERED (-2)
-int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready);
+int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready,
+	       int *decided);
 
 /* A write stamped ev is about to reach p (carry.c): the members waiting
  * for it are woken at ev + 1. */

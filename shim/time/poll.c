@@ -169,7 +169,7 @@ static int how_to_wait(struct pollfd *fds, int n, int64_t timeout_ns, const sigs
 /* A wait for input on member pipes only, by a process without scheduled
  * threads: which are ready is decided by the counts their writes carry
  * (process/deliver.c). ND_NOT_DELIVERED when the wait is not one. */
-static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *mask)
+static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *mask, int *decided)
 {
 	int list[ND_DELIVER_FDS], at[ND_DELIVER_FDS], k = 0;
 	if (nd_member_me < 0 || timeout_ns == 0 || n > ND_DELIVER_FDS || nd_sched_managed())
@@ -184,7 +184,7 @@ static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 	}
 	struct fd_wait w = { fds, (int)n, mask, 0, 0, 0 };
 	uint32_t ready = 0;
-	int how = nd_deliver(list, k, probe_fds, &w, deadline_in(timeout_ns), &ready);
+	int how = nd_deliver(list, k, probe_fds, &w, deadline_in(timeout_ns), &ready, decided);
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)
 		return how == ND_INTR ? (errno = EINTR, -1) : how;
 	int r = 0;
@@ -229,9 +229,12 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		nd_sleep_pass((uint64_t)timeout * 1000000);
 		return 0;
 	}
-	nd_log_passed(ND_SYM_poll);
 	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
-	int d = delivered(fds, n, ns, NULL);
+	int decided = 0, d = delivered(fds, n, ns, NULL, &decided);
+	if (decided)
+		nd_log_served(ND_SYM_poll, 0);
+	else
+		nd_log_passed(ND_SYM_poll);
 	if (d != ND_NOT_DELIVERED)
 		return d;
 	return waited(fds, (int)n, ns, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
@@ -251,9 +254,12 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		nd_sleep_pass(nd_ts_ns(tmo));
 		return 0;
 	}
-	nd_log_passed(ND_SYM_ppoll);
 	const struct timespec zero = { 0, 0 };
-	int d = delivered(fds, n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask);
+	int decided = 0, d = delivered(fds, n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask, &decided);
+	if (decided)
+		nd_log_served(ND_SYM_ppoll, 0);
+	else
+		nd_log_passed(ND_SYM_ppoll);
 	if (d != ND_NOT_DELIVERED)
 		return d;
 	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,

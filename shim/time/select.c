@@ -74,7 +74,7 @@ static int probe_sets(void *arg, int ms)
 /* A wait for input on member pipes only, by a process without scheduled
  * threads: which are ready is decided by the counts their writes carry
  * (process/deliver.c). ND_NOT_DELIVERED when the wait is not one. */
-static int delivered(struct sets *s, int64_t ns)
+static int delivered(struct sets *s, int64_t ns, int *decided)
 {
 	int list[ND_DELIVER_FDS], k = 0;
 	if (nd_member_me < 0 || ns == 0 || s->n < 0 || s->n > FD_SETSIZE || !s->r || nd_sched_managed())
@@ -89,7 +89,8 @@ static int delivered(struct sets *s, int64_t ns)
 		list[k++] = fd;
 	}
 	uint32_t ready = 0;
-	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns, &ready);
+	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns, &ready,
+			     decided);
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)
 		return how == ND_INTR ? (errno = EINTR, -1) : how;
 	fd_set got;
@@ -124,9 +125,12 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		nd_sleep_pass(ns);
 		return 0;
 	}
-	nd_log_passed(ND_SYM_select);
 	struct sets all = { n, r, w, e, NULL };
-	int d = delivered(&all, tv ? (int64_t)ns : -1);
+	int decided = 0, d = delivered(&all, tv ? (int64_t)ns : -1, &decided);
+	if (decided)
+		nd_log_served(ND_SYM_select, 0);
+	else
+		nd_log_passed(ND_SYM_select);
 	if (d != ND_NOT_DELIVERED) {
 		if (tv)
 			*tv = (struct timeval){ 0, 0 };
@@ -169,9 +173,12 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 		nd_sleep_pass(nd_ts_ns(tmo));
 		return 0;
 	}
-	nd_log_passed(ND_SYM_pselect);
 	struct sets all = { n, r, w, e, mask };
-	int d = delivered(&all, tmo ? (int64_t)nd_ts_ns(tmo) : -1);
+	int decided = 0, d = delivered(&all, tmo ? (int64_t)nd_ts_ns(tmo) : -1, &decided);
+	if (decided)
+		nd_log_served(ND_SYM_pselect, 0);
+	else
+		nd_log_passed(ND_SYM_pselect);
 	if (d != ND_NOT_DELIVERED)
 		return d;
 	if (tmo && nd_ts_ns(tmo) && n >= 0 && n <= FD_SETSIZE && nd_member_me >= 0 && internal_sets(n, r, w, e)) {

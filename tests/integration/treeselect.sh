@@ -6,7 +6,7 @@
 # log differs from run to run (checked: at least 2 results in 5 runs); under
 # nodice the writes' counts decide (process/deliver.c) and each mode repeats
 # over 3 runs unpinned, 1 on one CPU and 2 through LD_PRELOAD alone, moves
-# with the seed, and passes the gate (`nodice verify`).
+# with the seed, and passes the gate (`nodice verify`) and `inspect --strict`.
 # Usage: treeselect.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 
@@ -23,6 +23,8 @@ for mode in select poll wait; do
 	cmp -s "$mode.run1" "$mode.seed7" && bad "$mode: seed 7 gave seed 0's log" || ok
 done
 timeout 300 "$nodice" verify --runs 3 -- $py "$f" poll >verify.txt 2>&1 && ok || bad "verify: $(tail -20 verify.txt)"
+# the waits are the tree's: nothing left uncontrolled (the old shim said "poll passed through")
+timeout 300 "$nodice" inspect --strict -- $py "$f" select >inspect.txt 2>&1 && ok || bad "inspect --strict: $(grep -A5 Uncontrolled inspect.txt)"
 for i in 1 2 3 4 5; do $py "$f" select | tail -1; done >native.txt
 [ "$(sort -u native.txt | wc -l)" -ge 2 ] && ok || bad "natively the workers answered in one order in 5 runs"
 
