@@ -58,6 +58,14 @@ static inline void nd_log_passed_at(enum nd_sym s, void *caller)
 /* The caller is found only when the log is on (sites.h). */
 #define nd_log_served(s, bytes) nd_log_served_at((s), (bytes), nd_sites_on ? nd_caller() : NULL)
 #define nd_log_passed(s) nd_log_passed_at((s), nd_sites_on ? nd_caller() : NULL)
+/* A wait the tree decided (served) or the kernel did (passed through). */
+#define nd_log_decided(s, decided)                  \
+	do {                                        \
+		if (decided)                        \
+			nd_log_served((s), 0);      \
+		else                                \
+			nd_log_passed(s);           \
+	} while (0)
 
 /* Sources served by a trap rather than an interposed symbol: an instruction
  * or a system call caught on its way (tsc.c, dispatch.c, vdso.c). They are

@@ -40,7 +40,6 @@
 #include "block.h"
 #include "devices.h"
 #include "members.h"
-#include "sleep.h"
 #include "itimer.h"
 #include "tree.h"
 
@@ -55,7 +54,7 @@
  * ones included (marked, not yet counted in `written`; a failed write takes
  * its mark back, carry.c), and the one that began before it if bytes of it
  * remain: it ends where the next begins, or at `written`. */
-static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
+static int least_unread_own(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id, uint64_t self, int *own)
 {
 	uint64_t rp = __atomic_load_n(&p->readpos, __ATOMIC_ACQUIRE);
 	uint64_t end = __atomic_load_n(&p->written, __ATOMIC_ACQUIRE);
@@ -97,8 +96,15 @@ static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
 			*id = w;
 		}
 		found = 1;
+		if (own && w == self)
+			*own = 1;
 	}
 	return found;
+}
+
+static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
+{
+	return least_unread_own(p, ev, id, 0, NULL);
 }
 
 /* The least unread stamp over d's pipes: 0 when none. */
@@ -189,11 +195,11 @@ static uint64_t decide_at(void *arg)
 
 /* After the kernel found some of d's pipes ready: the mask of those to
  * report (0: none yet, wait again). */
-static uint32_t settle(struct nd_deliver *d, int *decided)
+static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 {
 	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
 	struct pollfd pf[ND_DELIVER_FDS];
-	int marked = *decided = least(d, &ev, &id);
+	int marked = out->decided = least(d, &ev, &id);
 	if (marked) {
 		struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
 		decide_at(&a);
@@ -205,6 +211,7 @@ static uint32_t settle(struct nd_deliver *d, int *decided)
 				break;
 		}
 		nd_member_join(a.f);
+		out->at = a.f;
 		nd_member_run();
 		nd_member_floor_clear(nd_member_floor());
 		for (int i = 0; i < d->n; i++)
@@ -246,17 +253,22 @@ static int look_lined(void *arg, int ms)
 	return r;
 }
 
+/* The timed waits of time/sleep.c, which sets them (the tree does not call
+ * up into the clocks). */
+int (*nd_deliver_timed)(int (*probe)(void *, int), void *arg, uint64_t deadline);
+int (*nd_deliver_owed)(int (*probe)(void *, int), void *arg);
+
 static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg, uint64_t deadline,
-		      uint32_t *ready, int *decided)
+		      struct nd_delivered *out)
 {
 	struct look l = { d, probe, arg };
 	for (;;) {
 		int how;
 		/* a virtual timer armed: it may end a wait without a timeout too */
 		if (deadline != ND_NO_DEADLINE || __atomic_load_n(&nd_itimer_next, __ATOMIC_ACQUIRE) != ND_NO_DEADLINE) {
-			how = nd_timed_wait(look_lined, &l, deadline);
+			how = nd_deliver_timed(look_lined, &l, deadline);
 		} else {
-			int r = nd_timed_owed(look_lined, &l);
+			int r = nd_deliver_owed(look_lined, &l);
 			if (!r) {
 				nd_member_block();
 				while (!(r = look_lined(&l, SLICE_MS)))
@@ -264,22 +276,40 @@ static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg
 			}
 			how = r < 0 ? ND_INTR : ND_READY;
 		}
-		*decided = how == ND_TIMED_OUT; /* a timeout of the tree's is virtual */
+		out->decided = how == ND_TIMED_OUT; /* a timeout of the tree's is virtual */
 		if (how != ND_READY)
 			return how;
-		if ((*ready = settle(d, decided)))
+		if ((out->ready = settle(d, out)))
 			return ND_READY;
 	}
 }
 
-int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline, uint32_t *ready,
-	       int *decided)
+int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline,
+	       struct nd_delivered *out)
 {
 	struct nd_deliver d;
-	if (!line(&d, fds, n))
+	*out = (struct nd_delivered){ 0, 0, 0 };
+	if (!nd_deliver_timed || !nd_deliver_owed || !line(&d, fds, n))
 		return ND_NOT_DELIVERED;
-	int how = wait_lined(&d, probe, arg, deadline, ready, decided);
+	int how = wait_lined(&d, probe, arg, deadline, out);
 	unline(&d);
 	nd_member_run();
 	return how;
+}
+
+int nd_deliver_hidden(int fd, uint64_t horizon)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t ev = 0, id = 0, self = nd_member_id(nd_member_me);
+	int own = 0;
+	/* what the process wrote itself it sees at once (a thread's wake-up
+	 * pipe for another: torch's TCPStore stops its server thread so) */
+	return p && least_unread_own(p, &ev, &id, self, &own) && !own && !nd_member_before(ev, id, horizon, self);
+}
+
+int nd_deliver_least(int fd, uint64_t *ev)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t id = 0;
+	return p && least_unread(p, ev, &id);
 }

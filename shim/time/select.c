@@ -88,9 +88,10 @@ static int delivered(struct sets *s, int64_t ns, int *decided)
 			return ND_NOT_DELIVERED;
 		list[k++] = fd;
 	}
-	uint32_t ready = 0;
-	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns, &ready,
-			     decided);
+	struct nd_delivered out;
+	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns, &out);
+	uint32_t ready = out.ready;
+	*decided = out.decided;
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)
 		return how == ND_INTR ? (errno = EINTR, -1) : how;
 	fd_set got;
@@ -127,10 +128,7 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	}
 	struct sets all = { n, r, w, e, NULL };
 	int decided = 0, d = delivered(&all, tv ? (int64_t)ns : -1, &decided);
-	if (decided)
-		nd_log_served(ND_SYM_select, 0);
-	else
-		nd_log_passed(ND_SYM_select);
+	nd_log_decided(ND_SYM_select, decided);
 	if (d != ND_NOT_DELIVERED) {
 		if (tv)
 			*tv = (struct timeval){ 0, 0 };
@@ -175,10 +173,7 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 	}
 	struct sets all = { n, r, w, e, mask };
 	int decided = 0, d = delivered(&all, tmo ? (int64_t)nd_ts_ns(tmo) : -1, &decided);
-	if (decided)
-		nd_log_served(ND_SYM_pselect, 0);
-	else
-		nd_log_passed(ND_SYM_pselect);
+	nd_log_decided(ND_SYM_pselect, decided);
 	if (d != ND_NOT_DELIVERED)
 		return d;
 	if (tmo && nd_ts_ns(tmo) && n >= 0 && n <= FD_SETSIZE && nd_member_me >= 0 && internal_sets(n, r, w, e)) {

@@ -12,6 +12,7 @@
 #include "nodice.h"
 #include "vclock.h"
 #include "sleep.h"
+#include "deliver.h"
 #include "signals.h"
 #include "block.h"
 #include "itimer.h"
@@ -211,4 +212,11 @@ int nd_timed_owed(int (*probe)(void *, int), void *arg)
 		return -EINTR;
 	nd_member_block(); /* the real call waits outside the order again */
 	return 0;
+}
+
+/* A member's wait on its pipes (process/deliver.c) waits as these do. */
+__attribute__((constructor)) static void timed_for_deliver(void)
+{
+	nd_deliver_timed = nd_timed_wait;
+	nd_deliver_owed = nd_timed_owed;
 }
