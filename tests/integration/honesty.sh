@@ -99,12 +99,13 @@ done <<<"$corpus"
 
 # verify names the cause among its likely causes when the runs differ, the
 # ones whose counts differ between the runs first (with the counts): two
-# Python processes printing 40 lines each into one pipe, computing between
-# lines (a pool's unseeded draws served here until the parent's threads saw
-# its pipes in the tree's order, sched/treeread.c: its runs now repeat; two
-# shell loops of echos came out in one order three times on busy cores)
-printf '%s\n' 'for w in a b; do "$1" -c "' 'for i in range(40):' \
-	"    sum(range(60000)); print('\$w', i, flush=True)\" & done; wait" >jobs.sh
+# Python processes printing 100 lines each into one pipe, computing unequal
+# amounts between lines (a pool's unseeded draws served here until the
+# parent's threads saw its pipes in the tree's order, sched/treeread.c: its
+# runs now repeat; two shell echo loops, and two writers computing equal
+# amounts, which ran in lockstep, came out in one order three times)
+printf '%s\n' 'for w in a b; do "$1" -c "' 'import sys' 'n = 60000 if sys.argv[1] == chr(97) else 47000' \
+	'for i in range(100):' "    sum(range(n)); print(sys.argv[1], i, flush=True)\" \$w & done; wait" >jobs.sh
 timeout 300 "$nodice" verify -n 3 --json verify.pool.json -- bash jobs.sh $py >/dev/null 2>>err
 $py - verify.pool.json <<'PY' && ok || bad "verify does not name tree-order: $(head -c 800 verify.pool.json)"
 import json, sys
