@@ -217,12 +217,23 @@ static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 		for (int i = 0; i < d->n; i++)
 			pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
 		nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
-		uint32_t mask = 0;
+		uint32_t mask = 0, all = 0;
+		int unmarked = 0;
 		for (int i = 0; i < d->n; i++) {
-			if (pf[i].revents && (!least_unread(d->pipe[i], &ev, &id) || nd_member_before(ev, id, a.f, me)))
+			if (!pf[i].revents)
+				continue;
+			all |= 1u << i;
+			if (!least_unread(d->pipe[i], &ev, &id))
+				unmarked = 1;
+			else if (nd_member_before(ev, id, a.f, me))
 				mask |= 1u << i;
 		}
-		return mask;
+		/* an end of file (or bytes without a count) is the kernel's order,
+		 * and a writer's exit comes after its writes: with one, everything
+		 * the kernel holds is reported, or a pool would see a worker's end
+		 * before its last result (ProcessPoolExecutor: "terminated
+		 * abruptly") */
+		return unmarked ? all : mask;
 	}
 	for (int i = 0; i < d->n; i++)
 		pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
@@ -312,4 +323,11 @@ int nd_deliver_least(int fd, uint64_t *ev)
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
 	uint64_t id = 0;
 	return p && least_unread(p, ev, &id);
+}
+
+int nd_deliver_unmarked(int fd)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t ev = 0, id = 0;
+	return p && !least_unread(p, &ev, &id);
 }

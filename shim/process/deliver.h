@@ -40,6 +40,10 @@ int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint
  * horizon must not see it. */
 int nd_deliver_hidden(int fd, uint64_t horizon);
 
+/* fd is a pipe of the tree with no unread write marked (an end of file,
+ * or bytes that carry no count). */
+int nd_deliver_unmarked(int fd);
+
 /* The count of fd's least unread write: 0 when none is marked. */
 int nd_deliver_least(int fd, uint64_t *ev);
 

@@ -59,6 +59,13 @@ int nd_sched_visible(struct pollfd *fds, int n)
 {
 	int r = 0, on = applies();
 	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
+	/* an end of file of a pipe (a writer's exit, after its writes) is the
+	 * kernel's order: with one ready, everything the kernel holds is seen
+	 * (a worker's end must not come before its last result) */
+	for (int i = 0; on && i < n; i++)
+		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && (fds[i].events & POLLIN) &&
+		    nd_deliver_unmarked(fds[i].fd))
+			on = 0;
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
 			continue;
