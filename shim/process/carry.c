@@ -80,8 +80,9 @@ void nd_carry_wrote(struct nd_carry c, ssize_t r)
 {
 	if (c.p && r > 0) {
 		__atomic_add_fetch(&c.p->written, (uint64_t)r, __ATOMIC_ACQ_REL);
-	} else if (c.p && __atomic_load_n(&c.p->nmarks, __ATOMIC_ACQUIRE) - c.k <= ND_PIPE_MARKS) {
-		/* nothing went (EAGAIN, a signal): no reader waits for it */
+	} else if (c.p) {
+		/* nothing went (EAGAIN, a signal): no reader waits for it (unless
+		 * 32 later writes took the mark's place meanwhile) */
 		struct nd_pipe_mark *m = &c.p->marks[c.k % ND_PIPE_MARKS];
 		uint64_t s = __atomic_load_n(&m->start, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&c.p->nmarks, __ATOMIC_ACQUIRE) - c.k <= ND_PIPE_MARKS)

@@ -21,10 +21,11 @@
  *   f asked once more then is the least over all of them — the same in every
  *   run — and the reader's count joins it (Lamport's rule for the message
  *   it reads).
- * - Then the wait reports the pipes holding a write stamped before (f, id),
- *   and those the kernel finds ready without an unread mark (an end of file,
- *   bytes a writer outside the tree or a stdio flush put there: real order,
- *   as before). The others wait for a later call.
+ * - Then the wait reports the pipes holding a write stamped before (f, id);
+ *   the others wait for a later call. A ready pipe without an unread mark
+ *   (an end of file, bytes a writer outside the tree or a stdio flush put
+ *   there) is the kernel's order, as before, and comes after what its
+ *   writers wrote: with one, everything the kernel holds is reported.
  *
  * So which child a select loop hears first follows the children's counts,
  * not their speed: a child that wrote at a lower count is heard first even
@@ -48,6 +49,13 @@
 
 #define NO_START UINT64_MAX
 #define SLICE_MS 10 /* a wait without timeout looks at its floor this often */
+
+/* A wait lined up on its pipes. */
+struct nd_deliver {
+	int n;
+	int fd[ND_DELIVER_FDS];
+	struct nd_tree_pipe *pipe[ND_DELIVER_FDS];
+};
 
 /* The least (count, id) of p's writes not yet read: 0 when none is marked.
  * Unread are the writes that begin at or after the read position, in flight
@@ -187,14 +195,13 @@ static uint64_t decide_at(void *arg)
 }
 
 /* After the kernel found some of d's pipes ready: the mask of those to
- * report (0: none yet, wait again). */
+ * report (0: none yet, wait again). Marked writes are decided at a turn. */
 static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 {
 	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
-	struct pollfd pf[ND_DELIVER_FDS];
-	int marked = out->decided = least(d, &ev, &id);
-	if (marked) {
-		struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
+	struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
+	out->decided = least(d, &ev, &id);
+	if (out->decided) {
 		decide_at(&a);
 		nd_member_block(); /* at the floor, for the others, from now */
 		for (uint64_t granted;;) {
@@ -204,38 +211,29 @@ static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 				break;
 		}
 		nd_member_join(a.f);
-		out->at = a.f;
 		nd_member_run();
 		nd_member_floor_clear(nd_member_floor());
-		for (int i = 0; i < d->n; i++)
-			pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
-		nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
-		uint32_t mask = 0, all = 0;
-		int unmarked = 0;
-		for (int i = 0; i < d->n; i++) {
-			if (!pf[i].revents)
-				continue;
-			all |= 1u << i;
-			if (!least_unread(d->pipe[i], &ev, &id))
-				unmarked = 1;
-			else if (nd_member_before(ev, id, a.f, me))
-				mask |= 1u << i;
-		}
-		/* an end of file (or bytes without a count) is the kernel's order,
-		 * and a writer's exit comes after its writes: with one, everything
-		 * the kernel holds is reported, or a pool would see a worker's end
-		 * before its last result (ProcessPoolExecutor: "terminated
-		 * abruptly") */
-		return unmarked ? all : mask;
 	}
+	struct pollfd pf[ND_DELIVER_FDS];
 	for (int i = 0; i < d->n; i++)
 		pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
 	nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
-	uint32_t mask = 0;
-	for (int i = 0; i < d->n; i++)
-		if (pf[i].revents)
+	uint32_t mask = 0, all = 0;
+	int unmarked = !out->decided;
+	for (int i = 0; i < d->n; i++) {
+		if (!pf[i].revents)
+			continue;
+		all |= 1u << i;
+		if (!least_unread(d->pipe[i], &ev, &id))
+			unmarked = 1;
+		else if (nd_member_before(ev, id, a.f, me))
 			mask |= 1u << i;
-	return mask;
+	}
+	/* an end of file (or bytes without a count) is the kernel's order, and
+	 * a writer's exit comes after its writes: with one, everything the
+	 * kernel holds is reported, or a pool would see a worker's end before
+	 * its last result (ProcessPoolExecutor: "terminated abruptly") */
+	return unmarked ? all : mask;
 }
 
 /* The call's look, and a floor no pipe of this wait explains cleared (a
@@ -292,7 +290,7 @@ int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint
 	       struct nd_delivered *out)
 {
 	struct nd_deliver d;
-	*out = (struct nd_delivered){ 0, 0, 0 };
+	*out = (struct nd_delivered){ 0, 0 };
 	if (!nd_deliver_timed || !nd_deliver_owed || !line(&d, fds, n))
 		return ND_NOT_DELIVERED;
 	int how = wait_lined(&d, probe, arg, deadline, out);

@@ -8,11 +8,6 @@
 #define ND_DELIVER_FDS 16
 
 struct nd_tree_pipe;
-struct nd_deliver {
-	int n; /* pipes waited on */
-	int fd[ND_DELIVER_FDS];
-	struct nd_tree_pipe *pipe[ND_DELIVER_FDS];
-};
 
 /* A wait of this process for input on the n descriptors fds, until virtual
  * time deadline (ND_NO_DEADLINE: none), when every one is a pipe, FIFO or
@@ -22,14 +17,11 @@ struct nd_deliver {
  * ready; -EINTR: a handler ran). ND_READY with out->ready a mask of the
  * places in fds the call may report ready, ND_TIMED_OUT or ND_INTR
  * (block.h). out->decided: the outcome was the tree's (counts, or a virtual
- * timeout), not the kernel's (bytes that carry no count, an end of file);
- * out->at: the count it was decided at (every write stamped before (at,
- * this member's id) has been made). */
+ * timeout), not the kernel's (bytes that carry no count, an end of file). */
 #define ND_NOT_DELIVERED (-2)
 struct nd_delivered {
 	uint32_t ready;
 	int decided;
-	uint64_t at;
 };
 int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline,
 	       struct nd_delivered *out);

@@ -431,7 +431,6 @@ void nd_member_take_signal_time(void)
 		nd_vclock_advance_to(__atomic_load_n(&slot(nd_member_me)->signal_vt, __ATOMIC_ACQUIRE));
 }
 
-
 void nd_member_floor_lower(int k, uint64_t c)
 {
 	if (k < 0 || k >= ND_MEMBERS)
