@@ -3,7 +3,7 @@
 # against a child's sleeps (fixtures/python/signal_ticks.py: where the
 # child's count stood at each signal) and a subprocess terminated while it
 # prints (terminate_child.py: how many lines it printed). Natively both
-# move from run to run (checked: at least 2 results in 6 runs of the
+# move from run to run (checked: at least 2 results in up to 12 runs of the
 # first); under nodice the kill and the receiver's waits are events of one
 # order, and each repeats over 4 runs unpinned, 1 on one CPU and 2 through
 # LD_PRELOAD alone. (A receiver that computes, with no wait, when the
@@ -22,7 +22,11 @@ for prog in signal_ticks terminate_child; do
 	[ "$(cat "$prog".lib1)" = "$(cat "$prog".lib2)" ] && ok || bad "$prog: LD_PRELOAD runs differ"
 done
 [ "$(tail -c 4 terminate_child.run1)" = "-15" ] && ok || bad "terminate_child: $(cat terminate_child.run1)"
-for i in 1 2 3 4 5 6; do $py "$fixtures/python/signal_ticks.py"; done >native.txt
-[ "$(sort -u native.txt | wc -l)" -ge 2 ] && ok || bad "natively the signals came at the same counts in 6 runs"
+# up to 12 runs: on a loaded machine six came out alike once
+for i in $(seq 12); do
+	$py "$fixtures/python/signal_ticks.py" >>native.txt
+	[ "$(sort -u native.txt | wc -l)" -ge 2 ] && break
+done
+[ "$(sort -u native.txt | wc -l)" -ge 2 ] && ok || bad "natively the signals came at the same counts in 12 runs"
 
 finish tree_signals
