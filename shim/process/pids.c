@@ -27,6 +27,7 @@
 #include "stream.h"
 #include "fmt.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -118,22 +119,6 @@ static long aim(uint32_t pid)
 	return r < 0 ? r : 0;
 }
 
-int nd_pids_before(uint64_t id, uint32_t token)
-{
-	if (!placed)
-		return 0;
-	uint32_t pid = ND_PID_LO + (uint32_t)(nd_stream_derive(id, ND_TAG(ND_TAG_PID)) % (hi - ND_PID_LO));
-	take(token);
-	if (aim(pid) < 0) {
-		drop(token);
-		placed = 0;
-		nd_log_uncontrolled("pid-moved", "the kernel refused to place process ids (no CAP_SYS_ADMIN over the "
-						 "PID namespace): new ids follow the order of creation");
-		return 0;
-	}
-	return (int)pid;
-}
-
 static void moved(int target, int got)
 {
 	char detail[96];
@@ -145,10 +130,67 @@ static void moved(int target, int got)
 	nd_log_uncontrolled("pid-moved", detail);
 }
 
+static int taken(uint32_t pid)
+{
+	return (int)(nd_tree->pids_taken[pid / 64] >> (pid % 64)) & 1;
+}
+
+static void mark_taken(uint32_t pid)
+{
+	if (pid >= ND_PIDS_TAKEN_WORDS * 64 || taken(pid))
+		return;
+	nd_tree->pids_taken[pid / 64] |= 1ull << (pid % 64);
+	nd_tree->pids_taken_count++;
+}
+
+/* The pid for identity id: the first of its sequence of candidates this run
+ * has not given yet (the kernel never gives an id back before its range
+ * wraps, and programs key their children by pid: a ProcessPoolExecutor
+ * whose new worker took the pid of one that had just exited joined the
+ * wrong process and hung). Once the range is used up, it wraps, as the
+ * kernel's does. A candidate passed over while its holder still lives
+ * depends on what runs beside: logged. Lock held. */
+static uint32_t pick(uint64_t id)
+{
+	uint32_t span = hi - ND_PID_LO;
+	if (nd_tree->pids_taken_count >= span) {
+		memset(nd_tree->pids_taken, 0, sizeof(nd_tree->pids_taken));
+		nd_tree->pids_taken_count = 0;
+	}
+	uint64_t h = nd_stream_derive(id, ND_TAG(ND_TAG_PID));
+	uint32_t first = ND_PID_LO + (uint32_t)(h % span), pid = first;
+	for (uint64_t k = 1; taken(pid) && k <= 32; k++)
+		pid = ND_PID_LO + (uint32_t)(nd_stream_derive(h + k, ND_TAG(ND_TAG_PID)) % span);
+	for (uint32_t n = 0; taken(pid) && n < span; n++)
+		pid = pid + 1 < hi ? pid + 1 : ND_PID_LO;
+	if (pid != first && nd_sys(SYS_kill, first, 0, 0, 0, 0, 0) != -ESRCH)
+		moved((int)first, (int)pid);
+	mark_taken(pid);
+	return pid;
+}
+
+int nd_pids_before(uint64_t id, uint32_t token)
+{
+	if (!placed)
+		return 0;
+	take(token);
+	uint32_t pid = pick(id);
+	if (aim(pid) < 0) {
+		drop(token);
+		placed = 0;
+		nd_log_uncontrolled("pid-moved", "the kernel refused to place process ids (no CAP_SYS_ADMIN over the "
+						 "PID namespace): new ids follow the order of creation");
+		return 0;
+	}
+	return (int)pid;
+}
+
 void nd_pids_after(uint32_t token, int target, int got)
 {
 	if (!target)
 		return;
+	if (got > 0 && got != target)
+		mark_taken((uint32_t)got);
 	drop(token);
 	if (got > 0 && got != target)
 		moved(target, got);

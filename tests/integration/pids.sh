@@ -25,6 +25,19 @@ pids = [i for i in ids if i >= 1000]
 assert len(pids) >= 20, ids
 sys.exit(0 if all(1000 <= i < 32768 for i in pids) else 1)
 PY
+# No id is given twice in a run while the range lasts, as the kernel's
+# order never gives one back before it wraps: 800 short-lived children of a
+# shell, one after another, each print their pid (drawn from the range
+# alone, some 10 of them would repeat one of the children before: a
+# ProcessPoolExecutor with max_tasks_per_child then joined a live worker
+# that had the pid of one just ended, and hung). Two runs agree.
+seqkids='for i in $(seq 800); do sh -c "echo \$\$"; done'
+timeout 300 "$nodice" run --seed 3 -- bash -c "$seqkids" >kids.1 2>>err
+timeout 300 "$nodice" run --seed 3 -- bash -c "$seqkids" >kids.2 2>>err
+[ "$(wc -l <kids.1)" = 800 ] && [ "$(sort -u kids.1 | wc -l)" = 800 ] && ok ||
+	bad "a pid was given twice in one run: $(sort kids.1 | uniq -d | head -5 | tr '\n' ' ')($(wc -l <kids.1) lines)"
+cmp -s kids.1 kids.2 && ok || bad "800 children: two runs gave other pids: $(diff kids.1 kids.2 | head -4)"
+
 timeout 120 "$nodice" run --seed 4 -- $py "$fx" >other 2>>err
 cmp -s run.1 other && bad "another seed gave the same ids" || ok
 
