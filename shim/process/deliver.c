@@ -62,7 +62,7 @@ struct nd_deliver {
  * ones included (marked, not yet counted in `written`; a failed write takes
  * its mark back, carry.c), and the one that began before it if bytes of it
  * remain: it ends where the next begins, or at `written`. */
-static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
+static int least_unread_own(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id, uint64_t self, int *own)
 {
 	uint64_t rp = __atomic_load_n(&p->readpos, __ATOMIC_ACQUIRE);
 	uint64_t end = __atomic_load_n(&p->written, __ATOMIC_ACQUIRE);
@@ -104,8 +104,15 @@ static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
 			*id = w;
 		}
 		found = 1;
+		if (own && w == self)
+			*own = 1;
 	}
 	return found;
+}
+
+static int least_unread(struct nd_tree_pipe *p, uint64_t *ev, uint64_t *id)
+{
+	return least_unread_own(p, ev, id, 0, NULL);
 }
 
 /* The least unread stamp over d's pipes: 0 when none. */
@@ -211,6 +218,7 @@ static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 				break;
 		}
 		nd_member_join(a.f);
+		out->at = a.f;
 		nd_member_run();
 		nd_member_floor_clear(nd_member_floor());
 	}
@@ -290,11 +298,35 @@ int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint
 	       struct nd_delivered *out)
 {
 	struct nd_deliver d;
-	*out = (struct nd_delivered){ 0, 0 };
+	*out = (struct nd_delivered){ 0, 0, 0 };
 	if (!nd_deliver_timed || !nd_deliver_owed || !line(&d, fds, n))
 		return ND_NOT_DELIVERED;
 	int how = wait_lined(&d, probe, arg, deadline, out);
 	unline(&d);
 	nd_member_run();
 	return how;
+}
+
+int nd_deliver_hidden(int fd, uint64_t horizon)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t ev = 0, id = 0, self = nd_member_id(nd_member_me);
+	int own = 0;
+	/* what the process wrote itself it sees at once (a thread's wake-up
+	 * pipe for another: torch's TCPStore stops its server thread so) */
+	return p && least_unread_own(p, &ev, &id, self, &own) && !own && !nd_member_before(ev, id, horizon, self);
+}
+
+int nd_deliver_least(int fd, uint64_t *ev)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t id = 0;
+	return p && least_unread(p, ev, &id);
+}
+
+int nd_deliver_unmarked(int fd)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t ev = 0, id = 0;
+	return p && !least_unread(p, &ev, &id);
 }

@@ -12,19 +12,34 @@ struct nd_tree_pipe;
 /* A wait of this process for input on the n descriptors fds, until virtual
  * time deadline (ND_NO_DEADLINE: none), when every one is a pipe, FIFO or
  * socketpair end of the tree (else ND_NOT_DELIVERED, and nothing was done):
- * a thread of a process without scheduled threads. probe(arg, ms) looks
+ * a thread of a process without scheduled threads, or the thread that waits
+ * for all of a scheduled process's (sched/treeread.c). probe(arg, ms) looks
  * at the call's descriptors (up to ms of real time; non-zero: some are
  * ready; -EINTR: a handler ran). ND_READY with out->ready a mask of the
  * places in fds the call may report ready, ND_TIMED_OUT or ND_INTR
  * (block.h). out->decided: the outcome was the tree's (counts, or a virtual
- * timeout), not the kernel's (bytes that carry no count, an end of file). */
+ * timeout), not the kernel's (bytes that carry no count, an end of file);
+ * out->at: the count the tree decided it at. */
 #define ND_NOT_DELIVERED (-2)
 struct nd_delivered {
 	uint32_t ready;
 	int decided;
+	uint64_t at;
 };
 int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline,
 	       struct nd_delivered *out);
+
+/* fd is a pipe of the tree whose unread writes are all another member's
+ * and come at or after (horizon, this member's id): a wait decided at
+ * horizon must not see it. */
+int nd_deliver_hidden(int fd, uint64_t horizon);
+
+/* fd is a pipe of the tree with no unread write marked (an end of file,
+ * or bytes that carry no count). */
+int nd_deliver_unmarked(int fd);
+
+/* The count of fd's least unread write: 0 when none is marked. */
+int nd_deliver_least(int fd, uint64_t *ev);
 
 /* sleep.c's nd_timed_wait and nd_timed_owed, set by it at start-up. */
 extern int (*nd_deliver_timed)(int (*probe)(void *, int), void *arg, uint64_t deadline);

@@ -42,8 +42,15 @@
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 {
 	for (;;) {
-		if (nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0) != 0)
-			return ND_READY; /* ready, or an error the call itself will report */
+		/* ready, or an error the call itself will report; ready pipes of
+		 * the tree only when their writes come before the process's
+		 * horizon (treeread.c) */
+		long r = nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0);
+		if (r < 0 || (r > 0 && nd_sched_visible(fds, n)))
+			return ND_READY;
+		int hidden = r > 0;
+		if (hidden && nd_sched_catch_up(1))
+			continue; /* its process's count has moved on: it may see more */
 		if (fd >= 0) {
 			long fl = nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
 			if (fl >= 0 && (fl & O_NONBLOCK))
@@ -51,6 +58,14 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 			fd = -1;
 		}
 		if (!nd_sched_others_runnable()) {
+			/* waits for every waiter of the process in the tree's order */
+			int k = nd_sched_keep(fds, n, deadline);
+			if (k == ND_KEEP_AGAIN)
+				continue;
+			if (k != ND_KEEP_NOT)
+				return k;
+			if (hidden)
+				return ND_READY; /* a thread waits outside: the kernel's order, as before */
 			nd_sched_note_outside();
 			return nd_sched_leave() ? ND_LEFT : ND_READY;
 		}

@@ -222,7 +222,11 @@ void nd_sched_calm(int on)
 		return;
 	if (!on)
 		__atomic_add_fetch(&nd_turn_gen, 1, __ATOMIC_RELAXED); /* a new turn starts after the real wait */
-	__atomic_store_n(&nd_slots[me].calm, on, __ATOMIC_RELAXED);
+	/* counted: a tree turn inside a wait that is calm already (treeread.c) */
+	if (on)
+		__atomic_add_fetch(&nd_slots[me].calm, 1, __ATOMIC_RELAXED);
+	else if (__atomic_load_n(&nd_slots[me].calm, __ATOMIC_RELAXED) > 0)
+		__atomic_sub_fetch(&nd_slots[me].calm, 1, __ATOMIC_RELAXED);
 }
 
 /* The tree's turns (process/order.c) say when a thread waits for them. */
@@ -245,6 +249,7 @@ static void pass(void)
 		ops = 0;
 		return;
 	}
+	nd_sched_catch_up(0); /* threads waiting on pipes see up to this count */
 	nd_sched_lock();
 	nd_sched_expire(nd_vclock_now());
 	nd_sched_quantum = nd_sched_next_quantum();

@@ -102,6 +102,28 @@ struct pollfd;
 int nd_sched_others_runnable(void);
 enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline);
 void nd_sched_fd_event(void);
+/* treeread.c: what a scheduled process's threads see of pipes of the tree.
+ * visible: after a poll filled fds' revents, clears the read events of
+ * pipes whose unread writes all come after the process's horizon; how many
+ * remain ready. keep: nothing else of the process can run and the caller
+ * would wait on fds (until deadline): it waits for every descriptor waiter
+ * of the process, in the tree's order, and wakes those that now see their
+ * pipes; ND_READY, ND_TIMED_OUT or ND_INTR for the caller, ND_KEEP_AGAIN
+ * (look again: others may run now) or ND_KEEP_NOT (not such a wait: leave
+ * the turn as before). catch_up: at a scheduling point, or when the caller
+ * (waiting: 1) found only writes it may not see yet, the horizon moves to
+ * the process's count (a turn of the tree) when threads wait on pipes and
+ * the count has passed it: 1 when it moved. */
+#define ND_KEEP_NOT (-1)
+#define ND_KEEP_AGAIN (-4)
+int nd_sched_visible(struct pollfd *fds, int n);
+int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
+int nd_sched_catch_up(int waiting);
+/* The watch's look at a descriptor waiter's fds (lock held): 1 when it
+ * should wake — ready and seen, or, while another thread runs, ready at
+ * all (the horizon moves past it on real time: reported by the watch as a
+ * rejoin). */
+int nd_sched_watch_fds(struct pollfd *fds, int n, int holder_runs);
 
 /* Around a call that may block outside the scheduler's knowledge: leave
  * returns 1 when the caller gave up its turn and must rejoin. */

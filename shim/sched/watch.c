@@ -132,7 +132,7 @@ void nd_sched_watch(uint64_t started)
 		 * the tree, with another thread of this process running, where
 		 * the wake-up falls in its turns is the cross-process order
 		 * nd_sched_rejoin reports too. */
-		if (nd_sys(SYS_poll, (long)s->fds, s->nfds, 0, 0, 0, 0) != 0) {
+		if (nd_sched_watch_fds(s->fds, s->nfds, t >= 0 && !nd_slots[t].calm)) {
 			if (t >= 0 && nd_member_me >= 0)
 				nd_sched_note_tree_rejoin();
 			else

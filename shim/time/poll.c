@@ -205,12 +205,33 @@ static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 	return r;
 }
 
-/* `call` may use `how`. */
-#define waited(fds, n, timeout_ns, mask, call)                                        \
+/* What the poll may report of pipes of the tree (sched/treeread.c); when
+ * that is nothing, the kernel's answer, as before (a wait that did not go
+ * through the tree's order: it must not spin on data it cannot see). */
+static int nd_poll_visible(struct pollfd *fds, int n, int r)
+{
+	struct pollfd copy[ND_DELIVER_FDS];
+	if (n > ND_DELIVER_FDS)
+		return r;
+	for (int i = 0; i < n; i++)
+		copy[i] = fds[i];
+	int v = nd_sched_visible(copy, n);
+	if (!v)
+		return r;
+	for (int i = 0; i < n; i++)
+		fds[i].revents = copy[i].revents;
+	return v;
+}
+
+/* `call` may use `how`. A poll made in the turn order shows what the
+ * process's threads may see of pipes of the tree (sched/treeread.c). */
+#define waited(fds, n, timeout_ns, mask, call, is_poll)                               \
 	({                                                                            \
 		int out_;                                                             \
 		int how = how_to_wait((fds), (n), (timeout_ns), (mask), &out_);       \
 		int r_ = how == ND_INTR ? (errno = EINTR, -1) : (call);               \
+		if ((is_poll) && r_ > 0 && how == ND_READY && nd_sched_managed())     \
+			r_ = nd_poll_visible((fds), (n), r_);                         \
 		if (out_)                                                             \
 			nd_block_rejoin();                                            \
 		if (r_ == 0 && how == ND_LEFT && (timeout_ns) > 0)                    \
@@ -236,7 +257,7 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	nd_log_decided(ND_SYM_poll, decided);
 	if (d != ND_NOT_DELIVERED)
 		return d;
-	return waited(fds, (int)n, ns, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0));
+	return waited(fds, (int)n, ns, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0), 1);
 }
 
 /* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
@@ -259,7 +280,7 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	if (d != ND_NOT_DELIVERED)
 		return d;
 	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,
-		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask));
+		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask), 1);
 }
 
 
@@ -273,7 +294,7 @@ ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 	nd_log_passed(ND_SYM_epoll_wait);
 	struct pollfd p = { epfd, POLLIN, 0 };
 	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL,
-		      nd_real.epoll_wait(epfd, ev, max, how == ND_LEFT ? timeout : 0));
+		      nd_real.epoll_wait(epfd, ev, max, how == ND_LEFT ? timeout : 0), 0);
 }
 
 ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
@@ -285,5 +306,5 @@ ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 	nd_log_passed(ND_SYM_epoll_pwait);
 	struct pollfd p = { epfd, POLLIN, 0 };
 	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, mask,
-		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask));
+		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask), 0);
 }

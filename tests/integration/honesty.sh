@@ -100,11 +100,10 @@ done <<<"$corpus"
 # verify names the cause among its likely causes when the runs differ, the
 # ones whose counts differ between the runs first (with the counts): two
 # Python processes printing 100 lines each into one pipe, computing unequal
-# amounts between lines (their order is real time's, reported tree-order;
-# a pool's unseeded draws served here before, but whether their event logs
-# differ depends on a parent thread's real-time rejoin, which a later step
-# may order; two shell echo loops, and two writers computing equal amounts,
-# which ran in lockstep, came out in one order three times)
+# amounts between lines (a pool's unseeded draws served here until the
+# parent's threads saw its pipes in the tree's order, sched/treeread.c: its
+# runs now repeat; two shell echo loops, and two writers computing equal
+# amounts, which ran in lockstep, came out in one order three times)
 printf '%s\n' 'for w in a b; do "$1" -c "' 'import sys' 'n = 60000 if sys.argv[1] == chr(97) else 47000' \
 	'for i in range(100):' "    sum(range(n)); print(sys.argv[1], i, flush=True)\" \$w & done; wait" >jobs.sh
 timeout 300 "$nodice" verify -n 3 --json verify.pool.json -- bash jobs.sh $py >/dev/null 2>>err

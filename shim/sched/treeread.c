@@ -1,0 +1,216 @@
+/*
+ * A scheduled process's waits on pipes of the tree. A multiprocessing Pool's
+ * parent has a thread blocked reading the result pipe and another polling it
+ * with the workers' sentinels; natively each wakes when a worker's result
+ * reaches the kernel. Here both used to wake in real time too: one rejoined
+ * its process's turn order wherever the other's loop had got to (the poller
+ * spun on the unread result 11 times in one run, 607 in another), and
+ * `nodice verify` failed Pool programs whose output repeated.
+ *
+ * So the threads of such a process see the writes of other members in the
+ * tree's order (process/deliver.c decides, as for a single-threaded reader):
+ * - The process keeps a horizon: every write stamped before (horizon, its
+ *   id) has been made. A readiness check of a thread (a read that would
+ *   block, a poll) sees only the pipes whose first unread write comes before
+ *   it; the others look empty, whatever the kernel holds.
+ * - When no thread can run and none waits outside, the thread that found it
+ *   so waits for all the process's descriptor waiters at once (their pipes,
+ *   and the earliest deadline among its sleepers), as one reader: the wait
+ *   is decided at a count of the tree, the horizon moves there, and the
+ *   waiters that now see a ready pipe are made runnable in slot order.
+ * - A process that keeps running while threads wait for pipes moves its
+ *   horizon to its own count at a turn of the tree, when its count has
+ *   passed the horizon: at a scheduling point, or when a waiter looks again
+ *   and finds only writes it may not see yet — at the same place in every
+ *   run (a thread that resubmits itself to a thread pool while the main
+ *   thread makes process pools: the manager thread's looks move it).
+ * - The watch (watch.c) still wakes a waiter whose pipe the kernel shows
+ *   ready while another thread has run 10 ms without a point: it sees it
+ *   then, on real time, reported as such rejoins always were.
+ * Bytes that carry no count (a stdio flush, a writer outside the tree) and
+ * ends of file are seen as the kernel shows them, as before. Parallel mode,
+ * waits that also wait to write, and more than ND_DELIVER_FDS descriptors
+ * keep the old way (the thread leaves the turn for the kernel's wait), and
+ * so does a waiter while a thread of its process waits outside: it sees
+ * what the kernel holds (a poller must never spin on data it cannot see).
+ */
+#include "nodice.h"
+#include "scheduler.h"
+#include "turn.h"
+#include "block.h"
+#include "deliver.h"
+#include "members.h"
+#include "tree.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/syscall.h>
+
+#define READ_EVENTS (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND | POLLHUP | POLLRDHUP)
+
+static uint64_t horizon; /* the writes stamped before (horizon, this member's id) are all made */
+
+static int applies(void)
+{
+	return nd_member_me >= 0 && !nd_sched_parallel && nd_sched_managed();
+}
+
+int nd_sched_visible(struct pollfd *fds, int n)
+{
+	int r = 0, on = applies();
+	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
+	/* an end of file of a pipe (a writer's exit, after its writes) is the
+	 * kernel's order: with one ready, everything the kernel holds is seen
+	 * (a worker's end must not come before its last result) */
+	for (int i = 0; on && i < n; i++)
+		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && (fds[i].events & POLLIN) &&
+		    nd_deliver_unmarked(fds[i].fd))
+			on = 0;
+	for (int i = 0; i < n; i++) {
+		if (fds[i].fd < 0 || !fds[i].revents)
+			continue;
+		if (on && (fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) && nd_deliver_hidden(fds[i].fd, h))
+			fds[i].revents &= (short)~READ_EVENTS;
+		r += fds[i].revents != 0;
+	}
+	return r;
+}
+
+static int fd_waiter(int s)
+{
+	return s != me && nd_slots[s].state == S_BLOCKED && nd_slots[s].obj == &nd_sched_fd_obj;
+}
+
+/* The descriptors the caller and every descriptor waiter wait on, when all
+ * wait only to read: how many (distinct), or -1. Lock held. */
+static int all_waited(struct pollfd *mine, int n, int *list)
+{
+	int k = 0;
+	for (int s = -1; s < nd_slots_hi; s++) {
+		if (s >= 0 && !fd_waiter(s))
+			continue;
+		struct pollfd *f = s < 0 ? mine : nd_slots[s].fds;
+		int m = s < 0 ? n : nd_slots[s].nfds;
+		for (int i = 0; i < m; i++) {
+			if (f[i].fd < 0)
+				continue;
+			if (!(f[i].events & POLLIN) || (f[i].events & ~(POLLIN | POLLPRI | POLLRDNORM | POLLRDHUP)))
+				return -1;
+			int j = 0;
+			while (j < k && list[j] != f[i].fd)
+				j++;
+			if (j < k)
+				continue;
+			if (k == ND_DELIVER_FDS)
+				return -1;
+			list[k++] = f[i].fd;
+		}
+	}
+	return k;
+}
+
+/* Descriptor waiters that now see a ready pipe: runnable, in slot order. */
+static void wake_seeing(void)
+{
+	for (int s = 0; s < nd_slots_hi; s++)
+		if (fd_waiter(s) && nd_sys(SYS_poll, (long)nd_slots[s].fds, nd_slots[s].nfds, 0, 0, 0, 0) > 0 &&
+		    nd_sched_visible(nd_slots[s].fds, nd_slots[s].nfds)) {
+			nd_sched_runnable(s, ND_WOKEN_RETRY);
+			nd_sched_progress++;
+		}
+}
+
+struct all {
+	struct pollfd pf[ND_DELIVER_FDS];
+	int n;
+};
+
+/* A signal handler may have made a thread of the process runnable: the
+ * wait ends, and the turn goes on. */
+static int look_all(void *arg, int ms)
+{
+	struct all *a = arg;
+	if (nd_sched_others_runnable())
+		return 1;
+	long r = nd_sys(SYS_poll, (long)a->pf, a->n, ms, 0, 0, 0);
+	return r == -EINTR ? -EINTR : r > 0;
+}
+
+int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
+{
+	if (!applies())
+		return ND_KEEP_NOT;
+	struct all a;
+	int list[ND_DELIVER_FDS];
+	nd_sched_lock();
+	a.n = nd_sched_noutside ? -1 : all_waited(fds, n, list);
+	int e = nd_sched_earliest();
+	uint64_t due = e >= 0 ? nd_slots[e].deadline : ND_NO_DEADLINE;
+	nd_sched_unlock();
+	if (a.n <= 0)
+		return ND_KEEP_NOT;
+	if (deadline < due)
+		due = deadline;
+	for (int i = 0; i < a.n; i++)
+		a.pf[i] = (struct pollfd){ list[i], POLLIN, 0 };
+	struct nd_delivered out;
+	nd_sched_calm(1); /* it holds its process's turn for all of them */
+	int how = nd_deliver(list, a.n, look_all, &a, due, &out);
+	nd_sched_calm(0);
+	if (how == ND_NOT_DELIVERED || how == ND_INTR)
+		return how == ND_INTR ? ND_INTR : ND_KEEP_NOT;
+	nd_sched_lock();
+	if (out.decided && how == ND_READY && out.at > horizon)
+		__atomic_store_n(&horizon, out.at, __ATOMIC_RELEASE);
+	if (how == ND_TIMED_OUT) {
+		nd_sched_expire(due);
+		nd_sched_progress++;
+	}
+	wake_seeing();
+	nd_sched_unlock();
+	return how == ND_TIMED_OUT && deadline <= due ? ND_TIMED_OUT : ND_KEEP_AGAIN;
+}
+
+int nd_sched_catch_up(int waiting)
+{
+	if ((!waiting && !__atomic_load_n(&nd_sched_nfdwait, __ATOMIC_RELAXED)) || !applies())
+		return 0;
+	uint64_t c = nd_member_count(&nd_tree->members[nd_member_me]);
+	if (c <= __atomic_load_n(&horizon, __ATOMIC_ACQUIRE))
+		return 0;
+	nd_member_turn(); /* every write stamped before (c, id) is made */
+	nd_sched_lock();
+	__atomic_store_n(&horizon, c, __ATOMIC_RELEASE);
+	wake_seeing();
+	nd_sched_unlock();
+	return 1;
+}
+
+int nd_sched_watch_fds(struct pollfd *fds, int n, int holder_runs)
+{
+	if (nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0) == 0)
+		return 0;
+	if (!applies())
+		return 1;
+	struct pollfd seen[ND_DELIVER_FDS];
+	if (n > ND_DELIVER_FDS)
+		return 1;
+	for (int i = 0; i < n; i++)
+		seen[i] = fds[i];
+	if (nd_sched_visible(seen, n))
+		return 1;
+	/* hidden, and another thread has run a whole watch period (10 ms)
+	 * without reaching a point that moved the horizon (a thread running
+	 * Python alone reads no clock and may make no call): seen now, on real
+	 * time, as before the horizon */
+	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE), top = h, ev = 0;
+	if (!holder_runs)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && nd_deliver_least(fds[i].fd, &ev) && ev + 1 > top)
+			top = ev + 1;
+	if (top == h)
+		return 0;
+	__atomic_store_n(&horizon, top, __ATOMIC_RELEASE);
+	return 1;
+}
