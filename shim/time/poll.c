@@ -1,6 +1,8 @@
 /*
  * poll, ppoll, epoll_wait and epoll_pwait. With no descriptor they are
- * sleeps (sleep.c).
+ * sleeps (sleep.c). A wait on pipes of the tree alone, by a process without
+ * scheduled threads, is decided by the counts their writes carry
+ * (process/deliver.c; an epoll set's: epolldeliver.c).
  *
  * With descriptors, the wait is real — the program is waiting for the outside
  * world — and the call is counted as passed through; if it times out, the
@@ -16,6 +18,7 @@
 #include "members.h"
 #include "scheduler.h"
 #include "deliver.h"
+#include "epolldeliver.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -291,9 +294,13 @@ ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.epoll_wait(epfd, ev, max, timeout);
-	nd_log_passed(ND_SYM_epoll_wait);
+	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
+	int decided = 0, d = nd_epoll_delivered(epfd, ev, max, ns, NULL, &decided);
+	nd_log_decided(ND_SYM_epoll_wait, decided);
+	if (d != ND_NOT_DELIVERED)
+		return d;
 	struct pollfd p = { epfd, POLLIN, 0 };
-	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL,
+	return waited(&p, 1, ns, NULL,
 		      nd_real.epoll_wait(epfd, ev, max, how == ND_LEFT ? timeout : 0), 0);
 }
 
@@ -303,8 +310,12 @@ ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
-	nd_log_passed(ND_SYM_epoll_pwait);
+	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
+	int decided = 0, d = nd_epoll_delivered(epfd, ev, max, ns, mask, &decided);
+	nd_log_decided(ND_SYM_epoll_pwait, decided);
+	if (d != ND_NOT_DELIVERED)
+		return d;
 	struct pollfd p = { epfd, POLLIN, 0 };
-	return waited(&p, 1, timeout < 0 ? -1 : (int64_t)timeout * 1000000, mask,
+	return waited(&p, 1, ns, mask,
 		      nd_real.epoll_pwait(epfd, ev, max, how == ND_LEFT ? timeout : 0, mask), 0);
 }
