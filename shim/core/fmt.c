@@ -78,3 +78,15 @@ void nd_fmt_jsonn(struct nd_buf *b, const char *s, size_t len)
 	}
 	put(b, '"');
 }
+
+uint64_t nd_scan_hex(const char **p)
+{
+	uint64_t v = 0;
+	for (;; (*p)++) {
+		char c = **p;
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return v;
+		v = v << 4 | (uint64_t)d;
+	}
+}

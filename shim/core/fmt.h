@@ -24,5 +24,8 @@ void nd_fmt_hex(struct nd_buf *b, uint64_t v, int width);
 void nd_fmt_hexmin(struct nd_buf *b, uint64_t v); /* no leading zeros */
 void nd_fmt_json(struct nd_buf *b, const char *s); /* a quoted, escaped JSON string */
 void nd_fmt_jsonn(struct nd_buf *b, const char *s, size_t len); /* the same, len bytes */
+/* The lowercase hex digits at *p, as a number; *p moves past them (the
+ * kernel's /proc files: maps, fdinfo). */
+uint64_t nd_scan_hex(const char **p);
 
 #endif

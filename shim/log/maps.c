@@ -1,5 +1,6 @@
 /* /proc/self/maps, parsed in place; see maps.h. */
 #include "nodice.h"
+#include "fmt.h"
 #include "maps.h"
 
 #include <fcntl.h>
@@ -28,18 +29,6 @@ int nd_maps_load(void)
 	return 0;
 }
 
-static uint64_t hex(const char **p)
-{
-	uint64_t v = 0;
-	for (;; (*p)++) {
-		char c = **p;
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (d < 0)
-			return v;
-		v = v << 4 | (uint64_t)d;
-	}
-}
-
 struct line {
 	uint64_t start, end, offset;
 	int exec;
@@ -57,13 +46,13 @@ static int next_line(const char **p, struct line *l)
 	if (!eol)
 		eol = s + strlen(s);
 	*p = *eol ? eol + 1 : eol;
-	l->start = hex(&s);
+	l->start = nd_scan_hex(&s);
 	s++;
-	l->end = hex(&s);
+	l->end = nd_scan_hex(&s);
 	s++;
 	l->exec = s + 2 < eol && s[2] == 'x';
 	s += 5;
-	l->offset = hex(&s);
+	l->offset = nd_scan_hex(&s);
 	for (int fields = 0; fields < 2 && s < eol; fields++) { /* device, inode */
 		while (s < eol && *s == ' ')
 			s++;

@@ -16,18 +16,6 @@
 
 #define FDINFO_MAX 4096 /* larger sets (hundreds of descriptors) are not looked through */
 
-static uint64_t hex(const char **p)
-{
-	uint64_t v = 0;
-	for (;; (*p)++) {
-		char c = **p;
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (d < 0)
-			return v;
-		v = v * 16 + (uint64_t)d;
-	}
-}
-
 /* The hex value after `key` on the line that starts at p and ends at eol:
  * 1 when found. */
 static int field(const char *p, const char *eol, const char *key, uint64_t *v)
@@ -38,7 +26,7 @@ static int field(const char *p, const char *eol, const char *key, uint64_t *v)
 	k += strlen(key);
 	while (*k == ' ')
 		k++;
-	*v = hex(&k);
+	*v = nd_scan_hex(&k);
 	return 1;
 }
 
