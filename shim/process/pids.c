@@ -132,29 +132,32 @@ static void moved(int target, int got)
 
 static int taken(uint32_t pid)
 {
-	return (int)(nd_tree->pids_taken[pid / 64] >> (pid % 64)) & 1;
+	uint64_t bit = 1ull << (pid % 64);
+	return ((nd_tree->pids_taken[0][pid / 64] | nd_tree->pids_taken[1][pid / 64]) & bit) != 0;
 }
 
 static void mark_taken(uint32_t pid)
 {
 	if (pid >= ND_PIDS_TAKEN_WORDS * 64 || taken(pid))
 		return;
-	nd_tree->pids_taken[pid / 64] |= 1ull << (pid % 64);
+	nd_tree->pids_taken[nd_tree->pids_gen & 1][pid / 64] |= 1ull << (pid % 64);
 	nd_tree->pids_taken_count++;
 }
 
-/* The pid for identity id: the first of its sequence of candidates this run
- * has not given yet (the kernel never gives an id back before its range
- * wraps, and programs key their children by pid: a ProcessPoolExecutor
- * whose new worker took the pid of one that had just exited joined the
- * wrong process and hung). Once the range is used up, it wraps, as the
- * kernel's does. A candidate passed over while its holder still lives
+/* The pid for identity id: the first of its sequence of candidates not
+ * given lately (the kernel never gives an id back before its range wraps,
+ * and programs key their children by pid: a ProcessPoolExecutor whose new
+ * worker took the pid of one that had just exited joined the wrong process
+ * and hung). Once the current generation holds half the range, it becomes
+ * the one before and the oldest is forgotten, so the two never hold the
+ * whole range. A candidate passed over while its holder still lives
  * depends on what runs beside: logged. Lock held. */
 static uint32_t pick(uint64_t id)
 {
 	uint32_t span = hi - ND_PID_LO;
-	if (nd_tree->pids_taken_count >= span) {
-		memset(nd_tree->pids_taken, 0, sizeof(nd_tree->pids_taken));
+	if (nd_tree->pids_taken_count >= span / 2) {
+		nd_tree->pids_gen++;
+		memset(nd_tree->pids_taken[nd_tree->pids_gen & 1], 0, sizeof(nd_tree->pids_taken[0]));
 		nd_tree->pids_taken_count = 0;
 	}
 	uint64_t h = nd_stream_derive(id, ND_TAG(ND_TAG_PID));

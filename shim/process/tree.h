@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 17
+#define ND_TREE_VERSION 18
 #define ND_PIDS_TAKEN_WORDS (32768 / 64)
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
@@ -138,12 +138,13 @@ struct nd_tree {
 	/* Held from pointing the kernel at a new process's or thread's id until
 	 * the kernel has given it (pids.c): who holds it, or 0. */
 	uint32_t pid_lock;
-	/* The process and thread ids placed in this run, one bit each, and how
-	 * many: an id is not given twice until the range is used up, as the
-	 * kernel's order never gives one back before it wraps (pids.c). Written
-	 * under pid_lock. */
-	uint32_t pids_taken_count;
-	uint64_t pids_taken[ND_PIDS_TAKEN_WORDS];
+	/* The process and thread ids placed lately, one bit each, in two
+	 * generations (the current one, pids_gen, and the one before) and how
+	 * many the current one holds: an id is not given again until at least
+	 * half the range has been given since, as the kernel's order never
+	 * gives one back before it wraps (pids.c). Written under pid_lock. */
+	uint32_t pids_gen, pids_taken_count;
+	uint64_t pids_taken[2][ND_PIDS_TAKEN_WORDS];
 	/* NODICE_ORDER_WRITES of the tree's root: one setting for the run. */
 	uint32_t order_writes;
 	/* The real wall time the tree started at (ns): a file whose ctime is
