@@ -160,6 +160,8 @@ static uint32_t pick(uint64_t id)
 		memset(nd_tree->pids_taken[nd_tree->pids_gen & 1], 0, sizeof(nd_tree->pids_taken[0]));
 		nd_tree->pids_taken_count = 0;
 	}
+	/* the creator's own id may not have been placed (the tree's root) */
+	mark_taken((uint32_t)nd_sys0(SYS_getpid));
 	uint64_t h = nd_stream_derive(id, ND_TAG(ND_TAG_PID));
 	uint32_t first = ND_PID_LO + (uint32_t)(h % span), pid = first;
 	for (uint64_t k = 1; taken(pid) && k <= 32; k++)
