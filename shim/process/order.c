@@ -63,7 +63,8 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
 	case ND_M_RUN: {
 		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
-		if (at && real_now(now) - at > EXEC_GRACE_NS) {
+		/* the look's clock may have been read before the exec began */
+		if (at && real_now(now) > at && *now - at > EXEC_GRACE_NS) {
 			nd_log_uncontrolled("tree-outside", "a member executed a program the shim could not enter "
 							    "(static, or it dropped LD_PRELOAD): it runs outside the order");
 			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
