@@ -15,7 +15,7 @@ timeout 300 "$nodice" inspect --json inspect.torch.json --log torch.log -- \
 	$py "$fixtures/python/train_torch.py" >/dev/null 2>>err
 timeout 120 "$nodice" inspect --json inspect.shell.json --log shell.log -- \
 	sh -c 'date; od -An -N4 -tx4 /dev/urandom | sort; "$0"' "$static" >/dev/null 2>>err
-timeout 120 "$nodice" audit --json /usr/bin/python3 /usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13 "$static" \
+timeout 600 "$nodice" audit --json /usr/bin/python3 /usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13 "$static" \
 	>audit.json 2>>err
 timeout 600 "$nodice" verify -n 2 --vary-seed --artifact ckpt.pt --json verify.same.json -- \
 	$py "$fixtures/python/train_torch.py" ckpt.pt >/dev/null 2>>err
