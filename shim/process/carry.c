@@ -121,6 +121,43 @@ void nd_carry_read(int fd, ssize_t r)
 	}
 }
 
+ND_TLS uint64_t nd_carry_horizon;
+
+/* An asyncio loop over three workers' pipes was told at one decided wait
+ * that all three held results; each 256 KiB read then took every result
+ * the worker had written by the time it ran, and the loop logged them in a
+ * real-time order. A read after a decided wait takes the writes stamped
+ * before the wait's (count, id) and stops at the first that is not: none
+ * of those can still come (deliver.c), so the amount repeats. The reader's
+ * own writes (a wake-up pipe) are in its program order: never a stop. */
+size_t nd_carry_cap_slow(int fd, size_t len)
+{
+	struct nd_tree_pipe *p = len ? nd_pipes_carrier(fd, 0) : NULL;
+	if (!p)
+		return len;
+	uint64_t h = nd_carry_horizon, self = nd_member_id(nd_member_me);
+	uint64_t rp = __atomic_load_n(&p->readpos, __ATOMIC_ACQUIRE), stop = NO_START;
+	uint32_t k = __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE);
+	for (uint32_t i = k > ND_PIPE_MARKS ? k - ND_PIPE_MARKS : 0; i < k; i++) {
+		struct nd_pipe_mark *m = &p->marks[i % ND_PIPE_MARKS];
+		uint64_t s = __atomic_load_n(&m->start, __ATOMIC_ACQUIRE);
+		if (s == NO_START || s < rp || s >= stop)
+			continue;
+		uint64_t ev = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE), id = __atomic_load_n(&m->id, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->start, __ATOMIC_ACQUIRE) != s)
+			continue; /* rewritten while read */
+		if (id != self && !nd_member_before(ev, id, h, self))
+			stop = s;
+	}
+	if (stop == NO_START)
+		return len;
+	if (stop == rp) { /* what the wait decided is read: the kernel's now */
+		nd_carry_horizon = 0;
+		return len;
+	}
+	return stop - rp < len ? (size_t)(stop - rp) : len;
+}
+
 /* A round trip through two pipes (a request and its answer) slept on each
  * side natively as under nodice, but each wake-up across CPUs is 20-60 us on
  * a VM, and nodice's few hundred nanoseconds per call there came back

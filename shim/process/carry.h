@@ -22,4 +22,19 @@ void nd_carry_read(int fd, ssize_t r);
  * without a sleep and a wake-up across CPUs. */
 void nd_carry_await(int fd);
 
+/* The count this thread's last wait for pipes of the tree was decided at
+ * (deliver.c sets it), or 0: the writes stamped before (it, this member's
+ * id) are all made, later ones may not be. */
+extern __thread uint64_t nd_carry_horizon __attribute__((tls_model("initial-exec")));
+/* Before a read of len bytes from fd: what the read may take, so that it
+ * stops at the first write the order had not reached at that wait (a reader
+ * that takes whatever the kernel holds would see a real-time amount). len
+ * when there is no such write, or when the first unread byte is one's (the
+ * horizon is then spent: the read is the kernel's, as before). */
+size_t nd_carry_cap_slow(int fd, size_t len);
+static inline size_t nd_carry_cap(int fd, size_t len)
+{
+	return nd_carry_horizon ? nd_carry_cap_slow(fd, len) : len;
+}
+
 #endif

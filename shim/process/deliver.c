@@ -39,6 +39,7 @@
 #include "nodice.h"
 #include "deliver.h"
 #include "block.h"
+#include "carry.h"
 #include "devices.h"
 #include "members.h"
 #include "itimer.h"
@@ -201,11 +202,38 @@ static uint64_t decide_at(void *arg)
 	return a->f = f;
 }
 
+/* The places of d's pipes to report once the order stands at (f, this
+ * member's id): those the kernel finds ready that hold a write stamped
+ * before it. An end of file (or bytes without a count) is the kernel's
+ * order, and a writer's exit comes after its writes: with one, everything
+ * the kernel holds is reported, or a pool would see a worker's end before
+ * its last result (ProcessPoolExecutor: "terminated abruptly"). */
+static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
+{
+	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
+	struct pollfd pf[ND_DELIVER_FDS];
+	for (int i = 0; i < d->n; i++)
+		pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
+	nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
+	uint32_t mask = 0, all = 0;
+	int unmarked = !decided;
+	for (int i = 0; i < d->n; i++) {
+		if (!pf[i].revents)
+			continue;
+		all |= 1u << i;
+		if (!least_unread(d->pipe[i], &ev, &id))
+			unmarked = 1;
+		else if (nd_member_before(ev, id, f, me))
+			mask |= 1u << i;
+	}
+	return unmarked ? all : mask;
+}
+
 /* After the kernel found some of d's pipes ready: the mask of those to
  * report (0: none yet, wait again). Marked writes are decided at a turn. */
 static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 {
-	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
+	uint64_t ev = 0, id = 0;
 	struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
 	out->decided = least(d, &ev, &id);
 	if (out->decided) {
@@ -222,26 +250,7 @@ static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 		nd_member_run();
 		nd_member_floor_clear(nd_member_floor());
 	}
-	struct pollfd pf[ND_DELIVER_FDS];
-	for (int i = 0; i < d->n; i++)
-		pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
-	nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
-	uint32_t mask = 0, all = 0;
-	int unmarked = !out->decided;
-	for (int i = 0; i < d->n; i++) {
-		if (!pf[i].revents)
-			continue;
-		all |= 1u << i;
-		if (!least_unread(d->pipe[i], &ev, &id))
-			unmarked = 1;
-		else if (nd_member_before(ev, id, a.f, me))
-			mask |= 1u << i;
-	}
-	/* an end of file (or bytes without a count) is the kernel's order, and
-	 * a writer's exit comes after its writes: with one, everything the
-	 * kernel holds is reported, or a pool would see a worker's end before
-	 * its last result (ProcessPoolExecutor: "terminated abruptly") */
-	return unmarked ? all : mask;
+	return reported(d, a.f, out->decided);
 }
 
 /* The call's look, and a floor no pipe of this wait explains cleared (a
@@ -294,6 +303,23 @@ static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg
 	}
 }
 
+/* A wait that does not wait (a zero timeout): natively, whichever writes
+ * have reached the kernel by then (asyncio's loop polls so whenever a
+ * callback is ready, and heard a worker's first result at one poll in some
+ * runs and at the next in others). At a turn of the tree at this member's
+ * count c every write stamped before (c, id) is made, and none can still
+ * come: the pipes holding one are ready. The count then moves one, so that
+ * a loop of such polls comes to the later writes. */
+static int now(struct nd_deliver *d, struct nd_delivered *out)
+{
+	nd_member_turn();
+	out->at = nd_member_count(&nd_tree->members[nd_member_me]);
+	out->decided = 1;
+	out->ready = reported(d, out->at, 1);
+	nd_member_turn_done();
+	return out->ready ? ND_READY : ND_TIMED_OUT;
+}
+
 int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint64_t deadline,
 	       struct nd_delivered *out)
 {
@@ -301,7 +327,9 @@ int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint
 	*out = (struct nd_delivered){ 0, 0, 0 };
 	if (!nd_deliver_timed || !nd_deliver_owed || !line(&d, fds, n))
 		return ND_NOT_DELIVERED;
-	int how = wait_lined(&d, probe, arg, deadline, out);
+	int how = deadline == ND_DELIVER_NOW ? now(&d, out) : wait_lined(&d, probe, arg, deadline, out);
+	/* the reads it is followed by stop where the order stood (carry.c) */
+	nd_carry_horizon = how == ND_READY && out->decided ? out->at : 0;
 	unline(&d);
 	nd_member_run();
 	return how;

@@ -10,7 +10,7 @@
 struct nd_tree_pipe;
 
 /* A wait of this process for input on the n descriptors fds, until virtual
- * time deadline (ND_NO_DEADLINE: none), when every one is a pipe, FIFO or
+ * time deadline (ND_NO_DEADLINE: none; ND_DELIVER_NOW: do not wait), when every one is a pipe, FIFO or
  * socketpair end of the tree (else ND_NOT_DELIVERED, and nothing was done):
  * a thread of a process without scheduled threads, or the thread that waits
  * for all of a scheduled process's (sched/treeread.c). probe(arg, ms) looks
@@ -21,6 +21,8 @@ struct nd_tree_pipe;
  * timeout), not the kernel's (bytes that carry no count, an end of file);
  * out->at: the count the tree decided it at. */
 #define ND_NOT_DELIVERED (-2)
+/* The deadline of a wait with a zero timeout: decided at a turn. */
+#define ND_DELIVER_NOW 0
 struct nd_delivered {
 	uint32_t ready;
 	int decided;

@@ -143,6 +143,7 @@ ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
 		return nd_ret(nd_device_read(fd, buf, len, -1));
 	if (!nd_sched_managed())
 		nd_carry_await(fd); /* a scheduled thread would spin on its process's turn */
+	len = nd_carry_cap(fd, len);
 	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len)));
 }
 

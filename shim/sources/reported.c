@@ -109,9 +109,16 @@ ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restric
 		return call;                                                \
 	} while (0)
 
+/* How much a receive may take after a decided wait (carry.h). */
+static size_t capped(int fd, int flags, size_t len)
+{
+	return flags & MSG_PEEK ? len : nd_carry_cap(fd, len);
+}
+
 ND_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	ND_ORDERED();
+	len = capped(fd, flags, len);
 	RECEIVE(ND_SYM_recv, fd, received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recv(fd, buf, len, flags))));
 }
 
@@ -119,6 +126,7 @@ ND_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags,
 			   struct sockaddr *restrict addr, socklen_t *restrict alen)
 {
 	ND_ORDERED();
+	len = capped(fd, flags, len);
 	RECEIVE(ND_SYM_recvfrom, fd,
 		received(fd, flags, ND_OUTSIDE(fd, POLLIN, nd_real.recvfrom(fd, buf, len, flags, addr, alen))));
 }

@@ -82,7 +82,7 @@ int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeou
 {
 	struct nd_epoll_entry e[ND_DELIVER_FDS];
 	*decided = 0;
-	if (nd_member_me < 0 || timeout_ns == 0 || max <= 0 || nd_sched_managed())
+	if (nd_member_me < 0 || max <= 0 || nd_sched_managed())
 		return ND_NOT_DELIVERED;
 	int n = decidable(epfd, e);
 	if (!n)
@@ -93,7 +93,9 @@ int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeou
 		list[i] = e[i].fd;
 		l.pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
 	}
-	uint64_t deadline = timeout_ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)timeout_ns;
+	uint64_t deadline = timeout_ns < 0    ? ND_NO_DEADLINE
+			    : timeout_ns == 0 ? ND_DELIVER_NOW
+					      : nd_vclock_now() + (uint64_t)timeout_ns;
 	struct nd_delivered out;
 	int how = nd_deliver(list, n, look, &l, deadline, &out);
 	if (how == ND_NOT_DELIVERED)

@@ -175,7 +175,7 @@ static int how_to_wait(struct pollfd *fds, int n, int64_t timeout_ns, const sigs
 static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *mask, int *decided)
 {
 	int list[ND_DELIVER_FDS], at[ND_DELIVER_FDS], k = 0;
-	if (nd_member_me < 0 || timeout_ns == 0 || n > ND_DELIVER_FDS || nd_sched_managed())
+	if (nd_member_me < 0 || n > ND_DELIVER_FDS || nd_sched_managed())
 		return ND_NOT_DELIVERED;
 	for (nfds_t i = 0; i < n; i++) {
 		if (fds[i].fd < 0)
@@ -187,7 +187,7 @@ static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 	}
 	struct fd_wait w = { fds, (int)n, mask, 0, 0, 0 };
 	struct nd_delivered out;
-	int how = nd_deliver(list, k, probe_fds, &w, deadline_in(timeout_ns), &out);
+	int how = nd_deliver(list, k, probe_fds, &w, timeout_ns ? deadline_in(timeout_ns) : ND_DELIVER_NOW, &out);
 	uint32_t ready = out.ready;
 	*decided = out.decided;
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)

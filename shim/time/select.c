@@ -77,7 +77,7 @@ static int probe_sets(void *arg, int ms)
 static int delivered(struct sets *s, int64_t ns, int *decided)
 {
 	int list[ND_DELIVER_FDS], k = 0;
-	if (nd_member_me < 0 || ns == 0 || s->n < 0 || s->n > FD_SETSIZE || !s->r || nd_sched_managed())
+	if (nd_member_me < 0 || s->n < 0 || s->n > FD_SETSIZE || !s->r || nd_sched_managed())
 		return ND_NOT_DELIVERED;
 	for (int fd = 0; fd < s->n; fd++) {
 		if ((s->w && FD_ISSET(fd, s->w)) || (s->e && FD_ISSET(fd, s->e)))
@@ -89,7 +89,7 @@ static int delivered(struct sets *s, int64_t ns, int *decided)
 		list[k++] = fd;
 	}
 	struct nd_delivered out;
-	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : nd_vclock_now() + (uint64_t)ns, &out);
+	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : ns == 0 ? ND_DELIVER_NOW : nd_vclock_now() + (uint64_t)ns, &out);
 	uint32_t ready = out.ready;
 	*decided = out.decided;
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)

@@ -42,6 +42,28 @@ for prog in "$fixtures/python/mp_pool.py" "$fixtures/python/unordered.py imap_or
 done
 timeout 300 "$nodice" inspect --strict -- $py "$fixtures/python/unordered.py" pool_draws >inspect.pool.txt 2>&1 && ok ||
 	bad "inspect --strict pool_draws: $(grep -A5 Uncontrolled inspect.pool.txt)"
+# asyncio over three workers' pipes (connect_read_pipe): the loop's
+# zero-timeout polls are decided at a turn, its reads stop where the order
+# stood (before: real-time orders, and inspect --strict passed)
+a="$fixtures/python/async_pipes.py"
+for i in 1 2 3; do timeout 120 "$nodice" run -- $py "$a" >async.run$i 2>>err; done
+timeout 120 taskset -c 0 "$nodice" run -- $py "$a" >async.cpu0 2>>err
+for i in 1 2; do timeout 120 env LD_PRELOAD="$lib" $py "$a" >async.lib$i 2>>err; done
+[ "$(grep -c '^w[0-2] r[0-3] ' async.run1)" = 12 ] && ok || bad "async: no results: $(tail -c 300 err)"
+[ "$(cat async.run* async.cpu0 | md5sum | cut -c1-32)" = "$(for i in 1 2 3 4; do cat async.run1; done | md5sum | cut -c1-32)" ] &&
+	ok || bad "async: the runs differ: $(paste -d' ' async.run1 async.run2 async.run3 async.cpu0)"
+cmp -s async.lib1 async.lib2 && ok || bad "async: LD_PRELOAD runs differ"
+timeout 120 "$nodice" run --seed 7 -- $py "$a" >async.seed7 2>>err
+cmp -s async.run1 async.seed7 && bad "async: seed 7 gave seed 0's results" || ok
+# a read after a decided wait takes the writes the order had reached, not
+# what a child that read the clock meanwhile wrote later (a real-time amount)
+c=$(dirname "$nodice")/../fixtures/capped_read
+for i in 1 2 3 4; do timeout 120 "$nodice" run -- "$c" >capped.run$i 2>>err; done
+timeout 120 taskset -c 0 "$nodice" run -- "$c" >capped.cpu0 2>>err
+[ "$(grep -c '^round [0-7]: read [12]$' capped.run1)" = 8 ] && ok || bad "capped_read: $(cat capped.run1; tail -c 300 err)"
+[ "$(cat capped.run* capped.cpu0 | sort | uniq -c | awk '$1 != 5' | wc -l)" = 0 ] && ok ||
+	bad "capped_read: the reads differ: $(paste -d' ' capped.run* capped.cpu0)"
+
 for i in 1 2 3 4 5; do $py "$f" select | tail -1; done >native.txt
 [ "$(sort -u native.txt | wc -l)" -ge 2 ] && ok || bad "natively the workers answered in one order in 5 runs"
 
