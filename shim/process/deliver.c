@@ -44,9 +44,12 @@
 #include "members.h"
 #include "itimer.h"
 #include "tree.h"
+#include "vclock.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #define NO_START UINT64_MAX
 #define SLICE_MS 10 /* a wait without timeout looks at its floor this often */
@@ -333,6 +336,19 @@ int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint
 	unline(&d);
 	nd_member_run();
 	return how;
+}
+
+uint64_t nd_deliver_deadline(int64_t ns)
+{
+	return ns < 0 ? ND_NO_DEADLINE : ns == 0 ? ND_DELIVER_NOW : nd_vclock_now() + (uint64_t)ns;
+}
+
+int nd_deliver_probe(struct pollfd *pf, int n, const sigset_t *mask, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	long r = mask ? nd_sys(SYS_ppoll, (long)pf, n, (long)&ts, (long)mask, 8, 0)
+		      : nd_sys(SYS_poll, (long)pf, n, ms, 0, 0, 0);
+	return r == -EINTR ? -EINTR : r != 0;
 }
 
 int nd_deliver_hidden(int fd, uint64_t horizon)

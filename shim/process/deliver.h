@@ -43,6 +43,16 @@ int nd_deliver_unmarked(int fd);
 /* The count of fd's least unread write: 0 when none is marked. */
 int nd_deliver_least(int fd, uint64_t *ev);
 
+/* The deadline of a wait of ns nanoseconds from now (< 0: none). */
+uint64_t nd_deliver_deadline(int64_t ns);
+
+/* A look at pf for up to ms of real time, in ppoll with the signal mask
+ * when given (else poll): non-zero when some are ready, -EINTR when a
+ * handler ran. What the probes of nd_deliver's callers do. */
+#include <signal.h>
+struct pollfd;
+int nd_deliver_probe(struct pollfd *pf, int n, const sigset_t *mask, int ms);
+
 /* sleep.c's nd_timed_wait and nd_timed_owed, set by it at start-up. */
 extern int (*nd_deliver_timed)(int (*probe)(void *, int), void *arg, uint64_t deadline);
 extern int (*nd_deliver_owed)(int (*probe)(void *, int), void *arg);

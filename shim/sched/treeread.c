@@ -132,8 +132,7 @@ static int look_all(void *arg, int ms)
 	struct all *a = arg;
 	if (nd_sched_others_runnable())
 		return 1;
-	long r = nd_sys(SYS_poll, (long)a->pf, a->n, ms, 0, 0, 0);
-	return r == -EINTR ? -EINTR : r > 0;
+	return nd_deliver_probe(a->pf, a->n, NULL, ms);
 }
 
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)

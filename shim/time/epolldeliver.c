@@ -41,10 +41,7 @@ struct look {
 static int look(void *arg, int ms)
 {
 	struct look *l = arg;
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	long r = l->mask ? nd_sys(SYS_ppoll, (long)l->pf, l->n, (long)&ts, (long)l->mask, 8, 0)
-			 : nd_sys(SYS_poll, (long)l->pf, l->n, ms, 0, 0, 0);
-	return r == -EINTR ? -EINTR : r != 0;
+	return nd_deliver_probe(l->pf, l->n, l->mask, ms);
 }
 
 /* The set's entries when it can be decided by counts: how many, or 0. */
@@ -93,9 +90,7 @@ int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeou
 		list[i] = e[i].fd;
 		l.pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
 	}
-	uint64_t deadline = timeout_ns < 0    ? ND_NO_DEADLINE
-			    : timeout_ns == 0 ? ND_DELIVER_NOW
-					      : nd_vclock_now() + (uint64_t)timeout_ns;
+	uint64_t deadline = nd_deliver_deadline(timeout_ns);
 	struct nd_delivered out;
 	int how = nd_deliver(list, n, look, &l, deadline, &out);
 	if (how == ND_NOT_DELIVERED)

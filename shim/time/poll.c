@@ -53,10 +53,7 @@ static int probe_fds(void *arg, int ms)
 	struct fd_wait *w = arg;
 	if (w->guarded && nd_sched_tree_changed(w->seen))
 		return w->changed = 1;
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	long r = w->mask ? nd_sys(SYS_ppoll, (long)w->fds, w->n, (long)&ts, (long)w->mask, 8, 0)
-			 : nd_sys(SYS_poll, (long)w->fds, w->n, ms, 0, 0, 0);
-	return r == -EINTR ? -EINTR : r != 0;
+	return nd_deliver_probe(w->fds, w->n, w->mask, ms);
 }
 
 /* Only the tree can make them ready (block.h): the timeout is virtual. */
@@ -187,7 +184,7 @@ static int delivered(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 	}
 	struct fd_wait w = { fds, (int)n, mask, 0, 0, 0 };
 	struct nd_delivered out;
-	int how = nd_deliver(list, k, probe_fds, &w, timeout_ns ? deadline_in(timeout_ns) : ND_DELIVER_NOW, &out);
+	int how = nd_deliver(list, k, probe_fds, &w, nd_deliver_deadline(timeout_ns), &out);
 	uint32_t ready = out.ready;
 	*decided = out.decided;
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)

@@ -89,7 +89,7 @@ static int delivered(struct sets *s, int64_t ns, int *decided)
 		list[k++] = fd;
 	}
 	struct nd_delivered out;
-	int how = nd_deliver(list, k, probe_sets, s, ns < 0 ? ND_NO_DEADLINE : ns == 0 ? ND_DELIVER_NOW : nd_vclock_now() + (uint64_t)ns, &out);
+	int how = nd_deliver(list, k, probe_sets, s, nd_deliver_deadline(ns), &out);
 	uint32_t ready = out.ready;
 	*decided = out.decided;
 	if (how == ND_NOT_DELIVERED || how == ND_INTR)
