@@ -160,8 +160,15 @@ static uint32_t pick(uint64_t id)
 		memset(nd_tree->pids_taken[nd_tree->pids_gen & 1], 0, sizeof(nd_tree->pids_taken[0]));
 		nd_tree->pids_taken_count = 0;
 	}
-	/* the creator's own id may not have been placed (the tree's root) */
-	mark_taken((uint32_t)nd_sys0(SYS_getpid));
+	/* the creator's own id may not have been placed (the tree's root):
+	 * marked once per process and generation, without a system call */
+	static int marked_pid;
+	static uint32_t marked_gen;
+	if (marked_pid != nd_pid || marked_gen != nd_tree->pids_gen) {
+		mark_taken((uint32_t)nd_pid);
+		marked_pid = nd_pid;
+		marked_gen = nd_tree->pids_gen;
+	}
 	uint64_t h = nd_stream_derive(id, ND_TAG(ND_TAG_PID));
 	uint32_t first = ND_PID_LO + (uint32_t)(h % span), pid = first;
 	for (uint64_t k = 1; taken(pid) && k <= 32; k++)
