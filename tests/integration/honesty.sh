@@ -103,8 +103,11 @@ done <<<"$corpus"
 # amounts between lines (a pool's unseeded draws served here until the
 # parent's threads saw its pipes in the tree's order, sched/treeread.c: its
 # runs now repeat; two shell echo loops, and two writers computing equal
-# amounts, which ran in lockstep, came out in one order three times)
-printf '%s\n' 'for w in a b; do "$1" -c "' 'import sys' 'n = 60000 if sys.argv[1] == chr(97) else 47000' \
+# amounts, which ran in lockstep, came out in one order three times; so
+# did these with a tenth of the computing on a loaded CI machine, where one
+# writer's start-up could outlast the other's 100 lines: each now computes
+# for about half a second, longer than a slow start)
+printf '%s\n' 'for w in a b; do "$1" -c "' 'import sys' 'n = 600000 if sys.argv[1] == chr(97) else 470000' \
 	'for i in range(100):' "    sum(range(n)); print(sys.argv[1], i, flush=True)\" \$w & done; wait" >jobs.sh
 timeout 300 "$nodice" verify -n 3 --json verify.pool.json -- bash jobs.sh $py >/dev/null 2>>err
 $py - verify.pool.json <<'PY' && ok || bad "verify does not name tree-order: $(head -c 800 verify.pool.json)"
