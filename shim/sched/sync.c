@@ -99,6 +99,9 @@ int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 {
 	if (c->__data.__wrefs & 1) { /* process-shared */
+		int r = nd_treecond_wait(c, m, deadline);
+		if (r != ND_TREECOND_NOT)
+			return r;
 		if (deadline == ND_NO_DEADLINE)
 			return ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
 		struct timespec ts;
@@ -248,8 +251,10 @@ ND_EXPORT int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *res
 	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.pthread_cond_wait(c, m);
-	if (!nd_sched_managed())
-		return ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
+	if (!nd_sched_managed()) {
+		int r = nd_treecond_wait(c, m, ND_NO_DEADLINE);
+		return r != ND_TREECOND_NOT ? r : ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
+	}
 	return nd_sync_cond_wait(c, m, ND_NO_DEADLINE);
 }
 
@@ -257,6 +262,8 @@ ND_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
 	ND_ORDERED();
 	int r = nd_real.pthread_cond_signal(c);
+	if (!nd_passthrough())
+		nd_treecond_wake(c, 0);
 	if (nd_sched_on) {
 		nd_sched_wake(c, 1);
 		nd_sched_point();
@@ -268,6 +275,8 @@ ND_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	ND_ORDERED();
 	int r = nd_real.pthread_cond_broadcast(c);
+	if (!nd_passthrough())
+		nd_treecond_wake(c, 1);
 	if (nd_sched_on) {
 		nd_sched_wake(c, ALL);
 		nd_sched_point();
@@ -337,12 +346,19 @@ static int barrier_wait(struct nd_barrier *b)
 	return 0;
 }
 
-/* pthread_barrier_wait(3): a process-shared barrier waits outside the turn. */
+/* pthread_barrier_wait(3): a process-shared barrier of a member is the
+ * tree's (treebarrier.c); one of a process outside the tree waits outside
+ * the turn. */
 ND_EXPORT int pthread_barrier_wait(pthread_barrier_t *pb)
 {
 	ND_ORDERED();
 	struct nd_barrier *b = (struct nd_barrier *)pb;
-	if (nd_passthrough() || !nd_sched_managed())
+	if (nd_passthrough())
+		return nd_real.pthread_barrier_wait(pb);
+	int r = b->shared != 0 ? nd_treebarrier_wait(pb) : ND_TREEBARRIER_NOT;
+	if (r != ND_TREEBARRIER_NOT)
+		return r;
+	if (!nd_sched_managed())
 		return nd_real.pthread_barrier_wait(pb);
 	if (b->shared != 0)
 		return ND_OUTSIDE(-1, 0, nd_real.pthread_barrier_wait(pb));

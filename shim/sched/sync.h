@@ -35,5 +35,18 @@ uint64_t nd_treesem_key(sem_t *s);
 int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try);
 int nd_treesem_post(sem_t *s, uint64_t key);
 int nd_wait_settle(int err, uint64_t deadline);
+/* treebarrier.c: a process-shared barrier of a member, ordered by the tree:
+ * as pthread_barrier_wait (0 or PTHREAD_BARRIER_SERIAL_THREAD, which is -1),
+ * or ND_TREEBARRIER_NOT when the tree does not order it (the caller is no
+ * member, or the barrier is private). */
+#define ND_TREEBARRIER_NOT (-1000)
+int nd_treebarrier_wait(pthread_barrier_t *pb);
+/* treecond.c: a wait on a process-shared condition of a member whose mutex
+ * the tree orders, with a virtual deadline: as pthread_cond_timedwait, or
+ * ND_TREECOND_NOT when the tree does not order it (the caller waits in
+ * libc). wake: a signal (all: a broadcast) to the tree's waiters. */
+#define ND_TREECOND_NOT (-1000)
+int nd_treecond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline);
+void nd_treecond_wake(pthread_cond_t *c, int all);
 
 #endif

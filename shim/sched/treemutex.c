@@ -50,6 +50,11 @@ static uint64_t key_of(pthread_mutex_t *m)
 	return nd_object_key(m);
 }
 
+int nd_treemutex_ordered(pthread_mutex_t *m)
+{
+	return key_of(m) != 0;
+}
+
 int nd_treemutex_lock(pthread_mutex_t *m, uint64_t deadline, int try)
 {
 	uint64_t key = key_of(m);

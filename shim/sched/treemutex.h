@@ -11,6 +11,8 @@
  * pthread_mutex_lock's. Otherwise, or when the tree has no room for it
  * now, -1: the caller locks in the kernel. */
 int nd_treemutex_lock(pthread_mutex_t *m, uint64_t deadline, int try);
+/* 1 when the tree orders m (the conditions above). */
+int nd_treemutex_ordered(pthread_mutex_t *m);
 /* As pthread_mutex_unlock, or -1 when the tree does not order m. */
 int nd_treemutex_unlock(pthread_mutex_t *m);
 

@@ -183,6 +183,27 @@ static int sleep_for(struct wait_arg *a, uint64_t deadline)
 	return r == -1 ? -EINTR : r; /* -1: the turn was left for a signal */
 }
 
+static int no_units(void *obj)
+{
+	(void)obj;
+	return 0;
+}
+
+/* A line no release outside the order can end (a barrier's round ends only
+ * by an arrival made here, a condition's waiters only by a signal made
+ * here), so nothing is taken for a missed one. */
+static const struct nd_tree_ops gathered_ops = { NULL, no_units, NULL, 1 };
+
+int nd_treeobj_sleep(struct nd_tree_waiter *w, uint64_t key, uint64_t deadline)
+{
+	struct wait_arg a = { w, &gathered_ops, NULL, key };
+	int r = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) ? 1 : sleep_for(&a, deadline);
+	if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
+		nd_member_join(w->join);
+	__atomic_store_n(&nd_tree->members[nd_member_me].lined, ND_NOT_LINED, __ATOMIC_RELEASE);
+	return r;
+}
+
 /* The releases made so far whose stamps come after (c, id): the try does not
  * count them (the semaphore's value has them, the order does not yet).
  * *first: the earliest such stamp's count. */

@@ -80,6 +80,20 @@ static int scheduled(clockid_t clk, const struct timespec *abs, uint64_t *deadli
 	return 1;
 }
 
+/* A process-shared condition of a process without scheduled threads: the
+ * tree's when it orders it (treecond.c), with the deadline virtual. */
+static int tree_cond(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk, const struct timespec *abs,
+		     enum nd_sym sym)
+{
+	if (nd_passthrough() || !valid(abs) || (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
+	    !(c->__data.__wrefs & 1))
+		return ND_TREECOND_NOT;
+	int r = nd_treecond_wait(c, m, nd_vclock_deadline(clk, abs->tv_sec * ND_NS + abs->tv_nsec));
+	if (r != ND_TREECOND_NOT)
+		nd_log_served(sym, 0);
+	return r;
+}
+
 /* pthread_cond_clockwait(3). */
 ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 				     const struct timespec *abs)
@@ -88,6 +102,9 @@ ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 	uint64_t vd;
 	if (scheduled(clk, abs, &vd))
 		return nd_sync_cond_wait(c, m, vd);
+	int r = tree_cond(c, m, clk, abs, ND_SYM_pthread_cond_clockwait);
+	if (r != ND_TREECOND_NOT)
+		return r;
 	struct timespec real;
 	if (!usable(clk, abs, ND_SYM_pthread_cond_clockwait))
 		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
@@ -105,6 +122,9 @@ ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t
 	uint64_t vd;
 	if (scheduled(clk, abs, &vd))
 		return nd_sync_cond_wait(c, m, vd);
+	int r = tree_cond(c, m, clk, abs, ND_SYM_pthread_cond_timedwait);
+	if (r != ND_TREECOND_NOT)
+		return r;
 	if (!usable(clk, abs, ND_SYM_pthread_cond_timedwait))
 		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
 	uint64_t d = translate(clk, abs, &real);
