@@ -51,8 +51,9 @@ void nd_sync_tree_contended(int shared)
 {
 	if (shared)
 		nd_log_uncontrolled("tree-order", "a process waited on a process-shared lock or semaphore another "
-						  "process held that the tree does not order (a condition, a barrier, a "
-						  "robust, PI or recursive mutex, or no room in the tree's tables): which "
+						  "process held that the tree does not order (an rwlock, a robust, PI or "
+						  "recursive mutex or a condition used with one, or no room in the tree's "
+						  "tables): which "
 						  "process goes first follows real time");
 }
 
