@@ -25,6 +25,7 @@
 #include "objects.h"
 #include "sync.h"
 #include "treemutex.h"
+#include "vclock.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -34,11 +35,6 @@
 #define ALL ND_SCHED_SLOTS
 
 /* glibc 2.36 x86-64 layouts. */
-struct nd_sem {
-	uint64_t data;
-	int private; /* 0 (LLL_PRIVATE), or 128 (LLL_SHARED) when process-shared */
-	int pad;
-};
 struct nd_barrier {
 	unsigned in, current_round, count;
 	int shared; /* 0, or 128 when process-shared */
@@ -49,11 +45,6 @@ struct nd_barrier {
 static int mutex_external(const pthread_mutex_t *m)
 {
 	return m->__data.__kind & MUTEX_KERNEL_KINDS;
-}
-
-int nd_sync_sem_shared(const sem_t *s)
-{
-	return ((const struct nd_sem *)s)->private != 0;
 }
 
 static int self_tid(void)
@@ -76,8 +67,8 @@ static int kernel_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
 	if (deadline == ND_NO_DEADLINE)
 		return ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
 	struct timespec ts;
-	nd_wait_real_deadline(deadline, &ts);
-	return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts)), deadline);
+	nd_vclock_real_deadline(deadline, &ts);
+	return nd_vclock_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts)), deadline);
 }
 
 int nd_sync_mutex_lock(pthread_mutex_t *m, uint64_t deadline)
@@ -105,8 +96,8 @@ int nd_sync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		if (deadline == ND_NO_DEADLINE)
 			return ND_OUTSIDE(-1, 0, nd_real.pthread_cond_wait(c, m));
 		struct timespec ts;
-		nd_wait_real_deadline(deadline, &ts);
-		return nd_wait_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts)),
+		nd_vclock_real_deadline(deadline, &ts);
+		return nd_vclock_settle(ND_OUTSIDE(-1, 0, nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts)),
 				      deadline);
 	}
 	nd_sched_block_begin_cond(c, m, deadline, ND_BLOCK_CANCEL | ND_BLOCK_INTR | ND_BLOCK_ON(ND_WAIT_COND));
@@ -139,14 +130,14 @@ int nd_sync_sem_wait(sem_t *s, uint64_t deadline)
 	if (errno != EAGAIN)
 		return -errno;
 	errno = e;
-	if (((struct nd_sem *)s)->private != 0) { /* process-shared (sem_open too) */
+	if (nd_sync_sem_shared(s)) { /* process-shared (sem_open too) */
 		nd_sync_tree_contended(1);
 		struct timespec ts;
 		if (deadline != ND_NO_DEADLINE)
-			nd_wait_real_deadline(deadline, &ts);
+			nd_vclock_real_deadline(deadline, &ts);
 		int r = deadline == ND_NO_DEADLINE ? ND_OUTSIDE(-1, 0, nd_real.sem_wait(s))
 						   : ND_OUTSIDE(-1, 0, nd_real.sem_clockwait(s, CLOCK_MONOTONIC, &ts));
-		return r < 0 ? -nd_wait_settle(errno, deadline) : 0;
+		return r < 0 ? -nd_vclock_settle(errno, deadline) : 0;
 	}
 	for (;;) {
 		enum nd_woken w = nd_sched_block(s, deadline,
@@ -174,10 +165,10 @@ int nd_sync_rwlock(pthread_rwlock_t *l, int write, uint64_t deadline)
 			return write ? ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_wrlock(l))
 				     : ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_rdlock(l));
 		struct timespec ts;
-		nd_wait_real_deadline(deadline, &ts);
+		nd_vclock_real_deadline(deadline, &ts);
 		r = write ? ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &ts))
 			  : ND_OUTSIDE(-1, 0, nd_real.pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &ts));
-		return nd_wait_settle(r, deadline);
+		return nd_vclock_settle(r, deadline);
 	}
 	nd_sched_point();
 	for (;;) {

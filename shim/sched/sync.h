@@ -19,13 +19,12 @@ int nd_sync_join(pthread_t t, void **ret, uint64_t deadline);
 /* A wait on a taken object, when it is process-shared (shared != 0):
  * logged as `tree-order`, since the tree does not order such objects yet. */
 void nd_sync_tree_contended(int shared);
-int nd_sync_sem_shared(const sem_t *s);
-
-/* wait.c: the real CLOCK_MONOTONIC time at which virtual time reaches
- * `deadline` (for waits made in libc), and the virtual clock moved to the
- * deadline when such a wait timed out (returns err). */
-struct timespec;
-void nd_wait_real_deadline(uint64_t deadline, struct timespec *real);
+/* A semaphore made process-shared (glibc 2.36 x86-64: the word after the
+ * value is 0, LLL_PRIVATE, or 128, LLL_SHARED). */
+static inline int nd_sync_sem_shared(const sem_t *s)
+{
+	return ((const int *)s)[2] != 0;
+}
 
 /* treesem.c: a process-shared semaphore of a member, ordered by the tree.
  * key: its object key, or 0 when it is not the tree's to order. wait: 0
@@ -34,7 +33,6 @@ void nd_wait_real_deadline(uint64_t deadline, struct timespec *real);
 uint64_t nd_treesem_key(sem_t *s);
 int nd_treesem_wait(sem_t *s, uint64_t key, uint64_t deadline, int try);
 int nd_treesem_post(sem_t *s, uint64_t key);
-int nd_wait_settle(int err, uint64_t deadline);
 /* treebarrier.c: a process-shared barrier of a member, ordered by the tree:
  * as pthread_barrier_wait (0 or PTHREAD_BARRIER_SERIAL_THREAD, which is -1),
  * or ND_TREEBARRIER_NOT when the tree does not order it (the caller is no

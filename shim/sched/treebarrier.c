@@ -104,11 +104,6 @@ int nd_treebarrier_wait(pthread_barrier_t *pb)
 	}
 	while (nd_treeobj_sleep(w, key, ND_NO_DEADLINE) != 1)
 		; /* a barrier wait is not interrupted: a handler ran, wait on */
-	nd_member_turn();
-	o = nd_object_hold(key, &mask);
-	nd_waiter_dequeue(w);
-	if (o)
-		nd_object_unlock(o, &mask);
-	nd_member_turn_done();
+	nd_treeobj_leave(w, key);
 	return 0;
 }

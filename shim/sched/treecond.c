@@ -39,27 +39,12 @@ static uint64_t key_of(pthread_cond_t *c)
 	return nd_object_key(c);
 }
 
-/* Leaves the line at the turn: 1 when a signal had woken it. */
-static int leave(struct nd_tree_waiter *w, uint64_t key)
-{
-	sigset_t mask;
-	nd_member_turn();
-	struct nd_tree_object *o = nd_object_hold(key, &mask);
-	int woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
-	nd_waiter_dequeue(w);
-	if (o)
-		nd_object_unlock(o, &mask);
-	nd_member_turn_done();
-	return woken;
-}
-
+/* The mutex again, in the tree's order; in libc when the tree has no room
+ * for it now (as kernel_mutex_lock in sync.c would). */
 static int relock(pthread_mutex_t *m)
 {
 	int r = nd_treemutex_lock(m, ND_NO_DEADLINE, 0);
-	if (r >= 0)
-		return r;
-	return nd_sched_managed() ? nd_sync_mutex_lock(m, ND_NO_DEADLINE)
-				  : ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
+	return r >= 0 ? r : ND_OUTSIDE(-1, 0, nd_real.pthread_mutex_lock(m));
 }
 
 int nd_treecond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
@@ -83,12 +68,7 @@ int nd_treecond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 	 * finds this waiter in line (its release counts the event) */
 	int r = nd_treemutex_unlock(m);
 	if (r != 0) {
-		nd_member_turn();
-		o = nd_object_hold(key, &mask);
-		nd_waiter_dequeue(w);
-		if (o)
-			nd_object_unlock(o, &mask);
-		nd_member_turn_done();
+		nd_treeobj_leave(w, key);
 		return r < 0 ? EPERM : r; /* not the owner, as libc says */
 	}
 	o = nd_object_hold(key, &mask);
@@ -99,7 +79,7 @@ int nd_treecond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 	int s;
 	while ((s = nd_treeobj_sleep(w, key, deadline)) < 0)
 		; /* a handler ran: a condition wait goes on (a spurious wake-up is allowed, not needed) */
-	int woken = leave(w, key);
+	int woken = nd_treeobj_leave(w, key);
 	r = relock(m);
 	return r ? r : woken ? 0 : ETIMEDOUT;
 }

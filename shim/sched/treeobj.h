@@ -38,5 +38,8 @@ int nd_treeobj_post(const struct nd_tree_ops *ops, void *obj, uint64_t key);
  * (treebarrier.c, treecond.c). */
 struct nd_tree_waiter;
 int nd_treeobj_sleep(struct nd_tree_waiter *w, uint64_t key, uint64_t deadline);
+/* Leaves the line at the member's turn, counted as its event: 1 when a
+ * hand-off had woken w. */
+int nd_treeobj_leave(struct nd_tree_waiter *w, uint64_t key);
 
 #endif

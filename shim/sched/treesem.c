@@ -179,7 +179,7 @@ static int sleep_for(struct wait_arg *a, uint64_t deadline)
 	if (!nd_sched_managed())
 		return nd_timed_event(probe_handed, a, deadline);
 	struct timespec real;
-	nd_wait_real_deadline(deadline, &real);
+	nd_vclock_real_deadline(deadline, &real);
 	int r = ND_OUTSIDE(-1, 0, handed(a->w, a->k, a->s, a->key, &real));
 	return r == -1 ? -EINTR : r; /* -1: the turn was left for a signal */
 }
@@ -194,6 +194,19 @@ static int no_units(void *obj)
  * by an arrival made here, a condition's waiters only by a signal made
  * here), so nothing is taken for a missed one. */
 static const struct nd_tree_ops gathered_ops = { NULL, no_units, NULL, 1 };
+
+int nd_treeobj_leave(struct nd_tree_waiter *w, uint64_t key)
+{
+	sigset_t mask;
+	nd_member_turn();
+	struct nd_tree_object *o = nd_object_hold(key, &mask);
+	int woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+	nd_waiter_dequeue(w);
+	if (o)
+		nd_object_unlock(o, &mask);
+	nd_member_turn_done();
+	return woken;
+}
 
 int nd_treeobj_sleep(struct nd_tree_waiter *w, uint64_t key, uint64_t deadline)
 {

@@ -35,30 +35,12 @@ static int valid(const struct timespec *ts)
 	return ts && ts->tv_nsec >= 0 && ts->tv_nsec < ND_NS;
 }
 
-void nd_wait_real_deadline(uint64_t deadline, struct timespec *real)
-{
-	uint64_t now = nd_vclock_now();
-	uint64_t rel = deadline > now ? deadline - now : 0;
-	/* The real clock, by system call: libc's would reach the patched vDSO. */
-	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)real, 0, 0, 0, 0);
-	int64_t ns = real->tv_sec * ND_NS + real->tv_nsec + (int64_t)rel;
-	real->tv_sec = ns / ND_NS;
-	real->tv_nsec = ns % ND_NS;
-}
-
 /* Fills `real` and returns the virtual deadline. */
 static uint64_t translate(clockid_t clk, const struct timespec *abs, struct timespec *real)
 {
 	uint64_t deadline = nd_vclock_deadline(clk, abs->tv_sec * ND_NS + abs->tv_nsec);
-	nd_wait_real_deadline(deadline, real);
+	nd_vclock_real_deadline(deadline, real);
 	return deadline;
-}
-
-int nd_wait_settle(int err, uint64_t deadline)
-{
-	if (err == ETIMEDOUT)
-		nd_vclock_advance_to(deadline);
-	return err;
 }
 
 static int usable(clockid_t clk, const struct timespec *abs, enum nd_sym sym)
@@ -109,7 +91,7 @@ ND_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 	if (!usable(clk, abs, ND_SYM_pthread_cond_clockwait))
 		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
 	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
+	return nd_vclock_settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
 }
 
 /* pthread_cond_timedwait(3), on the condition variable's own clock. */
@@ -128,7 +110,7 @@ ND_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t
 	if (!usable(clk, abs, ND_SYM_pthread_cond_timedwait))
 		return nd_real.pthread_cond_clockwait(c, m, clk, abs);
 	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
+	return nd_vclock_settle(nd_real.pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &real), d);
 }
 
 /* A semaphore of a process without scheduled threads: another process
@@ -183,7 +165,7 @@ ND_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *ab
 	uint64_t d = translate(clk, abs, &real);
 	int r = nd_real.sem_clockwait(sem, CLOCK_MONOTONIC, &real);
 	if (r < 0)
-		nd_wait_settle(errno, d);
+		nd_vclock_settle(errno, d);
 	return r;
 }
 
@@ -212,7 +194,7 @@ ND_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
 	if (t >= 0)
 		return t;
 	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &real), d);
+	return nd_vclock_settle(nd_real.pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &real), d);
 }
 
 /* pthread_mutex_timedlock(3). */
@@ -233,7 +215,7 @@ static int rwlock_clock(pthread_rwlock_t *l, int write, clockid_t clk, const str
 	if (!usable(clk, abs, write ? ND_SYM_pthread_rwlock_clockwrlock : ND_SYM_pthread_rwlock_clockrdlock))
 		return write ? nd_real.pthread_rwlock_clockwrlock(l, clk, abs) : nd_real.pthread_rwlock_clockrdlock(l, clk, abs);
 	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(write ? nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &real)
+	return nd_vclock_settle(write ? nd_real.pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &real)
 				    : nd_real.pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &real),
 			      d);
 }
@@ -281,7 +263,7 @@ ND_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
 	if (!usable(clk, abs, ND_SYM_pthread_clockjoin_np))
 		return nd_real.pthread_clockjoin_np(t, ret, clk, abs);
 	uint64_t d = translate(clk, abs, &real);
-	return nd_wait_settle(nd_real.pthread_clockjoin_np(t, ret, CLOCK_MONOTONIC, &real), d);
+	return nd_vclock_settle(nd_real.pthread_clockjoin_np(t, ret, CLOCK_MONOTONIC, &real), d);
 }
 
 /* pthread_timedjoin_np(3). */

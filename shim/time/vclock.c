@@ -21,6 +21,8 @@
 #include "vclock.h"
 #include "tree.h"
 
+#include <errno.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 static uint64_t own_line;
@@ -243,4 +245,22 @@ uint64_t nd_vclock_reaped(int pid)
 	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	nd_vclock_advance_to(vt);
 	return ev;
+}
+
+void nd_vclock_real_deadline(uint64_t deadline, struct timespec *real)
+{
+	uint64_t now = nd_vclock_now();
+	uint64_t rel = deadline > now ? deadline - now : 0;
+	/* The real clock, by system call: libc's would reach the patched vDSO. */
+	nd_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)real, 0, 0, 0, 0);
+	int64_t ns = real->tv_sec * ND_NS + real->tv_nsec + (int64_t)rel;
+	real->tv_sec = ns / ND_NS;
+	real->tv_nsec = ns % ND_NS;
+}
+
+int nd_vclock_settle(int err, uint64_t deadline)
+{
+	if (err == ETIMEDOUT)
+		nd_vclock_advance_to(deadline);
+	return err;
 }

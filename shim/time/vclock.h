@@ -48,6 +48,12 @@ uint64_t nd_vclock_wall_joined(void);
 int nd_vclock_at(int clk, uint64_t vt, int64_t *ns);
 /* Converts an absolute deadline on clock `clk` into virtual time. */
 uint64_t nd_vclock_deadline(int clk, int64_t abs_ns);
+/* The real CLOCK_MONOTONIC time at which virtual time reaches `deadline`
+ * (for waits made in libc or the kernel), and the virtual clock moved to
+ * the deadline when such a wait timed out (returns err). */
+struct timespec;
+void nd_vclock_real_deadline(uint64_t deadline, struct timespec *real);
+int nd_vclock_settle(int err, uint64_t deadline);
 /* The line across processes (the tree's exits table): a process that ends
  * leaves where its line reached; a parent that reaps pid moves its own line
  * at least that far. */

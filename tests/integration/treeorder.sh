@@ -155,21 +155,28 @@ got=$(timeout 60 "$nodice" run -- "$sm" semantics 2>&1)
 [ "$got" = "$want" ] && ok || bad "shared_mutex semantics under nodice: $got"
 timeout 60 "$nodice" inspect --strict -- "$sm" sem2 >/dev/null 2>&1 && ok || bad "shared_mutex sem2: inspect --strict failed"
 
+# FIXTURE MODE PATTERN NAME: 4 runs, 2 on one CPU and 2 through the library
+# alone give one output, which matches PATTERN, and inspect --strict passes
+repeats() {
+	local f=$1 mode=$2 pattern=$3 name=$4
+	for i in 1 2 3 4; do timeout 60 "$nodice" run -- "$f" $mode >$name.run$i 2>>err; done
+	for i in 1 2; do
+		timeout 60 taskset -c 0 "$nodice" run -- "$f" $mode >$name.cpu0.$i 2>>err
+		timeout 60 env LD_PRELOAD="$lib" "$f" $mode >$name.lib$i 2>>err
+	done
+	grep -qx "$pattern" $name.run1 && ok || bad "$name $mode: $(cat $name.run1; tail -c 300 err)"
+	differ=$(cat $name.run* $name.cpu0.* $name.lib* | sort -u | wc -l)
+	[ "$differ" = 1 ] && ok || bad "$name $mode: $differ outputs in 8 runs: $(sort $name.run* $name.cpu0.* $name.lib* | uniq -c)"
+	timeout 60 "$nodice" inspect --strict -- "$f" $mode >/dev/null 2>&1 && ok || bad "$name $mode: inspect --strict failed"
+}
+
 # a process-shared barrier between three processes that compute unequal
 # amounts (fixtures/c/shared_barrier.c; sched/treebarrier.c): the serial
-# party of each of 30 rounds is the last in the tree's order, the same over
-# 6 runs, 2 on one CPU and 2 through the library alone (natively it is the
-# last to arrive: 4 sequences in 4 runs), and nobody passes a round early
+# party of each of 30 rounds is the last in the tree's order, the same on
+# every run (natively it is the last to arrive: 4 sequences in 4 runs), and
+# nobody passes a round early
 sb=$(dirname "$nodice")/../fixtures/shared_barrier
-for i in 1 2 3 4; do timeout 60 "$nodice" run -- "$sb" procs >sb.run$i 2>>err; done
-for i in 1 2; do
-	timeout 60 taskset -c 0 "$nodice" run -- "$sb" procs >sb.cpu0.$i 2>>err
-	timeout 60 env LD_PRELOAD="$lib" "$sb" procs >sb.lib$i 2>>err
-done
-grep -qx '[012]\{30\} ok' sb.run1 && ok || bad "shared_barrier procs: $(cat sb.run1; tail -c 300 err)"
-differ=$(cat sb.run* sb.cpu0.* sb.lib* | sort -u | wc -l)
-[ "$differ" = 1 ] && ok || bad "shared_barrier procs: $differ sequences in 8 runs: $(sort sb.run* sb.cpu0.* sb.lib* | uniq -c)"
-timeout 60 "$nodice" inspect --strict -- "$sb" procs >/dev/null 2>&1 && ok || bad "shared_barrier procs: inspect --strict failed"
+repeats "$sb" procs '[012]\{30\} ok' sb
 # two threads of one process and a child: the barrier's semantics hold; where
 # a thread woken by the child rejoins its process's order is still real
 # time, and said so (tree-order)
@@ -180,20 +187,12 @@ grep -q '"tree-order"' sb.json && ok || bad "shared_barrier threads: tree-order 
 
 # a process-shared condition variable between processes (fixtures/c/
 # shared_cond.c; sched/treecond.c): two producers and a consumer on a
-# bounded queue in shared memory take turns in one order over 6 runs, 2 on
-# one CPU and 2 through the library alone (natively 3 orders in 3 runs),
-# each producer's items in their order; a timed wait's timeout is virtual
-# (2 timeouts of 70 ms before a child's flag set after 200 ms)
+# bounded queue in shared memory take turns in one order on every run
+# (natively 3 orders in 3 runs), each producer's items in their order; a
+# timed wait's timeout is virtual (2 timeouts of 70 ms before a child's
+# flag set after 200 ms)
 sc=$(dirname "$nodice")/../fixtures/shared_cond
-for i in 1 2 3 4; do timeout 60 "$nodice" run -- "$sc" queue >sc.run$i 2>>err; done
-for i in 1 2; do
-	timeout 60 taskset -c 0 "$nodice" run -- "$sc" queue >sc.cpu0.$i 2>>err
-	timeout 60 env LD_PRELOAD="$lib" "$sc" queue >sc.lib$i 2>>err
-done
-grep -qx '[12]\{40\} ok' sc.run1 && ok || bad "shared_cond queue: $(cat sc.run1; tail -c 300 err)"
-differ=$(cat sc.run* sc.cpu0.* sc.lib* | sort -u | wc -l)
-[ "$differ" = 1 ] && ok || bad "shared_cond queue: $differ orders in 8 runs: $(sort sc.run* sc.cpu0.* sc.lib* | uniq -c)"
-timeout 60 "$nodice" inspect --strict -- "$sc" queue >/dev/null 2>&1 && ok || bad "shared_cond queue: inspect --strict failed"
+repeats "$sc" queue '[12]\{40\} ok' sc
 got=$(timeout 60 "$nodice" run -- "$sc" timed 2>&1)
 [ "$got" = "timeouts 2 flag 1" ] && ok || bad "shared_cond timed under nodice: $got"
 
