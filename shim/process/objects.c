@@ -317,6 +317,20 @@ int nd_waiter_hand(uint64_t key, uint64_t join)
 	return 1;
 }
 
+int nd_waiter_drop_dead(uint64_t key)
+{
+	int n = 0;
+	for (int i = 0; i < ND_TREE_WAITERS; i++) {
+		struct nd_tree_waiter *w = &nd_tree->waiters[i];
+		if (__atomic_load_n(&w->key, __ATOMIC_ACQUIRE) == key && !__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) &&
+		    w->pid > 0 && w->pid != nd_pid && nd_proc_gone(w->pid)) {
+			nd_waiter_dequeue(w);
+			n++;
+		}
+	}
+	return n;
+}
+
 int nd_waiter_sleeping(uint64_t key)
 {
 	for (int i = 0; i < ND_TREE_WAITERS; i++)

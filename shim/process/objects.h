@@ -35,6 +35,9 @@ struct nd_tree_object *nd_object_hold(uint64_t key, sigset_t *saved_mask);
 struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key);
 void nd_waiter_dequeue(struct nd_tree_waiter *w);
 int nd_waiter_hand(uint64_t key, uint64_t join);
+/* Drops the waiters of other processes that died asleep in key's line
+ * (killed: nothing else takes them out): how many. Reads /proc per waiter. */
+int nd_waiter_drop_dead(uint64_t key);
 int nd_waiter_queued(uint64_t key);
 int nd_waiter_sleeping(uint64_t key);
 int nd_waiter_pending(uint64_t key);

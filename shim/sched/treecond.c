@@ -95,6 +95,12 @@ void nd_treecond_wake(pthread_cond_t *c, int all)
 	nd_member_turn();
 	struct nd_tree_object *o = nd_object_find(key) ? nd_object_hold(key, &mask) : NULL;
 	if (o) {
+		/* a waiter killed in line would take the signal to its grave:
+		 * natively a live waiter gets it (glibc counts signals, not
+		 * sleepers) */
+		if (nd_waiter_sleeping(key) && nd_waiter_drop_dead(key))
+			nd_log_uncontrolled("tree-order", "a process died waiting on a process-shared condition: its "
+							  "place in the line was dropped when the condition was signalled");
 		uint64_t at = nd_member_count(me()) + 1;
 		while (nd_waiter_hand(key, at) && all)
 			;

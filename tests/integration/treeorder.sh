@@ -195,6 +195,10 @@ sc=$(dirname "$nodice")/../fixtures/shared_cond
 repeats "$sc" queue '[12]\{40\} ok' sc
 got=$(timeout 60 "$nodice" run -- "$sc" timed 2>&1)
 [ "$got" = "timeouts 2 flag 1" ] && ok || bad "shared_cond timed under nodice: $got"
+# a waiter killed in line does not take a later signal with it (it did, and
+# the live waiter slept on: natively glibc wakes it)
+got=$(timeout 60 "$nodice" run -- "$sc" killed 2>&1)
+[ "$got" = "woken" ] && ok || bad "shared_cond killed under nodice: '$got'"
 
 # the same under pressure: three runs at a time beside two spinning
 # processes, where real time and the order disagree most (this found a child
