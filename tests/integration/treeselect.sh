@@ -40,8 +40,19 @@ for prog in "$fixtures/python/mp_pool.py" "$fixtures/python/unordered.py imap_or
 	timeout 300 "$nodice" verify --runs 3 -- $py $prog >verify.pool.txt 2>&1 && ok ||
 		bad "verify $prog: $(tail -12 verify.pool.txt)"
 done
-timeout 300 "$nodice" inspect --strict -- $py "$fixtures/python/unordered.py" pool_draws >inspect.pool.txt 2>&1 && ok ||
-	bad "inspect --strict pool_draws: $(grep -A5 Uncontrolled inspect.pool.txt)"
+# Under load the result thread's read now and then still goes outside and
+# rejoins in real time (another thread of the parent is outside: 2 runs in
+# 24 beside another, 7 in 24 before the zero-timeout polls were turns):
+# reported as such, the one strict cause allowed (docs/limits.md)
+timeout 300 "$nodice" inspect --strict --json inspect.pool.json -- $py "$fixtures/python/unordered.py" pool_draws \
+	>inspect.pool.txt 2>&1
+$py - inspect.pool.json <<'PY' && ok || bad "inspect --strict pool_draws: $(grep -A12 Uncontrolled inspect.pool.txt)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+known = "a thread's wait on another process ended while another thread of this process ran"
+strict = [u["detail"] for u in r["uncontrolled"] if u["strict"] and u["observed"]]
+assert all(d.startswith(known) for d in strict), strict
+PY
 # asyncio over three workers' pipes (connect_read_pipe): the loop's
 # zero-timeout polls are decided at a turn, its reads stop where the order
 # stood (before: real-time orders, and inspect --strict passed)
