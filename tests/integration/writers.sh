@@ -30,13 +30,19 @@ repeats() {
 	for i in 1 2 3 4; do timeout 120 "$nodice" run $ow -- "$@" >"$name.run$i" 2>>err; done
 	timeout 120 taskset -c 0 "$nodice" run $ow -- "$@" >"$name.cpu0" 2>>err
 	for i in 1 2; do timeout 120 env NODICE_ORDER_WRITES=on LD_PRELOAD="$lib" "$@" >"$name.lib$i" 2>>err; done
-	timeout 120 "$@" >"$name.native" 2>>err
 	[ -s "$name.run1" ] || bad "$name printed nothing: $(tail -c 300 err)"
 	differ=$(for f in "$name".run* "$name".cpu0 "$name".lib*; do md5sum <"$f"; done | sort -u | wc -l)
 	[ "$differ" = 1 ] && ok || bad "$name: $differ different outputs in 7 runs"
-	# the same lines, the races aside (pool_prints: which worker, and a draw)
-	local same='s/ in [^:]*:/:/; s/ 0\.[0-9]*$//'
-	[ "$(sed "$same" "$name.native" | sort | md5sum)" = "$(sed "$same" "$name.run1" | sort | md5sum)" ] && ok ||
+	# the same lines, the races aside (pool_prints: which worker, and a draw);
+	# up to three native runs, since natively two workers' prints once
+	# shared a line (a line, then an empty one: a race of the native run)
+	local same='s/ in [^:]*:/:/; s/ 0\.[0-9]*$//' want k
+	want=$(sed "$same" "$name.run1" | sort | md5sum)
+	for k in 1 2 3; do
+		timeout 120 "$@" >"$name.native" 2>>err
+		[ "$(sed "$same" "$name.native" | sort | md5sum)" = "$want" ] && break
+	done
+	[ "$(sed "$same" "$name.native" | sort | md5sum)" = "$want" ] && ok ||
 		bad "$name: not the native lines: $(diff <(sort "$name.native") <(sort "$name.run1") | head -5)"
 }
 
