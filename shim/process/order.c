@@ -440,6 +440,17 @@ void nd_member_turn_at(uint64_t (*at)(void *arg), void *arg)
 		turn_at(at, arg);
 }
 
+void nd_member_pausing(int on)
+{
+	if (nd_member_me < 0)
+		return;
+	struct nd_member *me = slot(nd_member_me);
+	if (on)
+		__atomic_add_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
+	else
+		__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
+}
+
 void nd_member_turn_done(void)
 {
 	if (nd_member_me < 0)

@@ -53,7 +53,7 @@ struct nd_member {
 	uint64_t born_vt;  /* its time line when it was claimed: the process's start */
 	uint64_t known_seq; /* the tree's writes ordered before its present (sources/pipes.c) */
 	uint64_t ev;       /* the communication events it performed (order.c) */
-	uint32_t turn_wait; /* it waits for its turn: asleep, yet about to act */
+	uint32_t turn_wait; /* it waits for its turn, or pauses in real time itself: asleep, yet about to act */
 	uint32_t lined;    /* ND_LINED: asleep in a semaphore's line; ND_HANDED: woken from it */
 	int32_t cpu;       /* the CPU it last went running on: a waiter spins for one on another */
 	/* Blocked or waiting on member pipes (process/deliver.c): the least

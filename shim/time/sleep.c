@@ -52,7 +52,10 @@ static int wait_until(uint64_t target, uint64_t ns)
 		if (r < 0)
 			return r;
 		nd_vclock_advance_to(target);
-		return real_slice(ns);
+		nd_member_pausing(1);
+		r = real_slice(ns);
+		nd_member_pausing(0);
+		return r;
 	}
 	enum nd_woken w = nd_sched_block(&nd_sched_on, target,
 					 ND_BLOCK_CANCEL | ND_BLOCK_INTR | ND_BLOCK_ON(ND_WAIT_SLEEP));
