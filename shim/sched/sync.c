@@ -34,12 +34,7 @@
 
 #define ALL ND_SCHED_SLOTS
 
-/* glibc 2.36 x86-64 layouts. */
-struct nd_barrier {
-	unsigned in, current_round, count;
-	int shared; /* 0, or 128 when process-shared */
-	unsigned out;
-};
+/* glibc 2.36 x86-64 layouts (a barrier's: sync.h). */
 #define MUTEX_KERNEL_KINDS (16 | 32 | 64 | 128) /* robust, PI, PP, pshared */
 
 static int mutex_external(const pthread_mutex_t *m)

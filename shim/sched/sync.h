@@ -39,6 +39,13 @@ int nd_treesem_post(sem_t *s, uint64_t key);
  * member, or the barrier is private). */
 #define ND_TREEBARRIER_NOT (-1000)
 int nd_treebarrier_wait(pthread_barrier_t *pb);
+/* glibc 2.36 x86-64's barrier, whose words the scheduler (private ones)
+ * and the tree (process-shared ones) keep the round in. */
+struct nd_barrier {
+	unsigned in, current_round, count;
+	int shared; /* 0, or 128 when process-shared */
+	unsigned out;
+};
 /* treecond.c: a wait on a process-shared condition of a member whose mutex
  * the tree orders, with a virtual deadline: as pthread_cond_timedwait, or
  * ND_TREECOND_NOT when the tree does not order it (the caller waits in

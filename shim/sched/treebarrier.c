@@ -30,16 +30,9 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
-/* glibc 2.36 x86-64 layout (sync.c's). */
-struct barrier {
-	unsigned in, current_round, count;
-	int shared;
-	unsigned out;
-};
-
 /* Counts this arrival in the round: 1 when it was the last (the round is
  * over, and whoever waits on the round's word is woken). */
-static int arrive(struct barrier *b, unsigned *round)
+static int arrive(struct nd_barrier *b, unsigned *round)
 {
 	*round = __atomic_load_n(&b->current_round, __ATOMIC_ACQUIRE);
 	if (__atomic_add_fetch(&b->in, 1, __ATOMIC_ACQ_REL) < b->count)
@@ -51,7 +44,7 @@ static int arrive(struct barrier *b, unsigned *round)
 }
 
 /* An arrival the order could not place: the round's end in real time. */
-static void wait_round(struct barrier *b, unsigned round)
+static void wait_round(struct nd_barrier *b, unsigned round)
 {
 	nd_log_uncontrolled("tree-order", "a process-shared barrier had no room in the tree's tables or line: "
 					  "which process ended the round followed real time");
@@ -59,14 +52,9 @@ static void wait_round(struct barrier *b, unsigned round)
 		ND_OUTSIDE(-1, 0, nd_sys(SYS_futex, (long)&b->current_round, FUTEX_WAIT, round, 0, 0, 0));
 }
 
-static struct nd_member *me(void)
-{
-	return &nd_tree->members[nd_member_me];
-}
-
 int nd_treebarrier_wait(pthread_barrier_t *pb)
 {
-	struct barrier *b = (struct barrier *)pb;
+	struct nd_barrier *b = (struct nd_barrier *)pb;
 	if (nd_member_me < 0 || b->shared == 0)
 		return ND_TREEBARRIER_NOT;
 	uint64_t key = nd_object_key(pb);
@@ -86,11 +74,11 @@ int nd_treebarrier_wait(pthread_barrier_t *pb)
 	int last = arrive(b, &round);
 	if (last) {
 		/* the others go on after this arrival, in the order they came */
-		uint64_t c = nd_member_count(me());
+		uint64_t c = nd_member_count(&nd_tree->members[nd_member_me]);
 		while (nd_waiter_hand(key, c + 1))
 			;
-	} else if ((w = nd_waiter_enqueue(key)) && !nd_sched_managed()) {
-		__atomic_store_n(&me()->lined, ND_LINED, __ATOMIC_RELEASE);
+	} else if ((w = nd_waiter_enqueue(key))) {
+		nd_treeobj_line_up(w);
 	}
 	nd_object_unlock(o, &mask);
 	/* Joining the line is not counted: passing the barrier is the event. */

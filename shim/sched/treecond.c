@@ -27,11 +27,6 @@
 
 #include <errno.h>
 
-static struct nd_member *me(void)
-{
-	return &nd_tree->members[nd_member_me];
-}
-
 static uint64_t key_of(pthread_cond_t *c)
 {
 	if (nd_member_me < 0 || !(c->__data.__wrefs & 1))
@@ -71,13 +66,11 @@ int nd_treecond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		nd_treeobj_leave(w, key);
 		return r < 0 ? EPERM : r; /* not the owner, as libc says */
 	}
-	o = nd_object_hold(key, &mask);
-	if (o && !__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && !nd_sched_managed())
-		__atomic_store_n(&me()->lined, ND_LINED, __ATOMIC_RELEASE);
-	if (o)
+	if ((o = nd_object_hold(key, &mask))) {
+		nd_treeobj_line_up(w);
 		nd_object_unlock(o, &mask);
-	int s;
-	while ((s = nd_treeobj_sleep(w, key, deadline)) < 0)
+	}
+	while (nd_treeobj_sleep(w, key, deadline) < 0)
 		; /* a handler ran: a condition wait goes on (a spurious wake-up is allowed, not needed) */
 	int woken = nd_treeobj_leave(w, key);
 	r = relock(m);
@@ -98,10 +91,10 @@ void nd_treecond_wake(pthread_cond_t *c, int all)
 		/* a waiter killed in line would take the signal to its grave:
 		 * natively a live waiter gets it (glibc counts signals, not
 		 * sleepers) */
-		if (nd_waiter_sleeping(key) && nd_waiter_drop_dead(key))
+		if (nd_waiter_drop_dead(key))
 			nd_log_uncontrolled("tree-order", "a process died waiting on a process-shared condition: its "
 							  "place in the line was dropped when the condition was signalled");
-		uint64_t at = nd_member_count(me()) + 1;
+		uint64_t at = nd_member_count(&nd_tree->members[nd_member_me]) + 1;
 		while (nd_waiter_hand(key, at) && all)
 			;
 		nd_object_unlock(o, &mask);

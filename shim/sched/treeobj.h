@@ -30,13 +30,17 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *obj, uint64_t key, uint
  * 0 or the error number give returned (then nothing is stamped). */
 int nd_treeobj_post(const struct nd_tree_ops *ops, void *obj, uint64_t key);
 
+struct nd_tree_waiter;
+/* Under the object's lock, after entering its line: a process of one thread
+ * about to sleep there is marked lined (woken only by a hand-off, so the
+ * others need not read /proc to know it sleeps), unless already handed. */
+void nd_treeobj_line_up(struct nd_tree_waiter *w);
 /* Asleep in obj's line (w, entered at the member's turn, with the member
- * marked lined there when it has one thread) until a hand-off wakes it: 1,
+ * marked lined there: nd_treeobj_line_up) until a hand-off wakes it: 1,
  * and the member goes on from the hand-off's count; 0 at the virtual
  * deadline (ND_NO_DEADLINE: none); -EINTR when a handler ran first. No
  * release outside the order is looked for: for lines only the order ends
  * (treebarrier.c, treecond.c). */
-struct nd_tree_waiter;
 int nd_treeobj_sleep(struct nd_tree_waiter *w, uint64_t key, uint64_t deadline);
 /* Leaves the line at the member's turn, counted as its event: 1 when a
  * hand-off had woken w. */

@@ -195,6 +195,12 @@ static int no_units(void *obj)
  * here), so nothing is taken for a missed one. */
 static const struct nd_tree_ops gathered_ops = { NULL, no_units, NULL, 1 };
 
+void nd_treeobj_line_up(struct nd_tree_waiter *w)
+{
+	if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && !nd_sched_managed())
+		__atomic_store_n(&nd_tree->members[nd_member_me].lined, ND_LINED, __ATOMIC_RELEASE);
+}
+
 int nd_treeobj_leave(struct nd_tree_waiter *w, uint64_t key)
 {
 	sigset_t mask;
@@ -344,10 +350,8 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64
 			a.w->join = self; /* already released: handed at once */
 			__atomic_store_n(&a.w->woken, 1, __ATOMIC_RELEASE);
 		}
-		/* A process of one thread asleep in line is woken only by a
-		 * hand-off: the others need not read /proc to know it sleeps. */
-		if (line && a.w && !__atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE) && !nd_sched_managed())
-			__atomic_store_n(&me()->lined, ND_LINED, __ATOMIC_RELEASE);
+		if (line && a.w)
+			nd_treeobj_line_up(a.w);
 		nd_object_unlock(o, &mask);
 		/* Joining the line is not counted: a wait that sleeps and gets the
 		 * semaphore counts one event, as one that gets it at once does. */
