@@ -172,11 +172,14 @@ static pid_t ordered_first(struct kids *k)
 		/* An interrupted look started again: a child is waiting to be
 		 * reaped, so natively the call would not have been interrupted. */
 		int r = until(k->vt, k->id, probe, k);
-		if (r == 0)
-			return k->first;
-		if (r == 2) {
+		if (r == 2)
 			nd_log_uncontrolled("tree-order", "a WNOHANG wait for any child waited 2 s of real time for "
 							  "the run to reach the end it found, and reaped it then");
+		/* The first may have changed while the tree was asked: a child
+		 * that left its time a moment ago may not be reapable yet, and
+		 * the kernel would be asked for any child instead (wait4). */
+		if (r == 0 || r == 2) {
+			until_reapable(k->first);
 			return k->first;
 		}
 	}
@@ -279,12 +282,17 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id)
 	return WAIT;
 }
 
-/* A child still running at a time before (vt, id): it could end first. */
+/* A child still running at a time before (vt, id): it could end first. Or
+ * one that ended before it since first_end looked (it was running then;
+ * until_reapable gives it the time): reaped first. Its slot is asked before
+ * its end, as it leaves its end before its slot (process.c), so a child
+ * ending meanwhile is seen by one or the other. */
 static int one_behind(const struct kids *k)
 {
 	uint64_t vt, who;
 	for (int i = 0; i < k->n; i++)
-		if (!nd_vclock_ended(k->pid[i], &vt, &who) && nd_member_now_of(k->pid[i], &vt, &who) &&
+		if (k->pid[i] != k->first &&
+		    (nd_member_now_of(k->pid[i], &vt, &who) || nd_vclock_ended(k->pid[i], &vt, &who)) &&
 		    nd_member_before(vt, who, k->vt, k->id))
 			return 1;
 	return 0;
