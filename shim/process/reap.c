@@ -175,13 +175,8 @@ static pid_t ordered_first(struct kids *k)
 		if (r == 2)
 			nd_log_uncontrolled("tree-order", "a WNOHANG wait for any child waited 2 s of real time for "
 							  "the run to reach the end it found, and reaped it then");
-		/* The first may have changed while the tree was asked: a child
-		 * that left its time a moment ago may not be reapable yet, and
-		 * the kernel would be asked for any child instead (wait4). */
-		if (r == 0 || r == 2) {
-			until_reapable(k->first);
+		if (r == 0 || r == 2)
 			return k->first;
-		}
 	}
 }
 
@@ -284,15 +279,14 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id)
 
 /* A child still running at a time before (vt, id): it could end first. Or
  * one that ended before it since first_end looked (it was running then;
- * until_reapable gives it the time): reaped first. Its slot is asked before
- * its end, as it leaves its end before its slot (process.c), so a child
- * ending meanwhile is seen by one or the other. */
+ * until_reapable gives it the time): reaped first. A child's slot stays
+ * until it is reaped, so one not ended when asked still has its slot. */
 static int one_behind(const struct kids *k)
 {
 	uint64_t vt, who;
 	for (int i = 0; i < k->n; i++)
 		if (k->pid[i] != k->first &&
-		    (nd_member_now_of(k->pid[i], &vt, &who) || nd_vclock_ended(k->pid[i], &vt, &who)) &&
+		    (nd_vclock_ended(k->pid[i], &vt, &who) || nd_member_now_of(k->pid[i], &vt, &who)) &&
 		    nd_member_before(vt, who, k->vt, k->id))
 			return 1;
 	return 0;
@@ -331,7 +325,18 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 		how = nd_sched_managed() ? kernels_answer() : WAIT;
 	if (how == WAIT)
 		k.give_up = nd_sys_monotonic_ns() + SOFT_HOLD_NS;
-	return how == KEEP ? ND_REAP_NONE : how == WAIT ? ordered_first(&k) : k.first;
+	if (how == KEEP)
+		return ND_REAP_NONE;
+	if (how == REPORT)
+		return k.first;
+	/* The first may have changed while the tree was asked: a child that
+	 * left its time a moment ago may not be reapable yet, and the call
+	 * would ask the kernel for any child instead (wait4). A blocking wait
+	 * (nd_reap_first) waits for it in the kernel itself. */
+	pid_t first = ordered_first(&k);
+	if (first > 0)
+		until_reapable(first);
+	return first;
 }
 
 pid_t nd_reap_first(idtype_t type, int options)

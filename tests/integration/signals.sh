@@ -13,6 +13,13 @@ compare() { # name, command...
 	n=$(timeout 60 "$@" 2>&1; echo "status $?")
 	u=$(timeout 60 "$nodice" run -- "$@" 2>&1; echo "status $?")
 	p=$(timeout 60 taskset -c 0 "$nodice" run -- "$@" 2>&1; echo "status $?")
+	# the native run is itself timed by a busy machine (a timer's remainder
+	# read 1.6 s where an idle machine reads 1.7): up to two more native runs
+	local i
+	for i in 1 2; do
+		[ "$n" == "$u" ] || [ "$u" != "$p" ] && break
+		n=$(timeout 60 "$@" 2>&1; echo "status $?")
+	done
 	if [ "$n" == "$u" ] && [ "$n" == "$p" ]; then
 		pass=$((pass + 1))
 	else
