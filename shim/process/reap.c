@@ -172,11 +172,13 @@ static pid_t ordered_first(struct kids *k)
 		/* An interrupted look started again: a child is waiting to be
 		 * reaped, so natively the call would not have been interrupted. */
 		int r = until(k->vt, k->id, probe, k);
-		if (r == 2)
+		if (r == 0)
+			return k->first;
+		if (r == 2) {
 			nd_log_uncontrolled("tree-order", "a WNOHANG wait for any child waited 2 s of real time for "
 							  "the run to reach the end it found, and reaped it then");
-		if (r == 0 || r == 2)
 			return k->first;
+		}
 	}
 }
 
