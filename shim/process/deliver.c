@@ -263,12 +263,15 @@ struct look {
 	struct nd_deliver *d;
 	int (*probe)(void *, int);
 	void *arg;
+	int yield; /* the probe said: something else of the process first */
 };
 
 static int look_lined(void *arg, int ms)
 {
 	struct look *l = arg;
 	int r = l->probe(l->arg, ms);
+	if (r == ND_DELIVER_YIELD)
+		l->yield = 1;
 	uint64_t seen = nd_member_floor(), ev = 0, id = 0;
 	if (!r && seen != ND_NO_FLOOR && !least(l->d, &ev, &id))
 		nd_member_floor_clear(seen);
@@ -283,7 +286,7 @@ int (*nd_deliver_owed)(int (*probe)(void *, int), void *arg);
 static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg, uint64_t deadline,
 		      struct nd_delivered *out)
 {
-	struct look l = { d, probe, arg };
+	struct look l = { d, probe, arg, 0 };
 	for (;;) {
 		int how;
 		/* a virtual timer armed: it may end a wait without a timeout too */
@@ -299,7 +302,12 @@ static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg
 			how = r < 0 ? ND_INTR : ND_READY;
 		}
 		out->decided = how == ND_TIMED_OUT; /* a timeout of the tree's is virtual */
-		if (how != ND_READY)
+		/* Another thread of a scheduled process became runnable (a
+		 * handler, a return from outside): its turn first. Looking
+		 * again would find it at once and spin, holding the turn it
+		 * waits for (a DataLoader worker's keeper against its resource
+		 * sharer's return from a read: the run hung). */
+		if (how != ND_READY || l.yield)
 			return how;
 		if ((out->ready = settle(d, out)))
 			return ND_READY;

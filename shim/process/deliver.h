@@ -15,12 +15,15 @@ struct nd_tree_pipe;
  * a thread of a process without scheduled threads, or the thread that waits
  * for all of a scheduled process's (sched/treeread.c). probe(arg, ms) looks
  * at the call's descriptors (up to ms of real time; non-zero: some are
- * ready; -EINTR: a handler ran). ND_READY with out->ready a mask of the
+ * ready; ND_DELIVER_YIELD: something else of the caller's process is to
+ * be done first — the wait ends ready with nothing in out->ready; -EINTR: a
+ * handler ran). ND_READY with out->ready a mask of the
  * places in fds the call may report ready, ND_TIMED_OUT or ND_INTR
  * (block.h). out->decided: the outcome was the tree's (counts, or a virtual
  * timeout), not the kernel's (bytes that carry no count, an end of file);
  * out->at: the count the tree decided it at. */
 #define ND_NOT_DELIVERED (-2)
+#define ND_DELIVER_YIELD 0x40000000
 /* The deadline of a wait with a zero timeout: decided at a turn. */
 #define ND_DELIVER_NOW 0
 struct nd_delivered {

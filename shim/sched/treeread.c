@@ -131,7 +131,7 @@ static int look_all(void *arg, int ms)
 {
 	struct all *a = arg;
 	if (nd_sched_others_runnable())
-		return 1;
+		return ND_DELIVER_YIELD;
 	return nd_deliver_probe(a->pf, a->n, NULL, ms);
 }
 
