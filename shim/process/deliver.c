@@ -240,16 +240,7 @@ static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 	struct at a = { d, nd_member_count(&nd_tree->members[nd_member_me]), 0 };
 	out->decided = least(d, &ev, &id);
 	if (out->decided) {
-		decide_at(&a);
-		nd_member_block(); /* at the floor, for the others, from now */
-		for (uint64_t granted;;) {
-			nd_member_turn_at(decide_at, &a);
-			granted = a.f;
-			if (decide_at(&a) == granted)
-				break;
-		}
-		nd_member_join(a.f);
-		out->at = a.f;
+		out->at = a.f = nd_member_turn_settled(decide_at, &a);
 		nd_member_run();
 		nd_member_floor_clear(nd_member_floor());
 	}

@@ -103,9 +103,13 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
  * one at a time in an order that repeats. turn waits for it; turn_done
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
-/* The same at count at(arg), asked again at every look (a reader of
- * pipes, process/deliver.c, whose count is decided by what it reads). */
-void nd_member_turn_at(uint64_t (*at)(void *arg), void *arg);
+/* The same at count at(arg), asked again at every look (a reader of pipes,
+ * process/deliver.c, or a scheduled process's line waiters, sched/
+ * treeline.c, whose count is decided by what has been made for them; at()
+ * publishes it as the member's floor), the member blocked meanwhile, until
+ * the count granted is the one at() still gives: the member goes on from it
+ * (returned). */
+uint64_t nd_member_turn_settled(uint64_t (*at)(void *arg), void *arg);
 /* How many pauses (~20 us) a wait for another member may spin before it
  * sleeps: 0 when this process has one CPU (the spin would be the other's
  * time). */

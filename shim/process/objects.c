@@ -281,6 +281,7 @@ struct nd_tree_waiter *nd_waiter_enqueue(uint64_t key)
 			w->seq = __atomic_add_fetch(&nd_tree->wait_seq, 1, __ATOMIC_RELAXED);
 			w->pid = nd_pid;
 			w->member = nd_member_me;
+			w->sched = 0;
 			__atomic_store_n(&w->woken, 0, __ATOMIC_RELEASE);
 			return w;
 		}
@@ -306,6 +307,10 @@ int nd_waiter_hand(uint64_t key, uint64_t join)
 		return 0;
 	first->join = join;
 	__atomic_store_n(&first->woken, 1, __ATOMIC_RELEASE);
+	/* A scheduled process wakes it at its turn at the join (treeline.c):
+	 * idle, it acts there, and the others wait for it from there. */
+	if (first->member >= 0 && __atomic_load_n(&first->sched, __ATOMIC_ACQUIRE))
+		nd_member_floor_lower(first->member, join);
 	/* Its process acts again: the others wait for it from now on, not from
 	 * when the kernel shows it running. */
 	if (first->member >= 0) {

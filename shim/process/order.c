@@ -390,7 +390,7 @@ static void calm(int on)
 /* The turn at count at(arg), or at this member's own count (at NULL),
  * asked again at every look: first in (count, id) order among the members
  * that can still act. */
-static void turn_at(uint64_t (*at)(void *arg), void *arg)
+static uint64_t turn_at(uint64_t (*at)(void *arg), void *arg)
 {
 	calm(1);
 	struct nd_member *me = slot(nd_member_me);
@@ -398,13 +398,14 @@ static void turn_at(uint64_t (*at)(void *arg), void *arg)
 	struct hold h = NO_HOLD;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		if (look(at ? at(arg) : nd_member_count(me), me->id, &h, 1)) {
+		uint64_t c = at ? at(arg) : nd_member_count(me);
+		if (look(c, me->id, &h, 1)) {
 			if (waited) {
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
 				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
 			}
 			calm(0);
-			return;
+			return c;
 		}
 		/* Asleep meanwhile, but not in a call the others cannot see; and
 		 * counted as waiting, so every change bumps the epoch (a change
@@ -434,10 +435,17 @@ void nd_member_turn(void)
 		turn_at(NULL, NULL);
 }
 
-void nd_member_turn_at(uint64_t (*at)(void *arg), void *arg)
+uint64_t nd_member_turn_settled(uint64_t (*at)(void *arg), void *arg)
 {
-	if (nd_member_me >= 0)
-		turn_at(at, arg);
+	if (nd_member_me < 0)
+		return 0;
+	at(arg);
+	nd_member_block(); /* at the floor at() publishes, for the others, from now */
+	uint64_t granted;
+	while ((granted = turn_at(at, arg)) != at(arg))
+		;
+	nd_member_join(granted);
+	return granted;
 }
 
 void nd_member_pausing(int on)

@@ -92,7 +92,7 @@ struct nd_tree_waiter {
 	int32_t pid;
 	uint64_t join;  /* handed: the count it goes on from (the release's + 1) */
 	int32_t member; /* its process's slot */
-	uint32_t unused;
+	uint32_t sched; /* 1: a thread of a scheduled process, waiting in its scheduler (sched/treeline.c) */
 };
 
 /* A pipe or socket written by processes of the run (sources/pipes.c). */

@@ -62,12 +62,14 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 			int k = nd_sched_keep(fds, n, deadline);
 			if (k == ND_KEEP_AGAIN)
 				continue;
-			if (k != ND_KEEP_NOT)
+			if (k != ND_KEEP_NOT && k != ND_KEEP_BLOCK)
 				return k;
-			if (hidden)
+			if (k == ND_KEEP_NOT && hidden)
 				return ND_READY; /* a thread waits outside: the kernel's order, as before */
-			nd_sched_note_outside();
-			return nd_sched_leave() ? ND_LEFT : ND_READY;
+			if (k == ND_KEEP_NOT) {
+				nd_sched_note_outside();
+				return nd_sched_leave() ? ND_LEFT : ND_READY;
+			}
 		}
 		enum nd_woken w = nd_sched_block_fds(fds, n, deadline);
 		if (w == ND_WOKEN_TIMEOUT)

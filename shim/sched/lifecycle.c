@@ -152,6 +152,7 @@ void nd_sched_fork_child(void)
 	nd_turn = -1;
 	nd_sched_noutside = nd_sched_nblocked = nd_sched_nfdwait = nd_sched_ntree = 0;
 	nd_sched_jump_held = 0;
+	nd_sched_lines_reset();
 	nd_sched_next_deadline = ND_NO_DEADLINE;
 	nd_sched_on = 0;
 	me = -1;

@@ -71,6 +71,8 @@ static int may_go(struct slot *s)
 void nd_sched_release(void)
 {
 	int n = nd_sched_pick(me);
+	if (n < 0)
+		n = nd_sched_line_keeper();
 	if (n < 0 && (n = nd_sched_oldest_on(&nd_sched_fd_obj)) >= 0)
 		nd_sched_runnable(n, ND_WOKEN_RETRY);
 	if (n < 0 && !nd_sched_noutside)

@@ -116,9 +116,19 @@ void nd_sched_fd_event(void);
  * the count has passed it: 1 when it moved. */
 #define ND_KEEP_NOT (-1)
 #define ND_KEEP_AGAIN (-4)
+#define ND_KEEP_BLOCK (-5) /* block as a descriptor waiter: a line waiter keeps the turn (treeline.c) */
 int nd_sched_visible(struct pollfd *fds, int n);
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_catch_up(int waiting);
+/* treeline.c: an untimed wait in a line of the tree (objects.h) by a thread
+ * of a scheduled process, lined up for it (apply: such a process): it
+ * waits in the scheduler until a hand-off is seen at its process's turn. 1
+ * handed, -EINTR a handler ran, 0 not such a wait (wait as before). */
+struct nd_tree_waiter;
+int nd_sched_lines_apply(void);
+int nd_sched_line_sleep(struct nd_tree_waiter *w);
+/* The process's floor set again from its line waiters still handed (a wait ended). */
+void nd_sched_lines_refloor(void);
 /* The watch's look at a descriptor waiter's fds (lock held): 1 when it
  * should wake — ready and seen, or, while another thread runs, ready at
  * all (the horizon moves past it on real time: reported by the watch as a

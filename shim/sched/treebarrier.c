@@ -78,7 +78,7 @@ int nd_treebarrier_wait(pthread_barrier_t *pb)
 		while (nd_waiter_hand(key, c + 1))
 			;
 	} else if ((w = nd_waiter_enqueue(key))) {
-		nd_treeobj_line_up(w);
+		nd_treeobj_line_up(w, ND_NO_DEADLINE);
 	}
 	nd_object_unlock(o, &mask);
 	/* Joining the line is not counted: passing the barrier is the event. */

@@ -67,7 +67,7 @@ int nd_treecond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 		return r < 0 ? EPERM : r; /* not the owner, as libc says */
 	}
 	if ((o = nd_object_hold(key, &mask))) {
-		nd_treeobj_line_up(w);
+		nd_treeobj_line_up(w, deadline);
 		nd_object_unlock(o, &mask);
 	}
 	while (nd_treeobj_sleep(w, key, deadline) < 0)

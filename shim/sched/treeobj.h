@@ -33,8 +33,10 @@ int nd_treeobj_post(const struct nd_tree_ops *ops, void *obj, uint64_t key);
 struct nd_tree_waiter;
 /* Under the object's lock, after entering its line: a process of one thread
  * about to sleep there is marked lined (woken only by a hand-off, so the
- * others need not read /proc to know it sleeps), unless already handed. */
-void nd_treeobj_line_up(struct nd_tree_waiter *w);
+ * others need not read /proc to know it sleeps), unless already handed; a
+ * scheduled process's untimed wait is marked to wait in its scheduler
+ * (treeline.c). */
+void nd_treeobj_line_up(struct nd_tree_waiter *w, uint64_t deadline);
 /* Asleep in obj's line (w, entered at the member's turn, with the member
  * marked lined there: nd_treeobj_line_up) until a hand-off wakes it: 1,
  * and the member goes on from the hand-off's count; 0 at the virtual

@@ -142,6 +142,14 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 	struct all a;
 	int list[ND_DELIVER_FDS];
 	nd_sched_lock();
+	/* With threads in lines of the tree, one of them keeps the turn for
+	 * all (treeline.c), and wakes this one when the kernel shows its pipes
+	 * ready: the wait is then decided here, at once. */
+	int lines = nd_sched_nlinewait && !nd_sched_noutside;
+	if (lines && nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0) == 0) {
+		nd_sched_unlock();
+		return ND_KEEP_BLOCK;
+	}
 	a.n = nd_sched_noutside ? -1 : all_waited(fds, n, list);
 	int e = nd_sched_earliest();
 	uint64_t due = e >= 0 ? nd_slots[e].deadline : ND_NO_DEADLINE;
@@ -172,17 +180,24 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 
 int nd_sched_catch_up(int waiting)
 {
-	if ((!waiting && !__atomic_load_n(&nd_sched_nfdwait, __ATOMIC_RELAXED)) || !applies())
+	if (!applies())
 		return 0;
 	uint64_t c = nd_member_count(&nd_tree->members[nd_member_me]);
-	if (c <= __atomic_load_n(&horizon, __ATOMIC_ACQUIRE))
+	int fds = (waiting || __atomic_load_n(&nd_sched_nfdwait, __ATOMIC_RELAXED)) &&
+		  c > __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
+	int lines = nd_sched_lines_due(c);
+	if (!fds && !lines)
 		return 0;
-	nd_member_turn(); /* every write stamped before (c, id) is made */
+	nd_member_turn(); /* every write and hand-off stamped before (c, id) is made */
 	nd_sched_lock();
-	__atomic_store_n(&horizon, c, __ATOMIC_RELEASE);
-	wake_seeing();
+	if (fds) {
+		__atomic_store_n(&horizon, c, __ATOMIC_RELEASE);
+		wake_seeing();
+	}
+	if (lines)
+		nd_sched_lines_at(c);
 	nd_sched_unlock();
-	return 1;
+	return fds;
 }
 
 int nd_sched_watch_fds(struct pollfd *fds, int n, int holder_runs)

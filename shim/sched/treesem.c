@@ -173,7 +173,10 @@ static int probe_handed(void *arg, int ms)
 static int sleep_for(struct wait_arg *a, uint64_t deadline)
 {
 	if (deadline == ND_NO_DEADLINE) {
-		int r = ND_OUTSIDE(-1, 0, handed(a->w, a->k, a->s, a->key, NULL));
+		int r = nd_sched_line_sleep(a->w);
+		if (r)
+			return r;
+		r = ND_OUTSIDE(-1, 0, handed(a->w, a->k, a->s, a->key, NULL));
 		return r == 1 ? 1 : -EINTR;
 	}
 	if (!nd_sched_managed())
@@ -195,10 +198,22 @@ static int no_units(void *obj)
  * here), so nothing is taken for a missed one. */
 static const struct nd_tree_ops gathered_ops = { NULL, no_units, NULL, 1 };
 
-void nd_treeobj_line_up(struct nd_tree_waiter *w)
+void nd_treeobj_line_up(struct nd_tree_waiter *w, uint64_t deadline)
 {
-	if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && !nd_sched_managed())
+	if (nd_sched_managed()) {
+		if (deadline == ND_NO_DEADLINE && nd_sched_lines_apply())
+			__atomic_store_n(&w->sched, 1, __ATOMIC_RELEASE); /* hand-offs lower its floor */
+	} else if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&nd_tree->members[nd_member_me].lined, ND_LINED, __ATOMIC_RELEASE);
+	}
+}
+
+/* Handed already: a waiter of a scheduled process still waits in the
+ * scheduler for its turn at the join (treeline.c), unless it handed it to
+ * itself at its own turn. */
+static int go_on(const struct nd_tree_waiter *w, int at_once)
+{
+	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && (at_once || !__atomic_load_n(&w->sched, __ATOMIC_ACQUIRE));
 }
 
 int nd_treeobj_leave(struct nd_tree_waiter *w, uint64_t key)
@@ -206,10 +221,12 @@ int nd_treeobj_leave(struct nd_tree_waiter *w, uint64_t key)
 	sigset_t mask;
 	nd_member_turn();
 	struct nd_tree_object *o = nd_object_hold(key, &mask);
-	int woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+	int woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE), sched = __atomic_load_n(&w->sched, __ATOMIC_ACQUIRE);
 	nd_waiter_dequeue(w);
 	if (o)
 		nd_object_unlock(o, &mask);
+	if (sched) /* out of line: no hand-off can lower the floor for it now */
+		nd_sched_lines_refloor();
 	nd_member_turn_done();
 	return woken;
 }
@@ -217,7 +234,7 @@ int nd_treeobj_leave(struct nd_tree_waiter *w, uint64_t key)
 int nd_treeobj_sleep(struct nd_tree_waiter *w, uint64_t key, uint64_t deadline)
 {
 	struct wait_arg a = { w, &gathered_ops, NULL, key };
-	int r = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) ? 1 : sleep_for(&a, deadline);
+	int r = go_on(w, 0) ? 1 : sleep_for(&a, deadline);
 	if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
 		nd_member_join(w->join);
 	__atomic_store_n(&nd_tree->members[nd_member_me].lined, ND_NOT_LINED, __ATOMIC_RELEASE);
@@ -331,6 +348,7 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64
 		nd_member_turn();
 		uint64_t self;
 		sigset_t mask;
+		int at_once = 0;
 		/* Out of line, the entry may have been given to another key since
 		 * (objects.c): this key's new one decides alike. */
 		struct nd_tree_object *o = nd_object_hold(key, &mask);
@@ -344,15 +362,19 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64
 		if (!err)
 			taken(o);
 		int line = err == EAGAIN && !try && !last;
+		int refloor = a.w && !line && __atomic_load_n(&a.w->sched, __ATOMIC_ACQUIRE);
 		if (a.w && !line)
 			leave_line(ops, s, o, a.w, key, err == 0);
 		else if (line && !a.w && (a.w = nd_waiter_enqueue(key)) && self) {
 			a.w->join = self; /* already released: handed at once */
 			__atomic_store_n(&a.w->woken, 1, __ATOMIC_RELEASE);
+			at_once = 1;
 		}
 		if (line && a.w)
-			nd_treeobj_line_up(a.w);
+			nd_treeobj_line_up(a.w, deadline);
 		nd_object_unlock(o, &mask);
+		if (refloor) /* out of line: no hand-off can lower the floor for it now */
+			nd_sched_lines_refloor();
 		/* Joining the line is not counted: a wait that sleeps and gets the
 		 * semaphore counts one event, as one that gets it at once does. */
 		if (!line || !a.w)
@@ -366,7 +388,7 @@ int nd_treeobj_wait(const struct nd_tree_ops *ops, void *s, uint64_t key, uint64
 			return 1;
 		}
 		/* handed at once (a release already made): no sleep */
-		int r = __atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE) ? 1 : sleep_for(&a, deadline);
+		int r = go_on(a.w, at_once) ? 1 : sleep_for(&a, deadline);
 		if (__atomic_load_n(&a.w->woken, __ATOMIC_ACQUIRE))
 			nd_member_join(a.w->join);
 		__atomic_store_n(&me()->lined, ND_NOT_LINED, __ATOMIC_RELEASE);

@@ -31,6 +31,8 @@
 
 enum { S_FREE, S_RUN, S_BLOCKED, S_OUTSIDE };
 
+struct nd_tree_waiter;
+
 struct slot {
 	int state;
 	int tid;
@@ -52,6 +54,7 @@ struct slot {
 	uint64_t out_deadline; /* S_OUTSIDE: when its wait on the outside world times out */
 	int out_tree; /* S_OUTSIDE in a wait only the tree can end (treewait.c) */
 	int preempted; /* lost the turn to the watch (watch.c) and has not reached a point since */
+	struct nd_tree_waiter *line; /* blocked on nd_sched_line_obj: its place in a line of the tree */
 };
 
 extern struct slot nd_slots[ND_SCHED_SLOTS];
@@ -61,6 +64,14 @@ extern int nd_sched_noutside, nd_sched_nblocked;
 extern int nd_sched_ntree;     /* of the threads outside, those in a wait only the tree can end */
 extern char nd_sched_fd_obj;   /* the object descriptor waiters block on */
 extern int nd_sched_nfdwait;   /* how many */
+/* treeline.c: threads waiting in a line of the tree block on this object */
+extern char nd_sched_line_obj;
+extern int nd_sched_nlinewait, nd_sched_line_keeping;
+int nd_sched_line_keeper(void);   /* nothing runnable: the line waiter that keeps the turn, or -1 */
+int nd_sched_lines_due(uint64_t c); /* line waiters to look at, at a turn at count c */
+void nd_sched_lines_at(uint64_t c); /* ... and the look, at that turn */
+int nd_sched_watch_line(const struct slot *s, int holder_runs); /* its hand-off came on real time */
+void nd_sched_lines_reset(void);
 extern uint64_t nd_sched_seq;  /* orders blocks: oldest first */
 extern uint64_t nd_sched_rng;  /* NODICE_SCHEDULE_SEED's generator */
 /* Turns are numbered; how long the current one has lasted is measured by

@@ -127,6 +127,25 @@ void nd_sched_watch(uint64_t started)
 		nd_sched_unlock();
 		return;
 	}
+	if (s->state == S_BLOCKED && s->obj == &nd_sched_line_obj) {
+		/* handed while a thread runs on without a point (real time), or
+		 * nothing runs and nobody keeps the turn for the lines */
+		if (t < 0 && !nd_sched_line_keeping) {
+			nd_sched_runnable(me, ND_WOKEN_RETRY);
+			nd_sched_grant(me);
+		} else if (t >= 0 && held >= STUCK_BLOCKED_NS && nd_sched_watch_line(s, !nd_slots[t].calm)) {
+			nd_log_uncontrolled("tree-order", "a thread's wait in a process-shared object's line was "
+							  "handed over while another thread of its process ran on without "
+							  "a scheduling point: it was woken on real time");
+			nd_sched_runnable(me, ND_WOKEN_SIGNAL);
+		}
+		nd_sched_unlock();
+		return;
+	}
+	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD) && t >= 0 && nd_slots[t].calm && nd_sched_line_keeping) {
+		nd_sched_unlock(); /* a line waiter keeps the turn, and looks at the pipes too (treeline.c) */
+		return;
+	}
 	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD)) {
 		/* Ready by something from outside the process: real time. In
 		 * the tree, with another thread of this process running, where
