@@ -64,9 +64,9 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 				continue;
 			if (k != ND_KEEP_NOT && k != ND_KEEP_BLOCK)
 				return k;
-			if (k == ND_KEEP_NOT && hidden)
-				return ND_READY; /* a thread waits outside: the kernel's order, as before */
 			if (k == ND_KEEP_NOT) {
+				if (hidden)
+					return ND_READY; /* a thread waits outside: the kernel's order, as before */
 				nd_sched_note_outside();
 				return nd_sched_leave() ? ND_LEFT : ND_READY;
 			}

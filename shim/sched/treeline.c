@@ -60,6 +60,19 @@ static int handed_by(const struct nd_tree_waiter *w, uint64_t c)
 	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && w->join <= c;
 }
 
+/* The least join handed to a thread of the process in a line (blocked: to
+ * one still blocked there), or ND_NO_FLOOR. Lock held. */
+static uint64_t least_handed(int blocked)
+{
+	uint64_t f = ND_NO_FLOOR;
+	for (int s = 0; s < nd_slots_hi; s++) {
+		const struct nd_tree_waiter *w = nd_slots[s].line;
+		if (w && (!blocked || line_waiter(s)) && __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && w->join < f)
+			f = w->join;
+	}
+	return f;
+}
+
 /* The floor the process's line waiters need: the least join handed to one
  * still waiting (its slot still holds its place), or none. Set again
  * whenever a wait ends, however it ended (at its turn, by a handler, by the
@@ -72,12 +85,7 @@ static int handed_by(const struct nd_tree_waiter *w, uint64_t c)
  * fails). Lock held. */
 static void refloor(void)
 {
-	uint64_t have = nd_member_floor(), f = ND_NO_FLOOR;
-	for (int s = 0; s < nd_slots_hi; s++) {
-		const struct nd_tree_waiter *w = nd_slots[s].line;
-		if (w && __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && w->join < f)
-			f = w->join;
-	}
+	uint64_t have = nd_member_floor(), f = least_handed(0);
 	if (have == f)
 		return;
 	if (f < have) {
@@ -100,7 +108,7 @@ void nd_sched_lines_refloor(void)
 
 /* Line waiters handed over by count c: runnable, in slot order; the floor
  * then only for hand-offs still to come. Lock held. */
-static void wake_handed(uint64_t c)
+void nd_sched_lines_at(uint64_t c)
 {
 	int n = 0;
 	for (int s = 0; s < nd_slots_hi; s++)
@@ -120,11 +128,6 @@ int nd_sched_lines_due(uint64_t c)
 	return __atomic_load_n(&nd_sched_nlinewait, __ATOMIC_RELAXED) && c > woken_up_to;
 }
 
-void nd_sched_lines_at(uint64_t c)
-{
-	wake_handed(c);
-}
-
 int nd_sched_line_keeper(void)
 {
 	if (nd_sched_line_keeping || !nd_sched_nlinewait)
@@ -133,15 +136,6 @@ int nd_sched_line_keeper(void)
 	if (s >= 0)
 		nd_sched_runnable(s, ND_WOKEN_RETRY);
 	return s;
-}
-
-/* A hand-off to any line waiter of the process made (seen by real time). */
-static int any_handed(void)
-{
-	for (int s = 0; s < nd_slots_hi; s++)
-		if (line_waiter(s) && __atomic_load_n(&nd_slots[s].line->woken, __ATOMIC_ACQUIRE))
-			return 1;
-	return 0;
 }
 
 static int fd_ready(void)
@@ -158,7 +152,7 @@ static int fd_ready(void)
 static int look(void *arg, int ms)
 {
 	const struct nd_tree_waiter *own = arg;
-	if (__atomic_load_n(&own->woken, __ATOMIC_ACQUIRE) || any_handed())
+	if (__atomic_load_n(&own->woken, __ATOMIC_ACQUIRE) || least_handed(1) != ND_NO_FLOOR)
 		return 1;
 	if (nd_sched_others_runnable() || fd_ready())
 		return 2;
@@ -180,13 +174,10 @@ struct least {
 static uint64_t least_join(void *arg)
 {
 	struct least *a = arg;
-	uint64_t f = UINT64_MAX;
-	for (int s = -1; s < nd_slots_hi; s++) {
-		const struct nd_tree_waiter *w = s < 0 ? a->keeper : line_waiter(s) ? nd_slots[s].line : NULL;
-		if (w && __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) && w->join < f)
-			f = w->join;
-	}
-	if (f < a->own || f == UINT64_MAX)
+	uint64_t f = least_handed(1);
+	if (__atomic_load_n(&a->keeper->woken, __ATOMIC_ACQUIRE) && a->keeper->join < f)
+		f = a->keeper->join;
+	if (f < a->own || f == ND_NO_FLOOR)
 		f = a->own;
 	nd_member_floor_lower(nd_member_me, f);
 	return a->f = f;
@@ -220,7 +211,7 @@ static int keep(struct nd_tree_waiter *own)
 	nd_sched_lock();
 	nd_sched_line_keeping = 0;
 	if (r == 1)
-		wake_handed(a.f);
+		nd_sched_lines_at(a.f);
 	if (r == 0) {
 		nd_sched_expire(due);
 		nd_sched_progress++;
