@@ -41,6 +41,7 @@
 #include "pids.h"
 #include "owed.h"
 #include "writers.h"
+#include "childend.h"
 
 #include <pthread.h>
 
@@ -58,6 +59,7 @@ static void start(void)
 	nd_member_start();
 	nd_writers_start();
 	nd_owed_start();
+	nd_childend_start();
 	if (!nd_exempt)
 		nd_device_scan_inherited();
 }

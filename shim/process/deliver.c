@@ -217,6 +217,9 @@ static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
 	struct pollfd pf[ND_DELIVER_FDS];
 	for (int i = 0; i < d->n; i++)
 		pf[i] = (struct pollfd){ d->fd[i], POLLIN, 0 };
+	void (*settle_ends)(const struct pollfd *, int, uint64_t) = __atomic_load_n(&nd_deliver_settle, __ATOMIC_ACQUIRE);
+	if (settle_ends)
+		settle_ends(pf, d->n, f);
 	nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
 	uint32_t mask = 0, all = 0;
 	int unmarked = !decided;
@@ -273,6 +276,7 @@ static int look_lined(void *arg, int ms)
  * up into the clocks). */
 int (*nd_deliver_timed)(int (*probe)(void *, int), void *arg, uint64_t deadline);
 int (*nd_deliver_owed)(int (*probe)(void *, int), void *arg);
+void (*nd_deliver_settle)(const struct pollfd *fds, int n, uint64_t at);
 
 static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg, uint64_t deadline,
 		      struct nd_delivered *out)

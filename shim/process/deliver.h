@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define ND_DELIVER_FDS 16
+#define ND_DELIVER_FDS 32 /* at most: masks of them are 32 bits */
 
 struct nd_tree_pipe;
 
@@ -59,6 +59,9 @@ int nd_deliver_probe(struct pollfd *pf, int n, const sigset_t *mask, int ms);
 /* sleep.c's nd_timed_wait and nd_timed_owed, set by it at start-up. */
 extern int (*nd_deliver_timed)(int (*probe)(void *, int), void *arg, uint64_t deadline);
 extern int (*nd_deliver_owed)(int (*probe)(void *, int), void *arg);
+/* childend.c's nd_childend_settle, set by it when it opens an end (the
+ * tree's order does not call up into the wait for children). */
+extern void (*nd_deliver_settle)(const struct pollfd *fds, int n, uint64_t at);
 
 /* A write stamped ev is about to reach p (carry.c): the members waiting
  * for it are woken at ev + 1. */

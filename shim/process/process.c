@@ -296,6 +296,7 @@ void nd_process_flush_log(const char *end)
 }
 
 void (*nd_process_locks_end)(void);
+void (*nd_process_end_mark)(uint64_t id, uint64_t ev);
 
 void nd_process_end(const char *end)
 {
@@ -303,8 +304,11 @@ void nd_process_end(const char *end)
 		return;
 	nd_filetime_settle_all();
 	nd_process_flush_log(end);
-	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me),
-			nd_member_me >= 0 ? nd_member_count(&nd_tree->members[nd_member_me]) : 0);
+	uint64_t ev = nd_member_me >= 0 ? nd_member_count(&nd_tree->members[nd_member_me]) : 0;
+	nd_vclock_leave(nd_pid, nd_member_id(nd_member_me), ev);
+	void (*end_mark)(uint64_t, uint64_t) = __atomic_load_n(&nd_process_end_mark, __ATOMIC_ACQUIRE);
+	if (end_mark)
+		end_mark(nd_member_id(nd_member_me), ev);
 	nd_writers_end(strcmp(end, "signal") != 0);
 	void (*locks_end)(void) = __atomic_load_n(&nd_process_locks_end, __ATOMIC_ACQUIRE);
 	if (locks_end)

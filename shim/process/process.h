@@ -18,6 +18,10 @@ void nd_process_end(const char *end);
  * locks' end (sched/filelock.c sets it; process/ does not call up into
  * sched/). */
 extern void (*nd_process_locks_end)(void);
+/* ... and the mark of its end for a thread that waits for it (childend.c
+ * sets it at start-up: the order's files do not call into the exit path's
+ * and back). */
+extern void (*nd_process_end_mark)(uint64_t id, uint64_t ev);
 /* Around fork (init.c registers them): the count before, and in the child
  * its own lineage, pid and counters. */
 void nd_process_before_fork(void);

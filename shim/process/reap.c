@@ -19,7 +19,8 @@
  * it on every run); a later one is kept from the call, its SIGCHLD owed.
  *
  * What is left to the kernel (docs/limits.md): stopped and continued
- * children, waits by process group, a process whose threads are scheduled,
+ * children, waits by process group, a process whose threads are scheduled
+ * (but its threads' blocking waits for one child: sched/childwait.c),
  * and a child that ended without leaving its time (killed by SIGKILL, or
  * outside the shim: a static program) when no other child left one. Raw
  * system calls and the stack only.

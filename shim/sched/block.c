@@ -45,6 +45,7 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 		/* ready, or an error the call itself will report; ready pipes of
 		 * the tree only when their writes come before the process's
 		 * horizon (treeread.c) */
+		nd_sched_settle_ends(fds, n);
 		long r = nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0);
 		if (r < 0 || (r > 0 && nd_sched_visible(fds, n)))
 			return ND_READY;
@@ -224,6 +225,9 @@ static int leave_for_child(idtype_t type, id_t id, int options)
 	int exited = options & (WEXITED | WSTOPPED | WCONTINUED) ? options : options | WEXITED;
 	if (nd_sys(SYS_waitid, type, id, (long)&si, exited | WNOHANG | WNOWAIT, 0, 0) < 0 || si.si_pid)
 		return 0;
+	int how = nd_sched_child_end((pid_t)id, type, options);
+	if (how >= 0)
+		return how;
 	return nd_block_leave_for(-1, 0);
 }
 

@@ -120,6 +120,9 @@ void nd_sched_fd_event(void);
 int nd_sched_visible(struct pollfd *fds, int n);
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_catch_up(int waiting);
+/* Before a look at fds: a child's end the horizon has passed is waited for
+ * (process/childend.c). */
+void nd_sched_settle_ends(struct pollfd *fds, int n);
 /* treeline.c: an untimed wait in a line of the tree (objects.h) by a thread
  * of a scheduled process, lined up for it (apply: such a process): it
  * waits in the scheduler until a hand-off is seen at its process's turn. 1

@@ -41,6 +41,7 @@
 #include "deliver.h"
 #include "members.h"
 #include "tree.h"
+#include "childend.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -91,6 +92,8 @@ static int all_waited(struct pollfd *mine, int n, int *list)
 			continue;
 		struct pollfd *f = s < 0 ? mine : nd_slots[s].fds;
 		int m = s < 0 ? n : nd_slots[s].nfds;
+		if (s >= 0)
+			nd_slots[s].kept = 1;
 		for (int i = 0; i < m; i++) {
 			if (f[i].fd < 0)
 				continue;
@@ -113,11 +116,19 @@ static int all_waited(struct pollfd *mine, int n, int *list)
 static void wake_seeing(void)
 {
 	for (int s = 0; s < nd_slots_hi; s++)
-		if (fd_waiter(s) && nd_sys(SYS_poll, (long)nd_slots[s].fds, nd_slots[s].nfds, 0, 0, 0, 0) > 0 &&
+		if (fd_waiter(s) && (nd_childend_settle(nd_slots[s].fds, nd_slots[s].nfds, horizon), 1) &&
+		    nd_sys(SYS_poll, (long)nd_slots[s].fds, nd_slots[s].nfds, 0, 0, 0, 0) > 0 &&
 		    nd_sched_visible(nd_slots[s].fds, nd_slots[s].nfds)) {
 			nd_sched_runnable(s, ND_WOKEN_RETRY);
 			nd_sched_progress++;
 		}
+}
+
+/* The keeping is over: the watch looks at the waiters again. Lock held. */
+static void unkeep(void)
+{
+	for (int s = 0; s < nd_slots_hi; s++)
+		nd_slots[s].kept = 0;
 }
 
 struct all {
@@ -151,6 +162,8 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 		return ND_KEEP_BLOCK;
 	}
 	a.n = nd_sched_noutside ? -1 : all_waited(fds, n, list);
+	if (a.n <= 0)
+		unkeep();
 	int e = nd_sched_earliest();
 	uint64_t due = e >= 0 ? nd_slots[e].deadline : ND_NO_DEADLINE;
 	nd_sched_unlock();
@@ -164,9 +177,14 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 	nd_sched_calm(1); /* it holds its process's turn for all of them */
 	int how = nd_deliver(list, a.n, look_all, &a, due, &out);
 	nd_sched_calm(0);
-	if (how == ND_NOT_DELIVERED || how == ND_INTR)
+	if (how == ND_NOT_DELIVERED || how == ND_INTR) {
+		nd_sched_lock();
+		unkeep();
+		nd_sched_unlock();
 		return how == ND_INTR ? ND_INTR : ND_KEEP_NOT;
+	}
 	nd_sched_lock();
+	unkeep();
 	if (out.decided && how == ND_READY && out.at > horizon)
 		__atomic_store_n(&horizon, out.at, __ATOMIC_RELEASE);
 	if (how == ND_TIMED_OUT) {
@@ -176,6 +194,12 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 	wake_seeing();
 	nd_sched_unlock();
 	return how == ND_TIMED_OUT && deadline <= due ? ND_TIMED_OUT : ND_KEEP_AGAIN;
+}
+
+void nd_sched_settle_ends(struct pollfd *fds, int n)
+{
+	if (applies())
+		nd_childend_settle(fds, n, __atomic_load_n(&horizon, __ATOMIC_ACQUIRE));
 }
 
 int nd_sched_catch_up(int waiting)

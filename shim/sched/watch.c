@@ -142,8 +142,12 @@ void nd_sched_watch(uint64_t started)
 		nd_sched_unlock();
 		return;
 	}
-	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD) && t >= 0 && nd_slots[t].calm && nd_sched_line_keeping) {
-		nd_sched_unlock(); /* a line waiter keeps the turn, and looks at the pipes too (treeline.c) */
+	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD) && t >= 0 && nd_slots[t].calm &&
+	    (nd_sched_line_keeping || s->kept)) {
+		/* a line waiter keeps the turn, and looks at the pipes too
+		 * (treeline.c); or a descriptor waiter keeps it for this one's
+		 * (treeread.c) and wakes it at the count it decides */
+		nd_sched_unlock();
 		return;
 	}
 	if (s->state == S_BLOCKED && (s->flags & ND_BLOCK_FD)) {

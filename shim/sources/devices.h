@@ -33,6 +33,9 @@ struct nd_tree_pipe *nd_pipes_entry(uint64_t key, int create);
  * (writers.c). */
 int nd_pipes_held(struct nd_tree_pipe *p, int except);
 void nd_pipes_forget(int fd);
+/* fd reads the entry of key as a pipe does (process/childend.c); 0: no
+ * longer. */
+void nd_pipes_as(int fd, uint64_t key);
 /* The tree's entry of the stream fd's bytes travel in, for carried counts
  * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the
  * receiving end's (its peer's when writing, its own when reading); made

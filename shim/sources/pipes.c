@@ -81,6 +81,45 @@ void nd_pipes_forget(int fd)
 	}
 }
 
+/* Descriptors that read an entry of their own (nd_pipes_as), kept apart:
+ * a vfork child closing the parent's descriptors before its exec forgets
+ * them in the parent's tables too (the same memory). One per thread waiting
+ * for a child at once, at most AS_MAX (more: the kernel's order). */
+#define AS_MAX 64
+static struct {
+	int fd;
+	uint64_t key;
+} as[AS_MAX];
+
+void nd_pipes_as(int fd, uint64_t key)
+{
+	if ((unsigned)fd >= ND_FD_MAX)
+		return;
+	nd_pipes_forget(fd);
+	for (int i = 0; i < AS_MAX; i++) {
+		uint64_t have = __atomic_load_n(&as[i].key, __ATOMIC_ACQUIRE);
+		if (key && !have && __atomic_compare_exchange_n(&as[i].key, &have, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&as[i].fd, fd, __ATOMIC_RELEASE);
+			return;
+		}
+		if (!key && have && __atomic_load_n(&as[i].fd, __ATOMIC_ACQUIRE) == fd) {
+			__atomic_store_n(&as[i].fd, -1, __ATOMIC_RELAXED);
+			__atomic_store_n(&as[i].key, 0, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+static uint64_t as_key(int fd)
+{
+	for (int i = 0; i < AS_MAX; i++) {
+		uint64_t k = __atomic_load_n(&as[i].key, __ATOMIC_ACQUIRE);
+		if (k && __atomic_load_n(&as[i].fd, __ATOMIC_ACQUIRE) == fd && k == __atomic_load_n(&as[i].key, __ATOMIC_ACQUIRE))
+			return k;
+	}
+	return 0;
+}
+
 static uint64_t key_from(uint64_t dev, uint64_t ino)
 {
 	uint64_t key = (dev << 40) ^ ino;
@@ -94,6 +133,11 @@ static uint64_t key_of(int fd)
 	uint64_t key = fd_key[fd];
 	if (key != UNKNOWN)
 		return key;
+	if ((key = as_key(fd)) != 0) {
+		fd_kind[fd] = KIND_FIFO;
+		fd_named[fd] = 1;
+		return fd_key[fd] = key;
+	}
 	struct stat st;
 	if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0 ||
 	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode)))

@@ -10,7 +10,9 @@
  * alone (an edge-triggered or one-shot event would be used up by the look
  * that leaves it out), the data of each is its own (the kernel's events name
  * descriptors by it), there are at most ND_DELIVER_FDS, and the process has
- * no scheduled threads; otherwise the kernel's order, as before.
+ * no scheduled threads; otherwise the kernel's order, as before. A scheduled
+ * thread's wait on such a set waits on its descriptors as a poll does
+ * (poll.c, sched/treeread.c).
  */
 #include "nodice.h"
 #include "epolldeliver.h"
@@ -44,8 +46,7 @@ static int look(void *arg, int ms)
 	return nd_deliver_probe(l->pf, l->n, l->mask, ms);
 }
 
-/* The set's entries when it can be decided by counts: how many, or 0. */
-static int decidable(int epfd, struct nd_epoll_entry *e)
+int nd_epoll_decidable(int epfd, struct nd_epoll_entry *e)
 {
 	int n = nd_epoll_entries(epfd, e, ND_DELIVER_FDS);
 	for (int i = 0; i < n; i++) {
@@ -58,8 +59,7 @@ static int decidable(int epfd, struct nd_epoll_entry *e)
 	return n > 0 ? n : 0;
 }
 
-/* The kernel's events of the set, keeping those of the places in `ready`. */
-static int report(int epfd, const struct nd_epoll_entry *e, int n, uint32_t ready, struct epoll_event *ev, int max,
+int nd_epoll_report(int epfd, const struct nd_epoll_entry *e, int n, uint32_t ready, struct epoll_event *ev, int max,
 		  const sigset_t *mask)
 {
 	struct epoll_event got[ND_DELIVER_FDS];
@@ -81,7 +81,7 @@ int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeou
 	*decided = 0;
 	if (nd_member_me < 0 || max <= 0 || nd_sched_managed())
 		return ND_NOT_DELIVERED;
-	int n = decidable(epfd, e);
+	int n = nd_epoll_decidable(epfd, e);
 	if (!n)
 		return ND_NOT_DELIVERED;
 	struct look l = { .n = n, .mask = mask };
@@ -100,7 +100,7 @@ int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeou
 		return errno = EINTR, -1;
 	if (how != ND_READY)
 		return 0;
-	int k = report(epfd, e, n, out.ready, ev, max, mask);
+	int k = nd_epoll_report(epfd, e, n, out.ready, ev, max, mask);
 	if (k != 0)
 		return k;
 	/* what was decided ready is gone (another process read it): the

@@ -17,4 +17,14 @@
 int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns, const sigset_t *mask,
 		       int *decided);
 
+/* The set's entries when it can be decided by counts (each level-triggered
+ * for input alone, with data of its own, at most ND_DELIVER_FDS): how many,
+ * or 0. */
+struct nd_epoll_entry;
+int nd_epoll_decidable(int epfd, struct nd_epoll_entry *e);
+/* The kernel's events of the set now (a zero timeout), keeping those of the
+ * places in `ready` of e: how many (at most max), or -1 with errno. */
+int nd_epoll_report(int epfd, const struct nd_epoll_entry *e, int n, uint32_t ready, struct epoll_event *ev, int max,
+		    const sigset_t *mask);
+
 #endif

@@ -19,6 +19,7 @@
 #include "scheduler.h"
 #include "deliver.h"
 #include "epolldeliver.h"
+#include "epollset.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -284,6 +285,52 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 }
 
 
+/* A scheduled thread's wait on an epoll set nd_epoll_decidable accepts
+ * (asyncio's loop in a process with other threads: its child watchers, an
+ * executor): made on the set's descriptors as a poll, so the pipes of the
+ * tree are seen in the tree's order and the wait takes part in its
+ * process's keeping of them (sched/treeread.c), instead of waiting on the
+ * set outside the turn. ND_NOT_DELIVERED when it is not one. */
+static int epoll_scheduled(int sym, int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+	struct nd_epoll_entry e[ND_DELIVER_FDS];
+	int n = nd_member_me >= 0 && nd_sched_managed() && max > 0 && timeout != 0 ? nd_epoll_decidable(epfd, e) : 0;
+	if (!n)
+		return ND_NOT_DELIVERED;
+	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
+	struct pollfd pf[ND_DELIVER_FDS];
+	for (;;) {
+		for (int i = 0; i < n; i++)
+			pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
+		int out, r;
+		int how = how_to_wait(pf, n, ns, mask, &out);
+		if (how == ND_INTR) {
+			r = -1;
+			errno = EINTR;
+		} else if (how == ND_LEFT) {
+			r = nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
+		} else {
+			/* what its threads may see; nothing of that: the kernel's answer */
+			uint32_t ready = 0;
+			long k = nd_sys(SYS_poll, (long)pf, n, 0, 0, 0, 0);
+			if (k > 0 && !nd_sched_visible(pf, n))
+				nd_sys(SYS_poll, (long)pf, n, 0, 0, 0, 0);
+			for (int i = 0; k > 0 && i < n; i++)
+				ready |= pf[i].revents ? 1u << i : 0;
+			r = ready ? nd_epoll_report(epfd, e, n, ready, ev, max, mask) : 0;
+		}
+		if (out)
+			nd_block_rejoin();
+		if (r == 0 && how == ND_LEFT && ns > 0)
+			nd_vclock_advance((uint64_t)ns);
+		/* ready, and gone before the look (another reader): wait again */
+		if (r == 0 && how == ND_READY && ns < 0)
+			continue;
+		nd_log_decided(sym, how != ND_LEFT);
+		return r;
+	}
+}
+
 /* epoll_wait(2), epoll_pwait(2): the epoll descriptor is readable when it
  * has events. */
 ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
@@ -291,6 +338,9 @@ ND_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.epoll_wait(epfd, ev, max, timeout);
+	int s = epoll_scheduled(ND_SYM_epoll_wait, epfd, ev, max, timeout, NULL);
+	if (s != ND_NOT_DELIVERED)
+		return s;
 	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
 	int decided = 0, d = nd_epoll_delivered(epfd, ev, max, ns, NULL, &decided);
 	nd_log_decided(ND_SYM_epoll_wait, decided);
@@ -307,6 +357,9 @@ ND_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 	ND_ORDERED();
 	if (nd_passthrough())
 		return nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
+	int s = epoll_scheduled(ND_SYM_epoll_pwait, epfd, ev, max, timeout, mask);
+	if (s != ND_NOT_DELIVERED)
+		return s;
 	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
 	int decided = 0, d = nd_epoll_delivered(epfd, ev, max, ns, mask, &decided);
 	nd_log_decided(ND_SYM_epoll_pwait, decided);

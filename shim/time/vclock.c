@@ -234,6 +234,15 @@ int nd_vclock_ended(int pid, uint64_t *vt, uint64_t *id)
 	return ended(pid, vt, id) != NULL;
 }
 
+int nd_vclock_ended_count(int pid, uint64_t *vt, uint64_t *id, uint64_t *ev)
+{
+	struct nd_tree_exit *e = ended(pid, vt, id);
+	if (!e)
+		return 0;
+	*ev = __atomic_load_n(&e->ev, __ATOMIC_RELAXED);
+	return ended(pid, vt, id) != NULL; /* not rewritten meanwhile */
+}
+
 uint64_t nd_vclock_reaped(int pid)
 {
 	uint64_t vt, id;

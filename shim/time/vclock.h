@@ -63,6 +63,8 @@ void nd_vclock_leave(int pid, uint64_t id, uint64_t ev);
 uint64_t nd_vclock_reaped(int pid);
 /* Where pid's line ended and its id, if it has ended (1) — not cleared. */
 int nd_vclock_ended(int pid, uint64_t *vt, uint64_t *id);
+/* ... and its event count there. */
+int nd_vclock_ended_count(int pid, uint64_t *vt, uint64_t *id, uint64_t *ev);
 #define ND_MONO_BASE 100000000000LL /* monotonic clocks start at 100 s */
 #define ND_NS 1000000000LL
 #define ND_NO_DEADLINE UINT64_MAX /* a wait without one; also in scheduler.h */

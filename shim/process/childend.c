@@ -1,0 +1,187 @@
+/*
+ * A child's end, waited for by a thread of a scheduled process (issue 14).
+ * asyncio's child watcher and `subprocess` from a thread pool wait for one
+ * child each in waitpid, in a thread of their own. That thread used to leave
+ * its process's turn for the kernel's wait and rejoin wherever the other
+ * threads had got to; while it was outside, the others' waits on pipes of
+ * the tree went to the kernel's order too (treeread.c), and `nodice verify`
+ * of an asyncio program that ran two subprocesses reported event logs that
+ * differed though its output repeated.
+ *
+ * Now the end is a write like any other: the waiter opens a pidfd for the
+ * child (readable once it has ended) and waits on it as on a pipe of the
+ * tree (sched/treeread.c, process/deliver.c). The pidfd reads an entry of
+ * the tree's pipe table keyed by the child's member id, whose one mark the
+ * child makes as it ends, stamped with its count there, before it leaves
+ * the order: a waiter lined on it has its floor lowered then, as by a write.
+ * So the wait ends at its process's turn of the tree past the end's count,
+ * at the same point of the other threads on every run. A child that ended
+ * before the entry was made is marked by the waiter, from the exits table
+ * (the same stamp). A child killed by SIGKILL leaves no mark: its end is
+ * the kernel's order, as an end of file is. Raw system calls only.
+ */
+#include "nodice.h"
+#include "childend.h"
+#include "deliver.h"
+#include "devices.h"
+#include "members.h"
+#include "process.h"
+#include "tree.h"
+#include "vclock.h"
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* An entry no descriptor's device and inode gives (pipes.c's keys). */
+static uint64_t key_of(uint64_t id)
+{
+	return (id ^ 0xc41d0e4d00000000ULL) | 3;
+}
+
+/* The end's one write: idempotent, the child and a waiter may both make it. */
+static void mark(struct nd_tree_pipe *p, uint64_t ev, uint64_t vt, uint64_t id)
+{
+	struct nd_pipe_mark *m = &p->marks[0];
+	__atomic_store_n(&m->ev, ev, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->vt, vt, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->id, id, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->start, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->written, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->nmarks, 1, __ATOMIC_RELEASE);
+}
+
+void nd_childend_leave(uint64_t id, uint64_t ev)
+{
+	if (!id)
+		return;
+	/* the exits table is written: a waiter that makes the entry after this
+	 * look finds the end there */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	struct nd_tree_pipe *p = nd_pipes_entry(key_of(id), 0);
+	if (!p)
+		return;
+	mark(p, ev, nd_vclock_now(), id);
+	nd_deliver_wrote(p, ev);
+}
+
+/* The descriptors open for ends (fd + 1, 0: free), for settle. */
+#define ENDS 64
+static struct {
+	int fd1;
+	struct nd_tree_pipe *p;
+} ends[ENDS];
+static int nends;
+
+static void note(int fd, struct nd_tree_pipe *p)
+{
+	for (int i = 0; i < ENDS; i++) {
+		int free_ = 0;
+		if (__atomic_compare_exchange_n(&ends[i].fd1, &free_, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			ends[i].p = p;
+			__atomic_store_n(&ends[i].fd1, fd + 1, __ATOMIC_RELEASE);
+			__atomic_add_fetch(&nends, 1, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+static void unnote(int fd)
+{
+	for (int i = 0; i < ENDS; i++)
+		if (__atomic_load_n(&ends[i].fd1, __ATOMIC_ACQUIRE) == fd + 1) {
+			__atomic_sub_fetch(&nends, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&ends[i].fd1, 0, __ATOMIC_RELEASE);
+			return;
+		}
+}
+
+static struct nd_tree_pipe *noted(int fd)
+{
+	for (int i = 0; i < ENDS; i++)
+		if (__atomic_load_n(&ends[i].fd1, __ATOMIC_ACQUIRE) == fd + 1)
+			return ends[i].p;
+	return NULL;
+}
+
+/* An end marked before the order's point is in the past: the child is in
+ * its last instructions, and its pidfd is about to be readable (at most
+ * about a second: an exit stuck after the shim's destructor is left to the
+ * kernel). Without this wait a look made in between found it not ready,
+ * and the waiter woke later on real time (the watch, watch.c). */
+void nd_childend_settle(const struct pollfd *fds, int n, uint64_t at)
+{
+	if (!__atomic_load_n(&nends, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t self = nd_member_id(nd_member_me);
+	for (int i = 0; i < n; i++) {
+		struct nd_tree_pipe *p = fds[i].fd >= 0 ? noted(fds[i].fd) : NULL;
+		if (!p || !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE) ||
+		    !nd_member_before(__atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED),
+				      __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED), at, self))
+			continue;
+		for (int k = 0; k < 2000; k++) {
+			struct pollfd q = { fds[i].fd, POLLIN, 0 };
+			if (nd_sys(SYS_poll, (long)&q, 1, 0, 0, 0, 0) != 0)
+				break;
+			struct timespec to = { 0, 500000 };
+			if (k < 50)
+				nd_sys0(SYS_sched_yield);
+			else
+				nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0);
+		}
+	}
+}
+
+void nd_childend_start(void)
+{
+	__atomic_store_n(&nd_process_end_mark, nd_childend_leave, __ATOMIC_RELEASE);
+}
+
+static void hold(struct nd_tree_pipe *p, int on)
+{
+	uint64_t bit = 1ULL << (nd_member_me % 64), *w = &p->holders[nd_member_me / 64];
+	if (on)
+		__atomic_fetch_or(w, bit, __ATOMIC_ACQ_REL); /* spared by pipes.c's claim while waited on */
+	else
+		__atomic_fetch_and(w, ~bit, __ATOMIC_ACQ_REL);
+}
+
+int nd_childend_open(pid_t pid)
+{
+	uint64_t vt, id, ev, was;
+	if (nd_member_me < 0 || pid <= 0)
+		return -1;
+	if (!nd_vclock_ended(pid, &vt, &id) && !nd_member_now_of(pid, &vt, &id))
+		return -1;
+	long fd = nd_sys(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+	if (fd < 0)
+		return -1;
+	struct nd_tree_pipe *p = fd < ND_FD_MAX ? nd_pipes_entry(key_of(id), 1) : NULL;
+	if (!p) {
+		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+		return -1;
+	}
+	hold(p, 1);
+	nd_pipes_as((int)fd, key_of(id));
+	note((int)fd, p);
+	__atomic_store_n(&nd_deliver_settle, nd_childend_settle, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (nd_vclock_ended_count(pid, &vt, &was, &ev) && was == id)
+		mark(p, ev, vt, id);
+	return (int)fd;
+}
+
+void nd_childend_close(int fd)
+{
+	struct nd_tree_pipe *p = nd_pipes_reading(fd);
+	if (p)
+		hold(p, 0);
+	unnote(fd);
+	nd_pipes_as(fd, 0);
+	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Threads that wait for children (issue 14): fixtures/python/child_waits.py
+# runs 8 subprocesses through asyncio (its child watcher waits for each in a
+# thread of its own while the loop reads their pipes with epoll) and through
+# a thread pool (each thread runs one and waits for it). Those waits used to
+# leave the scheduler for the kernel's wait and rejoin wherever the other
+# threads had got to (schedule-outside, tree-order), and the loop's epoll
+# wait went outside with them. Now a child's end is a write of the tree
+# (process/childend.c, sched/childwait.c) and a scheduled thread's epoll
+# wait is made on the set's descriptors (time/poll.c): the results repeat
+# over 3 runs unpinned, 1 on one CPU and 2 through LD_PRELOAD alone, move
+# with the seed, and nothing of the waits is left to real time.
+# Usage: childwaits.sh NODICE LIB FIXTURES
+. "$(dirname "$0")/checks.sh"
+
+f="$fixtures/python/child_waits.py"
+for mode in asyncio threads; do
+	for i in 1 2 3; do timeout 120 "$nodice" run -- $py "$f" $mode >"$mode.run$i" 2>>err; done
+	timeout 120 taskset -c 0 "$nodice" run -- $py "$f" $mode >"$mode.cpu0" 2>>err
+	for i in 1 2; do timeout 120 env LD_PRELOAD="$lib" $py "$f" $mode >"$mode.lib$i" 2>>err; done
+	[ "$(grep -c 'rc=[0-9]$' "$mode.run1")" = 8 ] && ok || bad "$mode: not 8 results: $(cat "$mode.run1"; tail -c 300 err)"
+	n=$(cat "$mode".run* "$mode".cpu0 | sort | uniq -c | awk '$1 != 4' | wc -l)
+	[ "$n" = 0 ] && ok || bad "$mode: the runs differ: $(paste -d'|' "$mode".run* "$mode".cpu0)"
+	cmp -s "$mode.run1" "$mode.run2" && cmp -s "$mode.run1" "$mode.cpu0" && ok || bad "$mode: the order differs"
+	cmp -s "$mode.lib1" "$mode.lib2" && ok || bad "$mode: LD_PRELOAD runs differ"
+	timeout 120 "$nodice" run --seed 7 -- $py "$f" $mode >"$mode.seed7" 2>>err
+	cmp -s "$mode.run1" "$mode.seed7" && bad "$mode: seed 7 gave seed 0's results" || ok
+	# The waits for children and the loop's waits are the tree's: no thread
+	# left the scheduler for them, none rejoined on real time. (dash's own
+	# SIGCHLD handler, interrupting its computation when a job of its
+	# pipeline ends, is a moment of real time of its own: docs/limits.md.)
+	timeout 300 "$nodice" inspect --json "$mode.json" -- $py "$f" $mode >"$mode.inspect" 2>&1
+	$py - "$mode.json" <<'PY' && ok || bad "$mode: $(grep -A8 Uncontrolled "$mode.inspect")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+seen = [(u["kind"], u["detail"]) for u in r["uncontrolled"] if u["observed"]]
+assert r["exit_status"] == 0, r["exit_status"]
+left = [s for s in seen if s[0] in ("schedule-outside", "schedule-preempted") or
+        (s[0] == "tree-order" and not s[1].startswith("a SIGCHLD handler ran in the middle"))]
+assert not left, left
+PY
+done
+# the gate passes the asyncio program (before: its event logs differed)
+timeout 300 "$nodice" verify --runs 3 -- $py "$f" asyncio >verify.txt 2>&1 && ok || bad "verify: $(tail -20 verify.txt)"
+# natively the children's draws differ from run to run
+for i in 1 2; do $py "$f" asyncio; done >native.txt
+[ "$(sort -u native.txt | wc -l)" -gt 8 ] && ok || bad "natively the two runs drew the same bytes"
+
+finish tree_child_waits
