@@ -62,6 +62,17 @@ unsigned long long nd_sys_monotonic_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+void nd_sys_await(int (*ready)(void *arg), void *arg)
+{
+	for (int i = 0; i < 2000 && !ready(arg); i++) {
+		struct timespec to = { 0, 500000 };
+		if (i < 50)
+			nd_sys0(SYS_sched_yield);
+		else
+			nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0);
+	}
+}
+
 /* glibc 2.35+ registers each thread's rseq area and says where it is; the
  * kernel keeps the thread's CPU in it (offset 4). Weak: absent before. */
 extern const ptrdiff_t __rseq_offset __attribute__((weak));

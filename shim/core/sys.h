@@ -26,6 +26,11 @@ long nd_user_write(long dst, const void *src, size_t n);
  * patched vDSO): for the shim's own bounds on real time. */
 unsigned long long nd_sys_monotonic_ns(void);
 
+/* Waits, yielding and then in half-milliseconds, until ready(arg) says so:
+ * for another process's last instructions (a child between leaving its
+ * time and being reapable), at most about a second. */
+void nd_sys_await(int (*ready)(void *arg), void *arg);
+
 /* How many CPUs this thread may run on (the real affinity mask, not the
  * count the program is shown): spinning for another helps only with two. */
 int nd_sys_cpus_allowed(void);

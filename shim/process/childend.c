@@ -31,7 +31,6 @@
 
 #include <poll.h>
 #include <sys/syscall.h>
-#include <time.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -69,43 +68,10 @@ void nd_childend_leave(uint64_t id, uint64_t ev)
 	nd_deliver_wrote(p, ev);
 }
 
-/* The descriptors open for ends (fd + 1, 0: free), for settle. */
-#define ENDS 64
-static struct {
-	int fd1;
-	struct nd_tree_pipe *p;
-} ends[ENDS];
-static int nends;
-
-static void note(int fd, struct nd_tree_pipe *p)
+static int readable(void *arg)
 {
-	for (int i = 0; i < ENDS; i++) {
-		int free_ = 0;
-		if (__atomic_compare_exchange_n(&ends[i].fd1, &free_, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-			ends[i].p = p;
-			__atomic_store_n(&ends[i].fd1, fd + 1, __ATOMIC_RELEASE);
-			__atomic_add_fetch(&nends, 1, __ATOMIC_RELEASE);
-			return;
-		}
-	}
-}
-
-static void unnote(int fd)
-{
-	for (int i = 0; i < ENDS; i++)
-		if (__atomic_load_n(&ends[i].fd1, __ATOMIC_ACQUIRE) == fd + 1) {
-			__atomic_sub_fetch(&nends, 1, __ATOMIC_RELEASE);
-			__atomic_store_n(&ends[i].fd1, 0, __ATOMIC_RELEASE);
-			return;
-		}
-}
-
-static struct nd_tree_pipe *noted(int fd)
-{
-	for (int i = 0; i < ENDS; i++)
-		if (__atomic_load_n(&ends[i].fd1, __ATOMIC_ACQUIRE) == fd + 1)
-			return ends[i].p;
-	return NULL;
+	struct pollfd q = { *(int *)arg, POLLIN, 0 };
+	return nd_sys(SYS_poll, (long)&q, 1, 0, 0, 0, 0) != 0;
 }
 
 /* An end marked before the order's point is in the past: the child is in
@@ -115,25 +81,17 @@ static struct nd_tree_pipe *noted(int fd)
  * and the waiter woke later on real time (the watch, watch.c). */
 void nd_childend_settle(const struct pollfd *fds, int n, uint64_t at)
 {
-	if (!__atomic_load_n(&nends, __ATOMIC_ACQUIRE))
+	if (!nd_pipes_as_any())
 		return;
 	uint64_t self = nd_member_id(nd_member_me);
 	for (int i = 0; i < n; i++) {
-		struct nd_tree_pipe *p = fds[i].fd >= 0 ? noted(fds[i].fd) : NULL;
-		if (!p || !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE) ||
-		    !nd_member_before(__atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED),
-				      __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED), at, self))
-			continue;
-		for (int k = 0; k < 2000; k++) {
-			struct pollfd q = { fds[i].fd, POLLIN, 0 };
-			if (nd_sys(SYS_poll, (long)&q, 1, 0, 0, 0, 0) != 0)
-				break;
-			struct timespec to = { 0, 500000 };
-			if (k < 50)
-				nd_sys0(SYS_sched_yield);
-			else
-				nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0);
-		}
+		int fd = fds[i].fd;
+		uint64_t key = fd >= 0 ? nd_pipes_as_key(fd) : 0;
+		struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
+		if (p && __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE) &&
+		    nd_member_before(__atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED),
+				     __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED), at, self))
+			nd_sys_await(readable, &fd);
 	}
 }
 
@@ -168,7 +126,6 @@ int nd_childend_open(pid_t pid)
 	}
 	hold(p, 1);
 	nd_pipes_as((int)fd, key_of(id));
-	note((int)fd, p);
 	__atomic_store_n(&nd_deliver_settle, nd_childend_settle, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (nd_vclock_ended_count(pid, &vt, &was, &ev) && was == id)
@@ -181,7 +138,6 @@ void nd_childend_close(int fd)
 	struct nd_tree_pipe *p = nd_pipes_reading(fd);
 	if (p)
 		hold(p, 0);
-	unnote(fd);
 	nd_pipes_as(fd, 0);
 	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
 }

@@ -126,21 +126,19 @@ static int probe(void *arg, int ms)
 	return 0;
 }
 
+static int reapable(void *arg)
+{
+	siginfo_t si;
+	si.si_pid = 0;
+	return nd_sys(SYS_waitid, P_PID, *(int32_t *)arg, (long)&si, WEXITED | WNOHANG | WNOWAIT, 0, 0) < 0 ||
+	       si.si_pid;
+}
+
 /* pid has left its time: until it can be reaped (at most about a second:
  * an exit stuck after the shim's destructor is left to the kernel). */
 static void until_reapable(int32_t pid)
 {
-	for (int i = 0; i < 2000; i++) {
-		siginfo_t si;
-		si.si_pid = 0;
-		if (nd_sys(SYS_waitid, P_PID, pid, (long)&si, WEXITED | WNOHANG | WNOWAIT, 0, 0) < 0 || si.si_pid)
-			return;
-		struct timespec to = { 0, 500000 };
-		if (i < 50)
-			nd_sys0(SYS_sched_yield);
-		else
-			nd_sys(SYS_nanosleep, (long)&to, 0, 0, 0, 0, 0);
-	}
+	nd_sys_await(reapable, &pid);
 }
 
 /* Waits as a timed event of the tree until (d, id) (order.c), from wherever

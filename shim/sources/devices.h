@@ -36,6 +36,9 @@ void nd_pipes_forget(int fd);
 /* fd reads the entry of key as a pipe does (process/childend.c); 0: no
  * longer. */
 void nd_pipes_as(int fd, uint64_t key);
+/* The key fd was given so (0: none), and whether any descriptor has one. */
+uint64_t nd_pipes_as_key(int fd);
+int nd_pipes_as_any(void);
 /* The tree's entry of the stream fd's bytes travel in, for carried counts
  * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the
  * receiving end's (its peer's when writing, its own when reading); made

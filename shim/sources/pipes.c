@@ -90,6 +90,7 @@ static struct {
 	int fd;
 	uint64_t key;
 } as[AS_MAX];
+static int nas; /* how many are set */
 
 void nd_pipes_as(int fd, uint64_t key)
 {
@@ -100,17 +101,24 @@ void nd_pipes_as(int fd, uint64_t key)
 		uint64_t have = __atomic_load_n(&as[i].key, __ATOMIC_ACQUIRE);
 		if (key && !have && __atomic_compare_exchange_n(&as[i].key, &have, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&as[i].fd, fd, __ATOMIC_RELEASE);
+			__atomic_add_fetch(&nas, 1, __ATOMIC_RELEASE);
 			return;
 		}
 		if (!key && have && __atomic_load_n(&as[i].fd, __ATOMIC_ACQUIRE) == fd) {
 			__atomic_store_n(&as[i].fd, -1, __ATOMIC_RELAXED);
 			__atomic_store_n(&as[i].key, 0, __ATOMIC_RELEASE);
+			__atomic_sub_fetch(&nas, 1, __ATOMIC_RELEASE);
 			return;
 		}
 	}
 }
 
-static uint64_t as_key(int fd)
+int nd_pipes_as_any(void)
+{
+	return __atomic_load_n(&nas, __ATOMIC_ACQUIRE) > 0;
+}
+
+uint64_t nd_pipes_as_key(int fd)
 {
 	for (int i = 0; i < AS_MAX; i++) {
 		uint64_t k = __atomic_load_n(&as[i].key, __ATOMIC_ACQUIRE);
@@ -133,7 +141,7 @@ static uint64_t key_of(int fd)
 	uint64_t key = fd_key[fd];
 	if (key != UNKNOWN)
 		return key;
-	if ((key = as_key(fd)) != 0) {
+	if ((key = nd_pipes_as_key(fd)) != 0) {
 		fd_kind[fd] = KIND_FIFO;
 		fd_named[fd] = 1;
 		return fd_key[fd] = key;
