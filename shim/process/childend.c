@@ -135,7 +135,8 @@ int nd_childend_open(pid_t pid)
 
 void nd_childend_close(int fd)
 {
-	struct nd_tree_pipe *p = nd_pipes_reading(fd);
+	uint64_t key = nd_pipes_as_key(fd);
+	struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
 	if (p)
 		hold(p, 0);
 	nd_pipes_as(fd, 0);

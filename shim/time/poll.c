@@ -310,11 +310,11 @@ static int epoll_scheduled(int sym, int epfd, struct epoll_event *ev, int max, i
 		} else if (how == ND_LEFT) {
 			r = nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
 		} else {
-			/* what its threads may see; nothing of that: the kernel's answer */
+			/* what its threads may see, as a poll shows it */
 			uint32_t ready = 0;
 			long k = nd_sys(SYS_poll, (long)pf, n, 0, 0, 0, 0);
-			if (k > 0 && !nd_sched_visible(pf, n))
-				nd_sys(SYS_poll, (long)pf, n, 0, 0, 0, 0);
+			if (k > 0)
+				nd_poll_visible(pf, n, (int)k);
 			for (int i = 0; k > 0 && i < n; i++)
 				ready |= pf[i].revents ? 1u << i : 0;
 			r = ready ? nd_epoll_report(epfd, e, n, ready, ev, max, mask) : 0;
