@@ -70,6 +70,7 @@ ND_START(start);
 static void fork_child(void)
 {
 	nd_fork_child_member();
+	nd_pipes_as_fork_child();
 	nd_process_fork_child();
 	nd_sched_fork_child();
 	nd_itimer_fork_child();

@@ -30,6 +30,7 @@
 #include "vclock.h"
 
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 
 #ifndef SYS_pidfd_open
@@ -141,4 +142,85 @@ void nd_childend_close(int fd)
 		hold(p, 0);
 	nd_pipes_as(fd, 0);
 	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+int nd_childend_end_of(int fd, uint64_t *ev, uint64_t *id)
+{
+	uint64_t key = nd_pipes_as_key(fd);
+	struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
+	if (!p || !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE))
+		return 0;
+	*ev = __atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED);
+	*id = __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/*
+ * While a thread waits for any child, another thread of the process may
+ * start one, which natively the wait could reap. The waiter also waits on
+ * an eventfd read as an entry of the tree like a pidfd (its key new for each
+ * wait); a start in this process writes it and marks the entry at the
+ * starter's count, a write of the process to itself (seen at once), so the
+ * wait looks at its children again at that point of the order. One waiter
+ * at a time has it (another waits the old way); `users` keeps the
+ * descriptor open while a starter writes it. A child forked meanwhile has
+ * the variables, not the waiter: `pid` tells them apart (the number may
+ * be another file of the child's by then).
+ */
+static int started_fd = -1, started_users;
+static long started_pid;
+static uint64_t started_seq;
+
+int nd_childend_started_open(void)
+{
+	long me = nd_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	int have = __atomic_load_n(&started_fd, __ATOMIC_ACQUIRE);
+	if (nd_member_me < 0 || (have >= 0 && __atomic_load_n(&started_pid, __ATOMIC_ACQUIRE) == me))
+		return -1;
+	if (have >= 0 && __atomic_compare_exchange_n(&started_fd, &have, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		__atomic_store_n(&started_users, 0, __ATOMIC_RELEASE); /* a parent's waiter's, inherited */
+	long fd = nd_sys(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
+	if (fd < 0)
+		return -1;
+	__atomic_store_n(&started_pid, me, __ATOMIC_RELEASE);
+	uint64_t seq = __atomic_add_fetch(&started_seq, 1, __ATOMIC_RELAXED);
+	uint64_t key = key_of(nd_member_id(nd_member_me) ^ (0x9e3779b97f4a7c15ULL * seq));
+	struct nd_tree_pipe *p = fd < ND_FD_MAX ? nd_pipes_entry(key, 1) : NULL;
+	int none = -1;
+	if (!p || !__atomic_compare_exchange_n(&started_fd, &none, (int)fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+		return -1;
+	}
+	hold(p, 1);
+	nd_pipes_as((int)fd, key);
+	return (int)fd;
+}
+
+int nd_childend_started(void)
+{
+	if (__atomic_load_n(&started_fd, __ATOMIC_ACQUIRE) < 0)
+		return 0;
+	__atomic_add_fetch(&started_users, 1, __ATOMIC_SEQ_CST);
+	int fd = __atomic_load_n(&started_fd, __ATOMIC_SEQ_CST);
+	if (fd >= 0 && __atomic_load_n(&started_pid, __ATOMIC_ACQUIRE) != nd_sys(SYS_getpid, 0, 0, 0, 0, 0, 0))
+		fd = -1;
+	uint64_t key = fd >= 0 ? nd_pipes_as_key(fd) : 0;
+	struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
+	if (p && !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE)) {
+		uint64_t one = 1, ev = nd_member_count(&nd_tree->members[nd_member_me]);
+		nd_sys(SYS_write, fd, (long)&one, sizeof one, 0, 0, 0);
+		mark(p, ev, nd_vclock_now(), nd_member_id(nd_member_me));
+		nd_deliver_wrote(p, ev);
+	}
+	__atomic_sub_fetch(&started_users, 1, __ATOMIC_RELEASE);
+	return p != NULL;
+}
+
+void nd_childend_started_close(int fd)
+{
+	int was = fd;
+	if (__atomic_compare_exchange_n(&started_fd, &was, -1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&started_users, __ATOMIC_SEQ_CST))
+			nd_sys(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	nd_childend_close(fd);
 }

@@ -19,6 +19,15 @@ void nd_childend_leave(uint64_t id, uint64_t ev);
  * of the tree (or no descriptor could be had): wait as before. */
 int nd_childend_open(pid_t pid);
 void nd_childend_close(int fd);
+/* The (count, id) fd's child ended at, as its end marked it: 0 if not. */
+int nd_childend_end_of(int fd, uint64_t *ev, uint64_t *id);
+/* For a wait for any child: a descriptor, waited on as the children's, that
+ * turns readable when this process starts another child meanwhile
+ * (nd_childend_started: 1 when one was written, the process's descriptor
+ * waiters must look again). -1: none (another thread's wait has it). */
+int nd_childend_started_open(void);
+int nd_childend_started(void);
+void nd_childend_started_close(int fd);
 /* Before a look at fds decided at count at: waits for an end marked before
  * (at, this member's id) to be readable (the child's last moment). */
 struct pollfd;

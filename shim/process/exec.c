@@ -186,6 +186,7 @@ static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_fil
 		return r;
 	}
 	nd_member_started(env_member, child);
+	nd_sched_child_started();
 	if (pid)
 		*pid = child;
 	return 0;
@@ -257,6 +258,8 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 	environ = saved;
 	if (!f)
 		nd_member_unclaim(env_member);
+	else
+		nd_sched_child_started();
 	return f;
 }
 

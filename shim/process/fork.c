@@ -11,6 +11,7 @@
  * leaves: a wait the signal interrupts ends no earlier than it was sent.
  */
 #include "nodice.h"
+#include "block.h"
 #include "members.h"
 #include "fork.h"
 #include "pids.h"
@@ -42,6 +43,8 @@ ND_EXPORT pid_t fork(void)
 		nd_member_unclaim(k);
 	else
 		nd_member_started(k, r);
+	if (r > 0)
+		nd_sched_child_started();
 	return r;
 }
 

@@ -20,7 +20,7 @@
  *
  * What is left to the kernel (docs/limits.md): stopped and continued
  * children, waits by process group, a process whose threads are scheduled
- * (but its threads' blocking waits for one child: sched/childwait.c),
+ * (but its threads' blocking waits for a child: sched/childwait.c),
  * and a child that ended without leaving its time (killed by SIGKILL, or
  * outside the shim: a static program) when no other child left one. Raw
  * system calls and the stack only.
@@ -92,6 +92,17 @@ static int children(struct kids *k)
 	if (nd_sys_listdir("/proc/self/task", add_thread, k) < 0 || k->over)
 		return -1;
 	return k->n;
+}
+
+int nd_reap_children(int32_t *pid, int max)
+{
+	struct kids k;
+	int n = children(&k);
+	if (n < 0 || n > max)
+		return -1;
+	for (int i = 0; i < n; i++)
+		pid[i] = k.pid[i];
+	return n;
 }
 
 /* The first end among the children that left theirs (k->first: 0 if none). */

@@ -17,5 +17,8 @@ pid_t nd_reap_first(idtype_t type, int options);
  * child has ended yet. */
 #define ND_REAP_NONE (-2)
 pid_t nd_reap_nohang(idtype_t type, id_t id, int options);
+/* This process's children, at most max of them (more: -1). */
+#include <stdint.h>
+int nd_reap_children(int32_t *pid, int max);
 
 #endif

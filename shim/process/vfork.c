@@ -11,6 +11,7 @@
  * one `syscall` instruction of the shim outside core/sys.c.
  */
 #include "nodice.h"
+#include "block.h"
 #include "members.h"
 #include "pids.h"
 #include "sys.h"
@@ -51,6 +52,8 @@ __attribute__((used)) long nd_vfork_after(long r)
 		return 0;
 	}
 	nd_pids_after(token, target, r > 0 ? (int)r : -1);
+	if (r > 0)
+		nd_sched_child_started();
 	if (r < 0 && r > -4096) {
 		errno = (int)-r;
 		return -1;

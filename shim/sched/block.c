@@ -211,10 +211,11 @@ ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 /* The wait family: WNOHANG first, so a child that has already finished is
  * collected in order; the turn is left (1: rejoin after the call) only if
  * the wait would block. */
-static int leave_for_child(idtype_t type, id_t id, int options)
+static int leave_for_child(idtype_t type, id_t id, int options, pid_t *chosen)
 {
 	siginfo_t si;
 	si.si_pid = 0;
+	*chosen = 0;
 	if (options & WNOHANG)
 		return 0;
 	if (!nd_sched_managed()) {
@@ -222,12 +223,14 @@ static int leave_for_child(idtype_t type, id_t id, int options)
 			return ND_LEAVE_EINTR;
 		return nd_block_member_leave();
 	}
+	/* an end the kernel already holds is waited for in the order too: which
+	 * ended first in real time is a race (childwait.c) */
+	int how = nd_sched_child_end((pid_t)id, type, options, chosen);
+	if (how >= 0)
+		return how;
 	int exited = options & (WEXITED | WSTOPPED | WCONTINUED) ? options : options | WEXITED;
 	if (nd_sys(SYS_waitid, type, id, (long)&si, exited | WNOHANG | WNOWAIT, 0, 0) < 0 || si.si_pid)
 		return 0;
-	int how = nd_sched_child_end((pid_t)id, type, options);
-	if (how >= 0)
-		return how;
 	return nd_block_leave_for(-1, 0);
 }
 
@@ -258,8 +261,9 @@ ND_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	ND_ORDERED();
 	id_t id;
 	idtype_t t = id_type(pid, &id);
-	int out = leave_for_child(t, id, wait_options(options));
-	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : reap_first(t, id, wait_options(options));
+	pid_t chosen;
+	int out = leave_for_child(t, id, wait_options(options), &chosen);
+	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : chosen ? chosen : reap_first(t, id, wait_options(options));
 	pid_t r = first == ND_REAP_NONE ? 0 : first < 0 ? -1 : nd_real.wait4(first ? first : pid, status, options, ru);
 	if (first > 0 && (r == 0 || (r < 0 && errno == ECHILD))) /* not yet reapable; reaped by a handler meanwhile */
 		r = nd_real.wait4(pid, status, options, ru);
@@ -294,8 +298,9 @@ ND_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 ND_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
 	ND_ORDERED();
-	int out = leave_for_child(type, id, options);
-	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : reap_first(type, id, options);
+	pid_t chosen;
+	int out = leave_for_child(type, id, options, &chosen);
+	pid_t first = out == ND_LEAVE_EINTR ? (errno = EINTR, -1) : chosen ? chosen : reap_first(type, id, options);
 	if (first == ND_REAP_NONE && info) { /* as the kernel answers WNOHANG with none */
 		info->si_signo = info->si_errno = info->si_code = 0;
 		info->si_pid = 0;

@@ -30,11 +30,15 @@ enum { ND_READY, ND_LEFT, ND_TIMED_OUT, ND_INTR /* a signal handler ran: poll an
 struct pollfd;
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline);
 void nd_block_rejoin(void);
-/* childwait.c: a scheduled thread's blocking wait for member child pid, in
- * the tree's order: 0 the call is made with the turn (the child can be
- * reaped), 1 the turn was left (call, then rejoin), -1 not such a wait. */
+/* childwait.c: a scheduled thread's blocking wait for member child pid, or
+ * for any child (P_ALL), in the tree's order: 0 the call is made with the
+ * turn (for any child: for *chosen, which can be reaped), 1 the turn was
+ * left (call, then rejoin), -1 not such a wait. */
 #include <sys/wait.h>
-int nd_sched_child_end(pid_t pid, idtype_t type, int options);
+int nd_sched_child_end(pid_t pid, idtype_t type, int options, pid_t *chosen);
+/* A child of this process has started (fork, vfork, posix_spawn, popen): a
+ * thread's wait for any child looks at its children again. */
+void nd_sched_child_started(void);
 /* 1 when only the tree can make fd ready — a pipe or FIFO, an unnamed Unix
  * socket (socketpair), an eventfd, or an epoll set of these (internal.c) — so
  * a timed wait on it is the tree's timed event; 0 for a socket with a named

@@ -1,26 +1,43 @@
 /*
- * A scheduled thread's blocking wait for one child of the tree (waitpid,
- * waitid P_PID): asyncio's child watcher thread, `subprocess` in a thread
- * pool. The child's end is a write of the tree (process/childend.c): the
- * thread waits on a pidfd for it as a descriptor waiter (block.c,
- * treeread.c), so the wait ends at its process's turn past the count the
- * child ended at, and the process's other threads' waits on pipes stay in
- * the tree's order meanwhile (a thread outside would send them to the
- * kernel's). Waits for stopped or continued children, for any child or a
- * group, and for a child that is not a member keep the old way.
+ * A scheduled thread's blocking wait for children of the tree (waitpid,
+ * wait, waitid): asyncio's child watcher thread, `subprocess` in a thread
+ * pool, os.wait() in a program with a thread. A child's end is a write of
+ * the tree (process/childend.c): the thread waits on a pidfd for it as a
+ * descriptor waiter (block.c, treeread.c), so the wait ends at its
+ * process's turn past the count the child ended at, and the process's other
+ * threads' waits on pipes stay in the tree's order meanwhile (a thread
+ * outside would send them to the kernel's). A wait for any child waits on
+ * every child's pidfd at once and reaps the end that comes first among
+ * those it sees (a race of real time when the thread left its turn for the
+ * kernel's wait: os.wait() on four children gave four orders in five runs);
+ * a child another thread starts meanwhile makes it look again. Waits for
+ * stopped or continued children, for a group, for more than ANY children,
+ * for a child that is not a member, and a second concurrent wait for any
+ * child keep the old way.
  */
 #include "nodice.h"
 #include "block.h"
 #include "childend.h"
+#include "members.h"
+#include "reap.h"
 
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-int nd_sched_child_end(pid_t pid, idtype_t type, int options)
+#define ANY 16 /* children a wait for any child waits on in the order */
+
+/* 1: pid can be reaped now; 0: not yet; -1: not a child (any more). */
+static int ended(pid_t pid, int options)
 {
-	if (type != P_PID || (options & (WSTOPPED | WCONTINUED)))
-		return -1;
+	siginfo_t si;
+	si.si_pid = 0;
+	long r = nd_sys(SYS_waitid, P_PID, pid, (long)&si, (options | WEXITED) | WNOHANG | WNOWAIT, 0, 0);
+	return r < 0 ? -1 : si.si_pid != 0;
+}
+
+static int one_end(pid_t pid, int options)
+{
 	int fd = nd_childend_open(pid);
 	if (fd < 0)
 		return -1;
@@ -31,8 +48,80 @@ int nd_sched_child_end(pid_t pid, idtype_t type, int options)
 		return 1;
 	if (how == ND_INTR) /* the call is made outside, where the kernel restarts it or not */
 		return nd_sched_leave();
-	siginfo_t si;
-	si.si_pid = 0;
-	long r = nd_sys(SYS_waitid, P_PID, pid, (long)&si, (options | WEXITED) | WNOHANG | WNOWAIT, 0, 0);
-	return r < 0 || si.si_pid ? 0 : -1; /* reapable now, else the old way */
+	return ended(pid, options) ? 0 : -1; /* reapable now (or ECHILD at once), else the old way */
+}
+
+/* Among the ends the look saw, the first in the tree's order; an end that
+ * left no mark (a child killed by SIGKILL: the kernel's order) only if
+ * none did. */
+static int first_seen(const struct pollfd *p, int n)
+{
+	int best = -1, marked = 0;
+	uint64_t bev = 0, bid = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t ev, id;
+		if (!p[i].revents)
+			continue;
+		if (nd_childend_end_of(p[i].fd, &ev, &id)) {
+			if (!marked || nd_member_before(ev, id, bev, bid)) {
+				best = i;
+				bev = ev;
+				bid = id;
+			}
+			marked = 1;
+		} else if (best < 0) {
+			best = i;
+		}
+	}
+	return best;
+}
+
+static int any_end(int options, pid_t *chosen)
+{
+	for (;;) {
+		int32_t pid[ANY];
+		struct pollfd p[ANY + 1];
+		int n = nd_reap_children(pid, ANY), k = 0;
+		if (n < 1)
+			return -1; /* none: the kernel says ECHILD */
+		while (k < n && (p[k].fd = nd_childend_open(pid[k])) >= 0) {
+			p[k].events = POLLIN;
+			p[k++].revents = 0;
+		}
+		int s = k == n ? nd_childend_started_open() : -1;
+		p[n] = (struct pollfd){ s, POLLIN, 0 };
+		int how = s >= 0 ? nd_block_until_ready(p, n + 1, -1, ND_NO_DEADLINE) : -1;
+		int i = how == ND_READY && !p[n].revents ? first_seen(p, n) : -1;
+		while (k--)
+			nd_childend_close(p[k].fd);
+		if (s >= 0)
+			nd_childend_started_close(s);
+		if (how == ND_LEFT)
+			return 1;
+		if (how == ND_INTR)
+			return nd_sched_leave();
+		if (how != ND_READY || (i < 0 && !p[n].revents))
+			return -1;
+		if (i >= 0 && ended(pid[i], options) == 1) {
+			*chosen = pid[i];
+			return 0;
+		}
+		/* a child started meanwhile, or the one seen was reaped by
+		 * another thread: look at the children again */
+	}
+}
+
+int nd_sched_child_end(pid_t pid, idtype_t type, int options, pid_t *chosen)
+{
+	if (options & (WSTOPPED | WCONTINUED | __WCLONE | __WALL))
+		return -1;
+	if (type == P_PID)
+		return one_end(pid, options);
+	return type == P_ALL ? any_end(options, chosen) : -1;
+}
+
+void nd_sched_child_started(void)
+{
+	if (nd_childend_started() && nd_sched_on)
+		nd_sched_fd_event();
 }

@@ -39,6 +39,10 @@ void nd_pipes_as(int fd, uint64_t key);
 /* The key fd was given so (0: none), and whether any descriptor has one. */
 uint64_t nd_pipes_as_key(int fd);
 int nd_pipes_as_any(void);
+/* A fork child: the descriptors other threads of its parent were waiting on
+ * so are closed (natively it never had them; their numbers would give the
+ * child's own files those entries). */
+void nd_pipes_as_fork_child(void);
 /* The tree's entry of the stream fd's bytes travel in, for carried counts
  * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the
  * receiving end's (its peer's when writing, its own when reading); made

@@ -84,7 +84,8 @@ void nd_pipes_forget(int fd)
 /* Descriptors that read an entry of their own (nd_pipes_as), kept apart:
  * a vfork child closing the parent's descriptors before its exec forgets
  * them in the parent's tables too (the same memory). One per thread waiting
- * for a child at once, at most AS_MAX (more: the kernel's order). */
+ * for one child, one per child and one more for a wait for any child, at
+ * most AS_MAX at once (more: the kernel's order). */
 #define AS_MAX 64
 static struct {
 	int fd;
@@ -111,6 +112,17 @@ void nd_pipes_as(int fd, uint64_t key)
 			return;
 		}
 	}
+}
+
+void nd_pipes_as_fork_child(void)
+{
+	for (int i = 0; i < AS_MAX; i++)
+		if (as[i].key) {
+			nd_sys(SYS_close, as[i].fd, 0, 0, 0, 0, 0);
+			as[i].fd = -1;
+			as[i].key = 0;
+		}
+	nas = 0;
 }
 
 int nd_pipes_as_any(void)
