@@ -10,8 +10,9 @@
  * every child's pidfd at once and reaps the end that comes first among
  * those it sees (a race of real time when the thread left its turn for the
  * kernel's wait: os.wait() on four children gave four orders in five runs);
- * a child another thread starts meanwhile makes it look again. Waits for
- * stopped or continued children, for a group, for more than ANY children,
+ * a child another thread starts meanwhile makes it look again; a wait for
+ * a process group, on the children in it. Waits for stopped or continued
+ * children, for more than ANY children,
  * for a child that is not a member, and a second concurrent wait for any
  * child keep the old way.
  */
@@ -76,12 +77,26 @@ static int first_seen(const struct pollfd *p, int n)
 	return best;
 }
 
-static int any_end(int options, pid_t *chosen)
+/* The children in process group `group` (its id as getpgid answers here:
+ * 0 for a group whose leader is outside the run's pid namespace). */
+static int in_group(int32_t *pid, int n, long group)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (nd_sys(SYS_getpgid, pid[i], 0, 0, 0, 0, 0) == group)
+			pid[k++] = pid[i];
+	return k;
+}
+
+/* group -1: any child */
+static int any_end(long group, int options, pid_t *chosen)
 {
 	for (;;) {
 		int32_t pid[ANY];
 		struct pollfd p[ANY + 1];
 		int n = nd_reap_children(pid, ANY), k = 0;
+		if (n > 0 && group >= 0)
+			n = in_group(pid, n, group);
 		if (n < 1)
 			return -1; /* none: the kernel says ECHILD */
 		while (k < n && (p[k].fd = nd_childend_open(pid[k])) >= 0) {
@@ -91,6 +106,14 @@ static int any_end(int options, pid_t *chosen)
 		int s = k == n ? nd_childend_started_open() : -1;
 		p[n] = (struct pollfd){ s, POLLIN, 0 };
 		int how = s >= 0 ? nd_block_until_ready(p, n + 1, -1, ND_NO_DEADLINE) : -1;
+		/* a child seen ending has settled its group: one that left it
+		 * since the list was made is not this wait's */
+		int left = 0;
+		for (int j = 0; group >= 0 && how == ND_READY && j < n; j++)
+			if (p[j].revents && nd_sys(SYS_getpgid, pid[j], 0, 0, 0, 0, 0) != group) {
+				p[j].revents = 0;
+				left = 1;
+			}
 		int i = how == ND_READY && !p[n].revents ? first_seen(p, n) : -1;
 		while (k--)
 			nd_childend_close(p[k].fd);
@@ -100,7 +123,7 @@ static int any_end(int options, pid_t *chosen)
 			return 1;
 		if (how == ND_INTR)
 			return nd_sched_leave();
-		if (how != ND_READY || (i < 0 && !p[n].revents))
+		if (how != ND_READY || (i < 0 && !p[n].revents && !left))
 			return -1;
 		if (i >= 0 && ended(pid[i], options) == 1) {
 			*chosen = pid[i];
@@ -117,7 +140,12 @@ int nd_sched_child_end(pid_t pid, idtype_t type, int options, pid_t *chosen)
 		return -1;
 	if (type == P_PID)
 		return one_end(pid, options);
-	return type == P_ALL ? any_end(options, chosen) : -1;
+	if (type == P_ALL)
+		return any_end(-1, options, chosen);
+	if (type != P_PGID)
+		return -1;
+	long group = pid ? pid : nd_sys(SYS_getpgid, 0, 0, 0, 0, 0, 0); /* waitpid(0): the caller's */
+	return group >= 0 ? any_end(group, options, chosen) : -1;
 }
 
 void nd_sched_child_started(void)

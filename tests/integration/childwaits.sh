@@ -13,7 +13,8 @@
 # os.wait() in a program with a thread reaps its children in the tree's
 # order (it used to leave for the kernel's wait: four orders in five runs),
 # and a child another thread starts during the wait is reaped when it ends,
-# before the children that end later (sched/childwait.c).
+# before the children that end later (sched/childwait.c); `group`:
+# waitpid(0) waits for the children of the caller's group only.
 # Usage: childwaits.sh NODICE LIB FIXTURES
 . "$(dirname "$0")/checks.sh"
 
@@ -48,6 +49,17 @@ done
 # comes before the two that nap 0.02 (2 and 5): the wait saw it start
 order=$(grep -o '^[0-9]' any.run1 | tr -d '\n')
 case "$order" in *7*2*5* | *7*5*2*) ok ;; *) bad "any: the late child was not reaped before 2 and 5: $order" ;; esac
+# waitpid(0) from a program with a thread waits for the children of its
+# group only, in the tree's order (the one that left the group is still
+# there for waitpid(-1)), as natively, and nothing is left to the kernel
+want="[2, 1, 0, 'ECHILD', 3]"
+for i in 1 2; do timeout 60 "$nodice" run --log group.log -- $py "$f" group; done >group.out 2>>err
+timeout 60 env LD_PRELOAD="$lib" $py "$f" group >>group.out 2>>err
+[ "$(sort -u group.out)" = "$want" ] && [ "$(wc -l <group.out)" = 3 ] && ok || bad "group: $(cat group.out)"
+grep -q schedule-outside group.log && bad "group: $(grep -o '"detail":"[^"]*"' group.log | sort | uniq -c)" || ok
+# natively the same children in the same calls (their order is the machine's)
+$py "$f" group | $py -c 'import ast, sys; g = ast.literal_eval(sys.stdin.read())
+sys.exit(not (sorted(g[:3]) == [0, 1, 2] and g[3:] == ["ECHILD", 3]))' && ok || bad "group: natively not as the tree's"
 # the gate passes the asyncio program (before: its event logs differed)
 timeout 300 "$nodice" verify --runs 3 -- $py "$f" asyncio >verify.txt 2>&1 && ok || bad "verify: $(tail -20 verify.txt)"
 # natively the children's draws differ from run to run
