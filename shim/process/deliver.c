@@ -229,7 +229,7 @@ static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
 		all |= 1u << i;
 		if (!least_unread(d->pipe[i], &ev, &id))
 			unmarked = 1;
-		else if (nd_member_before(ev, id, f, me))
+		else if (id == me || nd_member_before(ev, id, f, me)) /* its own write is in its past */
 			mask |= 1u << i;
 	}
 	return unmarked ? all : mask;
@@ -314,7 +314,9 @@ static int wait_lined(struct nd_deliver *d, int (*probe)(void *, int), void *arg
  * callback is ready, and heard a worker's first result at one poll in some
  * runs and at the next in others). At a turn of the tree at this member's
  * count c every write stamped before (c, id) is made, and none can still
- * come: the pipes holding one are ready. The count then moves one, so that
+ * come: the pipes holding one are ready, and those whose first write is
+ * the member's own (stamped at c itself when it wrote since the count last
+ * moved: a self-pipe, pty._copy's pipes). The count then moves one, so that
  * a loop of such polls comes to the later writes. */
 static int now(struct nd_deliver *d, struct nd_delivered *out)
 {

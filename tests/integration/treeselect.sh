@@ -76,6 +76,30 @@ timeout 120 taskset -c 0 "$nodice" run -- "$c" >capped.cpu0 2>>err
 [ "$(cat capped.run* capped.cpu0 | sort | uniq -c | awk '$1 != 5' | wc -l)" = 0 ] && ok ||
 	bad "capped_read: the reads differ: $(paste -d' ' capped.run* capped.cpu0)"
 
+# a zero-timeout wait sees what the process itself has just written (a
+# self-pipe; CPython's test_pty test__copy_to_each): select, poll and epoll,
+# single-threaded and with a thread (before: none ready until the count moved)
+for threads in 0 1; do
+	out=$(timeout 60 "$nodice" run -- $py - $threads 2>>err <<'PY'
+import os, select, sys, threading
+stop = threading.Event()
+t = threading.Thread(target=stop.wait)
+if sys.argv[1] == "1":
+    t.start()
+def fresh():
+    r, w = os.pipe()
+    os.write(w, b"x")
+    return r
+got = [len(select.select([fresh()], [], [], 0)[0])]
+p = select.poll(); p.register(fresh(), select.POLLIN); got.append(len(p.poll(0)))
+e = select.epoll(); e.register(fresh(), select.EPOLLIN); got.append(len(e.poll(0)))
+stop.set()
+print(got)
+PY
+)
+	[ "$out" = "[1, 1, 1]" ] && ok || bad "own writes, threads=$threads: $out"
+done
+
 for i in 1 2 3 4 5; do $py "$f" select | tail -1; done >native.txt
 [ "$(sort -u native.txt | wc -l)" -ge 2 ] && ok || bad "natively the workers answered in one order in 5 runs"
 
