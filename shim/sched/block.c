@@ -208,9 +208,9 @@ ND_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return carried(p, fd, ND_OUTSIDE(write_fd(fd, n), POLLOUT, nd_real.sendmsg(fd, msg, flags)), ord);
 }
 
-/* The wait family: WNOHANG first, so a child that has already finished is
- * collected in order; the turn is left (1: rejoin after the call) only if
- * the wait would block. */
+/* The wait family: a scheduled thread waits for member children in the
+ * order (childwait.c); otherwise WNOHANG first, and the turn is left (1:
+ * rejoin after the call) only if the wait would block. */
 static int leave_for_child(idtype_t type, id_t id, int options, pid_t *chosen)
 {
 	siginfo_t si;

@@ -12,9 +12,8 @@
  * kernel's wait: os.wait() on four children gave four orders in five runs);
  * a child another thread starts meanwhile makes it look again; a wait for
  * a process group, on the children in it. Waits for stopped or continued
- * children, for more than ANY children,
- * for a child that is not a member, and a second concurrent wait for any
- * child keep the old way.
+ * children, for more than ANY children, for a child that is not a member,
+ * and a second concurrent wait for any child keep the old way.
  */
 #include "nodice.h"
 #include "block.h"
