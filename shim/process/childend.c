@@ -69,6 +69,23 @@ void nd_childend_leave(uint64_t id, uint64_t ev)
 	nd_deliver_wrote(p, ev);
 }
 
+/* The entry fd reads as (nd_pipes_as), if it has one. */
+static struct nd_tree_pipe *entry_of(int fd)
+{
+	uint64_t key = fd >= 0 ? nd_pipes_as_key(fd) : 0;
+	return key ? nd_pipes_entry(key, 0) : NULL;
+}
+
+int nd_childend_end_of(int fd, uint64_t *ev, uint64_t *id)
+{
+	struct nd_tree_pipe *p = entry_of(fd);
+	if (!p || !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE))
+		return 0;
+	*ev = __atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED);
+	*id = __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED);
+	return 1;
+}
+
 static int readable(void *arg)
 {
 	struct pollfd q = { *(int *)arg, POLLIN, 0 };
@@ -87,11 +104,8 @@ void nd_childend_settle(const struct pollfd *fds, int n, uint64_t at)
 	uint64_t self = nd_member_id(nd_member_me);
 	for (int i = 0; i < n; i++) {
 		int fd = fds[i].fd;
-		uint64_t key = fd >= 0 ? nd_pipes_as_key(fd) : 0;
-		struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
-		if (p && __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE) &&
-		    nd_member_before(__atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED),
-				     __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED), at, self))
+		uint64_t ev, id;
+		if (nd_childend_end_of(fd, &ev, &id) && nd_member_before(ev, id, at, self))
 			nd_sys_await(readable, &fd);
 	}
 }
@@ -136,23 +150,11 @@ int nd_childend_open(pid_t pid)
 
 void nd_childend_close(int fd)
 {
-	uint64_t key = nd_pipes_as_key(fd);
-	struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
+	struct nd_tree_pipe *p = entry_of(fd);
 	if (p)
 		hold(p, 0);
 	nd_pipes_as(fd, 0);
 	nd_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-}
-
-int nd_childend_end_of(int fd, uint64_t *ev, uint64_t *id)
-{
-	uint64_t key = nd_pipes_as_key(fd);
-	struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
-	if (!p || !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE))
-		return 0;
-	*ev = __atomic_load_n(&p->marks[0].ev, __ATOMIC_RELAXED);
-	*id = __atomic_load_n(&p->marks[0].id, __ATOMIC_RELAXED);
-	return 1;
 }
 
 /*
@@ -204,8 +206,7 @@ int nd_childend_started(void)
 	int fd = __atomic_load_n(&started_fd, __ATOMIC_SEQ_CST);
 	if (fd >= 0 && __atomic_load_n(&started_pid, __ATOMIC_ACQUIRE) != nd_sys(SYS_getpid, 0, 0, 0, 0, 0, 0))
 		fd = -1;
-	uint64_t key = fd >= 0 ? nd_pipes_as_key(fd) : 0;
-	struct nd_tree_pipe *p = key ? nd_pipes_entry(key, 0) : NULL;
+	struct nd_tree_pipe *p = entry_of(fd);
 	if (p && !__atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE)) {
 		uint64_t one = 1, ev = nd_member_count(&nd_tree->members[nd_member_me]);
 		nd_sys(SYS_write, fd, (long)&one, sizeof one, 0, 0, 0);
