@@ -167,6 +167,7 @@ struct timeb;
 	X(int, sysinfo, (struct sysinfo *))                                          \
 	X(int, getloadavg, (double *, int))                                          \
 	X(int, kill, (pid_t, int))                                                   \
+	X(int, killpg, (pid_t, int))                                                 \
 	X(int, timer_settime, (timer_t, int, const struct itimerspec *, struct itimerspec *)) \
 	X(int, timer_gettime, (timer_t, struct itimerspec *))                        \
 	X(int, timer_getoverrun, (timer_t))                                          \

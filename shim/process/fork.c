@@ -59,5 +59,16 @@ ND_EXPORT int kill(pid_t pid, int sig)
 	ND_ORDERED();
 	if (!nd_passthrough() && sig && pid > 0)
 		nd_member_signalled(pid);
+	else if (!nd_passthrough() && sig)
+		nd_member_group_signalled();
 	return nd_real.kill(pid, sig);
+}
+
+/* killpg(3): glibc's calls kill without the PLT. */
+ND_EXPORT int killpg(pid_t pgrp, int sig)
+{
+	ND_ORDERED();
+	if (!nd_passthrough() && sig)
+		nd_member_group_signalled();
+	return nd_real.killpg(pgrp, sig);
 }

@@ -326,6 +326,13 @@ void nd_member_end(void)
 		return;
 	int k = nd_member_me;
 	nd_member_me = -1;
+	/* The kernel tells the parent (SIGCHLD): a wait of its that only a
+	 * signal ends must not be taken for calm meanwhile. */
+	int parent = (int)nd_sys0(SYS_getppid);
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < hi; i++)
+		if (__atomic_load_n(&slot((int)i)->pid, __ATOMIC_ACQUIRE) == parent)
+			__atomic_add_fetch(&slot((int)i)->signals, 1, __ATOMIC_SEQ_CST);
 	nd_member_set_state(slot(k), ND_M_EXITING, ND_NO_DEADLINE);
 }
 
@@ -418,11 +425,18 @@ void nd_member_signalled(int pid)
 		struct nd_member *m = slot((int)i);
 		if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) != pid)
 			continue;
+		__atomic_add_fetch(&m->signals, 1, __ATOMIC_SEQ_CST);
 		uint64_t s = __atomic_load_n(&m->signal_vt, __ATOMIC_RELAXED);
 		while (s < now && !__atomic_compare_exchange_n(&m->signal_vt, &s, now, 1, __ATOMIC_RELEASE,
 							       __ATOMIC_RELAXED))
 			;
 	}
+}
+
+void nd_member_group_signalled(void)
+{
+	if (nd_tree)
+		__atomic_add_fetch(&nd_tree->group_signals, 1, __ATOMIC_SEQ_CST);
 }
 
 void nd_member_take_signal_time(void)

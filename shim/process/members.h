@@ -80,6 +80,9 @@ void nd_member_wait_real(uint64_t d);
 /* A member signalled pid at the caller's time: the receiver's time moves
  * at least there when its wait ends. */
 void nd_member_signalled(int pid);
+/* A signal was sent to a process group (or to every process): any member
+ * may receive it. */
+void nd_member_group_signalled(void);
 void nd_member_take_signal_time(void);
 
 /* Non-blocking: 1 when this process may perform its event due at d now
@@ -95,6 +98,13 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg);
 /* The same for an event at (d, id) that is another process's as much as
  * this one's (a child's exit, reap.c): ties with the others go by id. */
 int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms), void *arg);
+/* nd_member_until without a probe, for a process with one thread: a wait
+ * only a signal can end early. The others then take it for asleep without
+ * asking /proc, as long as no member has signalled it since it began: with
+ * 100 children asleep, one was always found running (its own look every
+ * millisecond, or a run queue's delay) and their parent's 1 ms sleep took
+ * from 8 to 100 s. */
+int nd_member_until_calm(uint64_t d);
 
 /* Communication events (issue 14: a process-shared semaphore's acquisitions
  * and releases): each member counts those it performed, and performs the

@@ -85,10 +85,19 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 }
 
 /* A blocked member: 1 when it sleeps, 0 when a wake-up is in flight. One
- * asleep in a semaphore's line is woken only by a hand-off, which says so:
+ * asleep in a semaphore's line is woken only by a hand-off, which says so,
+ * and one in a calm wait only by a signal, which its sender counts first:
  * /proc is read for the others only. */
+static uint32_t signals_of(struct nd_member *m)
+{
+	return __atomic_load_n(&m->signals, __ATOMIC_SEQ_CST) + __atomic_load_n(&nd_tree->group_signals, __ATOMIC_SEQ_CST);
+}
+
 static int asleep(struct nd_member *m)
 {
+	uint32_t calm = __atomic_load_n(&m->calm, __ATOMIC_SEQ_CST);
+	if (calm && calm == 1 + signals_of(m))
+		return 1;
 	uint32_t lined = __atomic_load_n(&m->lined, __ATOMIC_ACQUIRE);
 	if (lined != ND_NOT_LINED)
 		return lined == ND_LINED;
@@ -231,9 +240,9 @@ static int watch(int h, uint64_t now, struct watch *w, uint64_t hold_ns)
 	return 0;
 }
 
-static int wait_epoch(uint32_t e)
+static int wait_epoch(uint32_t e, int ms)
 {
-	struct timespec to = { 0, POLL_MS * 1000000L };
+	struct timespec to = { 0, ms * 1000000L };
 	__atomic_add_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
 	long r = nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAIT, e, (long)&to, 0, 0);
 	__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
@@ -319,18 +328,53 @@ int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)
 	return nd_member_until_as(d, nd_member_me >= 0 ? slot(nd_member_me)->id : 0, probe, arg);
 }
 
+/* How long a wait on the epoch sleeps before it looks again, doubling
+ * while the holder stays as it was. A holder that itself waits or is
+ * blocked moves only by a change of state, which bumps the epoch and wakes
+ * the wait. One that runs moves its clock without waking anyone: a tick per
+ * clock read, 100,000 reads a millisecond at most, so a deadline that far
+ * ahead of it is not reached sooner (a jump, a pipe's time carried forward,
+ * is seen late by at most the nap: a delay, not another order). A hundred
+ * children asleep for 100 s, each looking every millisecond while their
+ * parent started the next, made each start three times slower. */
+#define NAP_MAX_MS 16
+#define READS_PER_MS 100000ULL
+
+static int nap_ms(const struct hold *h, uint64_t d, int ms)
+{
+	if (h->held < 0)
+		return POLL_MS;
+	struct nd_member *m = slot(h->held);
+	uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+	uint64_t cap = NAP_MAX_MS;
+	if (st == ND_M_RUN) {
+		uint64_t vt = __atomic_load_n(&m->vt, __ATOMIC_RELAXED), far = d > vt ? (d - vt) / (nd_cfg.tick_ns * READS_PER_MS) : 0;
+		cap = far < cap ? far : cap;
+	} else if (st != ND_M_WAIT && st != ND_M_BLOCKED) {
+		cap = POLL_MS;
+	}
+	if (cap <= POLL_MS || __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) != h->change)
+		return POLL_MS;
+	return (uint64_t)ms * 2 < cap ? ms * 2 : (int)cap;
+}
+
 int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms), void *arg)
 {
 	if (nd_member_me < 0)
 		return 0;
 	struct nd_member *me = slot(nd_member_me);
 	struct hold h = NO_HOLD;
+	int nap = POLL_MS;
 	nd_member_set_state(me, ND_M_WAIT, d);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
+		int held = h.held;
+		uint32_t change = h.change;
 		int go = look(d, id, &h, 0);
+		if (!go && !probe)
+			nap = held == h.held && change == h.change ? nap_ms(&h, d, nap) : POLL_MS;
 		/* What the others did before d is already there: a last look. */
-		int r = go ? (probe ? probe(arg, 0) : 0) : probe ? probe(arg, POLL_MS) : wait_epoch(e);
+		int r = go ? (probe ? probe(arg, 0) : 0) : probe ? probe(arg, POLL_MS) : wait_epoch(e, nap);
 		if (go && !r)
 			break;
 		if (r) {
@@ -343,6 +387,17 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 	nd_vclock_advance_to(d);
 	nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
 	return 0;
+}
+
+int nd_member_until_calm(uint64_t d)
+{
+	if (nd_member_me < 0)
+		return 0;
+	struct nd_member *me = slot(nd_member_me);
+	__atomic_store_n(&me->calm, 1 + signals_of(me), __ATOMIC_SEQ_CST);
+	int r = nd_member_until(d, NULL, NULL);
+	__atomic_store_n(&me->calm, 0, __ATOMIC_SEQ_CST);
+	return r;
 }
 
 /* Spinning helps only when the holder has another CPU to run on: on one

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 18
+#define ND_TREE_VERSION 19
 #define ND_PIDS_TAKEN_WORDS (32768 / 64)
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
@@ -60,6 +60,13 @@ struct nd_member {
 	 * count it can act at once woken — a write to one of them stamped c
 	 * lowers it to c + 1 before its writer goes on. ND_NO_FLOOR: none. */
 	uint64_t floor;
+	/* Signals other members sent it, or its children's ends (kill, exit):
+	 * counted before they are sent, so one in flight is seen (order.c). */
+	uint32_t signals;
+	/* In a wait only a signal can end early (a sleep of a process with one
+	 * thread): 1 + its signals and the tree's group_signals at its start;
+	 * 0: in no such wait. */
+	uint32_t calm;
 } __attribute__((aligned(64)));
 #define ND_NO_FLOOR UINT64_MAX
 
@@ -134,6 +141,9 @@ struct nd_tree {
 	struct nd_tree_exit exits[ND_TREE_EXITS];
 	/* Futex word bumped at a change of state while someone waits on it. */
 	uint32_t epoch, waiting;
+	/* Signals sent to a group (kill with pid 0 or below, killpg): they may
+	 * reach any member (order.c, calm waits). */
+	uint32_t group_signals;
 	uint32_t members_hi; /* slots in use are below it */
 	/* Held from pointing the kernel at a new process's or thread's id until
 	 * the kernel has given it (pids.c): who holds it, or 0. */

@@ -48,7 +48,8 @@ static int real_slice(uint64_t ns)
 static int wait_until(uint64_t target, uint64_t ns)
 {
 	if (!nd_sched_managed()) {
-		int r = nd_member_until(target, NULL, NULL);
+		/* Without threads of its own, only a signal ends it early. */
+		int r = nd_sched_on ? nd_member_until(target, NULL, NULL) : nd_member_until_calm(target);
 		if (r < 0)
 			return r;
 		nd_vclock_advance_to(target);

@@ -33,6 +33,19 @@ outcome() { sed 's/ [0-9.]*$//' "$1"; }
 grep -q '^timeout(1) ok 124' timeouts.1 && grep -q '^alarm-vs-sleeping-child alarm rang 0.4000' timeouts.1 && ok ||
 	bad "a parent's timer did not end its child's sleep at its own time: $(cat timeouts.1)"
 
+# A hundred children asleep for 8 s: the parent's 1 ms sleep is not held
+# by them (calm waits, process/order.c), so each dies of the SIGTERM that
+# follows, as natively, and nothing went on real time (tree-preempted).
+timeout 120 $py "$fixtures/python/many_sleepers.py" >many.native 2>&1
+timeout 120 "$nodice" inspect --strict --json many.json -- $py "$fixtures/python/many_sleepers.py" >many.out 2>many.err
+rc=$?
+grep '^exit codes' many.out >many.1
+timeout 120 taskset -c 0 "$nodice" run --seed 3 -- $py "$fixtures/python/many_sleepers.py" >many.2 2>>many.err
+timeout 120 "$nodice" run --seed 4 -- $py "$fixtures/python/many_sleepers.py" >many.3 2>>many.err
+[ $rc = 0 ] && [ "$(sed 's/ slept.*//' many.native)" = "exit codes [-15]" ] && [ "$(sed 's/ slept.*//' many.1)" = "exit codes [-15]" ] &&
+	cmp -s many.1 many.2 && cmp -s many.1 many.3 && ok ||
+	bad "a hundred sleeping children against their parent's 1 ms sleep (exit $rc): $(cat many.native many.1 many.2 many.3; grep -o '"kind": "[^"]*' many.json | sort | uniq -c)"
+
 # multiprocessing's semaphore-based objects with timeouts across processes:
 # Event, Barrier, Queue, Lock (sem_timedwait in a process without threads).
 timeout 120 $py "$fixtures/python/tree_sync.py" >sync.native 2>&1
