@@ -327,7 +327,7 @@ void nd_member_end(void)
 	int k = nd_member_me;
 	nd_member_me = -1;
 	/* The kernel tells the parent (SIGCHLD): a wait of its that only a
-	 * signal ends must not be taken for calm meanwhile. */
+	 * signal ends must not be taken for quiet meanwhile. */
 	int parent = (int)nd_sys0(SYS_getppid);
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	for (uint32_t i = 0; i < hi; i++)

@@ -104,7 +104,7 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
  * 100 children asleep, one was always found running (its own look every
  * millisecond, or a run queue's delay) and their parent's 1 ms sleep took
  * from 8 to 100 s. */
-int nd_member_until_calm(uint64_t d);
+int nd_member_until_quiet(uint64_t d);
 
 /* Communication events (issue 14: a process-shared semaphore's acquisitions
  * and releases): each member counts those it performed, and performs the

@@ -1,18 +1,17 @@
 /*
  * The order of timed events across the tree (members.h, docs/design.md "The
  * process tree"): a member performs an event due at virtual time d only when
- * no other can still act before (d, its id). members.c keeps the slots; this
- * file decides from them, and bounds by real time what they cannot show: a
- * member that neither waits nor reads a clock (HOLD_NS), one that died
- * without leaving (LIVE_NS, /proc), one asleep in a wait the shim does not
- * see, one that executed a program the shim cannot enter (EXEC_GRACE_NS).
+ * no other can still act before (d, its id). members.c keeps the slots,
+ * holder.c finds who can still act first; this file waits on it: timed
+ * events, communication events' turns, and how long a holder that neither
+ * waits nor reads a clock holds them (ND_HOLD_NS, COUNT_HOLD_NS).
  * Raw system calls only, no allocation, no lock.
  */
 #include "nodice.h"
 #include "tree.h"
 #include "members.h"
 #include "member_slots.h"
-#include "procstate.h"
+#include "holder.h"
 #include "vclock.h"
 
 #include <limits.h>
@@ -21,224 +20,8 @@
 #include <time.h>
 
 #define POLL_MS 1                     /* how often a waiter looks again */
-#define LIVE_NS 20000000ULL           /* a holder unchanged this long: is it alive? */
-#define HOLD_NS 5000000000ULL         /* a holder unchanged this long: go ahead */
-#define EXEC_GRACE_NS 2000000000ULL   /* an exec not adopted by then: outside */
 #define COUNT_HOLD_NS 30000000000ULL  /* ... for a communication event (turns.c) */
 #define SPINS 2000                    /* pauses before a turn's wait sleeps (~20 us), with 2 CPUs or more */
-
-/* Whether member m can still act before (d, id), BLOCKED and WAIT ones
- * aside: by count (turns.c) d is an event count; a waiting member is asked
- * later, as a blocked one is, whether it really sleeps (a wait with a
- * later deadline can end early, by data or a signal, and its wake-up in
- * flight must be seen: rsync's three processes each wait in select with
- * a 60 s timeout, and one's timeout went first while another had just been
- * woken by data, sending its clock 60 s ahead and its parent's 20 ms
- * sleeps, 10 ms of real time each, through 3000 rounds to catch up). */
-/* The real time, read once per look and only when needed: most looks find
- * nobody ahead and read no clock (a system call). */
-static uint64_t real_now(uint64_t *now)
-{
-	if (!*now)
-		*now = nd_sys_monotonic_ns();
-	return *now;
-}
-
-/* A member blocked or waiting on pipes that a write has just made ready
- * (process/deliver.c): it is woken, and acts at its floor, not before. */
-static int floored(struct nd_member *m, uint32_t st)
-{
-	return (st == ND_M_BLOCKED || st == ND_M_WAIT) && __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE) != ND_NO_FLOOR;
-}
-
-static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count)
-{
-	if (floored(m, st)) {
-		uint64_t at = __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE), c = nd_member_count(m);
-		/* a timed event waits for its wake-up, as for one /proc shows */
-		return !count || nd_member_before(at > c ? at : c, m->id, d, id);
-	}
-	switch (st) {
-	case ND_M_WAIT:
-		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
-	case ND_M_RUN: {
-		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
-		/* the look's clock may have been read before the exec began */
-		if (at && real_now(now) > at && *now - at > EXEC_GRACE_NS) {
-			nd_log_uncontrolled("tree-outside", "a member executed a program the shim could not enter "
-							    "(static, or it dropped LD_PRELOAD): it runs outside the order");
-			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
-			return 0;
-		}
-		return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
-	}
-	case ND_M_EXITING:
-		/* Gone: its parent's wake-up may still be in flight, so this
-		 * look holds once more (the next comes a poll later). */
-		if (nd_proc_gone(m->pid)) {
-			nd_member_release((int)(m - slot(0)));
-			return 1;
-		}
-		return count || nd_member_before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
-	}
-	return st == ND_M_CLAIMING;
-}
-
-/* A blocked member: 1 when it sleeps, 0 when a wake-up is in flight. One
- * asleep in a semaphore's line is woken only by a hand-off, which says so,
- * and one in a calm wait only by a signal, which its sender counts first:
- * /proc is read for the others only. */
-static uint32_t signals_of(struct nd_member *m)
-{
-	return __atomic_load_n(&m->signals, __ATOMIC_SEQ_CST) + __atomic_load_n(&nd_tree->group_signals, __ATOMIC_SEQ_CST);
-}
-
-static int asleep(struct nd_member *m)
-{
-	uint32_t calm = __atomic_load_n(&m->calm, __ATOMIC_SEQ_CST);
-	if (calm && calm == 1 + signals_of(m))
-		return 1;
-	uint32_t lined = __atomic_load_n(&m->lined, __ATOMIC_ACQUIRE);
-	if (lined != ND_NOT_LINED)
-		return lined == ND_LINED;
-	return !m->pid || nd_proc_asleep(m->pid);
-}
-
-/* Members found asleep in the kernel while they run (a reader in fread,
- * whose read is libc's own): passed over until they change state or count,
- * by every later wait of this process too. Before, each wait found them
- * again, 40 ms per event: a shell's two jobs echoing 300 lines each into
- * `md5sum`, their writes ordered (sources/writers.c), took 100 s. Entries
- * are written with atomics (threads of a process may look at once); a
- * place being rewritten reads as none. */
-#define SKIPS 16
-static struct skip {
-	int32_t who[SKIPS]; /* slot + 1, 0: none */
-	uint32_t change[SKIPS];
-	uint64_t count[SKIPS];
-	int hi; /* places used so far: every look reads only these (usually none) */
-} skips;
-
-static int skipped(int i, struct nd_member *m)
-{
-	int hi = __atomic_load_n(&skips.hi, __ATOMIC_ACQUIRE);
-	for (int k = 0; k < hi; k++) {
-		if (__atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE) != i + 1)
-			continue;
-		uint32_t c = __atomic_load_n(&skips.change[k], __ATOMIC_ACQUIRE);
-		uint64_t n = __atomic_load_n(&skips.count[k], __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE) != i + 1)
-			return 0;
-		return __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) == c && nd_member_count(m) == n;
-	}
-	return 0;
-}
-
-static void skip_from_now(int h, struct nd_member *m)
-{
-	int k = 0, free = -1;
-	for (; k < SKIPS; k++) {
-		int32_t w = __atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE);
-		if (w == h + 1)
-			break;
-		if (free < 0 && (w == 0 || !skipped(w - 1, slot(w - 1))))
-			free = k;
-	}
-	if (k == SKIPS)
-		k = free >= 0 ? free : h % SKIPS;
-	__atomic_store_n(&skips.who[k], 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&skips.change[k], __atomic_load_n(&m->change, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
-	__atomic_store_n(&skips.count[k], nd_member_count(m), __ATOMIC_RELEASE);
-	__atomic_store_n(&skips.who[k], h + 1, __ATOMIC_RELEASE);
-	int hi = __atomic_load_n(&skips.hi, __ATOMIC_ACQUIRE);
-	while (hi <= k && !__atomic_compare_exchange_n(&skips.hi, &hi, k + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		;
-}
-
-#define OUTSIDE_ONLY (-2) /* held by none, but a member runs outside the order */
-
-/* The member that can still act before (d, id), or -1. Blocked members are
- * asked last, and only then, whether they really sleep (two reads of /proc
- * per thread): only at the moment the event could go ahead does it matter
- * that none of them has just been woken. A member that changed between the
- * two passes is judged again by its new state (one found blocked in pass 0
- * may be running by pass 1: seen once under load, when a parent reaping the
- * writer of the pipe the caller read was passed over), and one whose state
- * changed while /proc was read holds. */
-static int holder(uint64_t d, uint64_t id, uint64_t *now, int count)
-{
-	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
-	int outside = 0;
-	uint32_t seen[ND_MEMBERS]; /* each one's change count as pass 0 found it */
-	for (int pass = 0; pass < 2; pass++)
-		for (uint32_t i = 0; i < hi; i++) {
-			struct nd_member *m = slot((int)i);
-			uint32_t c = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
-			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-			if ((int)i == nd_member_me || skipped((int)i, m))
-				continue;
-			if (!pass) {
-				if (ahead_of(m, st, d, id, now, count))
-					return (int)i;
-				seen[i] = c;
-				continue;
-			}
-			/* Changed since pass 0: a blocked member woken and running
-			 * again, or waiting for an earlier deadline, holds. */
-			if (c != seen[i] && ahead_of(m, st, d, id, now, count))
-				return (int)i;
-			if ((st == ND_M_BLOCKED || st == ND_M_WAIT) && !floored(m, st) &&
-			    (asleep(m) <= 0 || __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) != c))
-				return (int)i;
-			if (st == ND_M_OUTSIDE && m->pid) {
-				if (nd_proc_gone(m->pid))
-					nd_member_release((int)i);
-				else
-					outside = 1;
-			}
-		}
-	return outside ? OUTSIDE_ONLY : -1;
-}
-
-/* The holder h has not changed since `since`. A dead one is freed. A
- * running one seen asleep in the kernel twice, LIVE_NS apart, waits in a call
- * the shim does not see (a libc-internal wait): it is passed over until it
- * changes, and that is logged. 1 when the wait may go ahead regardless
- * (HOLD_NS passed). */
-struct watch {
-	uint64_t since, checked;
-	int asleep; /* times seen asleep */
-};
-
-static int watch(int h, uint64_t now, struct watch *w, uint64_t hold_ns)
-{
-	struct nd_member *m = slot(h);
-	if (now - w->since >= hold_ns) {
-		nd_log_uncontrolled("tree-preempted", "a member waited (5 s, or its wait's own length if longer, for a timed "
-						      "event, 30 s for a communication event) for another that neither waited nor moved (a long computation "
-						      "without clock reads or events, or a spin): it went ahead on real time");
-		return 1;
-	}
-	if (now - w->since < LIVE_NS || now - w->checked < LIVE_NS)
-		return 0;
-	w->checked = now;
-	int pid = __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE);
-	if (pid > 0 && nd_proc_gone(pid)) {
-		nd_log_uncontrolled("member-lost", "a member ended without leaving the tree (killed by a signal): its "
-						   "slot was freed");
-		nd_member_release(h);
-	} else if (pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_RUN &&
-		   !__atomic_load_n(&m->turn_wait, __ATOMIC_ACQUIRE) && nd_proc_asleep(pid)) {
-		if (++w->asleep >= 2) {
-			nd_log_uncontrolled("tree-asleep", "a member waited in the kernel in a call nodice does not see "
-							   "(a libc-internal wait): the others went on without it, on real time");
-			skip_from_now(h, m);
-		}
-	} else {
-		w->asleep = 0;
-	}
-	return 0;
-}
 
 static int wait_epoch(uint32_t e, int ms)
 {
@@ -253,13 +36,13 @@ static int wait_epoch(uint32_t e, int ms)
 struct hold {
 	int held;
 	uint32_t change;
-	struct watch w;
+	struct nd_watch w;
 	uint64_t real_start, vt_start; /* when the wait began, both clocks */
 };
 #define NO_HOLD ((struct hold){ .held = -1 })
 
 /* How long a holder that neither waits nor moves holds the wait: for a
- * timed event, HOLD_NS or, when longer, the wait's own length in real time,
+ * timed event, ND_HOLD_NS or, when longer, the wait's own length in real time,
  * as natively. A holder computing without clock reads kept loky's idle
  * workers (a 300 s timeout on their task queue) for 5 s, then let their
  * timeouts go: their time lines jumped 300 s, their event counts with them
@@ -272,7 +55,7 @@ static uint64_t hold_for(uint64_t d, const struct hold *h, int count)
 {
 	if (count)
 		return COUNT_HOLD_NS;
-	return d > h->vt_start && d - h->vt_start > HOLD_NS ? d - h->vt_start : HOLD_NS;
+	return d > h->vt_start && d - h->vt_start > ND_HOLD_NS ? d - h->vt_start : ND_HOLD_NS;
 }
 
 /* 1 when this process may act at d now; otherwise h->held holds it. With a
@@ -282,24 +65,24 @@ static uint64_t hold_for(uint64_t d, const struct hold *h, int count)
 static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 {
 	uint64_t now = 0;
-	int who = holder(d, id, &now, count);
+	int who = nd_holder(d, id, &now, count);
 	if (who == -1)
 		return 1;
-	real_now(&now);
+	nd_holder_real_now(&now);
 	if (!h->real_start) {
 		h->real_start = now;
 		h->vt_start = nd_vclock_now();
 	}
-	if (who == OUTSIDE_ONLY)
+	if (who == ND_OUTSIDE_ONLY)
 		return count || d <= h->vt_start || now - h->real_start >= d - h->vt_start;
 	uint32_t c = __atomic_load_n(&slot(who)->change, __ATOMIC_ACQUIRE);
 	if (who != h->held || c != h->change) {
 		h->held = who;
 		h->change = c;
-		h->w = (struct watch){ now, now, 0 };
+		h->w = (struct nd_watch){ now, now, 0 };
 		return 0;
 	}
-	return watch(who, now, &h->w, hold_for(d, h, count));
+	return nd_holder_watch(who, now, &h->w, hold_for(d, h, count));
 }
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and
@@ -389,14 +172,14 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 	return 0;
 }
 
-int nd_member_until_calm(uint64_t d)
+int nd_member_until_quiet(uint64_t d)
 {
 	if (nd_member_me < 0)
 		return 0;
 	struct nd_member *me = slot(nd_member_me);
-	__atomic_store_n(&me->calm, 1 + signals_of(me), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&me->quiet, 1 + nd_holder_signals(me), __ATOMIC_SEQ_CST);
 	int r = nd_member_until(d, NULL, NULL);
-	__atomic_store_n(&me->calm, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&me->quiet, 0, __ATOMIC_SEQ_CST);
 	return r;
 }
 

@@ -66,7 +66,7 @@ struct nd_member {
 	/* In a wait only a signal can end early (a sleep of a process with one
 	 * thread): 1 + its signals and the tree's group_signals at its start;
 	 * 0: in no such wait. */
-	uint32_t calm;
+	uint32_t quiet;
 } __attribute__((aligned(64)));
 #define ND_NO_FLOOR UINT64_MAX
 
@@ -142,7 +142,7 @@ struct nd_tree {
 	/* Futex word bumped at a change of state while someone waits on it. */
 	uint32_t epoch, waiting;
 	/* Signals sent to a group (kill with pid 0 or below, killpg): they may
-	 * reach any member (order.c, calm waits). */
+	 * reach any member (holder.c, quiet waits). */
 	uint32_t group_signals;
 	uint32_t members_hi; /* slots in use are below it */
 	/* Held from pointing the kernel at a new process's or thread's id until

@@ -49,7 +49,7 @@ static int wait_until(uint64_t target, uint64_t ns)
 {
 	if (!nd_sched_managed()) {
 		/* Without threads of its own, only a signal ends it early. */
-		int r = nd_sched_on ? nd_member_until(target, NULL, NULL) : nd_member_until_calm(target);
+		int r = nd_sched_on ? nd_member_until(target, NULL, NULL) : nd_member_until_quiet(target);
 		if (r < 0)
 			return r;
 		nd_vclock_advance_to(target);

@@ -34,7 +34,7 @@ grep -q '^timeout(1) ok 124' timeouts.1 && grep -q '^alarm-vs-sleeping-child ala
 	bad "a parent's timer did not end its child's sleep at its own time: $(cat timeouts.1)"
 
 # A hundred children asleep for 8 s: the parent's 1 ms sleep is not held
-# by them (calm waits, process/order.c), so each dies of the SIGTERM that
+# by them (quiet waits, process/holder.c), so each dies of the SIGTERM that
 # follows, as natively, and nothing went on real time (tree-preempted).
 timeout 120 $py "$fixtures/python/many_sleepers.py" >many.native 2>&1
 timeout 120 "$nodice" inspect --strict --json many.json -- $py "$fixtures/python/many_sleepers.py" >many.out 2>many.err
