@@ -137,12 +137,17 @@ static int probe(void *arg, int ms)
 	return 0;
 }
 
-static int reapable(void *arg)
+int nd_reap_ended(pid_t pid, int options)
 {
 	siginfo_t si;
 	si.si_pid = 0;
-	return nd_sys(SYS_waitid, P_PID, *(int32_t *)arg, (long)&si, WEXITED | WNOHANG | WNOWAIT, 0, 0) < 0 ||
-	       si.si_pid;
+	long r = nd_sys(SYS_waitid, P_PID, pid, (long)&si, options | WEXITED | WNOHANG | WNOWAIT, 0, 0);
+	return r < 0 ? -1 : si.si_pid != 0;
+}
+
+static int reapable(void *arg)
+{
+	return nd_reap_ended(*(int32_t *)arg, 0) != 0;
 }
 
 /* pid has left its time: until it can be reaped (at most about a second:

@@ -17,6 +17,10 @@ pid_t nd_reap_first(idtype_t type, int options);
  * child has ended yet. */
 #define ND_REAP_NONE (-2)
 pid_t nd_reap_nohang(idtype_t type, id_t id, int options);
+/* Whether child pid has ended and can be reaped (a waitid that reaps
+ * nothing; options: the call's, WEXITED added): 1, 0 not yet, -1 with the
+ * call's error (ECHILD: no such child). */
+int nd_reap_ended(pid_t pid, int options);
 /* This process's children, at most max of them (more: -1). */
 #include <stdint.h>
 int nd_reap_children(int32_t *pid, int max);

@@ -27,15 +27,9 @@
 
 #define ANY 16 /* children a wait for any child waits on in the order */
 
-/* 1: pid can be reaped now; 0: not yet; -1: not a child (any more). */
-static int ended(pid_t pid, int options)
-{
-	siginfo_t si;
-	si.si_pid = 0;
-	long r = nd_sys(SYS_waitid, P_PID, pid, (long)&si, (options | WEXITED) | WNOHANG | WNOWAIT, 0, 0);
-	return r < 0 ? -1 : si.si_pid != 0;
-}
-
+/* A scheduled thread's wait for child pid, in the tree's order: 0 when it
+ * can be reaped now (or the call answers ECHILD at once), 1 when the turn
+ * was left for the call, -1 to make the call as before. */
 static int one_end(pid_t pid, int options)
 {
 	int fd = nd_childend_open(pid);
@@ -48,7 +42,7 @@ static int one_end(pid_t pid, int options)
 		return 1;
 	if (how == ND_INTR) /* the call is made outside, where the kernel restarts it or not */
 		return nd_sched_leave();
-	return ended(pid, options) ? 0 : -1; /* reapable now (or ECHILD at once), else the old way */
+	return nd_reap_ended(pid, options) ? 0 : -1; /* reapable now (or ECHILD at once), else the old way */
 }
 
 /* Among the ends the look saw, the first in the tree's order; an end that
@@ -124,7 +118,7 @@ static int any_end(long group, int options, pid_t *chosen)
 			return nd_sched_leave();
 		if (how != ND_READY || (i < 0 && !p[n].revents && !left))
 			return -1;
-		if (i >= 0 && ended(pid[i], options) == 1) {
+		if (i >= 0 && nd_reap_ended(pid[i], options) == 1) {
 			*chosen = pid[i];
 			return 0;
 		}
