@@ -18,6 +18,7 @@
  * thread-pool defaults.
  */
 #include "nodice.h"
+#include "stdmark.h"
 #include "vdso.h"
 #include "vclock.h"
 #include "tsc.h"
@@ -114,5 +115,9 @@ __attribute__((destructor)) static void nd_destructor(void)
 	 * leaves at this process's turn, not at exit's own flush after this. */
 	if (nd_state == 2 && !nd_process_in_vfork_child() && nd_writers_any())
 		fflush(NULL);
+	/* What stdout still buffers for a pipe of the tree leaves marked
+	 * (stdmark.c), not through exit's own flush after this. */
+	if (nd_state == 2 && !nd_process_in_vfork_child() && nd_stdmark_pending(&_IO_2_1_stdout_))
+		fflush(&_IO_2_1_stdout_);
 	nd_process_end("exit");
 }

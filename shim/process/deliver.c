@@ -23,9 +23,11 @@
  *   it reads).
  * - Then the wait reports the pipes holding a write stamped before (f, id);
  *   the others wait for a later call. A ready pipe without an unread mark
- *   (an end of file, bytes a writer outside the tree or a stdio flush put
- *   there) is the kernel's order, as before, and comes after what its
- *   writers wrote: with one, everything the kernel holds is reported.
+ *   (an end of file, bytes a writer outside the tree or a stdio flush not
+ *   foreseen by sources/stdmark.c put there) is the kernel's order, as
+ *   before, and comes after what its writers wrote: with one, everything
+ *   the kernel holds is reported, once the members that began to exit have
+ *   closed their descriptors (their ends of file come together).
  *
  * So which child a select loop hears first follows the children's counts,
  * not their speed: a child that wrote at a lower count is heard first even
@@ -221,6 +223,16 @@ static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
 	if (settle_ends)
 		settle_ends(pf, d->n, f);
 	nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
+	/* An end of file found while its writer's exit is still closing
+	 * descriptors: what that exit ends (its stdout and stderr) ends
+	 * together, not by how far the kernel got (subprocess.run's two pipes
+	 * came in one poll or in two). */
+	for (int i = 0; i < d->n; i++)
+		if (pf[i].revents && !least_unread(d->pipe[i], &ev, &id)) {
+			nd_member_await_exits();
+			nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
+			break;
+		}
 	uint32_t mask = 0, all = 0;
 	int unmarked = !decided;
 	for (int i = 0; i < d->n; i++) {

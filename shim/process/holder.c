@@ -13,6 +13,9 @@
 #include "procstate.h"
 #include "vclock.h"
 
+#include <sys/syscall.h>
+#include <time.h>
+
 #define LIVE_NS 20000000ULL         /* a holder unchanged this long: is it alive? */
 #define EXEC_GRACE_NS 2000000000ULL /* an exec not adopted by then: outside */
 /* Whether member m can still act before (d, id), BLOCKED and WAIT ones
@@ -220,3 +223,28 @@ int nd_holder_watch(int h, uint64_t now, struct nd_watch *w, uint64_t hold_ns)
 	}
 	return 0;
 }
+
+/* Members that have begun to exit, until the kernel has closed their
+ * descriptors (a zombie, or gone): at most EXITS_NS. */
+#define EXITS_NS 200000000ULL
+
+void nd_member_await_exits(void)
+{
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	uint64_t start = 0;
+	for (uint32_t i = 0; i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		int pid = __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE);
+		while ((int)i != nd_member_me && pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_EXITING &&
+		       __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) == pid && !nd_proc_gone(pid)) {
+			uint64_t now = nd_sys_monotonic_ns();
+			if (!start)
+				start = now;
+			if (now - start > EXITS_NS)
+				return;
+			struct timespec ts = { 0, 50000 };
+			nd_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+		}
+	}
+}
+

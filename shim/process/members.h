@@ -55,6 +55,9 @@ void nd_member_exec_begin(int with_shim);
 void nd_member_exec_failed(void);
 
 void nd_member_end(void);         /* the process ends */
+/* Waits (a bounded while) until the members that have begun to exit have
+ * closed their descriptors: the ends of file they make come together. */
+void nd_member_await_exits(void);
 /* Where this process's time line was when it was created (fork or spawn;
  * an exec keeps it), or 0 without a slot. */
 uint64_t nd_member_born(void);

@@ -14,9 +14,11 @@
 #include "devices.h"
 #include "filetime.h"
 #include "writers.h"
+#include "stdmark.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* <bits/stdio.h> may define some of them as macros when optimizing. */
 #undef fwrite_unlocked
@@ -53,7 +55,9 @@ ND_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	struct nd_stdmark m = nd_stdmark_begin(f, p, size * n);
 	size_t r = nd_real.fwrite(p, size, n, f);
+	nd_stdmark_end(&m, f, r * size);
 	note(f, r > 0, ord);
 	return r;
 }
@@ -62,7 +66,9 @@ ND_EXPORT size_t fwrite_unlocked(const void *p, size_t size, size_t n, FILE *f)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	struct nd_stdmark m = nd_stdmark_begin(f, p, size * n);
 	size_t r = nd_real.fwrite_unlocked(p, size, n, f);
+	nd_stdmark_end(&m, f, r * size);
 	note(f, r > 0, ord);
 	return r;
 }
@@ -71,7 +77,9 @@ ND_EXPORT int fputs(const char *s, FILE *f)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	struct nd_stdmark m = nd_stdmark_begin(f, s, strlen(s));
 	int r = nd_real.fputs(s, f);
+	nd_stdmark_end(&m, f, r >= 0 ? strlen(s) : 0);
 	note(f, r >= 0 && *s, ord);
 	return r;
 }
@@ -80,7 +88,9 @@ ND_EXPORT int fputs_unlocked(const char *s, FILE *f)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	struct nd_stdmark m = nd_stdmark_begin(f, s, strlen(s));
 	int r = nd_real.fputs_unlocked(s, f);
+	nd_stdmark_end(&m, f, r >= 0 ? strlen(s) : 0);
 	note(f, r >= 0 && *s, ord);
 	return r;
 }
@@ -89,7 +99,9 @@ ND_EXPORT int puts(const char *s)
 {
 	ND_ORDERED();
 	int ord = turn(stdout);
+	struct nd_stdmark m = nd_stdmark_begin_line(stdout, strlen(s) + 1);
 	int r = nd_real.puts(s);
+	nd_stdmark_end(&m, stdout, r >= 0 ? strlen(s) + 1 : 0);
 	note(stdout, r >= 0, ord);
 	return r;
 }
@@ -98,7 +110,10 @@ ND_EXPORT int fputc(int c, FILE *f)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	char ch = (char)c;
+	struct nd_stdmark m = nd_stdmark_begin(f, &ch, 1);
 	int r = nd_real.fputc(c, f);
+	nd_stdmark_end(&m, f, r != EOF);
 	note(f, r != EOF, ord);
 	return r;
 }
@@ -107,7 +122,10 @@ ND_EXPORT int putc(int c, FILE *f)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	char ch = (char)c;
+	struct nd_stdmark m = nd_stdmark_begin(f, &ch, 1);
 	int r = nd_real.putc(c, f);
+	nd_stdmark_end(&m, f, r != EOF);
 	note(f, r != EOF, ord);
 	return r;
 }
@@ -116,7 +134,10 @@ ND_EXPORT int putchar(int c)
 {
 	ND_ORDERED();
 	int ord = turn(stdout);
+	char ch = (char)c;
+	struct nd_stdmark m = nd_stdmark_begin(stdout, &ch, 1);
 	int r = nd_real.putchar(c);
+	nd_stdmark_end(&m, stdout, r != EOF);
 	note(stdout, r != EOF, ord);
 	return r;
 }
@@ -125,7 +146,10 @@ ND_EXPORT int __overflow(FILE *f, int c)
 {
 	ND_ORDERED();
 	int ord = turn(f);
+	char ch = (char)c;
+	struct nd_stdmark m = c == EOF ? nd_stdmark_begin(f, NULL, 0) : nd_stdmark_begin(f, &ch, 1);
 	int r = nd_real.__overflow(f, c);
+	nd_stdmark_end(&m, f, r != EOF && c != EOF);
 	note(f, r != EOF, ord);
 	return r;
 }
@@ -136,7 +160,9 @@ ND_EXPORT int fflush(FILE *f)
 {
 	ND_ORDERED();
 	int ord = f ? turn(f) : nd_state == 2 && nd_writers_turn_any() ? ND_WRITE_COUNTED : 0;
+	struct nd_stdmark m = nd_stdmark_begin(f, NULL, 0);
 	int r = nd_real.fflush(f);
+	nd_stdmark_end(&m, f, 0);
 	nd_writers_done(ord);
 	return r;
 }
@@ -150,7 +176,7 @@ ND_EXPORT int fclose(FILE *f)
 		return nd_real.fclose(f);
 	int fd = fileno(f);
 	int settle = fd >= 0 && (nd_filetime_marked(fd) || !nd_filetime_owned(fd));
-	if (settle || (fd >= 0 && nd_writers_any()))
+	if (settle || (fd >= 0 && (nd_writers_any() || nd_stdmark_pending(f))))
 		fflush(f); /* at the turn when its channel is shared */
 	if (settle)
 		nd_filetime_closing(fd);
@@ -163,7 +189,9 @@ ND_EXPORT int fclose(FILE *f)
 static int print(FILE *f, const char *fmt, va_list ap)
 {
 	int ord = turn(f);
+	struct nd_stdmark m = nd_stdmark_begin(f, fmt, ND_STDMARK_UNKNOWN);
 	int r = nd_real.vfprintf(f, fmt, ap);
+	nd_stdmark_end(&m, f, r > 0 ? (size_t)r : 0);
 	note(f, r > 0, ord);
 	return r;
 }
@@ -171,7 +199,9 @@ static int print(FILE *f, const char *fmt, va_list ap)
 static int print_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
 	int ord = turn(f);
+	struct nd_stdmark m = nd_stdmark_begin(f, fmt, ND_STDMARK_UNKNOWN);
 	int r = nd_real.__vfprintf_chk(f, flag, fmt, ap);
+	nd_stdmark_end(&m, f, r > 0 ? (size_t)r : 0);
 	note(f, r > 0, ord);
 	return r;
 }

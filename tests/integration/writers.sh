@@ -107,6 +107,16 @@ timeout 120 taskset -c 0 "$nodice" run $ow -- make -s -j3 -f "$mk" >make.cpu0 2>
 [ "$(wc -l <make.run1)" = 21 ] && [ "$(cat make.run* make.cpu0 | md5sum)" = "$(for f in make.run1 make.run1 make.run1 make.run1; do cat $f; done | md5sum)" ] && ok ||
 	bad "make -j3: $(for f in make.run* make.cpu0; do md5sum <$f; done | sort | uniq -c)"
 
+# subprocess.run capturing both pipes of programs that print through stdio:
+# the gate finds the runs identical, event logs included (stdmark.c marks
+# stdio's flushes, deliver.c lets one exit's ends of file come together).
+# (A thread computing meanwhile still makes the parent's polls real waits:
+# docs/limits.md.)
+timeout 300 "$nodice" verify -n 5 -- "$py" "$fixtures/python/captured.py" >cap.out 2>&1 && ok ||
+	bad "verify on subprocess.run capture_output: $(grep -A3 -e DIFFERS -e 'first div' cap.out | head -8)"
+timeout 300 taskset -c 0 "$nodice" verify -n 3 -- "$py" "$fixtures/python/captured.py" >cap.cpu0 2>&1 && ok ||
+	bad "verify on subprocess.run capture_output (one CPU): $(grep -A3 -e DIFFERS -e 'first div' cap.cpu0 | head -8)"
+
 # ordered writes are not reported (stdout a file: /dev/null is no channel)
 timeout 120 "$nodice" inspect $ow --strict --json c.json -- "$w" write >c.inspect 2>>err && ok ||
 	bad "writers write fails --strict: $(grep -o '"detail": "[^"]*' c.json | head -3)"
