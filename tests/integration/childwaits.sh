@@ -58,13 +58,13 @@ timeout 60 env LD_PRELOAD="$lib" $py "$f" group >>group.out 2>>err
 [ "$(sort -u group.out)" = "$want" ] && [ "$(wc -l <group.out)" = 3 ] && ok || bad "group: $(cat group.out)"
 grep -q schedule-outside group.log && bad "group: $(grep -o '"detail":"[^"]*"' group.log | sort | uniq -c)" || ok
 # natively the same children in the same calls (their order is the machine's)
-$py "$f" group | $py -c 'import ast, sys; g = ast.literal_eval(sys.stdin.read())
+timeout 60 $py "$f" group | $py -c 'import ast, sys; g = ast.literal_eval(sys.stdin.read())
 sys.exit(not (sorted(g[:3]) == [0, 1, 2] and g[3:] == ["ECHILD", 3]))' && ok || bad "group: natively not as the tree's"
 # the gate passes the asyncio program (before: its event logs differed)
 timeout 300 "$nodice" verify --runs 3 -- $py "$f" asyncio >verify.txt 2>&1 && ok || bad "verify: $(tail -20 verify.txt)"
 # natively the children's draws differ from run to run
 for mode in asyncio any; do
-	for i in 1 2; do $py "$f" $mode; done >native.txt
+	for i in 1 2; do timeout 120 $py "$f" $mode; done >native.txt
 	[ "$(sort -u native.txt | wc -l)" -gt 8 ] && ok || bad "$mode: natively the two runs drew the same"
 done
 
