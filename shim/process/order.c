@@ -73,8 +73,10 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 		h->real_start = now;
 		h->vt_start = nd_vclock_now();
 	}
-	if (who == ND_OUTSIDE_ONLY)
+	if (who == ND_OUTSIDE_ONLY) {
+		h->held = -1; /* no holder to nap on: real time runs */
 		return count || d <= h->vt_start || now - h->real_start >= d - h->vt_start;
+	}
 	uint32_t c = __atomic_load_n(&slot(who)->change, __ATOMIC_ACQUIRE);
 	if (who != h->held || c != h->change) {
 		h->held = who;
