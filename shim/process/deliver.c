@@ -226,9 +226,11 @@ static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
 	/* An end of file found while its writer's exit is still closing
 	 * descriptors: what that exit ends (its stdout and stderr) ends
 	 * together, not by how far the kernel got (subprocess.run's two pipes
-	 * came in one poll or in two). */
+	 * came in one poll or in two). Only an end (POLLHUP): unmarked bytes
+	 * may come from an exit blocked on this very pipe (libc's last
+	 * flush of a full one), which must not cost every look 200 ms. */
 	for (int i = 0; i < d->n; i++)
-		if (pf[i].revents && !least_unread(d->pipe[i], &ev, &id)) {
+		if ((pf[i].revents & POLLHUP) && !least_unread(d->pipe[i], &ev, &id)) {
 			nd_member_await_exits();
 			nd_sys(SYS_poll, (long)pf, d->n, 0, 0, 0, 0);
 			break;
