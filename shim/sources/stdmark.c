@@ -42,9 +42,8 @@ static int may_flush(FILE *f, const char *data, size_t len, int nl)
 		return fill(f) > 0;
 	if (f->_flags & IO_UNBUFFERED)
 		return 1;
-	if (nl < 0)
-		nl = memchr(data, '\n', len == ND_STDMARK_UNKNOWN ? strlen(data) : len) != NULL;
-	if ((f->_flags & IO_LINE_BUF) && nl)
+	if ((f->_flags & IO_LINE_BUF) &&
+	    (nl > 0 || (nl < 0 && memchr(data, '\n', len == ND_STDMARK_UNKNOWN ? strlen(data) : len))))
 		return 1;
 	size_t room = !f->_IO_buf_base ? DEFAULT_BUF
 		      : f->_IO_write_ptr ? (size_t)(f->_IO_buf_end - f->_IO_write_ptr)
