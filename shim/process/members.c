@@ -317,6 +317,19 @@ void nd_member_exec_failed(void)
 	nd_member_set_state(m, ND_M_RUN, ND_NO_DEADLINE);
 }
 
+/* The live member with process id pid, or NULL. */
+static struct nd_member *of(int pid)
+{
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) == pid &&
+		    __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING)
+			return m;
+	}
+	return NULL;
+}
+
 /* The slot stays until the process is gone (a zombie, or reaped): until the
  * kernel has told its parent, whose wake-up must be seen in flight by
  * anyone ordering an event against it (holder()). */
@@ -328,11 +341,9 @@ void nd_member_end(void)
 	nd_member_me = -1;
 	/* The kernel tells the parent (SIGCHLD): a wait of its that only a
 	 * signal ends must not be taken for quiet meanwhile. */
-	int parent = (int)nd_sys0(SYS_getppid);
-	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
-	for (uint32_t i = 0; i < hi; i++)
-		if (__atomic_load_n(&slot((int)i)->pid, __ATOMIC_ACQUIRE) == parent)
-			__atomic_add_fetch(&slot((int)i)->signals, 1, __ATOMIC_SEQ_CST);
+	struct nd_member *parent = of((int)nd_sys0(SYS_getppid));
+	if (parent)
+		__atomic_add_fetch(&parent->signals, 1, __ATOMIC_SEQ_CST);
 	nd_member_set_state(slot(k), ND_M_EXITING, ND_NO_DEADLINE);
 }
 
@@ -350,18 +361,6 @@ void nd_member_reaped(int pid)
 uint64_t nd_member_born(void)
 {
 	return nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->born_vt, __ATOMIC_RELAXED) : 0;
-}
-
-static struct nd_member *of(int pid)
-{
-	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
-	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
-		struct nd_member *m = slot((int)i);
-		if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) == pid &&
-		    __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) > ND_M_CLAIMING)
-			return m;
-	}
-	return NULL;
 }
 
 int nd_member_born_of(int pid, uint64_t *born)
