@@ -41,14 +41,18 @@
 
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 {
+	int kept_end = 0;
 	for (;;) {
 		/* ready, or an error the call itself will report; ready pipes of
 		 * the tree only when their writes come before the process's
 		 * horizon (treeread.c) */
 		nd_sched_settle_ends(fds, n);
 		long r = nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0);
-		if (r < 0 || (r > 0 && nd_sched_visible(fds, n)))
-			return ND_READY;
+		int k = r < 0 || (r > 0 && nd_sched_visible(fds, n)) ? ND_KEEP_NOT : ND_KEEP_BLOCK;
+		if (k == ND_KEEP_NOT && r > 0 && !kept_end++ && (k = nd_sched_keep_end(fds, n, deadline)) == ND_KEEP_AGAIN)
+			continue; /* an end of file found at once, decided by the keeper */
+		if (k != ND_KEEP_BLOCK)
+			return k == ND_INTR ? ND_INTR : ND_READY;
 		int hidden = r > 0;
 		if (hidden && nd_sched_catch_up(1))
 			continue; /* its process's count has moved on: it may see more */
@@ -60,7 +64,7 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 		}
 		if (!nd_sched_others_runnable()) {
 			/* waits for every waiter of the process in the tree's order */
-			int k = nd_sched_keep(fds, n, deadline);
+			k = nd_sched_keep(fds, n, deadline);
 			if (k == ND_KEEP_AGAIN)
 				continue;
 			if (k != ND_KEEP_NOT && k != ND_KEEP_BLOCK)

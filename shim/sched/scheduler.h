@@ -118,6 +118,21 @@ void nd_sched_fd_event(void);
 #define ND_KEEP_AGAIN (-4)
 #define ND_KEEP_BLOCK (-5) /* block as a descriptor waiter: a line waiter keeps the turn (treeline.c) */
 int nd_sched_visible(struct pollfd *fds, int n);
+/* A look that does not wait (a zero timeout) by a scheduled thread, after
+ * the kernel's answer r filled fds' revents: pipes of the tree show only the
+ * writes before the horizon and the process's own; an end of file and bytes
+ * without a count wait for a wait that blocks (they would show whenever the
+ * kernel has them). How many remain ready; r when it does not apply. After
+ * ND_LOOK_SPINS looks in a row that hid something (a loop that never
+ * blocks), one look keeps the kernel's answer: -2 - r then. */
+int nd_sched_look(struct pollfd *fds, int n, int r);
+/* A wait found fds ready at once, an end of file (or bytes without a count)
+ * among them, with nothing else of the process runnable: decided by the
+ * keeper (nd_sched_keep), as an end that came while it waited is, so that
+ * the ends and writes other waiters see (asyncio's child watchers) come in
+ * at the same turn whether the end was there before the wait or not.
+ * ND_KEEP_AGAIN (look again), ND_INTR, or ND_KEEP_NOT: not such a wait. */
+int nd_sched_keep_end(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_catch_up(int waiting);
 /* Before a look at fds: a child's end the horizon has passed is waited for

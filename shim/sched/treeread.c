@@ -77,6 +77,35 @@ int nd_sched_visible(struct pollfd *fds, int n)
 	return r;
 }
 
+
+/* Zero-timeout looks in a row that hid something from the thread. */
+static ND_TLS unsigned hid_looks;
+#define ND_LOOK_SPINS 256
+
+int nd_sched_look(struct pollfd *fds, int n, int r)
+{
+	if (r <= 0 || !applies())
+		return r;
+	if (hid_looks >= ND_LOOK_SPINS) { /* a loop that never waits: the kernel's answer */
+		hid_looks = 0;
+		return -2 - r;
+	}
+	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
+	int v = 0, hid = 0;
+	for (int i = 0; i < n; i++) {
+		if (fds[i].fd < 0 || !fds[i].revents)
+			continue;
+		if ((fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) &&
+		    (nd_deliver_hidden(fds[i].fd, h) || nd_deliver_unmarked(fds[i].fd))) {
+			fds[i].revents &= (short)~READ_EVENTS;
+			hid = 1;
+		}
+		v += fds[i].revents != 0;
+	}
+	hid_looks = hid ? hid_looks + 1 : 0;
+	return v;
+}
+
 static int fd_waiter(int s)
 {
 	return s != me && nd_slots[s].state == S_BLOCKED && nd_slots[s].obj == &nd_sched_fd_obj;
@@ -194,6 +223,24 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 	wake_seeing();
 	nd_sched_unlock();
 	return how == ND_TIMED_OUT && deadline <= due ? ND_TIMED_OUT : ND_KEEP_AGAIN;
+}
+
+/* One of fds (after a poll) is a pipe of the tree ready with an end of file
+ * or bytes without a count. */
+static int ends_seen(const struct pollfd *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i].fd >= 0 && (fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) &&
+		    nd_deliver_unmarked(fds[i].fd))
+			return 1;
+	return 0;
+}
+
+int nd_sched_keep_end(struct pollfd *fds, int n, uint64_t deadline)
+{
+	if (!applies() || !ends_seen(fds, n) || nd_sched_others_runnable())
+		return ND_KEEP_NOT;
+	return nd_sched_keep(fds, n, deadline) == ND_INTR ? ND_INTR : ND_KEEP_AGAIN;
 }
 
 void nd_sched_settle_ends(struct pollfd *fds, int n)

@@ -224,6 +224,24 @@ static int nd_poll_visible(struct pollfd *fds, int n, int r)
 	return v;
 }
 
+/* A poll that does not wait (a zero timeout) by a scheduled thread: the
+ * kernel's answer, of which pipes of the tree show what the thread may see
+ * (nd_sched_look): asyncio's loop looks so whenever a callback is ready, and
+ * the kernel's answer made how many turns it took follow real time.
+ * ND_NOT_DELIVERED when it is not one. */
+static int zero_look(enum nd_sym sym, struct pollfd *fds, nfds_t n, const sigset_t *mask)
+{
+	if (nd_member_me < 0 || !nd_sched_managed() || n > ND_DELIVER_FDS)
+		return ND_NOT_DELIVERED;
+	struct timespec zero = { 0, 0 };
+	long r = nd_sys(SYS_ppoll, (long)fds, (long)n, (long)&zero, (long)mask, 8, 0);
+	if (r < 0)
+		return nd_log_passed(sym), errno = (int)-r, -1;
+	int v = nd_sched_look(fds, (int)n, (int)r);
+	nd_log_decided(sym, v >= -1);
+	return v < -1 ? (int)r : v;
+}
+
 /* `call` may use `how`. A poll made in the turn order shows what the
  * process's threads may see of pipes of the tree (sched/treeread.c). */
 #define waited(fds, n, timeout_ns, mask, call, is_poll)                               \
@@ -254,6 +272,9 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return 0;
 	}
 	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
+	int z = ns == 0 ? zero_look(ND_SYM_poll, fds, n, NULL) : ND_NOT_DELIVERED;
+	if (z != ND_NOT_DELIVERED)
+		return z;
 	int decided = 0, d = delivered(fds, n, ns, NULL, &decided);
 	nd_log_decided(ND_SYM_poll, decided);
 	if (d != ND_NOT_DELIVERED)
@@ -276,6 +297,9 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		return 0;
 	}
 	const struct timespec zero = { 0, 0 };
+	int z = tmo && !nd_ts_ns(tmo) ? zero_look(ND_SYM_ppoll, fds, n, mask) : ND_NOT_DELIVERED;
+	if (z != ND_NOT_DELIVERED)
+		return z;
 	int decided = 0, d = delivered(fds, n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask, &decided);
 	nd_log_decided(ND_SYM_ppoll, decided);
 	if (d != ND_NOT_DELIVERED)
@@ -284,6 +308,24 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask), 1);
 }
 
+
+/* A zero-timeout epoll_wait by a scheduled thread on a set
+ * nd_epoll_decidable accepts: a look at its descriptors (zero_look), whose
+ * events the kernel then reports for those the thread may see. */
+static int epoll_look(int sym, int epfd, const struct nd_epoll_entry *e, int n, struct epoll_event *ev, int max,
+		      const sigset_t *mask)
+{
+	struct pollfd pf[ND_DELIVER_FDS];
+	for (int i = 0; i < n; i++)
+		pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
+	int v = zero_look((enum nd_sym)sym, pf, (nfds_t)n, mask);
+	if (v < 0)
+		return v;
+	uint32_t ready = 0;
+	for (int i = 0; v > 0 && i < n; i++)
+		ready |= pf[i].revents ? 1u << i : 0;
+	return ready ? nd_epoll_report(epfd, e, n, ready, ev, max, mask) : 0;
+}
 
 /* A scheduled thread's wait on an epoll set nd_epoll_decidable accepts
  * (asyncio's loop in a process with other threads: its child watchers, an
@@ -294,11 +336,13 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 static int epoll_scheduled(int sym, int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
 {
 	struct nd_epoll_entry e[ND_DELIVER_FDS];
-	int n = nd_member_me >= 0 && nd_sched_managed() && max > 0 && timeout != 0 ? nd_epoll_decidable(epfd, e) : 0;
+	int n = nd_member_me >= 0 && nd_sched_managed() && max > 0 ? nd_epoll_decidable(epfd, e) : 0;
 	if (!n)
 		return ND_NOT_DELIVERED;
 	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
 	struct pollfd pf[ND_DELIVER_FDS];
+	if (timeout == 0)
+		return epoll_look(sym, epfd, e, n, ev, max, mask);
 	for (;;) {
 		for (int i = 0; i < n; i++)
 			pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
