@@ -212,8 +212,11 @@ static uint64_t decide_at(void *arg)
  * before it. An end of file (or bytes without a count) is the kernel's
  * order, and a writer's exit comes after its writes: with one, everything
  * the kernel holds is reported, or a pool would see a worker's end before
- * its last result (ProcessPoolExecutor: "terminated abruptly"). */
-static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
+ * its last result (ProcessPoolExecutor: "terminated abruptly"). A look
+ * (a zero timeout) also reports a write whose writer has ended: the caller
+ * may know of that end without a count (a worker's sentinel), and then of
+ * its writes (a log record read with get_nowait()). */
+static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided, int look)
 {
 	uint64_t ev = 0, id = 0, me = nd_member_id(nd_member_me);
 	struct pollfd pf[ND_DELIVER_FDS];
@@ -245,6 +248,8 @@ static uint32_t reported(struct nd_deliver *d, uint64_t f, int decided)
 			unmarked = 1;
 		else if (id == me || nd_member_before(ev, id, f, me)) /* its own write is in its past */
 			mask |= 1u << i;
+		else if (look && nd_member_gone(id))
+			mask |= 1u << i; /* the caller may know of the end (a sentinel's end of file) */
 	}
 	return unmarked ? all : mask;
 }
@@ -261,7 +266,7 @@ static uint32_t settle(struct nd_deliver *d, struct nd_delivered *out)
 		nd_member_run();
 		nd_member_floor_clear(nd_member_floor());
 	}
-	return reported(d, a.f, out->decided);
+	return reported(d, a.f, out->decided, 0);
 }
 
 /* The call's look, and a floor no pipe of this wait explains cleared (a
@@ -337,7 +342,7 @@ static int now(struct nd_deliver *d, struct nd_delivered *out)
 	nd_member_turn();
 	out->at = nd_member_count(&nd_tree->members[nd_member_me]);
 	out->decided = 1;
-	out->ready = reported(d, out->at, 1);
+	out->ready = reported(d, out->at, 1, 1);
 	nd_member_turn_done();
 	return out->ready ? ND_READY : ND_TIMED_OUT;
 }

@@ -347,6 +347,20 @@ void nd_member_end(void)
 	nd_member_set_state(slot(k), ND_M_EXITING, ND_NO_DEADLINE);
 }
 
+int nd_member_gone(uint64_t id)
+{
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		int st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		if (st == ND_M_FREE || __atomic_load_n(&m->id, __ATOMIC_RELAXED) != id)
+			continue;
+		int pid = __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE);
+		return st == ND_M_EXITING && pid > 0 && nd_proc_gone(pid);
+	}
+	return 1;
+}
+
 void nd_member_reaped(int pid)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);

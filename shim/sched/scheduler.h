@@ -119,10 +119,10 @@ void nd_sched_fd_event(void);
 #define ND_KEEP_BLOCK (-5) /* block as a descriptor waiter: a line waiter keeps the turn (treeline.c) */
 int nd_sched_visible(struct pollfd *fds, int n);
 /* A look that does not wait (a zero timeout) by a scheduled thread, after
- * the kernel's answer r filled fds' revents: pipes of the tree show only the
- * writes before the horizon and the process's own; an end of file and bytes
- * without a count wait for a wait that blocks (they would show whenever the
- * kernel has them). How many remain ready; r when it does not apply. After
+ * the kernel's answer r filled fds' revents: an end of file and bytes
+ * without a count of a pipe of the tree wait for a wait that blocks (they
+ * would show whenever the kernel has them; marked writes show as the kernel
+ * holds them). How many remain ready; r when it does not apply. After
  * ND_LOOK_SPINS looks in a row that hid something (a loop that never
  * blocks), one look keeps the kernel's answer: -2 - r then. */
 int nd_sched_look(struct pollfd *fds, int n, int r);

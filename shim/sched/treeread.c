@@ -90,13 +90,11 @@ int nd_sched_look(struct pollfd *fds, int n, int r)
 		hid_looks = 0;
 		return -2 - r;
 	}
-	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
 	int v = 0, hid = 0;
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
 			continue;
-		if ((fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) &&
-		    (nd_deliver_hidden(fds[i].fd, h) || nd_deliver_unmarked(fds[i].fd))) {
+		if ((fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) && nd_deliver_unmarked(fds[i].fd)) {
 			fds[i].revents &= (short)~READ_EVENTS;
 			hid = 1;
 		}

@@ -100,6 +100,41 @@ PY
 	[ "$out" = "[1, 1, 1]" ] && ok || bad "own writes, threads=$threads: $out"
 done
 
+# a zero-timeout look sees a write whose writer has ended: the caller may
+# know of the end by a way without a count (a sentinel's end of file: a
+# process pool's manager thread sees its broken worker so, then the test
+# reads the workers' log queue with get_nowait(): test_concurrent_futures'
+# test_initializer). Single-threaded the look was decided at the caller's
+# count and said Empty; with a thread, once its looks were decided too.
+for threads in 0 1; do
+	out=$(timeout 60 "$nodice" run -- $py - $threads 2>>err <<'PY'
+import multiprocessing as mp, multiprocessing.connection as mc, sys, threading, time
+ctx = mp.get_context("fork")
+got = []
+for i in range(3):
+    q = ctx.Queue()
+    c = ctx.Process(target=q.put, args=("record %d" % i,))
+    c.start()
+    if sys.argv[1] == "1":
+        ended = threading.Event()
+        t = threading.Thread(target=lambda: (mc.wait([c.sentinel]), ended.set()))
+        t.start()
+        while not ended.is_set():
+            time.sleep(0.01)
+        t.join()
+    else:
+        mc.wait([c.sentinel])
+    try:
+        got.append(q.get_nowait())
+    except Exception as e:
+        got.append(type(e).__name__)
+    c.join()
+print(got)
+PY
+)
+	[ "$out" = "['record 0', 'record 1', 'record 2']" ] && ok || bad "a write before its writer's end, threads=$threads: $out"
+done
+
 for i in 1 2 3 4 5; do $py "$f" select | tail -1; done >native.txt
 [ "$(sort -u native.txt | wc -l)" -ge 2 ] && ok || bad "natively the workers answered in one order in 5 runs"
 
