@@ -38,10 +38,10 @@ int nd_member_claim_child(int for_exec);
 void nd_member_become(int k);
 void nd_member_unclaim(int k);
 void nd_member_started(int k, int pid);
-/* The identity of slot k (same in every run), or 0 for k < 0. */
 /* The member with this id has ended (its slot released, or its process
  * gone): every write it made is made. */
 int nd_member_gone(uint64_t id);
+/* The identity of slot k (same in every run), or 0 for k < 0. */
 uint64_t nd_member_id(int k);
 /* An identity for something this member creates without a slot of its own
  * yet (a thread; a vfork child before it executes), or 0 without a slot. */

@@ -51,6 +51,13 @@
 
 static uint64_t horizon; /* the writes stamped before (horizon, this member's id) are all made */
 
+/* fd, after a poll, is a pipe of the tree ready to read with an end of file
+ * or bytes without a count (the kernel's order). */
+static int unmarked_ready(const struct pollfd *p)
+{
+	return p->fd >= 0 && (p->events & POLLIN) && (p->revents & READ_EVENTS) && nd_deliver_unmarked(p->fd);
+}
+
 static int applies(void)
 {
 	return nd_member_me >= 0 && !nd_sched_parallel && nd_sched_managed();
@@ -64,8 +71,7 @@ int nd_sched_visible(struct pollfd *fds, int n)
 	 * kernel's order: with one ready, everything the kernel holds is seen
 	 * (a worker's end must not come before its last result) */
 	for (int i = 0; on && i < n; i++)
-		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && (fds[i].events & POLLIN) &&
-		    nd_deliver_unmarked(fds[i].fd))
+		if (unmarked_ready(&fds[i]))
 			on = 0;
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
@@ -76,7 +82,6 @@ int nd_sched_visible(struct pollfd *fds, int n)
 	}
 	return r;
 }
-
 
 /* Zero-timeout looks in a row that hid something from the thread. */
 static ND_TLS unsigned hid_looks;
@@ -94,7 +99,7 @@ int nd_sched_look(struct pollfd *fds, int n, int r)
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
 			continue;
-		if ((fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) && nd_deliver_unmarked(fds[i].fd)) {
+		if (unmarked_ready(&fds[i])) {
 			fds[i].revents &= (short)~READ_EVENTS;
 			hid = 1;
 		}
@@ -223,20 +228,12 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 	return how == ND_TIMED_OUT && deadline <= due ? ND_TIMED_OUT : ND_KEEP_AGAIN;
 }
 
-/* One of fds (after a poll) is a pipe of the tree ready with an end of file
- * or bytes without a count. */
-static int ends_seen(const struct pollfd *fds, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (fds[i].fd >= 0 && (fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) &&
-		    nd_deliver_unmarked(fds[i].fd))
-			return 1;
-	return 0;
-}
-
 int nd_sched_keep_end(struct pollfd *fds, int n, uint64_t deadline)
 {
-	if (!applies() || !ends_seen(fds, n) || nd_sched_others_runnable())
+	int end = 0;
+	for (int i = 0; !end && i < n; i++)
+		end = unmarked_ready(&fds[i]);
+	if (!end || !applies() || nd_sched_others_runnable())
 		return ND_KEEP_NOT;
 	return nd_sched_keep(fds, n, deadline) == ND_INTR ? ND_INTR : ND_KEEP_AGAIN;
 }

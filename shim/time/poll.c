@@ -310,6 +310,15 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 }
 
 
+/* The places of pf that are ready. */
+static uint32_t ready_mask(const struct pollfd *pf, int n)
+{
+	uint32_t ready = 0;
+	for (int i = 0; i < n; i++)
+		ready |= pf[i].revents ? 1u << i : 0;
+	return ready;
+}
+
 /* A zero-timeout epoll_wait by a scheduled thread on a set
  * nd_epoll_decidable accepts: a look at its descriptors (zero_look), whose
  * events the kernel then reports for those the thread may see. */
@@ -320,12 +329,9 @@ static int epoll_look(int sym, int epfd, const struct nd_epoll_entry *e, int n, 
 	for (int i = 0; i < n; i++)
 		pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
 	int v = zero_look((enum nd_sym)sym, pf, (nfds_t)n, mask);
-	if (v < 0)
+	if (v <= 0)
 		return v;
-	uint32_t ready = 0;
-	for (int i = 0; v > 0 && i < n; i++)
-		ready |= pf[i].revents ? 1u << i : 0;
-	return ready ? nd_epoll_report(epfd, e, n, ready, ev, max, mask) : 0;
+	return nd_epoll_report(epfd, e, n, ready_mask(pf, n), ev, max, mask);
 }
 
 /* A scheduled thread's wait on an epoll set nd_epoll_decidable accepts
@@ -340,10 +346,10 @@ static int epoll_scheduled(int sym, int epfd, struct epoll_event *ev, int max, i
 	int n = nd_member_me >= 0 && nd_sched_managed() && max > 0 ? nd_epoll_decidable(epfd, e) : 0;
 	if (!n)
 		return ND_NOT_DELIVERED;
-	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
-	struct pollfd pf[ND_DELIVER_FDS];
 	if (timeout == 0)
 		return epoll_look(sym, epfd, e, n, ev, max, mask);
+	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
+	struct pollfd pf[ND_DELIVER_FDS];
 	for (;;) {
 		for (int i = 0; i < n; i++)
 			pf[i] = (struct pollfd){ e[i].fd, POLLIN, 0 };
@@ -356,12 +362,8 @@ static int epoll_scheduled(int sym, int epfd, struct epoll_event *ev, int max, i
 			r = nd_real.epoll_pwait(epfd, ev, max, timeout, mask);
 		} else {
 			/* what its threads may see, as a poll shows it */
-			uint32_t ready = 0;
 			long k = nd_sys(SYS_poll, (long)pf, n, 0, 0, 0, 0);
-			if (k > 0)
-				nd_poll_visible(pf, n, (int)k);
-			for (int i = 0; k > 0 && i < n; i++)
-				ready |= pf[i].revents ? 1u << i : 0;
+			uint32_t ready = k > 0 && nd_poll_visible(pf, n, (int)k) ? ready_mask(pf, n) : 0;
 			r = ready ? nd_epoll_report(epfd, e, n, ready, ev, max, mask) : 0;
 		}
 		if (out)
