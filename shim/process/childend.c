@@ -106,7 +106,7 @@ void nd_childend_settle(const struct pollfd *fds, int n, uint64_t at)
 		int fd = fds[i].fd;
 		uint64_t ev, id;
 		if (nd_childend_end_of(fd, &ev, &id) && nd_member_before(ev, id, at, self))
-			nd_sys_await(readable, &fd);
+			nd_member_await(readable, &fd);
 	}
 }
 

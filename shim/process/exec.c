@@ -17,6 +17,7 @@
 #include "tree.h"
 #include "block.h"
 #include "members.h"
+#include "execdone.h"
 #include "pids.h"
 #include "filetime.h"
 #include "writers.h"
@@ -53,6 +54,9 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 	/* A vfork child is a process of its own with its parent's memory: it
 	 * claims its slot here; any other process keeps its own. */
 	int vforked = nd_process_in_vfork_child(), k = -1;
+	char was[16];
+	if (vforked)
+		nd_execdone_begin(was);
 	if (vforked && env_shim) {
 		k = nd_member_claim_self();
 		nd_writers_spawning(k);
@@ -70,9 +74,10 @@ static int replace_image(enum nd_sym sym, enum how how, const char *file, int fd
 	int err = errno;
 	nd_tsc_after_exec_failed();
 	nd_process_spawn_failed();
-	if (vforked)
+	if (vforked) {
 		nd_member_unclaim(k);
-	else
+		nd_execdone_failed(was);
+	} else
 		nd_member_exec_failed();
 	errno = err;
 	return r;
@@ -176,8 +181,10 @@ static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_fil
 	pid_t child = 0;
 	uint32_t token = nd_pids_token();
 	int target = env_member >= 0 ? nd_pids_before(nd_member_id(env_member), token) : 0;
+	nd_member_keeps_turn(1); /* until the child has executed (vfork.c) */
 	int r = search ? nd_real.posix_spawnp(&child, file, fa, attr, argv, env)
 		       : nd_real.posix_spawn(&child, file, fa, attr, argv, env);
+	nd_member_keeps_turn(0);
 	nd_pids_after(token, target, r == 0 ? child : -1);
 	nd_tsc_after_exec_failed();
 	if (r != 0) {
@@ -186,6 +193,7 @@ static int spawn(int search, pid_t *pid, const char *file, const posix_spawn_fil
 		return r;
 	}
 	nd_member_started(env_member, child);
+	nd_execdone_spawned(child, file); /* its end of file of close-on-exec pipes first */
 	nd_sched_child_started();
 	if (pid)
 		*pid = child;
@@ -252,7 +260,9 @@ ND_EXPORT FILE *popen(const char *cmd, const char *mode)
 	environ = env;
 	nd_tsc_before_exec();
 	int target = placed_by_child(env_member);
+	nd_member_keeps_turn(1); /* until the child has executed (vfork.c) */
 	FILE *f = nd_real.popen(cmd, mode);
+	nd_member_keeps_turn(0);
 	nd_pids_after(ND_PIDS_CHILD_TOKEN(env_member), target, 0);
 	nd_tsc_after_exec_failed();
 	environ = saved;

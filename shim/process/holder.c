@@ -238,13 +238,18 @@ void nd_member_await_exits(void)
 		while ((int)i != nd_member_me && pid > 0 && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_EXITING &&
 		       __atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) == pid && !nd_proc_gone(pid)) {
 			uint64_t now = nd_sys_monotonic_ns();
-			if (!start)
+			if (!start) {
 				start = now;
+				nd_member_keeps_turn(1); /* a wait the kernel owes the order */
+			}
 			if (now - start > EXITS_NS)
-				return;
+				goto done;
 			struct timespec ts = { 0, 50000 };
 			nd_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
 		}
 	}
+done:
+	if (start)
+		nd_member_keeps_turn(0);
 }
 

@@ -144,6 +144,16 @@ void nd_member_pausing(int on);
  * watchdog must not take for a stuck thread. The scheduler sets it; the
  * tree does not call up into it. */
 extern void (*nd_member_calm)(int on);
+/* Tells it (1, then 0) around any wait in which the thread holds its
+ * process's turn by right: a turn's wait, a vfork parent's until its child
+ * has executed, nd_member_await's. */
+void nd_member_keeps_turn(int on);
+/* A wait the shim makes for the kernel to catch up with the order (a
+ * child's end marked in the past whose pidfd is not readable yet, an exit
+ * still closing its descriptors: nd_sys_await), told so: the watchdog took
+ * its short sleeps for a wait outside (CI, under load: a child watcher
+ * "blocked in the kernel while holding the turn", preempted). */
+void nd_member_await(int (*ready)(void *arg), void *arg);
 /* A member's count, the clock of that order: the events it performed plus
  * one per ND_COUNT_VT_SHIFT-sized step of its time line (2^23 ns, 8.4 ms).
  * Kendo's clocks move while a thread computes; ours move with what the

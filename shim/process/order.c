@@ -220,11 +220,20 @@ int nd_member_spins(void)
 
 void (*nd_member_calm)(int on);
 
-static void calm(int on)
+void nd_member_keeps_turn(int on)
 {
 	void (*fn)(int) = __atomic_load_n(&nd_member_calm, __ATOMIC_ACQUIRE);
 	if (fn)
 		fn(on);
+}
+
+void nd_member_await(int (*ready)(void *arg), void *arg)
+{
+	if (ready(arg))
+		return;
+	nd_member_keeps_turn(1);
+	nd_sys_await(ready, arg);
+	nd_member_keeps_turn(0);
 }
 
 /* The turn at count at(arg), or at this member's own count (at NULL),
@@ -232,7 +241,7 @@ static void calm(int on)
  * that can still act. */
 static uint64_t turn_at(uint64_t (*at)(void *arg), void *arg)
 {
-	calm(1);
+	nd_member_keeps_turn(1);
 	struct nd_member *me = slot(nd_member_me);
 	int limit = nd_member_spins();
 	struct hold h = NO_HOLD;
@@ -244,7 +253,7 @@ static uint64_t turn_at(uint64_t (*at)(void *arg), void *arg)
 				__atomic_sub_fetch(&me->turn_wait, 1, __ATOMIC_RELEASE);
 				__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
 			}
-			calm(0);
+			nd_member_keeps_turn(0);
 			return c;
 		}
 		/* Asleep meanwhile, but not in a call the others cannot see; and

@@ -154,7 +154,7 @@ static int reapable(void *arg)
  * an exit stuck after the shim's destructor is left to the kernel). */
 static void until_reapable(int32_t pid)
 {
-	nd_sys_await(reapable, &pid);
+	nd_member_await(reapable, &pid);
 }
 
 /* Waits as a timed event of the tree until (d, id) (order.c), from wherever

@@ -13,6 +13,7 @@
 #include "nodice.h"
 #include "block.h"
 #include "members.h"
+#include "execdone.h"
 #include "pids.h"
 #include "sys.h"
 
@@ -26,6 +27,7 @@ long nd_vfork_after(long r);
 static ND_TLS uint32_t token;
 static ND_TLS int target;
 static ND_TLS char selector;
+static ND_TLS char kept; /* the turn is kept across the call (the parent's to clear) */
 
 /* The system call is let through syscall user dispatch as nd_sys's are
  * (core/sys.c): the selector is ALLOW around it, and each process restores
@@ -41,6 +43,11 @@ __attribute__((used)) void nd_vfork_before(void)
 	nd_log_served(ND_SYM_vfork, 0);
 	token = nd_pids_token();
 	target = nd_pids_before(nd_member_next_id(), token);
+	/* The parent sleeps in the kernel until its child has executed: a
+	 * wait the child owes, not one outside (the watch took it for one
+	 * under load, sched/watch.c, and let another thread run meanwhile). */
+	kept = 1;
+	nd_member_keeps_turn(1);
 }
 
 __attribute__((used)) long nd_vfork_after(long r)
@@ -52,8 +59,14 @@ __attribute__((used)) long nd_vfork_after(long r)
 		return 0;
 	}
 	nd_pids_after(token, target, r > 0 ? (int)r : -1);
-	if (r > 0)
+	if (r > 0) {
+		nd_execdone_await((pid_t)r); /* its end of file of close-on-exec pipes first */
 		nd_sched_child_started();
+	}
+	if (kept) {
+		kept = 0;
+		nd_member_keeps_turn(0);
+	}
 	if (r < 0 && r > -4096) {
 		errno = (int)-r;
 		return -1;
