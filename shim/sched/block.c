@@ -54,7 +54,7 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 		if (k != ND_KEEP_BLOCK)
 			return k == ND_INTR ? ND_INTR : ND_READY;
 		int hidden = r > 0;
-		if (hidden && nd_sched_catch_up(1))
+		if (hidden && nd_sched_catch_up())
 			continue; /* its process's count has moved on: it may see more */
 		if (fd >= 0) {
 			long fl = nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);

@@ -251,7 +251,6 @@ static void pass(void)
 		ops = 0;
 		return;
 	}
-	nd_sched_catch_up(0); /* threads waiting on pipes see up to this count */
 	nd_sched_lock();
 	nd_sched_expire(nd_vclock_now());
 	nd_sched_quantum = nd_sched_next_quantum();

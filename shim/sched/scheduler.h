@@ -110,10 +110,12 @@ void nd_sched_fd_event(void);
  * of the process, in the tree's order, and wakes those that now see their
  * pipes; ND_READY, ND_TIMED_OUT or ND_INTR for the caller, ND_KEEP_AGAIN
  * (look again: others may run now) or ND_KEEP_NOT (not such a wait: leave
- * the turn as before). catch_up: at a scheduling point, or when the caller
- * (waiting: 1) found only writes it may not see yet, the horizon moves to
- * the process's count (a turn of the tree) when threads wait on pipes and
- * the count has passed it: 1 when it moved. */
+ * the turn as before). catch_up: when the caller found only writes it may
+ * not see yet, the horizon moves to the process's count (a turn of the
+ * tree) when the count has passed it: 1 when it moved. (Not at every
+ * scheduling point: there it would make a running thread wait for every
+ * member behind it in count, a worker computing for seconds among them,
+ * whenever another thread of its process waits on a pipe.) */
 #define ND_KEEP_NOT (-1)
 #define ND_KEEP_AGAIN (-4)
 #define ND_KEEP_BLOCK (-5) /* block as a descriptor waiter: a line waiter keeps the turn (treeline.c) */
@@ -134,7 +136,7 @@ int nd_sched_look(struct pollfd *fds, int n, int r);
  * ND_KEEP_AGAIN (look again), ND_INTR, or ND_KEEP_NOT: not such a wait. */
 int nd_sched_keep_end(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
-int nd_sched_catch_up(int waiting);
+int nd_sched_catch_up(void);
 /* Before a look at fds: a child's end the horizon has passed is waited for
  * (process/childend.c). */
 void nd_sched_settle_ends(struct pollfd *fds, int n);
@@ -148,10 +150,13 @@ int nd_sched_line_sleep(struct nd_tree_waiter *w);
 /* The process's floor set again from its line waiters still handed (a wait ended). */
 void nd_sched_lines_refloor(void);
 /* The watch's look at a descriptor waiter's fds (lock held): 1 when it
- * should wake — ready and seen, or, while another thread runs, ready at
- * all (the horizon moves past it on real time: reported by the watch as a
- * rejoin). */
-int nd_sched_watch_fds(struct pollfd *fds, int n, int holder_runs);
+ * should wake — ready and seen; ready at all while no thread holds the
+ * turn (holder -1: it looks again itself); or ready with writes the horizon
+ * has not reached while the holder (holder 1, 0 when calm) sleeps in the
+ * kernel (sleeps) or the process has computed 50 ms of CPU time without
+ * moving the horizon (the horizon moves past them on real time, reported by
+ * the watch as a rejoin). */
+int nd_sched_watch_fds(struct pollfd *fds, int n, int holder, int sleeps);
 
 /* Around a call that may block outside the scheduler's knowledge: leave
  * returns 1 when the caller gave up its turn and must rejoin. */

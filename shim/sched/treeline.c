@@ -12,8 +12,9 @@
  * - A hand-off carries the count its waiter goes on from (join). At a turn
  *   of the tree at its process's count c, every hand-off with join <= c has
  *   been made (a release is stamped before its maker's count moves) and no
- *   other can still come, so at its scheduling points (nd_sched_catch_up)
- *   the process wakes the line waiters handed by then, in slot order.
+ *   other can still come, so when a descriptor waiter of the process moves
+ *   its horizon (nd_sched_catch_up) the line waiters handed by then are
+ *   woken, in slot order (not at every scheduling point: sched/scheduler.h).
  * - With nothing else of the process runnable, the oldest line waiter keeps
  *   the process's turn for all of them: blocked for the tree meanwhile (a
  *   hand-off to a waiter here lowers its process's floor to the join: the

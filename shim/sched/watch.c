@@ -154,8 +154,21 @@ void nd_sched_watch(uint64_t started)
 		/* Ready by something from outside the process: real time. In
 		 * the tree, with another thread of this process running, where
 		 * the wake-up falls in its turns is the cross-process order
-		 * nd_sched_rejoin reports too. */
-		if (nd_sched_watch_fds(s->fds, s->nfds, t >= 0 && !nd_slots[t].calm)) {
+		 * nd_sched_rejoin reports too. Whether the holder sleeps in the
+		 * kernel is asked without the lock (a holder waiting for it
+		 * sleeps too). */
+		int holder = t < 0 ? -1 : !nd_slots[t].calm, sleeps = 0;
+		if (holder > 0) {
+			uint64_t g = nd_turn_gen;
+			nd_sched_unlock();
+			sleeps = holder_asleep(t, g, now);
+			nd_sched_lock();
+			if (nd_turn != t || nd_turn_gen != g || s->state != S_BLOCKED || !(s->flags & ND_BLOCK_FD)) {
+				nd_sched_unlock();
+				return;
+			}
+		}
+		if (nd_sched_watch_fds(s->fds, s->nfds, holder, sleeps)) {
 			if (t >= 0 && nd_member_me >= 0)
 				nd_sched_note_tree_rejoin();
 			else
