@@ -155,7 +155,9 @@ void nd_sched_lines_refloor(void);
  * has not reached while the holder (holder 1, 0 when calm) sleeps in the
  * kernel (sleeps) or the process has computed 50 ms of CPU time without
  * moving the horizon (the horizon moves past them on real time, reported by
- * the watch as a rejoin). */
+ * the watch as a rejoin). ND_WATCH_HIDDEN: such writes, with the holder
+ * running and not known to sleep (ask, and look again with sleeps 1). */
+#define ND_WATCH_HIDDEN 2
 int nd_sched_watch_fds(struct pollfd *fds, int n, int holder, int sleeps);
 
 /* Around a call that may block outside the scheduler's knowledge: leave

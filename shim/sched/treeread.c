@@ -321,8 +321,10 @@ int nd_sched_watch_fds(struct pollfd *fds, int n, int holder, int sleeps)
 	 * horizon (a thread running Python alone reads no clock and may make
 	 * no call): seen now, on real time, as before the horizon */
 	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE), top = h, ev = 0;
-	if (!holder || (!sleeps && !process_computed(h)))
+	if (!holder)
 		return 0;
+	if (!sleeps && !process_computed(h))
+		return ND_WATCH_HIDDEN;
 	for (int i = 0; i < n; i++)
 		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && nd_deliver_least(fds[i].fd, &ev) && ev + 1 > top)
 			top = ev + 1;

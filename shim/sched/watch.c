@@ -155,20 +155,23 @@ void nd_sched_watch(uint64_t started)
 		 * the tree, with another thread of this process running, where
 		 * the wake-up falls in its turns is the cross-process order
 		 * nd_sched_rejoin reports too. Whether the holder sleeps in the
-		 * kernel is asked without the lock (a holder waiting for it
-		 * sleeps too). */
-		int holder = t < 0 ? -1 : !nd_slots[t].calm, sleeps = 0;
-		if (holder > 0) {
+		 * kernel is asked only for writes the horizon has not reached
+		 * (a read of /proc), and without the lock (a holder waiting for
+		 * it sleeps too). */
+		int holder = t < 0 ? -1 : !nd_slots[t].calm;
+		int w = nd_sched_watch_fds(s->fds, s->nfds, holder, 0);
+		if (w == ND_WATCH_HIDDEN) {
 			uint64_t g = nd_turn_gen;
 			nd_sched_unlock();
-			sleeps = holder_asleep(t, g, now);
+			int sleeps = holder_asleep(t, g, now);
 			nd_sched_lock();
 			if (nd_turn != t || nd_turn_gen != g || s->state != S_BLOCKED || !(s->flags & ND_BLOCK_FD)) {
 				nd_sched_unlock();
 				return;
 			}
+			w = sleeps ? nd_sched_watch_fds(s->fds, s->nfds, holder, 1) : 0;
 		}
-		if (nd_sched_watch_fds(s->fds, s->nfds, holder, sleeps)) {
+		if (w) {
 			if (t >= 0 && nd_member_me >= 0)
 				nd_sched_note_tree_rejoin();
 			else
