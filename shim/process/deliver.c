@@ -375,14 +375,25 @@ int nd_deliver_probe(struct pollfd *pf, int n, const sigset_t *mask, int ms)
 	return r == -EINTR ? -EINTR : r != 0;
 }
 
-int nd_deliver_hidden(int fd, uint64_t horizon)
+static int hidden(int fd, uint64_t horizon, int live)
 {
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
 	uint64_t ev = 0, id = 0, self = nd_member_id(nd_member_me);
 	int own = 0;
 	/* what the process wrote itself it sees at once (a thread's wake-up
 	 * pipe for another: torch's TCPStore stops its server thread so) */
-	return p && least_unread_own(p, &ev, &id, self, &own) && !own && !nd_member_before(ev, id, horizon, self);
+	return p && least_unread_own(p, &ev, &id, self, &own) && !own && !nd_member_before(ev, id, horizon, self) &&
+	       !(live && nd_member_gone(id));
+}
+
+int nd_deliver_hidden(int fd, uint64_t horizon)
+{
+	return hidden(fd, horizon, 0);
+}
+
+int nd_deliver_hidden_live(int fd, uint64_t horizon)
+{
+	return hidden(fd, horizon, 1);
 }
 
 int nd_deliver_least(int fd, uint64_t *ev)

@@ -39,6 +39,11 @@ int nd_deliver(const int *fds, int n, int (*probe)(void *, int), void *arg, uint
  * horizon must not see it. */
 int nd_deliver_hidden(int fd, uint64_t horizon);
 
+/* The same, and the writer of the first unread write has not ended: a
+ * look (a zero timeout) shows a write of an ended writer, whose end the
+ * caller may know of without a count (a worker's sentinel). */
+int nd_deliver_hidden_live(int fd, uint64_t horizon);
+
 /* fd is a pipe of the tree with no unread write marked (an end of file,
  * or bytes that carry no count). */
 int nd_deliver_unmarked(int fd);

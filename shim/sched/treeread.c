@@ -97,7 +97,14 @@ int nd_sched_visible(struct pollfd *fds, int n)
 	return visible_on(fds, n, applies());
 }
 
-/* Zero-timeout looks in a row that hid something from the thread. */
+/* A zero-timeout look hides what a wait that blocks would not show at once
+ * (an end of file: the keeper decides it) and the writes after the
+ * horizon while their writer lives: until 2026-12-06 it showed them when
+ * they had reached the kernel, and asyncio's loop over subprocesses turned
+ * 102 times in one of CI's runs, 108 in another. A write whose writer has
+ * ended is shown: the caller may know of the end without a count (a
+ * worker's sentinel), and then of its writes (get_nowait() on its queue).
+ * Zero-timeout looks in a row that hid something from the thread: */
 static ND_TLS unsigned hid_looks;
 #define ND_LOOK_SPINS 256
 
@@ -110,10 +117,12 @@ int nd_sched_look(struct pollfd *fds, int n, int r)
 		return -2 - r;
 	}
 	int v = 0, hid = 0;
+	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
 			continue;
-		if (unmarked_ready(&fds[i])) {
+		if (unmarked_ready(&fds[i]) || ((fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) &&
+						nd_deliver_hidden_live(fds[i].fd, h))) {
 			fds[i].revents &= (short)~READ_EVENTS;
 			hid = 1;
 		}

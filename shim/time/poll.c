@@ -225,10 +225,11 @@ static int nd_poll_visible(struct pollfd *fds, int n, int r)
 }
 
 /* A poll that does not wait (a zero timeout) by a scheduled thread: the
- * kernel's answer, but an end of file of a pipe of the tree is left to the
- * next wait that blocks (nd_sched_look): asyncio's loop looks so whenever a
- * callback is ready, and a child's end seen by one look or the next made
- * how many turns it took follow real time.
+ * kernel's answer, but an end of file of a pipe of the tree, and a write
+ * its process's order has not reached while its writer lives, are left to
+ * the next wait that blocks (nd_sched_look): asyncio's loop looks so
+ * whenever a callback is ready, and a child's end or output seen by one
+ * look or the next made how many turns it took follow real time.
  * ND_NOT_DELIVERED when it is not one. */
 static int zero_look(enum nd_sym sym, struct pollfd *fds, nfds_t n, const sigset_t *mask)
 {
