@@ -20,6 +20,7 @@
 #include "deliver.h"
 #include "epolldeliver.h"
 #include "epollset.h"
+#include "pollas.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -298,12 +299,17 @@ ND_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		nd_sleep_pass(nd_ts_ns(tmo));
 		return 0;
 	}
+	return nd_ppoll_as(ND_SYM_ppoll, fds, n, tmo, mask);
+}
+
+int nd_ppoll_as(int sym, struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
+{
 	const struct timespec zero = { 0, 0 };
-	int z = tmo && !nd_ts_ns(tmo) ? zero_look(ND_SYM_ppoll, fds, n, mask) : ND_NOT_DELIVERED;
+	int z = tmo && !nd_ts_ns(tmo) ? zero_look((enum nd_sym)sym, fds, n, mask) : ND_NOT_DELIVERED;
 	if (z != ND_NOT_DELIVERED)
 		return z;
 	int decided = 0, d = delivered(fds, n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask, &decided);
-	nd_log_decided(ND_SYM_ppoll, decided);
+	nd_log_decided((enum nd_sym)sym, decided);
 	if (d != ND_NOT_DELIVERED)
 		return d;
 	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,

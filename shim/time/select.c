@@ -2,8 +2,7 @@
  * select and pselect. With empty sets they are sleeps (sleep.c); with
  * descriptors only the tree can make ready (block.h) the timeout is virtual;
  * otherwise the wait is real and a timeout moves the virtual clock by itself.
- * A scheduled thread's select waits outside the turn: the turn order of
- * poll's (poll.c) is not here yet (limits.md).
+ * A scheduled thread's select is made as a poll (poll.c's turn order).
  */
 #include "nodice.h"
 #include "vclock.h"
@@ -12,8 +11,10 @@
 #include "members.h"
 #include "deliver.h"
 #include "scheduler.h"
+#include "pollas.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
@@ -113,6 +114,57 @@ static int delivered(struct sets *s, int64_t ns, int *decided)
 	return r;
 }
 
+/* fd stays in s (when s asks for it) if `on`: 1 when it does. */
+static int keep_bit(fd_set *s, int fd, int on)
+{
+	if (!s || !FD_ISSET(fd, s))
+		return 0;
+	if (!on)
+		FD_CLR(fd, s);
+	return on != 0;
+}
+
+/* A scheduled thread's select: made as a poll of the same descriptors
+ * (poll.c), so that pipes of the tree are seen in the tree's order as a
+ * poll's are. It used to wait outside the turn and rejoin it when the
+ * kernel answered, and a zero-timeout select showed whatever had reached
+ * the kernel. Readable is what Linux's select calls so (input, a hang-up,
+ * an error), writable likewise; a descriptor that is not open fails the
+ * call with EBADF and leaves the sets as given. ND_NOT_DELIVERED when it
+ * is not one (more than SCHED_FDS descriptors). */
+#define SCHED_FDS 64
+static int scheduled(int sym, int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,
+		     const sigset_t *mask)
+{
+	if (nd_member_me < 0 || !nd_sched_managed() || n < 0 || n > FD_SETSIZE)
+		return ND_NOT_DELIVERED;
+	struct pollfd pf[SCHED_FDS];
+	int k = 0;
+	for (int fd = 0; fd < n; fd++) {
+		int ev = (r && FD_ISSET(fd, r) ? POLLIN : 0) | (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
+			 (e && FD_ISSET(fd, e) ? POLLPRI : 0);
+		if (!ev)
+			continue;
+		if (k == SCHED_FDS)
+			return ND_NOT_DELIVERED;
+		pf[k++] = (struct pollfd){ fd, (short)ev, 0 };
+	}
+	int ret = nd_ppoll_as(sym, pf, (nfds_t)k, tmo, mask);
+	if (ret < 0)
+		return ret;
+	for (int i = 0; i < k; i++)
+		if (pf[i].revents & POLLNVAL)
+			return errno = EBADF, -1;
+	ret = 0;
+	for (int i = 0; i < k; i++) {
+		int got = pf[i].revents, fd = pf[i].fd;
+		ret += keep_bit(r, fd, got & (POLLIN | POLLHUP | POLLERR));
+		ret += keep_bit(w, fd, got & (POLLOUT | POLLERR));
+		ret += keep_bit(e, fd, got & POLLPRI);
+	}
+	return ret;
+}
+
 /* select(2): like Linux, a timeout that expires is left at zero. */
 ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
@@ -125,6 +177,13 @@ ND_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		*tv = (struct timeval){ 0, 0 };
 		nd_sleep_pass(ns);
 		return 0;
+	}
+	struct timespec ts = { (time_t)(ns / ND_NS), (long)(ns % ND_NS) };
+	int sd = scheduled(ND_SYM_select, n, r, w, e, tv ? &ts : NULL, NULL);
+	if (sd != ND_NOT_DELIVERED) {
+		if (tv && !sd)
+			*tv = (struct timeval){ 0, 0 };
+		return sd;
 	}
 	struct sets all = { n, r, w, e, NULL };
 	int decided = 0, d = delivered(&all, tv ? (int64_t)ns : -1, &decided);
@@ -171,6 +230,9 @@ ND_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 		nd_sleep_pass(nd_ts_ns(tmo));
 		return 0;
 	}
+	int sd = scheduled(ND_SYM_pselect, n, r, w, e, tmo, mask);
+	if (sd != ND_NOT_DELIVERED)
+		return sd;
 	struct sets all = { n, r, w, e, mask };
 	int decided = 0, d = delivered(&all, tmo ? (int64_t)nd_ts_ns(tmo) : -1, &decided);
 	nd_log_decided(ND_SYM_pselect, decided);
