@@ -131,7 +131,7 @@ static int keep_bit(fd_set *s, int fd, int on)
  * the kernel. Readable is what Linux's select calls so (input, a hang-up,
  * an error), writable likewise; a descriptor that is not open fails the
  * call with EBADF and leaves the sets as given. ND_NOT_DELIVERED when it
- * is not one (more than SCHED_FDS descriptors). */
+ * is not one (no descriptor, or more than SCHED_FDS). */
 #define SCHED_FDS 64
 static int scheduled(int sym, int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,
 		     const sigset_t *mask)
@@ -149,6 +149,8 @@ static int scheduled(int sym, int n, fd_set *r, fd_set *w, fd_set *e, const stru
 			return ND_NOT_DELIVERED;
 		pf[k++] = (struct pollfd){ fd, (short)ev, 0 };
 	}
+	if (!k) /* a wait for a signal alone: as before */
+		return ND_NOT_DELIVERED;
 	int ret = nd_ppoll_as(sym, pf, (nfds_t)k, tmo, mask);
 	if (ret < 0)
 		return ret;
