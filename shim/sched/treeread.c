@@ -66,6 +66,14 @@ static int unmarked_ready(const struct pollfd *p)
 	return p->fd >= 0 && (p->events & POLLIN) && (p->revents & READ_EVENTS) && nd_deliver_unmarked(p->fd);
 }
 
+/* fd, after a poll, shows input whose first unread write comes at or after
+ * the horizon h (and whose writer lives, when `live`). */
+static int hides(const struct pollfd *p, uint64_t h, int live)
+{
+	return (p->events & POLLIN) && (p->revents & READ_EVENTS) &&
+	       (live ? nd_deliver_hidden_live(p->fd, h) : nd_deliver_hidden(p->fd, h));
+}
+
 static int applies(void)
 {
 	return nd_member_me >= 0 && !nd_sched_parallel && nd_sched_managed();
@@ -85,7 +93,7 @@ static int visible_on(struct pollfd *fds, int n, int on)
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
 			continue;
-		if (on && (fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) && nd_deliver_hidden(fds[i].fd, h))
+		if (on && hides(&fds[i], h, 0))
 			fds[i].revents &= (short)~READ_EVENTS;
 		r += fds[i].revents != 0;
 	}
@@ -121,8 +129,7 @@ int nd_sched_look(struct pollfd *fds, int n, int r)
 	for (int i = 0; i < n; i++) {
 		if (fds[i].fd < 0 || !fds[i].revents)
 			continue;
-		if (unmarked_ready(&fds[i]) || ((fds[i].events & POLLIN) && (fds[i].revents & READ_EVENTS) &&
-						nd_deliver_hidden_live(fds[i].fd, h))) {
+		if (unmarked_ready(&fds[i]) || hides(&fds[i], h, 1)) {
 			fds[i].revents &= (short)~READ_EVENTS;
 			hid = 1;
 		}

@@ -157,6 +157,14 @@ static int scheduled(int sym, int n, fd_set *r, fd_set *w, fd_set *e, const stru
 	for (int i = 0; i < k; i++)
 		if (pf[i].revents & POLLNVAL)
 			return errno = EBADF, -1;
+	/* a hang-up or an error of a descriptor asked only for priority
+	 * data: select goes on waiting, as before (the sets are unchanged) */
+	int any = 0;
+	for (int i = 0; i < k; i++)
+		any |= pf[i].revents & (((pf[i].events & POLLIN) ? POLLIN | POLLHUP | POLLERR : 0) |
+					((pf[i].events & POLLOUT) ? POLLOUT | POLLERR : 0) | POLLPRI);
+	if (ret > 0 && !any)
+		return ND_NOT_DELIVERED;
 	ret = 0;
 	for (int i = 0; i < k; i++) {
 		int got = pf[i].revents, fd = pf[i].fd;
