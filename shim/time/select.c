@@ -114,24 +114,40 @@ static int delivered(struct sets *s, int64_t ns, int *decided)
 	return r;
 }
 
-/* fd stays in s (when s asks for it) if `on`: 1 when it does. */
-static int keep_bit(fd_set *s, int fd, int on)
+/* fd is in s (s asks for it) and `on`: 1. Cleared from s when it asks
+ * and is not on, if `apply`. */
+static int keep_bit(fd_set *s, int fd, int on, int apply)
 {
 	if (!s || !FD_ISSET(fd, s))
 		return 0;
-	if (!on)
+	if (!on && apply)
 		FD_CLR(fd, s);
 	return on != 0;
+}
+
+/* How many of the sets' bits a poll's answer keeps, as Linux's select
+ * reads it: readable is input, a hang-up or an error; writable output or
+ * an error; exceptional priority data. The sets change if `apply`. */
+static int answer(const struct pollfd *pf, int k, fd_set *r, fd_set *w, fd_set *e, int apply)
+{
+	int c = 0;
+	for (int i = 0; i < k; i++) {
+		int got = pf[i].revents, fd = pf[i].fd;
+		c += keep_bit(r, fd, got & (POLLIN | POLLHUP | POLLERR), apply);
+		c += keep_bit(w, fd, got & (POLLOUT | POLLERR), apply);
+		c += keep_bit(e, fd, got & POLLPRI, apply);
+	}
+	return c;
 }
 
 /* A scheduled thread's select: made as a poll of the same descriptors
  * (poll.c), so that pipes of the tree are seen in the tree's order as a
  * poll's are. It used to wait outside the turn and rejoin it when the
  * kernel answered, and a zero-timeout select showed whatever had reached
- * the kernel. Readable is what Linux's select calls so (input, a hang-up,
- * an error), writable likewise; a descriptor that is not open fails the
- * call with EBADF and leaves the sets as given. ND_NOT_DELIVERED when it
- * is not one (no descriptor, or more than SCHED_FDS). */
+ * the kernel. Its answer is read as Linux's select reads one (answer);
+ * a descriptor that is not open fails the call with EBADF and leaves the
+ * sets as given. ND_NOT_DELIVERED when it is not one (no descriptor, or
+ * more than SCHED_FDS). */
 #define SCHED_FDS 64
 static int scheduled(int sym, int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,
 		     const sigset_t *mask)
@@ -159,20 +175,11 @@ static int scheduled(int sym, int n, fd_set *r, fd_set *w, fd_set *e, const stru
 			return errno = EBADF, -1;
 	/* a hang-up or an error of a descriptor asked only for priority
 	 * data: select goes on waiting, as before (the sets are unchanged) */
-	int any = 0;
-	for (int i = 0; i < k; i++)
-		any |= pf[i].revents & (((pf[i].events & POLLIN) ? POLLIN | POLLHUP | POLLERR : 0) |
-					((pf[i].events & POLLOUT) ? POLLOUT | POLLERR : 0) | POLLPRI);
-	if (ret > 0 && !any)
+	int c = answer(pf, k, r, w, e, 0);
+	if (ret > 0 && !c)
 		return ND_NOT_DELIVERED;
-	ret = 0;
-	for (int i = 0; i < k; i++) {
-		int got = pf[i].revents, fd = pf[i].fd;
-		ret += keep_bit(r, fd, got & (POLLIN | POLLHUP | POLLERR));
-		ret += keep_bit(w, fd, got & (POLLOUT | POLLERR));
-		ret += keep_bit(e, fd, got & POLLPRI);
-	}
-	return ret;
+	answer(pf, k, r, w, e, 1);
+	return c;
 }
 
 /* select(2): like Linux, a timeout that expires is left at zero. */
