@@ -396,6 +396,11 @@ int nd_deliver_hidden_live(int fd, uint64_t horizon)
 	return hidden(fd, horizon, 1);
 }
 
+int nd_deliver_of_tree(int fd)
+{
+	return nd_pipes_reading(fd) != NULL;
+}
+
 int nd_deliver_least(int fd, uint64_t *ev)
 {
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;

@@ -48,6 +48,10 @@ int nd_deliver_hidden_live(int fd, uint64_t horizon);
  * or bytes that carry no count). */
 int nd_deliver_unmarked(int fd);
 
+/* fd is a pipe, FIFO or socketpair end of the tree (or a child's end,
+ * process/childend.c), whose input the tree orders. */
+int nd_deliver_of_tree(int fd);
+
 /* The count of fd's least unread write: 0 when none is marked. */
 int nd_deliver_least(int fd, uint64_t *ev);
 

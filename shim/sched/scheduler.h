@@ -149,16 +149,24 @@ int nd_sched_lines_apply(void);
 int nd_sched_line_sleep(struct nd_tree_waiter *w);
 /* The process's floor set again from its line waiters still handed (a wait ended). */
 void nd_sched_lines_refloor(void);
-/* The watch's look at a descriptor waiter's fds (lock held): 1 when it
- * should wake — ready and seen; ready at all while no thread holds the
- * turn (holder -1: it looks again itself); or ready with writes the horizon
- * has not reached while the holder (holder 1, 0 when calm) sleeps in the
- * kernel (sleeps) or the process has computed 50 ms of CPU time without
- * moving the horizon (the horizon moves past them on real time, reported by
- * the watch as a rejoin). ND_WATCH_HIDDEN: such writes, with the holder
- * running and not known to sleep (ask, and look again with sleeps 1). */
-#define ND_WATCH_HIDDEN 2
-int nd_sched_watch_fds(struct pollfd *fds, int n, int holder, int sleeps);
+/* The watch's look at a descriptor waiter's fds (lock held), by what the
+ * thread holding the turn does: */
+enum nd_holder {
+	ND_HOLDER_NONE,  /* no thread holds it: the waiter looks again itself */
+	ND_HOLDER_KEEPS, /* a keeper that does not wait for this waiter's descriptors */
+	ND_HOLDER_WAITS, /* a wait of the tree, which ends by itself (calm) */
+	ND_HOLDER_RUNS,  /* anything else */
+};
+/* 1 when the waiter should wake: ready at all with no holder, or with input
+ * from outside the tree (a socket to the network, a write to be made);
+ * ready and seen while a keeper holds the turn; ready while the running
+ * holder sleeps in the kernel (sleeps) or the process has computed 50 ms of
+ * CPU time since the horizon last moved — and for writes the horizon has
+ * not reached it then moves past them, on real time (the watch reports
+ * the rejoin). ND_WATCH_HELD: ready, with the holder running and not known
+ * to sleep (ask, and look again with sleeps 1). */
+#define ND_WATCH_HELD 2
+int nd_sched_watch_fds(struct pollfd *fds, int n, enum nd_holder holder, int sleeps);
 
 /* Around a call that may block outside the scheduler's knowledge: leave
  * returns 1 when the caller gave up its turn and must rejoin. */

@@ -237,7 +237,9 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 		a.pf[i] = (struct pollfd){ list[i], POLLIN, 0 };
 	struct nd_delivered out;
 	nd_sched_calm(1); /* it holds its process's turn for all of them */
+	nd_slots[me].keeps = 1;
 	int how = nd_deliver(list, a.n, look_all, &a, due, &out);
+	nd_slots[me].keeps = 0;
 	nd_sched_calm(0);
 	if (how == ND_NOT_DELIVERED || how == ND_INTR) {
 		nd_sched_lock();
@@ -316,7 +318,18 @@ static int process_computed(uint64_t h)
 	return cpu - hid_cpu >= HIDDEN_CPU_NS;
 }
 
-int nd_sched_watch_fds(struct pollfd *fds, int n, int holder, int sleeps)
+/* Ready with something other than input of the tree: a descriptor that is
+ * not the tree's (a socket to the network, a terminal), or ready to write. */
+static int outside_ready(const struct pollfd *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i].fd >= 0 && fds[i].revents &&
+		    ((fds[i].revents & ~READ_EVENTS) || !nd_deliver_of_tree(fds[i].fd)))
+			return 1;
+	return 0;
+}
+
+int nd_sched_watch_fds(struct pollfd *fds, int n, enum nd_holder holder, int sleeps)
 {
 	if (nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0) == 0)
 		return 0;
@@ -325,22 +338,34 @@ int nd_sched_watch_fds(struct pollfd *fds, int n, int holder, int sleeps)
 	 * kernel showed ready woke its waiter here, whatever the horizon, at a
 	 * moment of real time (CI, under load: `tree-order` at a thread
 	 * pool's Popen.wait, the child's end not yet reached by its process). */
-	if (holder < 0 || nd_member_me < 0 || nd_sched_parallel || n > ND_DELIVER_FDS)
+	if (holder == ND_HOLDER_NONE || nd_member_me < 0 || nd_sched_parallel || n > ND_DELIVER_FDS ||
+	    outside_ready(fds, n))
 		return 1;
+	/* Input of the tree, even input the horizon shows (an end of file, a
+	 * child's end the horizon passed before its pidfd was readable), waits
+	 * for the holder: while it runs or waits for the tree, it reaches a
+	 * point, blocks or writes (asyncio's watcher thread wakes the loop
+	 * through its self-pipe), and the order decides there. Until
+	 * 2026-12-07 the watch woke such a waiter 10 ms of real time after the
+	 * news whatever the holder did: asyncio's loop once saw a child's end
+	 * of file in the middle of a watcher thread's turn (CI, `tree-order` at
+	 * its epoll wait). A wait of the tree ends by itself; a thread that
+	 * runs is waited for until it sleeps in the kernel or the process has
+	 * computed 50 ms without a point that moved the horizon (a thread
+	 * running Python alone reads no clock and may make no call): then the
+	 * waiter sees what the kernel holds, on real time, reported. */
+	if (holder == ND_HOLDER_WAITS)
+		return 0;
+	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE), top = h, ev = 0;
+	if (holder == ND_HOLDER_RUNS && !sleeps && !process_computed(h))
+		return ND_WATCH_HELD;
 	struct pollfd seen[ND_DELIVER_FDS];
 	for (int i = 0; i < n; i++)
 		seen[i] = fds[i];
 	if (visible_on(seen, n, 1))
 		return 1;
-	/* hidden, and the thread that holds the turn sleeps in the kernel, or
-	 * the process has computed 50 ms without a point that moved the
-	 * horizon (a thread running Python alone reads no clock and may make
-	 * no call): seen now, on real time, as before the horizon */
-	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE), top = h, ev = 0;
-	if (!holder)
+	if (holder == ND_HOLDER_KEEPS)
 		return 0;
-	if (!sleeps && !process_computed(h))
-		return ND_WATCH_HIDDEN;
 	for (int i = 0; i < n; i++)
 		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && nd_deliver_least(fds[i].fd, &ev) && ev + 1 > top)
 			top = ev + 1;

@@ -56,6 +56,7 @@ struct slot {
 	int preempted; /* lost the turn to the watch (watch.c) and has not reached a point since */
 	struct nd_tree_waiter *line; /* blocked on nd_sched_line_obj: its place in a line of the tree */
 	int kept; /* a descriptor waiter whose descriptors a keeper waits for (treeread.c) */
+	int keeps; /* the keeper itself, while it waits for them */
 };
 
 extern struct slot nd_slots[ND_SCHED_SLOTS];

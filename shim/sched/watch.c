@@ -154,13 +154,16 @@ void nd_sched_watch(uint64_t started)
 		/* Ready by something from outside the process: real time. In
 		 * the tree, with another thread of this process running, where
 		 * the wake-up falls in its turns is the cross-process order
-		 * nd_sched_rejoin reports too. Whether the holder sleeps in the
-		 * kernel is asked only for writes the horizon has not reached
-		 * (a read of /proc), and without the lock (a holder waiting for
-		 * it sleeps too). */
-		int holder = t < 0 ? -1 : !nd_slots[t].calm;
+		 * nd_sched_rejoin reports too. Input of the tree waits for the
+		 * holder (treeread.c). Whether a running holder sleeps in the
+		 * kernel is asked only when such input is ready (a read of
+		 * /proc), and without the lock (a holder waiting for it sleeps
+		 * too). */
+		enum nd_holder holder = ND_HOLDER_NONE;
+		if (t >= 0)
+			holder = !nd_slots[t].calm ? ND_HOLDER_RUNS : nd_slots[t].keeps ? ND_HOLDER_KEEPS : ND_HOLDER_WAITS;
 		int w = nd_sched_watch_fds(s->fds, s->nfds, holder, 0);
-		if (w == ND_WATCH_HIDDEN) {
+		if (w == ND_WATCH_HELD) {
 			uint64_t g = nd_turn_gen;
 			nd_sched_unlock();
 			int sleeps = holder_asleep(t, g, now);

@@ -32,7 +32,8 @@ repeats() {
 	for i in 1 2; do timeout 120 env NODICE_ORDER_WRITES=on LD_PRELOAD="$lib" "$@" >"$name.lib$i" 2>>err; done
 	[ -s "$name.run1" ] || bad "$name printed nothing: $(tail -c 300 err)"
 	differ=$(for f in "$name".run* "$name".cpu0 "$name".lib*; do md5sum <"$f"; done | sort -u | wc -l)
-	[ "$differ" = 1 ] && ok || bad "$name: $differ different outputs in 7 runs"
+	[ "$differ" = 1 ] && ok || bad "$name: $differ different outputs in 7 runs: $(for f in "$name".run* "$name".cpu0 "$name".lib*; do
+		cmp -s "$f" "$name.run1" || echo "$f: $(diff "$name.run1" "$f" | head -6 | tr '\n' ' ')"; done)"
 	# the same lines, the races aside (pool_prints: which worker, and a draw);
 	# up to three native runs, since natively two workers' prints once
 	# shared a line (a line, then an empty one: a race of the native run)
