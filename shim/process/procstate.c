@@ -72,7 +72,7 @@ static int on_runqueue(int pid, int tid)
 int nd_proc_thread_waits(int pid, int tid)
 {
 	char st = nd_proc_state(pid, tid);
-	return st == 'D' || (st == 'S' && !on_runqueue(pid, tid));
+	return st == 'S' && !on_runqueue(pid, tid);
 }
 
 struct asleep {

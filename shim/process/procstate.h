@@ -17,9 +17,14 @@ char nd_proc_state(int pid, int tid);
  * is gone sleeps. */
 int nd_proc_asleep(int pid);
 
-/* 1 when thread tid of process pid (0: this process) waits in the kernel:
- * 'D', or 'S' off every run queue (one woken and preempted inside its
- * wait's recheck is 'S' too, and is about to run). */
+/* 1 when thread tid of process pid (0: this process) waits in the kernel
+ * for something else: 'S' off every run queue (one woken and preempted
+ * inside its wait's recheck is 'S' too, and is about to run). Not 'D': an
+ * uninterruptible wait (a page fault, a disk write's fsync) is the
+ * kernel's own work and ends by itself, as nd_proc_asleep counts it. Until
+ * 2026-12-07 it counted, and a thread holding the turn through an fsync of
+ * 32 MB lost it to the scheduler's watch in every run (schedule-preempted,
+ * and a pipe's hidden write shown on real time: tree-order). */
 int nd_proc_thread_waits(int pid, int tid);
 
 /* 1 when pid no longer runs: no such process, or a zombie. */

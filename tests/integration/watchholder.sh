@@ -9,7 +9,8 @@
 # 2026-12-06). Now input of the tree waits for the holder to reach a point,
 # block or sleep in the kernel (sched/treeread.c, nd_sched_watch_fds): the
 # line repeats, alone, two at once and through LD_PRELOAD, and inspect
-# reports nothing of the waits.
+# reports nothing of the waits. And a holder in an uninterruptible wait
+# (an fsync) is not taken for one asleep outside (below).
 # Usage: watchholder.sh NODICE LIB FIXTURES
 here=$(dirname "$(realpath "$0")")
 . "$here/checks.sh"
@@ -29,5 +30,18 @@ for mode in eof wait; do
 	timeout 120 "$nodice" inspect --json $mode.json -- $py "$f" $mode >$mode.txt 2>&1
 	$py "$here/waits_clean.py" $mode.json threads >/dev/null && ok || bad "$mode: $(grep -A8 Uncontrolled $mode.txt)"
 done
+
+# A holder in an uninterruptible wait (fixtures/python/fsync_hold.py: the
+# main thread fsyncs 32 MB while a thread waits for a child's byte) keeps
+# the turn: the watch took 'D' for a wait outside and preempted it in every
+# run (schedule-preempted, and the byte shown on real time: tree-order).
+f="$fixtures/python/fsync_hold.py"
+for i in 1 2 3; do timeout 60 $py "$f" "$PWD"; done >fsync.native 2>>err
+grep -q True fsync.native && ok || bad "fsync: natively the waiter never read during the writes: $(cat fsync.native)"
+for i in 1 2 3; do timeout 120 "$nodice" run -- $py "$f" "$PWD" >fsync.run$i 2>>err; done
+grep -q "^\[False, False, False, False\] \[b'x'\]" fsync.run1 && ok || bad "fsync: $(cat fsync.run1; tail -c 300 err)"
+cmp -s fsync.run1 fsync.run2 && cmp -s fsync.run1 fsync.run3 && ok || bad "fsync: the runs differ: $(cat fsync.run*)"
+timeout 120 "$nodice" inspect --json fsync.json -- $py "$f" "$PWD" >fsync.txt 2>&1
+$py "$here/waits_clean.py" fsync.json threads >/dev/null && ok || bad "fsync: $(grep -A8 Uncontrolled fsync.txt)"
 
 finish tree_watch_holder
