@@ -24,12 +24,11 @@
  *   pool while the main thread makes process pools: the manager thread's
  *   looks move it). Not at every scheduling point of a running thread:
  *   that would make it wait for every member behind it in count.
- * - The watch (watch.c) wakes a waiter whose pipe shows a write before the
- *   horizon, and one whose pipe the kernel shows ready with writes after
- *   it only while the thread holding the turn sleeps in the kernel, or
- *   once the process has computed 50 ms of CPU time without moving the
- *   horizon: it sees them then, on real time, reported as such rejoins
- *   always were. (Until 2026-12-06 the watch asked applies() from inside
+ * - The watch (watch.c) wakes a waiter whose input of the tree is ready
+ *   only while the thread holding the turn runs and sleeps in the kernel,
+ *   or once the process has computed 50 ms of CPU time without moving the
+ *   horizon: it sees what the kernel holds then, on real time, reported
+ *   as such rejoins always were (nd_sched_watch_fds). (Until 2026-12-06 the watch asked applies() from inside
  *   the scheduler, where it always says no, and woke every waiter whose
  *   pipe the kernel showed ready, 10 ms of real time after the last news:
  *   under load, a thread pool's Popen.wait saw its child's end at a
@@ -237,9 +236,9 @@ int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline)
 		a.pf[i] = (struct pollfd){ list[i], POLLIN, 0 };
 	struct nd_delivered out;
 	nd_sched_calm(1); /* it holds its process's turn for all of them */
-	nd_slots[me].keeps = 1;
+	__atomic_store_n(&nd_slots[me].keeps, 1, __ATOMIC_RELAXED); /* read by the watch */
 	int how = nd_deliver(list, a.n, look_all, &a, due, &out);
-	nd_slots[me].keeps = 0;
+	__atomic_store_n(&nd_slots[me].keeps, 0, __ATOMIC_RELAXED);
 	nd_sched_calm(0);
 	if (how == ND_NOT_DELIVERED || how == ND_INTR) {
 		nd_sched_lock();

@@ -160,8 +160,10 @@ void nd_sched_watch(uint64_t started)
 		 * /proc), and without the lock (a holder waiting for it sleeps
 		 * too). */
 		enum nd_holder holder = ND_HOLDER_NONE;
-		if (t >= 0)
-			holder = !nd_slots[t].calm ? ND_HOLDER_RUNS : nd_slots[t].keeps ? ND_HOLDER_KEEPS : ND_HOLDER_WAITS;
+		if (t >= 0 && !__atomic_load_n(&nd_slots[t].calm, __ATOMIC_RELAXED))
+			holder = ND_HOLDER_RUNS;
+		else if (t >= 0)
+			holder = __atomic_load_n(&nd_slots[t].keeps, __ATOMIC_RELAXED) ? ND_HOLDER_KEEPS : ND_HOLDER_WAITS;
 		int w = nd_sched_watch_fds(s->fds, s->nfds, holder, 0);
 		if (w == ND_WATCH_HELD) {
 			uint64_t g = nd_turn_gen;
