@@ -28,10 +28,11 @@
  *   only while the thread holding the turn runs and sleeps in the kernel,
  *   or once the process has computed 50 ms of CPU time without moving the
  *   horizon: it sees what the kernel holds then, on real time, reported
- *   as such rejoins always were (nd_sched_watch_fds). (Until 2026-12-06 the watch asked applies() from inside
- *   the scheduler, where it always says no, and woke every waiter whose
- *   pipe the kernel showed ready, 10 ms of real time after the last news:
- *   under load, a thread pool's Popen.wait saw its child's end at a
+ *   as such rejoins always were (nd_sched_watch_fds). (Until 2026-12-06
+ *   the watch asked applies() from inside the scheduler, where it always
+ *   says no, and woke every waiter whose pipe the kernel showed ready,
+ *   10 ms of real time after the last news: under load, a thread pool's
+ *   Popen.wait saw its child's end at a
  *   real-time turn, 3 runs in 64 with four at once; 0 in 192 after.)
  * Bytes that carry no count (a stdio flush, a writer outside the tree) and
  * ends of file are seen as the kernel shows them, as before. Parallel mode,
