@@ -113,7 +113,17 @@ static void hold_fd(int fd, void *arg)
 	const struct scan *s = arg;
 	if (nd_tree_fd_is(fd))
 		return;
+	/* A vfork child's descriptors are its own, its memory its parent's:
+	 * what it learns of fd must not stay as what the parent's fd is (a
+	 * child's key cached for the parent's descriptor made asyncio's loop
+	 * read one pipe as another, and wait 5 s on writes it had long read:
+	 * every subprocess under --order-writes stalled). */
+	int vforked = nd_process_in_vfork_child();
+	if (vforked)
+		nd_pipes_forget(fd);
 	struct nd_tree_pipe *p = writable(fd);
+	if (vforked)
+		nd_pipes_forget(fd);
 	if (!p)
 		return;
 	unsigned i = (unsigned)(p - nd_tree->pipes);
