@@ -54,9 +54,15 @@ for i in 1 2; do timeout 60 "$nodice" run --log group.log -- $py "$f" group; don
 timeout 60 env LD_PRELOAD="$lib" $py "$f" group >>group.out 2>>err
 [ "$(sort -u group.out)" = "$want" ] && [ "$(wc -l <group.out)" = 3 ] && ok || bad "group: $(cat group.out)"
 grep -q schedule-outside group.log && bad "group: $(grep -o '"detail":"[^"]*"' group.log | sort | uniq -c)" || ok
-# natively the same children in the same calls (their order is the machine's)
-timeout 60 $py "$f" group | $py -c 'import ast, sys; g = ast.literal_eval(sys.stdin.read())
-sys.exit(not (sorted(g[:3]) == [0, 1, 2] and g[3:] == ["ECHILD", 3]))' && ok || bad "group: natively not as the tree's"
+# natively the same children in the same calls (their order is the machine's).
+# Natively the fourth child leaves the group in its own first instructions,
+# which under load (CI's sanitizer pass) can come after the parent's first
+# waitpid(0): one native run in three must show it.
+native_group() {
+	timeout 60 $py "$f" group | $py -c 'import ast, sys; g = ast.literal_eval(sys.stdin.read())
+sys.exit(not (sorted(g[:3]) == [0, 1, 2] and g[3:] == ["ECHILD", 3]))'
+}
+native_group || native_group || native_group && ok || bad "group: natively not as the tree's"
 # the gate passes the asyncio program (before: its event logs differed).
 # CI's verify twice found the loop's number of zero-timeout looks different
 # (2026-12-06: they were the kernel's answer; now decided, docs/design.md),
