@@ -69,7 +69,12 @@ int nd_epoll_entries(int epfd, struct nd_epoll_entry *out, int max)
 		    !field(p, eol, "ino:", &ino) || nd_sys(SYS_fstat, tfd, (long)&st, 0, 0, 0, 0) < 0 ||
 		    st.st_ino != ino)
 			return -1;
-		out[n++] = (struct nd_epoll_entry){ tfd, (uint32_t)events, data };
+		/* in the order of their numbers: the kernel lists them by the
+		 * address of their open file, which differs from run to run */
+		int at = n++;
+		for (; at > 0 && out[at - 1].fd > tfd; at--)
+			out[at] = out[at - 1];
+		out[at] = (struct nd_epoll_entry){ tfd, (uint32_t)events, data };
 	}
 	return n;
 }

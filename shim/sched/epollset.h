@@ -14,7 +14,8 @@ struct nd_epoll_entry {
 	uint64_t data;
 };
 
-/* The entries of epoll set epfd, each still the file that was registered
+/* The entries of epoll set epfd in the order of their descriptors' numbers,
+ * each still the file that was registered
  * (a number closed or reused since is not: the inodes must match): how
  * many (at most max), or -1 (unreadable, more than max, or one not the
  * registered file). Raw system calls, no allocation. */

@@ -59,18 +59,50 @@ int nd_epoll_decidable(int epfd, struct nd_epoll_entry *e)
 	return n > 0 ? n : 0;
 }
 
+/* Where each set's last report stopped when more were ready than the
+ * caller had room for: the next starts after that descriptor, as the
+ * kernel's ready list turns (a loop taking one event at a time must not hear
+ * the lowest descriptor alone). A set's place is shared with others whose
+ * numbers fall on it (a lost place restarts at the lowest: an order still). */
+#define TURNS 16
+static struct {
+	int epfd, last;
+} turns[TURNS];
+
 int nd_epoll_report(int epfd, const struct nd_epoll_entry *e, int n, uint32_t ready, struct epoll_event *ev, int max,
 		  const sigset_t *mask)
 {
-	struct epoll_event got[ND_DELIVER_FDS];
+	struct epoll_event got[ND_DELIVER_FDS], pick[ND_DELIVER_FDS];
+	int fd[ND_DELIVER_FDS], m = 0;
 	long r = nd_sys(SYS_epoll_pwait, epfd, (long)got, ND_DELIVER_FDS, 0, (long)mask, mask ? 8 : 0);
 	if (r < 0)
 		return errno = (int)-r, -1;
+	/* in the order of the descriptors (e's): the kernel's list is in
+	 * the order they became ready, real time's (asyncio handled three
+	 * children's output in 4 orders in 12 runs) */
+	for (int j = 0; j < n; j++)
+		for (long i = 0; i < r && (ready & (1u << j)); i++)
+			if (e[j].data == got[i].data.u64) {
+				pick[m] = got[i];
+				fd[m++] = e[j].fd;
+				break;
+			}
+	int start = 0, slot = (unsigned)epfd % TURNS;
+	if (m > max) {
+		int last = __atomic_load_n(&turns[slot].epfd, __ATOMIC_RELAXED) == epfd ?
+				   __atomic_load_n(&turns[slot].last, __ATOMIC_RELAXED) :
+				   -1;
+		while (start < m && fd[start] <= last)
+			start++;
+		start = start == m ? 0 : start;
+	}
 	int k = 0;
-	for (long i = 0; i < r && k < max; i++)
-		for (int j = 0; j < n; j++)
-			if (e[j].data == got[i].data.u64 && (ready & (1u << j)))
-				ev[k++] = got[i];
+	for (; k < m && k < max; k++)
+		ev[k] = pick[(start + k) % m];
+	if (m > max) {
+		__atomic_store_n(&turns[slot].epfd, epfd, __ATOMIC_RELAXED);
+		__atomic_store_n(&turns[slot].last, fd[(start + k - 1) % m], __ATOMIC_RELAXED);
+	}
 	return k;
 }
 

@@ -23,7 +23,9 @@ int nd_epoll_delivered(int epfd, struct epoll_event *ev, int max, int64_t timeou
 struct nd_epoll_entry;
 int nd_epoll_decidable(int epfd, struct nd_epoll_entry *e);
 /* The kernel's events of the set now (a zero timeout), keeping those of the
- * places in `ready` of e: how many (at most max), or -1 with errno. */
+ * places in `ready` of e, in the order of their descriptors (from after the
+ * last one reported, when more are ready than max): how many (at most max),
+ * or -1 with errno. */
 int nd_epoll_report(int epfd, const struct nd_epoll_entry *e, int n, uint32_t ready, struct epoll_event *ev, int max,
 		    const sigset_t *mask);
 

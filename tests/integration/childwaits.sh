@@ -14,13 +14,17 @@
 # order (it used to leave for the kernel's wait: four orders in five runs),
 # and a child another thread starts during the wait is reaped when it ends,
 # before the children that end later (sched/childwait.c); `group`:
-# waitpid(0) waits for the children of the caller's group only.
+# waitpid(0) waits for the children of the caller's group only; `ties`: the
+# asyncio children without their naps end together, and the order the loop
+# hears them in is the order epoll_wait lists their pipes, which was the
+# kernel's (the order they became ready: four orders in twelve runs of three
+# such children) and is now the descriptors' (time/epolldeliver.c).
 # Usage: childwaits.sh NODICE LIB FIXTURES
 here=$(dirname "$(realpath "$0")")
 . "$here/checks.sh"
 
 f="$fixtures/python/child_waits.py"
-for mode in asyncio threads any; do
+for mode in asyncio ties threads any; do
 	for i in 1 2 3; do timeout 120 "$nodice" run -- $py "$f" $mode >"$mode.run$i" 2>>err; done
 	timeout 120 taskset -c 0 "$nodice" run -- $py "$f" $mode >"$mode.cpu0" 2>>err
 	for i in 1 2; do timeout 120 env LD_PRELOAD="$lib" $py "$f" $mode >"$mode.lib$i" 2>>err; done
