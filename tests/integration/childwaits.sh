@@ -31,8 +31,9 @@ for mode in asyncio ties threads any; do
 	[ "$(grep -c 'rc=[0-9]$' "$mode.run1")" = 8 ] && ok || bad "$mode: not 8 results: $(cat "$mode.run1"; tail -c 300 err)"
 	n=$(cat "$mode".run* "$mode".cpu0 | sort | uniq -c | awk '$1 != 4' | wc -l)
 	[ "$n" = 0 ] && ok || bad "$mode: the runs differ: $(paste -d'|' "$mode".run* "$mode".cpu0)"
-	cmp -s "$mode.run1" "$mode.run2" && cmp -s "$mode.run1" "$mode.cpu0" && ok || bad "$mode: the order differs"
-	cmp -s "$mode.lib1" "$mode.lib2" && ok || bad "$mode: LD_PRELOAD runs differ"
+	cmp -s "$mode.run1" "$mode.run2" && cmp -s "$mode.run1" "$mode.cpu0" && ok ||
+		bad "$mode: the order differs: $(paste -d'|' "$mode.run1" "$mode.run2" "$mode.cpu0")"
+	cmp -s "$mode.lib1" "$mode.lib2" && ok || bad "$mode: LD_PRELOAD runs differ: $(paste -d'|' "$mode.lib1" "$mode.lib2")"
 	timeout 120 "$nodice" run --seed 7 -- $py "$f" $mode >"$mode.seed7" 2>>err
 	cmp -s "$mode.run1" "$mode.seed7" && bad "$mode: seed 7 gave seed 0's results" || ok
 	# The waits for children and the loop's waits are the tree's: no thread
