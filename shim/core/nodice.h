@@ -63,6 +63,11 @@ extern int nd_exempt;
  * mode both ends cost one load of a null pointer. nd_sched_parallel is the
  * mode, for the few places whose behaviour differs (rdtsc, sched_yield). */
 extern int nd_sched_parallel;
+/* Non-zero while the calling thread runs the scheduler, or code the shim
+ * calls for itself (libunwind taking a call site's stack): what such code
+ * calls is not the program's, so the scheduler neither orders nor counts it
+ * (sched/scheduler.h, nd_sched_managed). */
+extern __thread int nd_sched_depth __attribute__((tls_model("initial-exec")));
 struct nd_ordered_ops {
 	int (*begin)(void); /* 1 when the matching end must run */
 	void (*end)(void);

@@ -26,6 +26,7 @@ int nd_state;
 int nd_exempt;
 int nd_threaded;
 int nd_sched_parallel;
+ND_TLS int nd_sched_depth;
 const struct nd_ordered_ops *nd_ordered;
 uint64_t nd_lineage;
 int nd_pid;

@@ -122,8 +122,15 @@ static uint64_t take_stack(uintptr_t *frames, uint32_t *n)
 	void *raw[FRAMES + 12];
 	int got = 0;
 	if (backtrace_fn) {
+		/* libunwind locks its caches with pthread_mutex_lock, which is
+		 * the shim's: counted as the program's, those calls moved the
+		 * points where its threads take turns, and a run with the log on
+		 * (inspect) went otherwise than without it (asyncio's watcher
+		 * threads' clock reads, hence the order it heard its children) */
 		nd_sites_capturing = 1;
+		nd_sched_depth++;
 		got = backtrace_fn(raw, FRAMES + 12);
+		nd_sched_depth--;
 		nd_sites_capturing = 0;
 	}
 	uint64_t h = 0x9e3779b97f4a7c15ULL;

@@ -46,7 +46,6 @@ enum nd_wait_kind {
 extern int nd_sched_on;
 extern uint64_t nd_sched_next_deadline;
 extern __thread int nd_sched_me __attribute__((tls_model("initial-exec")));
-extern __thread int nd_sched_depth __attribute__((tls_model("initial-exec")));
 
 /* 1 when the calling thread is scheduled and not already inside the
  * scheduler (a signal handler that interrupted it there passes through). */

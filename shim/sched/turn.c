@@ -38,7 +38,6 @@ ND_TLS int nd_sched_interrupted_here;
 int nd_sched_on;
 uint64_t nd_sched_next_deadline = ND_NO_DEADLINE;
 ND_TLS int nd_sched_me = -1;
-ND_TLS int nd_sched_depth;
 
 static uint32_t lk;
 /* A grant's FUTEX_WAKE is made after the lock is released: on one CPU the

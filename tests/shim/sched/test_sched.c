@@ -62,6 +62,25 @@ Test(sched, threads_interleave_at_quantum_boundaries)
 	spawn_free(&r);
 }
 
+/* The log records call sites with libunwind, whose pthread_mutex_lock is
+ * the shim's: until 2026-12-07 those calls counted as the program's
+ * scheduling points, and `random` (threads drawing between locks) printed
+ * another interleaving with NODICE_LOG set. inspect must see the run that
+ * run runs. */
+Test(sched, the_log_does_not_change_the_interleaving)
+{
+	char log[] = "/tmp/nd_sched_log_XXXXXX", var[64];
+	int fd = mkstemp(log);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(var, sizeof(var), "NODICE_LOG=%s", log);
+	struct spawn_result a = threads("random", NULL, 0), b = threads("random", var, 0);
+	cr_assert_str_eq(a.out, b.out, "the interleaving differs with the log on");
+	spawn_free(&a);
+	spawn_free(&b);
+	unlink(log);
+}
+
 Test(sched, schedule_seed_picks_another_reproducible_order)
 {
 	struct spawn_result base = threads("mutex-log", NULL, 0);
