@@ -51,7 +51,8 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 	}
 	switch (st) {
 	case ND_M_WAIT:
-		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), m->id, d, id);
+		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE),
+						  __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED), d, id);
 	case ND_M_RUN: {
 		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
 		/* the look's clock may have been read before the exec began */

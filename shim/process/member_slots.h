@@ -12,8 +12,10 @@ static inline struct nd_member *slot(int i)
 	return &nd_tree->members[i];
 }
 
-/* Publishes a change of state, waking whoever waits for one. */
+/* Publishes a change of state, waking whoever waits for one; a wait's
+ * event is ordered by (deadline, id): the member's own id, or another's. */
 void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline);
+void nd_member_set_state_as(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id);
 void nd_member_release(int k);
 /* Wakes whoever waits for a change of m (its state or its count). */
 void nd_member_changed(struct nd_member *m);

@@ -55,15 +55,22 @@ void nd_member_changed(struct nd_member *m)
 	}
 }
 
-void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
+void nd_member_set_state_as(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id)
 {
 	if (st == ND_M_RUN)
 		__atomic_store_n(&m->cpu, nd_sys_cpu(), __ATOMIC_RELAXED);
-	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline)
+	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline &&
+	    __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED) == id)
 		return;
+	__atomic_store_n(&m->wait_id, id, __ATOMIC_RELAXED);
 	m->deadline = deadline;
 	__atomic_store_n(&m->state, st, __ATOMIC_RELEASE);
 	nd_member_changed(m);
+}
+
+void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
+{
+	nd_member_set_state_as(m, st, deadline, m->id);
 }
 
 /* Frees the slots of processes that are gone without leaving (killed, and
@@ -128,6 +135,7 @@ static int claim(int32_t pid, uint32_t state, uint64_t vt, uint64_t id)
 		m->ev = nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->ev, __ATOMIC_RELAXED) + 1 : 0;
 		m->deadline = ND_NO_DEADLINE;
 		m->id = id;
+		m->wait_id = id;
 		m->exec_at = 0;
 		m->signal_vt = 0;
 		m->children = 0;
@@ -399,17 +407,19 @@ void nd_member_state_save(struct nd_member_state *s)
 {
 	s->state = ND_M_RUN;
 	s->deadline = ND_NO_DEADLINE;
+	s->id = 0;
 	if (nd_member_me >= 0) {
 		struct nd_member *m = slot(nd_member_me);
 		s->state = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 		s->deadline = m->deadline;
+		s->id = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
 	}
 }
 
 void nd_member_state_restore(const struct nd_member_state *s)
 {
 	if (nd_member_me >= 0)
-		nd_member_set_state(slot(nd_member_me), s->state, s->deadline);
+		nd_member_set_state_as(slot(nd_member_me), s->state, s->deadline, s->id);
 }
 
 void nd_member_block(void)

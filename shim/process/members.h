@@ -188,6 +188,7 @@ void nd_member_floor_clear(uint64_t seen);
 struct nd_member_state {
 	uint32_t state;
 	uint64_t deadline;
+	uint64_t id; /* the id the wait is ordered by */
 };
 void nd_member_state_save(struct nd_member_state *s);
 void nd_member_state_restore(const struct nd_member_state *s);

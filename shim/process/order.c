@@ -150,7 +150,7 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 	struct nd_member *me = slot(nd_member_me);
 	struct hold h = NO_HOLD;
 	int nap = POLL_MS;
-	nd_member_set_state(me, ND_M_WAIT, d);
+	nd_member_set_state_as(me, ND_M_WAIT, d, id);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
 		int held = h.held;

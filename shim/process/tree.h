@@ -67,6 +67,13 @@ struct nd_member {
 	 * thread): 1 + its signals and the tree's group_signals at its start;
 	 * 0: in no such wait. */
 	uint32_t quiet;
+	/* ND_M_WAIT: the id its next event is ordered by, with deadline: its
+	 * own, or a reaped child's (a reap comes at the child's end, process/
+	 * reap.c). Until 2026-12-07 the others read its own id there: two
+	 * waits at one time, each ordered by an id the other did not see,
+	 * held each other until the 5 s bound (`xargs -P3` of shell
+	 * pipelines: 10 s, natively 0.3 s). */
+	uint64_t wait_id;
 } __attribute__((aligned(64)));
 #define ND_NO_FLOOR UINT64_MAX
 

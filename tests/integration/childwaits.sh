@@ -94,4 +94,20 @@ for mode in asyncio any; do
 	[ "$(sort -u native.txt | wc -l)" -gt 8 ] && ok || bad "$mode: natively the two runs drew the same"
 done
 
+# xargs -P3 of shell pipelines: xargs and each shell wait for any child,
+# a reap ordered at the child's end and published with the child's id. The
+# others read the waiter's own id there until 2026-12-07, so two waits at
+# one time each held the other until the 5 s bound: 10 to 20 s where
+# natively it takes 0.3, logged tree-preempted. No wait may be preempted.
+xa="seq 1 12 | xargs -P3 -I{} sh -c 'head -c2 /dev/urandom | od -An -tx1 | sed \"s/^/{} /\"'"
+timeout 120 "$nodice" inspect --json xargs.json -- sh -c "$xa >xargs.lines" >xargs.out 2>&1 && ok ||
+	bad "xargs -P3: $(tail -3 xargs.out)"
+$py - xargs.json <<'PY' && ok || bad "xargs -P3: a wait was preempted"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(any(u["kind"] == "tree-preempted" and u["observed"] for u in r["uncontrolled"]))
+PY
+[ "$(grep -c '^[0-9][0-9]*  [0-9a-f][0-9a-f] [0-9a-f][0-9a-f]$' xargs.lines)" = 12 ] && ok ||
+	bad "xargs -P3: not 12 lines: $(head -5 xargs.lines)"
+
 finish tree_child_waits
