@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 19
+#define ND_TREE_VERSION 20
 #define ND_PIDS_TAKEN_WORDS (32768 / 64)
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
