@@ -13,14 +13,17 @@ un="$py $fixtures/python/unordered.py"
 static=$(dirname "$nodice")/../fixtures/static_getrandom
 
 # name | expect | causes allowed to fire (strict kinds) | extra inspect options | command
-#   expect: same (deterministic, nothing strict), flagged (every run names a cause), any (a race:
-#   when the outputs differ, a run names a cause)
+#   expect: same (deterministic; nothing strict but the causes allowed, each a moment of real time
+#   the output cannot show, and --strict fails exactly when one fired), flagged (every run names a
+#   cause), any (a race: when the outputs differ, a run names a cause). fresh-tar allows tree-order:
+#   dash's SIGCHLD handler runs at the kernel's moment when its pipeline's first job ends while it
+#   computes (docs/limits.md), which the report names, about 1 run in 30 here, 1 of CI's pair once.
 corpus=$(cat <<EOF
 pid|same|||$py -c 'import os; print(os.getpid(), os.getppid())'
 pid-real|flagged|pid|--no-pid-ns|$py -c 'import os; print(os.getpid())'
 bash-random-pid|same|||bash -c 'echo \$RANDOM \$\$ \$BASHPID'
 fresh-mtime|same|||sh -c 'touch f; stat -c "%Y %Z %X" f; rm f'
-fresh-tar|same|||sh -c 'echo x > a; tar cf - a | sha256sum; rm a'
+fresh-tar|same|tree-order||sh -c 'echo x > a; tar cf - a | sha256sum; rm a'
 fresh-pyc|same|||sh -c 'echo "x = 1" > m.py; $py -m py_compile m.py; sha256sum __pycache__/*.pyc; rm -r m.py __pycache__'
 proc-uptime|same|||sh -c 'cat /proc/uptime /proc/loadavg'
 proc-status|same|||sh -c 'grep -E "VmRSS|RssAnon|ctxt" /proc/self/status'
@@ -83,7 +86,11 @@ while IFS='|' read -r name expect allowed opts cmd; do
 	case $expect in
 	same)
 		[ $differ = 0 ] && ok || bad "$name: runs differ: $(diff "$name.1.out" "$name.2.out" | head -4)"
-		[ -z "$k1$k2" ] && [ "$(cat "$name.1.rc")" = 0 ] && ok || bad "$name: --strict failed for '$k1' '$k2'"
+		for i in 1 2; do
+			k=$(cat "$name.$i.kinds") want=0
+			[ -n "$k" ] && want=1
+			[ "$(cat "$name.$i.rc")" = $want ] && ok || bad "$name: run $i exited $(cat "$name.$i.rc") with '$k' flagged"
+		done
 		;;
 	flagged)
 		[ "$(cat "$name.1.rc")" = 1 ] && [ "$(cat "$name.2.rc")" = 1 ] && [ -n "$k1" ] && [ -n "$k2" ] && ok ||
