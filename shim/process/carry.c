@@ -27,8 +27,11 @@
  * than 32 writes behind joins too (later than needed, never earlier).
  * Socketpairs carry counts too: a write is marked under the receiving end
  * (its peer, asked of the kernel once per descriptor: sources/sockpeer.c),
- * a read under its own end. Pipes written through stdio are not marked
- * (their bytes leave at a flush the shim does not see), nor other sockets.
+ * a read under its own end; so do the connections of a named Unix listener
+ * (a Manager's client reads its server's answer after the server's timed
+ * wait, not at the clock it asked at: CPython's test_waitfor_timeout over a
+ * Manager asked again for ever). Other sockets carry nothing, nor bytes
+ * stdio flushes where the shim does not see it (sources/stdmark.c).
  */
 #include "nodice.h"
 #include "carry.h"
@@ -132,7 +135,9 @@ ND_TLS uint64_t nd_carry_horizon;
  * own writes (a wake-up pipe) are in its program order: never a stop. */
 size_t nd_carry_cap_slow(int fd, size_t len)
 {
-	struct nd_tree_pipe *p = len ? nd_pipes_carrier(fd, 0) : NULL;
+	/* the horizon is of the tree's channels (a named listener's
+	 * connection carries counts, but no wait is decided on it) */
+	struct nd_tree_pipe *p = len && nd_pipes_reading(fd) ? nd_pipes_carrier(fd, 0) : NULL;
 	if (!p)
 		return len;
 	uint64_t h = nd_carry_horizon, self = nd_member_id(nd_member_me);

@@ -44,20 +44,23 @@ int nd_pipes_as_any(void);
  * child's own files those entries). */
 void nd_pipes_as_fork_child(void);
 /* The tree's entry of the stream fd's bytes travel in, for carried counts
- * (process/carry.c): a pipe's or FIFO's, or for a socketpair's end the
- * receiving end's (its peer's when writing, its own when reading); made
- * when writing. NULL outside the tree or for other descriptors. */
+ * (process/carry.c): a pipe's or FIFO's, or for a connected Unix stream
+ * socket's end the receiving end's (its peer's when writing, its own when
+ * reading); made when writing. NULL outside the tree or for other descriptors. */
 struct nd_tree_pipe;
 struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing);
 /* The same entry for a reader about to wait for fd (process/deliver.c),
  * made if need be. */
 struct nd_tree_pipe *nd_pipes_reading(int fd);
 /* 1 when fd is a socketpair's end: what it receives comes from the run
- * (unless the other end was handed outside), as a pipe's bytes do. */
+ * (unless the other end was handed outside), as a pipe's bytes do. A
+ * connection to a named listener carries time and counts (nd_pipes_carrier)
+ * but is not of the tree: its peer may be outside the run. */
 int nd_pipes_paired(int fd);
-/* sockpeer.c: the inode of the other end of a socketpair end (fd, inode
- * ino), or 0. */
-uint64_t nd_sockpeer_inode(int fd, uint64_t ino);
+/* sockpeer.c: the inode of the other end of a connected Unix stream socket
+ * (fd, inode ino), or 0; *named is 1 when it is a named listener's
+ * connection rather than a socketpair's. */
+uint64_t nd_sockpeer_inode(int fd, uint64_t ino, int *named);
 /* What happened in the tree so far happened before this process's next
  * write: at its start, after fork, after it reaped a child. */
 void nd_pipes_joined(void);

@@ -42,9 +42,17 @@ static uint8_t fd_kind[ND_FD_MAX];
 /* A FIFO's: 0 not asked yet, 1 a pipe, 2 a FIFO with a name. */
 static uint8_t fd_named[ND_FD_MAX];
 /* A socket's peer for carried counts: 0 not asked yet, OTHER none (not a
- * socketpair's end), else the key of the end that reads what this one
- * writes (sockpeer.c). */
+ * connected Unix stream socket), else the key of the end that reads what
+ * this one writes (sockpeer.c). */
 static uint64_t fd_peer[ND_FD_MAX];
+/* 1 when the socket is a named listener's connection: it carries time and
+ * counts, but its peer may be outside the run, so it is not of the tree
+ * (no decided waits, no ordered writes). Its reads carry whatever its peer
+ * marked. A client's end has no peer inode until the server accepts: a
+ * write before that goes unmarked, and so does every later write of that
+ * descriptor (a stream whose first bytes went unmarked would misplace every
+ * later mark); an earlier look by a receive or a poll asks again. */
+static uint8_t fd_conn[ND_FD_MAX];
 static uint64_t reported[ND_TREE_PIPES / 64];
 
 /* This process's count of known writes lives in its member slot, so an exec
@@ -77,6 +85,7 @@ void nd_pipes_forget(int fd)
 		fd_key[fd] = UNKNOWN;
 		fd_kind[fd] = KIND_FILE;
 		fd_peer[fd] = 0;
+		fd_conn[fd] = 0;
 		fd_named[fd] = 0;
 	}
 }
@@ -166,9 +175,10 @@ static uint64_t key_of(int fd)
 	return fd_key[fd] = key_from(st.st_dev, st.st_ino);
 }
 
-/* The key that reads what fd writes: a pipe's own; a socketpair end's
- * peer's (asked of the kernel once); OTHER for anything else. */
-static uint64_t receiving_key(int fd, uint64_t key)
+/* The key that reads what fd writes: a pipe's own; a connected Unix
+ * stream socket's peer's (asked of the kernel once it is known); OTHER for
+ * anything else. */
+static uint64_t receiving_key(int fd, uint64_t key, int writing)
 {
 	if (fd_kind[fd] == KIND_FIFO)
 		return key;
@@ -177,11 +187,28 @@ static uint64_t receiving_key(int fd, uint64_t key)
 	if (!fd_peer[fd]) {
 		struct stat st;
 		uint64_t peer = 0;
+		int named = 0;
 		if (nd_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) == 0 && S_ISSOCK(st.st_mode))
-			peer = nd_sockpeer_inode(fd, (uint64_t)st.st_ino);
-		fd_peer[fd] = peer ? key_from(st.st_dev, peer) : OTHER;
+			peer = nd_sockpeer_inode(fd, (uint64_t)st.st_ino, &named);
+		fd_conn[fd] = (uint8_t)named;
+		if (peer)
+			fd_peer[fd] = key_from(st.st_dev, peer);
+		else if (writing || !named)
+			fd_peer[fd] = OTHER;
+		else
+			return OTHER; /* not accepted yet: asked again */
 	}
 	return fd_peer[fd];
+}
+
+/* The same, for the tree's own channels only: OTHER for a named listener's
+ * connection. */
+static uint64_t tree_key(int fd, uint64_t key)
+{
+	if (fd_conn[fd])
+		return OTHER;
+	uint64_t r = receiving_key(fd, key, 0);
+	return fd_conn[fd] ? OTHER : r;
 }
 
 int nd_pipes_paired(int fd)
@@ -189,7 +216,7 @@ int nd_pipes_paired(int fd)
 	if ((unsigned)fd >= ND_FD_MAX)
 		return 0;
 	uint64_t key = key_of(fd);
-	return key != OTHER && fd_kind[fd] == KIND_SOCKET && receiving_key(fd, key) != OTHER;
+	return key != OTHER && fd_kind[fd] == KIND_SOCKET && tree_key(fd, key) != OTHER;
 }
 
 int nd_pipes_held(struct nd_tree_pipe *p, int except)
@@ -257,9 +284,9 @@ struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing)
 	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
 		return NULL;
 	uint64_t key = key_of(fd);
-	if (key == OTHER || fd_kind[fd] == KIND_FILE || (!writing && fd_peer[fd] == OTHER))
+	if (key == OTHER || fd_kind[fd] == KIND_FILE || (!writing && fd_peer[fd] == OTHER && !fd_conn[fd]))
 		return NULL;
-	if (writing && (key = receiving_key(fd, key)) == OTHER)
+	if (writing && (key = receiving_key(fd, key, 1)) == OTHER)
 		return NULL;
 	return nd_pipes_entry(key, writing);
 }
@@ -269,7 +296,7 @@ struct nd_tree_pipe *nd_pipes_reading(int fd)
 	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
 		return NULL;
 	uint64_t key = key_of(fd);
-	if (key == OTHER || fd_kind[fd] == KIND_FILE || receiving_key(fd, key) == OTHER)
+	if (key == OTHER || fd_kind[fd] == KIND_FILE || tree_key(fd, key) == OTHER)
 		return NULL;
 	return nd_pipes_entry(key, 1);
 }
@@ -286,7 +313,7 @@ uint64_t nd_pipes_write_key(int fd, int *named)
 		fd_named[fd] = nd_sys(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && sf.f_type != PIPEFS_MAGIC ? 2 : 1;
 	}
 	*named = fd_named[fd] == 2;
-	if (fd_kind[fd] == KIND_SOCKET && (key = receiving_key(fd, key)) == OTHER)
+	if (fd_kind[fd] == KIND_SOCKET && (key = tree_key(fd, key)) == OTHER)
 		return 0;
 	return key;
 }

@@ -1,8 +1,9 @@
 /*
- * The other end of a socketpair. What is written to one end of an unnamed
- * AF_UNIX stream socket is read from the other, which is another inode; to
- * let those bytes carry their writer's count (process/carry.c), a write is
- * marked under the receiving end's inode. The kernel tells it through
+ * The other end of a connected AF_UNIX stream socket: a socketpair's, or a
+ * connection to a named listener's (multiprocessing's Manager, a server of
+ * the run). What is written to one end is read from the other, which is
+ * another inode; to let those bytes carry their writer's time and count
+ * (process/carry.c), a write is marked under the receiving end's inode. The kernel tells it through
  * sock_diag (a NETLINK_SOCK_DIAG request for the socket's inode with
  * UDIAG_SHOW_PEER: what `ss -x` shows), asked once per descriptor with raw
  * system calls on a netlink socket closed at once. A kernel without
@@ -21,27 +22,27 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
-/* An unnamed AF_UNIX stream socket with an unnamed peer: a socketpair's end
- * (or an accepted connection of an abstract listener, which behaves alike). */
-static int paired_stream(int fd)
+/* A connected AF_UNIX stream socket: 1 when neither end has a name (a
+ * socketpair's end), 2 when one has (a named listener's connection, either
+ * end), else 0. */
+static int connected_stream(int fd)
 {
 	struct sockaddr_un a;
-	socklen_t len = sizeof(a);
+	socklen_t len = sizeof(a), plen = sizeof(a);
 	int type = 0;
 	socklen_t tlen = sizeof(type);
 	if (nd_sys(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0, 0) < 0 || a.sun_family != AF_UNIX ||
-	    len > sizeof(sa_family_t))
+	    nd_sys(SYS_getpeername, fd, (long)&a, (long)&plen, 0, 0, 0) < 0 ||
+	    nd_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, (long)&type, (long)&tlen, 0) < 0 || type != SOCK_STREAM)
 		return 0;
-	len = sizeof(a);
-	if (nd_sys(SYS_getpeername, fd, (long)&a, (long)&len, 0, 0, 0) < 0 || len > sizeof(sa_family_t))
-		return 0;
-	return nd_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, (long)&type, (long)&tlen, 0) == 0 &&
-	       type == SOCK_STREAM;
+	return len <= sizeof(sa_family_t) && plen <= sizeof(sa_family_t) ? 1 : 2;
 }
 
-uint64_t nd_sockpeer_inode(int fd, uint64_t ino)
+uint64_t nd_sockpeer_inode(int fd, uint64_t ino, int *named)
 {
-	if (!paired_stream(fd))
+	int c = connected_stream(fd);
+	*named = c == 2;
+	if (!c)
 		return 0;
 	long nl = nd_sys(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG, 0, 0, 0);
 	if (nl < 0)

@@ -5,6 +5,8 @@
 # for CI; docs/compatibility.md has its latest figures.
 #
 # Usage: cpython.sh NODICE CLOCKGUARD TIMEOUT MODULE...   e.g. test_os test_time
+# A MODULE may be MODULE:PATTERN, to run only the tests regrtest's -m PATTERN
+# matches (test_multiprocessing_fork:'WithManager*').
 # Under nodice each module runs behind CLOCKGUARD (fixtures/clockguard kill):
 # as root, a regression that sets the real clock kills the test instead of
 # moving the machine's clock. TIMEOUT (seconds) bounds each run; a module that
@@ -19,11 +21,13 @@ cd "$work"
 status=0
 for m in "$@"; do
 	rm -f native.xml nodice.xml
+	only=()
+	case $m in *:*) only=(-m "${m#*:}") ;; esac
 	t0=$(date +%s)
-	timeout "$limit" /usr/bin/python3 -m test "$m" --junit-xml native.xml >native.txt 2>&1
+	timeout "$limit" /usr/bin/python3 -m test "${m%%:*}" "${only[@]}" --junit-xml native.xml >native.txt 2>&1
 	t1=$(date +%s)
-	timeout "$limit" "$guard" kill "$nodice" run -- /usr/bin/python3 -m test "$m" --junit-xml nodice.xml \
-		>nodice.txt 2>&1
+	timeout "$limit" "$guard" kill "$nodice" run -- /usr/bin/python3 -m test "${m%%:*}" "${only[@]}" \
+		--junit-xml nodice.xml >nodice.txt 2>&1
 	rc=$?
 	t2=$(date +%s)
 	echo "$m: native $((t1 - t0)) s, nodice $((t2 - t1)) s"
