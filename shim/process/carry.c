@@ -38,6 +38,7 @@
 #include "deliver.h"
 #include "devices.h"
 #include "members.h"
+#include "process.h"
 #include "tree.h"
 #include "vclock.h"
 
@@ -122,6 +123,62 @@ void nd_carry_read(int fd, ssize_t r)
 		nd_vclock_advance_to(vt);
 		nd_member_join(best + 1);
 	}
+}
+
+/* An end of file carries time too: the reader of a pipe meets it only
+ * after every descriptor that wrote it was closed, so it continues from the
+ * latest of those closes (a member's exit closes what it held). A parent
+ * waiting on a child's sentinel (multiprocessing's Process.sentinel, an
+ * anonymous pipe only the child writes) then reads a clock after the
+ * child's end, as natively: CPython's test_wait_integer measured 0 s of a
+ * child's 3 s sleep. Only anonymous pipes: a FIFO with a name can gain a
+ * writer after its end of file. Not seen: descriptors closed by an exec
+ * (close-on-exec), and a member killed without its exit path. */
+void nd_carry_closing(int fd)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_ending(fd, 1) : NULL;
+	if (p)
+		raise_to(&p->closed_vt, nd_vclock_now());
+}
+
+static void closing_in(int fd, void *arg)
+{
+	const unsigned *range = arg;
+	if ((unsigned)fd >= range[0] && (unsigned)fd <= range[1])
+		nd_carry_closing(fd);
+}
+
+void nd_carry_closing_range(unsigned first, unsigned last)
+{
+	unsigned range[2] = { first, last };
+	if (nd_member_me >= 0)
+		nd_device_each_fd(closing_in, range);
+}
+
+static void carry_end(void)
+{
+	nd_carry_closing_range(0, ~0u);
+}
+
+__attribute__((constructor)) static void carry_end_hook(void)
+{
+	__atomic_store_n(&nd_process_pipes_end, carry_end, __ATOMIC_RELEASE);
+}
+
+void nd_carry_eof(int fd)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_ending(fd, 0) : NULL;
+	uint64_t vt = p ? __atomic_load_n(&p->closed_vt, __ATOMIC_ACQUIRE) : 0;
+	if (vt)
+		nd_vclock_advance_to(vt);
+}
+
+int nd_carry_hangups(const struct pollfd *fds, nfds_t n, int r)
+{
+	for (nfds_t i = 0; r > 0 && fds && i < n; i++)
+		if (fds[i].revents & POLLHUP)
+			nd_carry_eof(fds[i].fd);
+	return r;
 }
 
 ND_TLS uint64_t nd_carry_horizon;

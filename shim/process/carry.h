@@ -3,6 +3,7 @@
 #ifndef ND_CARRY_H
 #define ND_CARRY_H
 
+#include <poll.h>
 #include <sys/types.h>
 
 /* Before a write: the mark, and the entry it went to (p NULL when fd
@@ -17,6 +18,15 @@ struct nd_carry nd_carry_writing(int fd);
 /* A write that failed takes its mark back. */
 void nd_carry_wrote(struct nd_carry c, ssize_t r);
 void nd_carry_read(int fd, ssize_t r);
+/* A close of fd (before it), or of those of first..last: when one writes
+ * an anonymous pipe, the time is stamped on it (and at this process's end,
+ * for all it holds: process.h's nd_process_pipes_end). */
+void nd_carry_closing(int fd);
+void nd_carry_closing_range(unsigned first, unsigned last);
+/* A read that met fd's end of file, and a poll's result r (returned):
+ * the reader continues from the pipe's last close (carry.c). */
+void nd_carry_eof(int fd);
+int nd_carry_hangups(const struct pollfd *fds, nfds_t n, int r);
 /* Before a read of a member's pipe that would block: spin a while for the
  * writer's next write (members.h's spins), so that a quick answer is taken
  * without a sleep and a wake-up across CPUs. */

@@ -297,6 +297,7 @@ void nd_process_flush_log(const char *end)
 
 void (*nd_process_locks_end)(void);
 void (*nd_process_end_mark)(uint64_t id, uint64_t ev);
+void (*nd_process_pipes_end)(void);
 
 void nd_process_end(const char *end)
 {
@@ -309,6 +310,9 @@ void nd_process_end(const char *end)
 	void (*end_mark)(uint64_t, uint64_t) = __atomic_load_n(&nd_process_end_mark, __ATOMIC_ACQUIRE);
 	if (end_mark)
 		end_mark(nd_member_id(nd_member_me), ev);
+	void (*pipes_end)(void) = __atomic_load_n(&nd_process_pipes_end, __ATOMIC_ACQUIRE);
+	if (pipes_end)
+		pipes_end();
 	nd_writers_end(strcmp(end, "signal") != 0);
 	void (*locks_end)(void) = __atomic_load_n(&nd_process_locks_end, __ATOMIC_ACQUIRE);
 	if (locks_end)

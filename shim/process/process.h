@@ -22,6 +22,9 @@ extern void (*nd_process_locks_end)(void);
  * sets it at start-up: the order's files do not call into the exit path's
  * and back). */
 extern void (*nd_process_end_mark)(uint64_t id, uint64_t ev);
+/* ... and the stamps of the pipes it still writes (carry.c sets it: the
+ * exit path does not call into the files that carry time). */
+extern void (*nd_process_pipes_end)(void);
 /* Around fork (init.c registers them): the count before, and in the child
  * its own lineage, pid and counters. */
 void nd_process_before_fork(void);

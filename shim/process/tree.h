@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define ND_TREE_VERSION 20
+#define ND_TREE_VERSION 21
 #define ND_PIDS_TAKEN_WORDS (32768 / 64)
 
 /* The virtual NTP state that adjtimex(2) and its relatives read and write
@@ -122,6 +122,10 @@ struct nd_tree_pipe {
 	 * so far, the last writes' first byte, count and time, and the largest
 	 * count and time of older writes. */
 	uint64_t written, readpos, evicted_ev, evicted_vt;
+	/* The latest virtual time a member closed a descriptor that writes
+	 * this pipe at (a close, or its end): a reader that meets the end of
+	 * file continues from there (carry.c). */
+	uint64_t closed_vt;
 	/* The members that hold a descriptor that writes it (sources/
 	 * writers.c): with two or more, its writes are made in the tree's
 	 * order. last_ordered: its last write was. */

@@ -49,6 +49,10 @@ void nd_pipes_as_fork_child(void);
  * reading); made when writing. NULL outside the tree or for other descriptors. */
 struct nd_tree_pipe;
 struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing);
+/* The entry of the anonymous pipe fd: for closing (1), when fd writes it
+ * (made if need be); for a reader at its end of file (0), when there is
+ * one. NULL otherwise. */
+struct nd_tree_pipe *nd_pipes_ending(int fd, int closing);
 /* The same entry for a reader about to wait for fd (process/deliver.c),
  * made if need be. */
 struct nd_tree_pipe *nd_pipes_reading(int fd);

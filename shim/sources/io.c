@@ -126,11 +126,14 @@ ND_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	return opened_at(dirfd, path, flags, 0);
 }
 
-/* What a read gets from a pipe carries its writers' counts (carry.h). */
-static ssize_t carried(int fd, ssize_t r)
+/* What a read gets from a pipe carries its writers' counts, and its end
+ * of file the time of its last close (carry.h). */
+static ssize_t carried(int fd, ssize_t r, size_t len)
 {
 	int e = errno;
 	nd_carry_read(fd, r);
+	if (r == 0 && len)
+		nd_carry_eof(fd);
 	errno = e;
 	return r;
 }
@@ -144,7 +147,7 @@ ND_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	if (!nd_sched_managed())
 		nd_carry_await(fd); /* a scheduled thread would spin on its process's turn */
 	len = nd_carry_cap(fd, len);
-	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len)));
+	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.read(fd, buf, len)), len);
 }
 
 /* __read_chk: read(2) under _FORTIFY_SOURCE. */
@@ -211,7 +214,7 @@ ND_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	ND_ORDERED();
 	if (nd_ready() && nd_device_fd(fd))
 		return nd_ret(device_readv(fd, iov, cnt, -1));
-	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.readv(fd, iov, cnt)));
+	return carried(fd, ND_OUTSIDE(fd, POLLIN, nd_real.readv(fd, iov, cnt)), cnt > 0);
 }
 
 /* preadv2(2): offset -1 means the current position, as in the kernel. */
@@ -269,6 +272,7 @@ ND_EXPORT int close(int fd)
 	nd_ready();
 	if (nd_tree_fd_is(fd))
 		return 0;
+	nd_carry_closing(fd);
 	nd_device_forget(fd);
 	nd_filetime_closing(fd);
 	int r = nd_filelock_close(fd, nd_real.close);
@@ -338,6 +342,8 @@ ND_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	ND_ORDERED();
 	nd_ready();
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		nd_carry_closing_range(first, last);
 	int r = close_range_around_tree(first, last, flags);
 	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		for (unsigned fd = first; fd <= last && fd < ND_FD_MAX; fd++)
@@ -350,6 +356,7 @@ ND_EXPORT void closefrom(int low)
 {
 	ND_ORDERED();
 	nd_ready();
+	nd_carry_closing_range(low < 0 ? 0 : (unsigned)low, ~0u);
 	for (int fd = low < 0 ? 0 : low; fd < ND_FD_MAX; fd++)
 		nd_device_forget(fd);
 	if (nd_tree_fd >= (low < 0 ? 0 : low))

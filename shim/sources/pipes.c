@@ -30,6 +30,7 @@
 #include "members.h"
 #include "tree.h"
 
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -260,6 +261,7 @@ static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 		__atomic_store_n(&oldest->lined[w], 0, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&oldest->nlined, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->closed_vt, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->evicted_ev, 0, __ATOMIC_RELEASE);
 	return oldest;
 }
@@ -291,6 +293,28 @@ struct nd_tree_pipe *nd_pipes_carrier(int fd, int writing)
 	return nd_pipes_entry(key, writing);
 }
 
+/* An anonymous pipe (not a FIFO with a name: new writers can open one
+ * after its end of file). */
+static int anonymous_pipe(int fd)
+{
+	if (fd_kind[fd] != KIND_FIFO)
+		return 0;
+	if (!fd_named[fd]) {
+		struct statfs sf;
+		fd_named[fd] = nd_sys(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && sf.f_type != PIPEFS_MAGIC ? 2 : 1;
+	}
+	return fd_named[fd] == 1;
+}
+
+struct nd_tree_pipe *nd_pipes_ending(int fd, int closing)
+{
+	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX || key_of(fd) == OTHER || !anonymous_pipe(fd))
+		return NULL;
+	if (closing && (nd_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0) & O_ACCMODE) == O_RDONLY)
+		return NULL;
+	return nd_pipes_entry(fd_key[fd], closing);
+}
+
 struct nd_tree_pipe *nd_pipes_reading(int fd)
 {
 	if (nd_member_me < 0 || (unsigned)fd >= ND_FD_MAX)
@@ -308,11 +332,7 @@ uint64_t nd_pipes_write_key(int fd, int *named)
 	uint64_t key = key_of(fd);
 	if (key == OTHER)
 		return 0;
-	if (fd_kind[fd] == KIND_FIFO && !fd_named[fd]) {
-		struct statfs sf;
-		fd_named[fd] = nd_sys(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && sf.f_type != PIPEFS_MAGIC ? 2 : 1;
-	}
-	*named = fd_named[fd] == 2;
+	*named = fd_kind[fd] == KIND_FIFO && !anonymous_pipe(fd);
 	if (fd_kind[fd] == KIND_SOCKET && (key = tree_key(fd, key)) == OTHER)
 		return 0;
 	return key;

@@ -12,6 +12,7 @@
  * its timeout is virtual.
  */
 #include "nodice.h"
+#include "carry.h"
 #include "vclock.h"
 #include "sleep.h"
 #include "block.h"
@@ -277,12 +278,12 @@ ND_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	int64_t ns = timeout < 0 ? -1 : (int64_t)timeout * 1000000;
 	int z = ns == 0 ? zero_look(ND_SYM_poll, fds, n, NULL) : ND_NOT_DELIVERED;
 	if (z != ND_NOT_DELIVERED)
-		return z;
+		return nd_carry_hangups(fds, n, z);
 	int decided = 0, d = delivered(fds, n, ns, NULL, &decided);
 	nd_log_decided(ND_SYM_poll, decided);
 	if (d != ND_NOT_DELIVERED)
-		return d;
-	return waited(fds, (int)n, ns, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0), 1);
+		return nd_carry_hangups(fds, n, d);
+	return nd_carry_hangups(fds, n, waited(fds, (int)n, ns, NULL, nd_real.poll(fds, n, how == ND_LEFT ? timeout : 0), 1));
 }
 
 /* ppoll(2): the timeout is not updated on Linux's glibc wrapper either. */
@@ -307,13 +308,13 @@ int nd_ppoll_as(int sym, struct pollfd *fds, nfds_t n, const struct timespec *tm
 	const struct timespec zero = { 0, 0 };
 	int z = tmo && !nd_ts_ns(tmo) ? zero_look((enum nd_sym)sym, fds, n, mask) : ND_NOT_DELIVERED;
 	if (z != ND_NOT_DELIVERED)
-		return z;
+		return nd_carry_hangups(fds, n, z);
 	int decided = 0, d = delivered(fds, n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask, &decided);
 	nd_log_decided((enum nd_sym)sym, decided);
 	if (d != ND_NOT_DELIVERED)
-		return d;
-	return waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,
-		      nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask), 1);
+		return nd_carry_hangups(fds, n, d);
+	return nd_carry_hangups(fds, n, waited(fds, (int)n, tmo ? (int64_t)nd_ts_ns(tmo) : -1, mask,
+					       nd_real.ppoll(fds, n, how == ND_LEFT ? tmo : &zero, mask), 1));
 }
 
 

@@ -1,0 +1,29 @@
+/*
+ * carry.c: an end of file carries the time of the pipe's last close. A
+ * parent waiting for a child's pipe to end (poll, read) reads a clock after
+ * the child's sleep, as natively; before, its clock had not moved.
+ */
+#include <criterion/criterion.h>
+
+#include "child.h"
+
+#define EOF_TIME ND_TEST_BUILD_DIR "/../fixtures/eof_time"
+
+Test(eof, natively_the_wait_lasts_the_childs_sleep)
+{
+	const char *argv[] = { EOF_TIME, NULL };
+	struct spawn_result r = spawn_run(argv, (const char *[]){ NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "poll 0.5 read 0.5 close 0.3\n");
+	spawn_free(&r);
+}
+
+Test(eof, under_nodice_too)
+{
+	const char *argv[] = { EOF_TIME, NULL };
+	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=7", NULL };
+	struct spawn_result r = spawn_run(argv, env);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "poll 0.5 read 0.5 close 0.3\n");
+	spawn_free(&r);
+}
