@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -61,6 +62,7 @@ static int opened_at(int dirfd, const char *path, int flags, mode_t mode)
 	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.openat(dirfd, path, flags, mode);
+	nd_pipes_forget(fd); /* its number's earlier file may have closed inside glibc */
 	nd_filetime_opened(fd, flags);
 	return nd_device_adopt(fd, nd_device_match(path), flags);
 }
@@ -363,6 +365,37 @@ ND_EXPORT void closefrom(int low)
 		close_range_around_tree((unsigned)(low < 0 ? 0 : low), ~0U, 0);
 	else
 		nd_real.closefrom(low);
+}
+
+/* pipe(2), pipe2(2), socketpair(2): made with the system call itself. A
+ * new descriptor's number may have been closed inside glibc (fclose,
+ * closedir), where the shim did not see it forget what it had learnt of the
+ * earlier file: a pipe made on it then carried no time (carry.c). */
+static int made_two(long r, const int fds[2])
+{
+	if (r == 0) {
+		nd_pipes_forget(fds[0]);
+		nd_pipes_forget(fds[1]);
+	}
+	return (int)nd_ret(r);
+}
+
+ND_EXPORT int pipe(int fds[2])
+{
+	ND_ORDERED();
+	return made_two(nd_sys(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0), fds);
+}
+
+ND_EXPORT int pipe2(int fds[2], int flags)
+{
+	ND_ORDERED();
+	return made_two(nd_sys(SYS_pipe2, (long)fds, flags, 0, 0, 0, 0), fds);
+}
+
+ND_EXPORT int socketpair(int domain, int type, int protocol, int fds[2])
+{
+	ND_ORDERED();
+	return made_two(nd_sys(SYS_socketpair, domain, type, protocol, (long)fds, 0, 0), fds);
 }
 
 /* dup(2). */

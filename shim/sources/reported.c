@@ -75,10 +75,18 @@ ND_EXPORT pid_t gettid(void)
 }
 
 /* socket(2), connect(2), accept(2), accept4(2). */
+/* A new descriptor: what was learnt of its number's earlier file goes
+ * (it may have closed inside glibc, unseen). */
+static int fresh(int fd)
+{
+	nd_pipes_forget(fd);
+	return fd;
+}
+
 ND_EXPORT int socket(int domain, int type, int protocol)
 {
 	ND_ORDERED();
-	PASS(ND_SYM_socket, nd_real.socket(domain, type, protocol));
+	PASS(ND_SYM_socket, fresh(nd_real.socket(domain, type, protocol)));
 }
 
 ND_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
@@ -90,13 +98,13 @@ ND_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 ND_EXPORT int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
 	ND_ORDERED();
-	PASS(ND_SYM_accept, ND_OUTSIDE(fd, POLLIN, nd_real.accept(fd, addr, len)));
+	PASS(ND_SYM_accept, fresh(ND_OUTSIDE(fd, POLLIN, nd_real.accept(fd, addr, len))));
 }
 
 ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
 {
 	ND_ORDERED();
-	PASS(ND_SYM_accept4, ND_OUTSIDE(fd, POLLIN, nd_real.accept4(fd, addr, len, flags)));
+	PASS(ND_SYM_accept4, fresh(ND_OUTSIDE(fd, POLLIN, nd_real.accept4(fd, addr, len, flags))));
 }
 
 /* recv(2), recvfrom(2), recvmsg(2): what a socketpair's end receives
