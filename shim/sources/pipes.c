@@ -232,20 +232,32 @@ int nd_pipes_held(struct nd_tree_pipe *p, int except)
 	return 0;
 }
 
-/* A full table gives the entry written longest ago (its pipe is most likely
- * closed) to the new channel, sparing those members still hold
- * (writers.c) while it can. */
+/* How much an entry is still needed: held by members (writers.c), then
+ * with bytes written that no read has consumed (their marks are what a
+ * reader joins) or readers lined up on it (deliver.c). */
+static int needed(struct nd_tree_pipe *p)
+{
+	int unread = __atomic_load_n(&p->written, __ATOMIC_RELAXED) != __atomic_load_n(&p->readpos, __ATOMIC_RELAXED);
+	return nd_pipes_held(p, -1) * 2 + (unread || __atomic_load_n(&p->nlined, __ATOMIC_RELAXED));
+}
+
+/* A full table gives the entry least needed and, among those, written
+ * longest ago (its pipe is most likely closed) to the new channel. A new
+ * entry counts as written now: one made by a close's end-of-file stamp
+ * (carry.c) kept the age of the entry it replaced, and the next exit's
+ * stamps of a process holding many pipes took it first, before its reader
+ * saw the end of file (test_wait_integer, 2 full runs in 8). */
 static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 {
 	struct nd_tree_pipe *oldest = NULL;
-	int oldest_held = 1;
+	int oldest_need = 0;
 	for (unsigned probe = 0; probe < 8; probe++) {
 		struct nd_tree_pipe *p = &nd_tree->pipes[(first + probe) % ND_TREE_PIPES];
-		int h = nd_pipes_held(p, -1);
-		if (!oldest || h < oldest_held ||
-		    (h == oldest_held && __atomic_load_n(&p->seq, __ATOMIC_RELAXED) < __atomic_load_n(&oldest->seq, __ATOMIC_RELAXED))) {
+		int need = needed(p);
+		if (!oldest || need < oldest_need ||
+		    (need == oldest_need && __atomic_load_n(&p->seq, __ATOMIC_RELAXED) < __atomic_load_n(&oldest->seq, __ATOMIC_RELAXED))) {
 			oldest = p;
-			oldest_held = h;
+			oldest_need = need;
 		}
 	}
 	uint64_t have = __atomic_load_n(&oldest->key, __ATOMIC_ACQUIRE);
@@ -262,6 +274,8 @@ static struct nd_tree_pipe *claim(uint64_t key, unsigned first)
 	}
 	__atomic_store_n(&oldest->nlined, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->closed_vt, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->seq, __atomic_load_n(&nd_tree->write_seq, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+	__atomic_store_n(&oldest->evicted_vt, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&oldest->evicted_ev, 0, __ATOMIC_RELEASE);
 	return oldest;
 }
