@@ -24,4 +24,14 @@ const char *spawn_field(const char *text, const char *key);
 
 void spawn_free(struct spawn_result *r);
 
+/* In a criterion test: runs argv with env (spawn_run) and asserts that it
+ * exits 0 having printed exactly want. */
+#define spawn_expect(argv, env, want)                            \
+	do {                                                     \
+		struct spawn_result r_ = spawn_run((argv), (env)); \
+		cr_assert_eq(r_.status, 0, "%s", r_.err);        \
+		cr_assert_str_eq(r_.out, (want));                \
+		spawn_free(&r_);                                 \
+	} while (0)
+
 #endif

@@ -14,18 +14,12 @@
 Test(watchdog, natively_it_sleeps_through)
 {
 	const char *argv[] = { WATCHDOG, NULL };
-	struct spawn_result r = spawn_run(argv, (const char *[]){ NULL });
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "watchdog slept\n");
-	spawn_free(&r);
+	spawn_expect(argv, (const char *[]){ NULL }, "watchdog slept\n");
 }
 
 Test(watchdog, under_nodice_too)
 {
 	const char *argv[] = { WATCHDOG, NULL };
 	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=7", NULL };
-	struct spawn_result r = spawn_run(argv, env);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "watchdog slept\n");
-	spawn_free(&r);
+	spawn_expect(argv, env, "watchdog slept\n");
 }

@@ -14,18 +14,12 @@
 Test(eof, natively_the_wait_lasts_the_childs_sleep)
 {
 	const char *argv[] = { EOF_TIME, NULL };
-	struct spawn_result r = spawn_run(argv, (const char *[]){ NULL });
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "poll 0.5 read 0.5 close 0.3\n");
-	spawn_free(&r);
+	spawn_expect(argv, (const char *[]){ NULL }, "poll 0.5 read 0.5 close 0.3\n");
 }
 
 Test(eof, under_nodice_too)
 {
 	const char *argv[] = { EOF_TIME, NULL };
 	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=7", NULL };
-	struct spawn_result r = spawn_run(argv, env);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "poll 0.5 read 0.5 close 0.3\n");
-	spawn_free(&r);
+	spawn_expect(argv, env, "poll 0.5 read 0.5 close 0.3\n");
 }

@@ -14,18 +14,12 @@
 Test(epoll, natively_the_kernels_ready_order)
 {
 	const char *argv[] = { EPOLL_ORDER, NULL };
-	struct spawn_result r = spawn_run(argv, (const char *[]){ NULL });
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "all 3 1 4 2\none 3 1 4 2 3\n");
-	spawn_free(&r);
+	spawn_expect(argv, (const char *[]){ NULL }, "all 3 1 4 2\none 3 1 4 2 3\n");
 }
 
 Test(epoll, under_nodice_the_descriptors_order_turning)
 {
 	const char *argv[] = { EPOLL_ORDER, NULL };
 	const char *env[] = { "LD_PRELOAD=" ND_TEST_LIB, "NODICE_SEED=7", NULL };
-	struct spawn_result r = spawn_run(argv, env);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "all 1 2 3 4\none 1 2 3 4 1\n");
-	spawn_free(&r);
+	spawn_expect(argv, env, "all 1 2 3 4\none 1 2 3 4 1\n");
 }
