@@ -58,8 +58,8 @@ struct nd_tree_pipe *nd_pipes_ending(int fd, int closing);
 struct nd_tree_pipe *nd_pipes_reading(int fd);
 /* 1 when fd is a socketpair's end: what it receives comes from the run
  * (unless the other end was handed outside), as a pipe's bytes do. A
- * connection to a named listener carries time and counts (nd_pipes_carrier)
- * but is not of the tree: its peer may be outside the run. */
+ * connection to a named listener carries time (nd_pipes_carrier; not
+ * counts) but is not of the tree: its peer may be outside the run. */
 int nd_pipes_paired(int fd);
 /* sockpeer.c: the inode of the other end of a connected Unix stream socket
  * (fd, inode ino), or 0; *named is 1 when it is a named listener's

@@ -46,8 +46,8 @@ static uint8_t fd_named[ND_FD_MAX];
  * connected Unix stream socket), else the key of the end that reads what
  * this one writes (sockpeer.c). */
 static uint64_t fd_peer[ND_FD_MAX];
-/* 1 when the socket is a named listener's connection: it carries time and
- * counts, but its peer may be outside the run, so it is not of the tree
+/* 1 when the socket is a named listener's connection: it carries time (not
+ * counts: carry.c), but its peer may be outside the run, so it is not of the tree
  * (no decided waits, no ordered writes). Its reads carry whatever its peer
  * marked. A client's end has no peer inode until the server accepts: a
  * write before that goes unmarked, and so does every later write of that
