@@ -125,7 +125,7 @@ void nd_carry_read(int fd, ssize_t r)
 	}
 	if (found) { /* the time first: it is part of the count */
 		nd_vclock_advance_to(vt);
-		if (nd_pipes_reading(fd)) /* not a named listener's connection: time only */
+		if (!nd_pipes_named_conn(fd)) /* a named listener's connection: time only */
 			nd_member_join(best + 1);
 	}
 }
@@ -198,8 +198,8 @@ ND_TLS uint64_t nd_carry_horizon;
 size_t nd_carry_cap_slow(int fd, size_t len)
 {
 	/* the horizon is of the tree's channels (a named listener's
-	 * connection carries counts, but no wait is decided on it) */
-	struct nd_tree_pipe *p = len && nd_pipes_reading(fd) ? nd_pipes_carrier(fd, 0) : NULL;
+	 * connection carries time, but no wait is decided on it) */
+	struct nd_tree_pipe *p = len && !nd_pipes_named_conn(fd) ? nd_pipes_carrier(fd, 0) : NULL;
 	if (!p)
 		return len;
 	uint64_t h = nd_carry_horizon, self = nd_member_id(nd_member_me);

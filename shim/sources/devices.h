@@ -61,6 +61,9 @@ struct nd_tree_pipe *nd_pipes_reading(int fd);
  * connection to a named listener carries time (nd_pipes_carrier; not
  * counts) but is not of the tree: its peer may be outside the run. */
 int nd_pipes_paired(int fd);
+/* 1 when fd is such a connection of a named listener (its reads carry
+ * time, not counts: process/carry.c). */
+int nd_pipes_named_conn(int fd);
 /* sockpeer.c: the inode of the other end of a connected Unix stream socket
  * (fd, inode ino), or 0; *named is 1 when it is a named listener's
  * connection rather than a socketpair's. */

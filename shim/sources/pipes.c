@@ -212,6 +212,14 @@ static uint64_t tree_key(int fd, uint64_t key)
 	return fd_conn[fd] ? OTHER : r;
 }
 
+int nd_pipes_named_conn(int fd)
+{
+	if ((unsigned)fd >= ND_FD_MAX || key_of(fd) == OTHER || fd_kind[fd] != KIND_SOCKET)
+		return 0;
+	tree_key(fd, fd_key[fd]); /* asks the kernel once, as a receive would */
+	return fd_conn[fd];
+}
+
 int nd_pipes_paired(int fd)
 {
 	if ((unsigned)fd >= ND_FD_MAX)

@@ -2,10 +2,11 @@
  * The other end of a connected AF_UNIX stream socket: a socketpair's, or a
  * connection to a named listener's (multiprocessing's Manager, a server of
  * the run). What is written to one end is read from the other, which is
- * another inode; to let those bytes carry their writer's time and count
- * (process/carry.c), a write is marked under the receiving end's inode. The kernel tells it through
- * sock_diag (a NETLINK_SOCK_DIAG request for the socket's inode with
- * UDIAG_SHOW_PEER: what `ss -x` shows), asked once per descriptor with raw
+ * another inode; to let those bytes carry their writer's time (and, for a
+ * socketpair, count: process/carry.c), a write is marked under the
+ * receiving end's inode. The kernel tells it through sock_diag (a
+ * NETLINK_SOCK_DIAG request for the socket's inode with UDIAG_SHOW_PEER:
+ * what `ss -x` shows), asked once per descriptor with raw
  * system calls on a netlink socket closed at once. A kernel without
  * unix_diag answers nothing, and the socket carries no count, as before.
  */

@@ -16,6 +16,9 @@ nodice=$(realpath "$1") guard=$(realpath "$2") limit=$3
 shift 3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# regrtest works in $TMPDIR/test_python_<pid>, and under nodice the pid is
+# the same in every run: two runs at once would share it.
+export TMPDIR=$work
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$work"
 status=0
