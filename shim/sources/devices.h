@@ -33,6 +33,8 @@ struct nd_tree_pipe *nd_pipes_entry(uint64_t key, int create);
  * (writers.c). */
 int nd_pipes_held(struct nd_tree_pipe *p, int except);
 void nd_pipes_forget(int fd);
+/* The same for a descriptor open(2) returned with flags. */
+void nd_pipes_opened(int fd, int flags);
 /* fd reads the entry of key as a pipe does (process/childend.c); 0: no
  * longer. */
 void nd_pipes_as(int fd, uint64_t key);

@@ -52,6 +52,7 @@ static int opened(const char *path, int flags, mode_t mode)
 	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.open(path, flags, mode);
+	nd_pipes_opened(fd, flags);
 	nd_filetime_opened(fd, flags);
 	return nd_device_adopt(fd, nd_device_match(path), flags);
 }
@@ -62,7 +63,7 @@ static int opened_at(int dirfd, const char *path, int flags, mode_t mode)
 	if (nd_ready() && !nd_exempt && nd_virtual_file_open(path, flags, &fd))
 		return (int)nd_ret(fd);
 	fd = nd_real.openat(dirfd, path, flags, mode);
-	nd_pipes_forget(fd); /* its number's earlier file may have closed inside glibc */
+	nd_pipes_opened(fd, flags);
 	nd_filetime_opened(fd, flags);
 	return nd_device_adopt(fd, nd_device_match(path), flags);
 }

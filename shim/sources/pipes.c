@@ -176,6 +176,26 @@ static uint64_t key_of(int fd)
 	return fd_key[fd] = key_from(st.st_dev, st.st_ino);
 }
 
+/* A new descriptor from open: its number's earlier file may have closed
+ * inside glibc (fclose, closedir), unseen. A file it made (O_EXCL, a
+ * O_TMPFILE) is a new file, though its inode may be one a file deleted
+ * before had: the earlier file's last writer is not its (tempfile's test
+ * file, made and deleted by two DataLoader workers on one inode, was
+ * reported as written by both in some runs). */
+void nd_pipes_opened(int fd, int flags)
+{
+	nd_pipes_forget(fd);
+	if (fd < 0 || nd_member_me < 0 || !((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ||
+					    (flags & __O_TMPFILE) == __O_TMPFILE))
+		return;
+	uint64_t key = key_of(fd);
+	struct nd_tree_pipe *p = key == OTHER ? NULL : nd_pipes_entry(key, 0);
+	if (p) {
+		__atomic_store_n(&p->writer, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->last_ordered, 0, __ATOMIC_RELEASE);
+	}
+}
+
 /* The key that reads what fd writes: a pipe's own; a connected Unix
  * stream socket's peer's (asked of the kernel once it is known); OTHER for
  * anything else. */
