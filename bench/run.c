@@ -11,7 +11,8 @@
  *               only these (also pinned to CPU 0)
  *   tree      = --tree: a pipe and an ordered semaphore round trip between
  *               processes, 2 computing processes against 1 (also with each
- *               writing lines into one pipe), make -j2 against -j1, a process pool
+ *               writing lines into one pipe), make -j2 against -j1, a process
+ *               pool, round trips to a server process's thread
  *
  * Modes: native; nodice (LD_PRELOAD=libnodice.so, ASLR already off so no
  * re-exec is measured, as under `nodice run`); libfaketime when installed.
@@ -381,6 +382,16 @@ static void tree(int quick)
 		double t1 = command(p1, under), t2 = command(p2, under);
 		printf("%-28s %10.2f s 1 worker, %.2f s 2 workers: %.2fx the throughput\n",
 		       under ? "  under nodice" : "multiprocessing.Pool", t1, t2, t1 / t2);
+	}
+	/* requests and answers to a server process whose answering thread is
+	 * scheduled: the client's read blocks, the server's is decided */
+	long trips = quick ? 1000 : 4000;
+	for (int under = 0; under <= 1; under++) {
+		char big[512], zero[512];
+		snprintf(big, sizeof(big), "/usr/bin/python3 %s/bench/rpc_thread.py %ld", NODICE_SOURCE_DIR, trips);
+		snprintf(zero, sizeof(zero), "/usr/bin/python3 %s/bench/rpc_thread.py 0", NODICE_SOURCE_DIR);
+		double per = (command(big, under) - command(zero, under)) / (double)trips;
+		printf("%-28s %10.1f us per round trip\n", under ? "  under nodice" : "Pipe() to a server thread", per * 1e6);
 	}
 	/* a parent that hands each task to the worker it hears first in select
 	 * (process/deliver.c decides which, by the writes' counts) */

@@ -236,6 +236,23 @@ void nd_member_await(int (*ready)(void *arg), void *arg)
 	nd_member_keeps_turn(0);
 }
 
+/* A holder that published a blocking call has not yet been seen asleep
+ * in it (a wake-up may be in flight): it enters the kernel within
+ * microseconds, and nothing it does there bumps the epoch. Looked at again
+ * after BLOCKED_NS instead of a millisecond: a request and its answer
+ * between a client blocked in its read and a server whose answering thread
+ * is scheduled (a Manager's, a socketpair's) cost a millisecond each way.
+ * For a millisecond, and only with another CPU to run on (as the spin
+ * above): a holder woken and waiting for a CPU would have the others read
+ * /proc for it all that time (`taskset -c 0`: a semaphore round trip cost
+ * 7 us more). */
+#define BLOCKED_NS 50000L
+#define BLOCKED_LOOKS 20
+static int blocked_holder(const struct hold *h)
+{
+	return h->held >= 0 && __atomic_load_n(&slot(h->held)->state, __ATOMIC_ACQUIRE) == ND_M_BLOCKED;
+}
+
 /* The turn at count at(arg), or at this member's own count (at NULL),
  * asked again at every look: first in (count, id) order among the members
  * that can still act. */
@@ -245,6 +262,7 @@ static uint64_t turn_at(uint64_t (*at)(void *arg), void *arg)
 	struct nd_member *me = slot(nd_member_me);
 	int limit = nd_member_spins();
 	struct hold h = NO_HOLD;
+	int quick = 0;
 	for (int waited = 0;; waited = 1) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
 		uint64_t c = at ? at(arg) : nd_member_count(me);
@@ -270,7 +288,8 @@ static uint64_t turn_at(uint64_t (*at)(void *arg), void *arg)
 		 * still to come). */
 		for (int spin = 0; spin < limit && __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e; spin++)
 			__builtin_ia32_pause();
-		struct timespec to = { 0, POLL_MS * 1000000L };
+		struct timespec to = { 0, limit && blocked_holder(&h) && quick++ < BLOCKED_LOOKS ? BLOCKED_NS
+												 : POLL_MS * 1000000L };
 		if (__atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST) == e)
 			nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAIT, e, (long)&to, 0, 0);
 	}
