@@ -408,6 +408,21 @@ int nd_deliver_least(int fd, uint64_t *ev)
 	return p && least_unread(p, ev, &id);
 }
 
+int nd_deliver_least_vt(int fd, uint64_t *ev, uint64_t *vt)
+{
+	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
+	uint64_t id = 0;
+	if (!p || !least_unread(p, ev, &id))
+		return 0;
+	*vt = __atomic_load_n(&p->evicted_vt, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; id && i < ND_PIPE_MARKS; i++) {
+		struct nd_pipe_mark *m = &p->marks[i];
+		if (__atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) == *ev && __atomic_load_n(&m->id, __ATOMIC_ACQUIRE) == id)
+			*vt = __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE);
+	}
+	return 1;
+}
+
 int nd_deliver_unmarked(int fd)
 {
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;

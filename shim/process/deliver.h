@@ -54,6 +54,8 @@ int nd_deliver_of_tree(int fd);
 
 /* The count of fd's least unread write: 0 when none is marked. */
 int nd_deliver_least(int fd, uint64_t *ev);
+/* The same, and that write's virtual time. */
+int nd_deliver_least_vt(int fd, uint64_t *ev, uint64_t *vt);
 
 /* The deadline of a wait of ns nanoseconds from now (< 0: none). */
 uint64_t nd_deliver_deadline(int64_t ns);

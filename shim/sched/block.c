@@ -9,11 +9,9 @@
  * thread makes for another (libuv's async handles, a self-pipe) arrives in
  * the turn order. Only when nothing else can run does the thread leave the
  * turn for the real wait, and it rejoins the order when the call returns:
- * where it rejoins follows real time, logged as "schedule-outside".
- *
- * read/readv (io.c), the recv family, accept and connect (reported.c), poll/select/epoll
- * (poll.c, select.c) and inline futex waits (dispatch.c) use the same helper.
- */
+ * where it rejoins follows real time, logged as "schedule-outside". read
+ * (io.c), receive, accept, connect (reported.c), poll/select/epoll (poll.c,
+ * select.c) and inline futex waits (dispatch.c) use the same helper. */
 #include "nodice.h"
 #include "vclock.h"
 #include "tree.h"
@@ -42,6 +40,7 @@
 int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 {
 	int kept_end = 0;
+	uint64_t blocked_at = 0; /* blocked while others ran (treeread.c) */
 	for (;;) {
 		/* ready, or an error the call itself will report; ready pipes of
 		 * the tree only when their writes come before the process's
@@ -52,7 +51,7 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 		if (k == ND_KEEP_NOT && r > 0 && !kept_end++ && (k = nd_sched_keep_end(fds, n, deadline)) == ND_KEEP_AGAIN)
 			continue; /* an end of file found at once, decided by the keeper */
 		if (k != ND_KEEP_BLOCK)
-			return k == ND_INTR ? ND_INTR : ND_READY;
+			return k == ND_INTR ? ND_INTR : nd_sched_late_look(fds, n, r > 0 ? blocked_at : 0);
 		int hidden = r > 0;
 		if (hidden && nd_sched_catch_up())
 			continue; /* its process's count has moved on: it may see more */
@@ -70,11 +69,13 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 			if (k != ND_KEEP_NOT && k != ND_KEEP_BLOCK)
 				return k;
 			if (k == ND_KEEP_NOT) {
-				if (hidden)
-					return ND_READY; /* a thread waits outside: the kernel's order, as before */
+				if (hidden) /* a thread waits outside: the kernel's order, as before */
+					return nd_sched_kernels_order(fds, n);
 				nd_sched_note_outside();
 				return nd_sched_leave() ? ND_LEFT : ND_READY;
 			}
+		} else if (!blocked_at) {
+			blocked_at = nd_sched_blocking_at();
 		}
 		enum nd_woken w = nd_sched_block_fds(fds, n, deadline);
 		if (w == ND_WOKEN_TIMEOUT)

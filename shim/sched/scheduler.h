@@ -136,6 +136,14 @@ int nd_sched_look(struct pollfd *fds, int n, int r);
 int nd_sched_keep_end(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_catch_up(void);
+/* A descriptor waiter about to block while other threads run: its
+ * process's count + 1 (0 outside the tree's order), which it gives
+ * late_look when it goes on (treeread.c): ND_READY, reported when it went
+ * on later than a decided order would have it. kernels_order: ND_READY,
+ * reported when it shows fds a write the order has not reached. */
+uint64_t nd_sched_blocking_at(void);
+int nd_sched_late_look(const struct pollfd *fds, int n, uint64_t at);
+int nd_sched_kernels_order(const struct pollfd *fds, int n);
 /* Before a look at fds: a child's end the horizon has passed is waited for
  * (process/childend.c). */
 void nd_sched_settle_ends(struct pollfd *fds, int n);
@@ -196,6 +204,9 @@ int nd_sched_tree_changed(uint64_t seen);
 uint64_t nd_sched_turn_number(void);
 /* Logs that a thread's place in the order followed real time. */
 void nd_sched_note_outside(void);
+/* A thread of a tree member came back from a wait another process ended
+ * while another thread of its process ran (tree-order; watch.c). */
+void nd_sched_note_tree_rejoin(void);
 
 /* Threads. */
 int nd_sched_thread_prepare(void);            /* creator: slot for the new thread, or -1 */

@@ -48,7 +48,9 @@
 #include "deliver.h"
 #include "members.h"
 #include "tree.h"
+#include "vclock.h"
 #include "childend.h"
+#include "devices.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -274,6 +276,60 @@ void nd_sched_settle_ends(struct pollfd *fds, int n)
 {
 	if (applies())
 		nd_childend_settle(fds, n, __atomic_load_n(&horizon, __ATOMIC_ACQUIRE));
+}
+
+static ND_TLS uint64_t blocked_vt; /* the waiter's clock then */
+
+uint64_t nd_sched_blocking_at(void)
+{
+	blocked_vt = nd_vclock_now();
+	return applies() ? nd_member_count(&nd_tree->members[nd_member_me]) + 1 : 0;
+}
+
+/* A waiter that blocked while other threads of its process ran, at count
+ * at - 1, and is now shown a write stamped before that: had the write
+ * reached the kernel before it looked, it would have gone on then (after a
+ * catch-up to its count, which waits for that write). Where it went on
+ * instead, among its process's other threads, followed real time (a
+ * thread reading a worker's pipe while another thread of its process
+ * computes saw the write at one or another of that thread's points). Reported, as
+ * other rejoins on real time are, unless the write's virtual time is after
+ * the waiter's clock when it blocked: a writer that slept until then could
+ * not have written before the look (a child's line after its sleep, in
+ * every run of child_waits.py; a writer that got there by its own clock
+ * reads could, and is not reported). A thread that blocked only once every
+ * thread waited is woken at a count the tree decided. */
+int nd_sched_late_look(const struct pollfd *fds, int n, uint64_t at)
+{
+	uint64_t ev, vt;
+	for (int i = 0; at && applies() && i < n; i++)
+		if (fds[i].fd >= 0 && (fds[i].revents & READ_EVENTS) && !nd_pipes_as_key(fds[i].fd) &&
+		    nd_deliver_least_vt(fds[i].fd, &ev, &vt) && ev + 1 < at && vt <= blocked_vt) {
+			nd_sched_note_tree_rejoin();
+			break;
+		}
+	return ND_READY;
+}
+
+/* A wait of the tree told what the kernel holds, because its process's
+ * order could not decide it (a thread of the process waits outside):
+ * reported since 2026-12-07 when it shows a pipe's or socket's write the
+ * order has not reached. A child's end (its pidfd reads the child's entry,
+ * childwait.c) is decided among the ends a look sees, by their times. */
+int nd_sched_kernels_order(const struct pollfd *fds, int n)
+{
+	struct pollfd seen[ND_DELIVER_FDS]; /* the visible look cleared what it hid */
+	uint64_t h = __atomic_load_n(&horizon, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n && i < ND_DELIVER_FDS; i++)
+		seen[i] = (struct pollfd){ fds[i].fd, fds[i].events, 0 };
+	if (n > ND_DELIVER_FDS || nd_sys(SYS_poll, (long)seen, n, 0, 0, 0, 0) <= 0)
+		return ND_READY;
+	for (int i = 0; i < n; i++)
+		if (seen[i].fd >= 0 && !nd_pipes_as_key(seen[i].fd) && hides(&seen[i], h, 0)) {
+			nd_sched_note_tree_rejoin();
+			break;
+		}
+	return ND_READY;
 }
 
 int nd_sched_catch_up(void)

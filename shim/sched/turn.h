@@ -121,9 +121,6 @@ int nd_sched_stall(void);
 /* watch.c: a waiting thread's look at the turn, POLL_NS after the last
  * (started: when it began waiting, real time); takes the lock itself. */
 void nd_sched_watch(uint64_t started);
-/* A thread of a tree member came back from a wait another process ended
- * while another thread of its process ran (tree-order). */
-void nd_sched_note_tree_rejoin(void);
 
 /* sched.c: the caller blocks on obj (nd_sched_block_begin, lock held). */
 void nd_sched_block_locked(const void *obj, const void *mutex, uint64_t deadline, int flags);
