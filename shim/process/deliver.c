@@ -403,23 +403,27 @@ int nd_deliver_of_tree(int fd)
 
 int nd_deliver_least(int fd, uint64_t *ev)
 {
-	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
-	uint64_t id = 0;
-	return p && least_unread(p, ev, &id);
+	uint64_t vt;
+	return nd_deliver_least_vt(fd, ev, &vt);
 }
 
+/* The time is the earliest among the marks with that count and writer
+ * (one writer's writes between two events share a count), or the folded
+ * older writes' when none is left. */
 int nd_deliver_least_vt(int fd, uint64_t *ev, uint64_t *vt)
 {
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_reading(fd) : NULL;
-	uint64_t id = 0;
+	uint64_t id = 0, t = UINT64_MAX;
 	if (!p || !least_unread(p, ev, &id))
 		return 0;
-	*vt = __atomic_load_n(&p->evicted_vt, __ATOMIC_ACQUIRE);
 	for (uint32_t i = 0; id && i < ND_PIPE_MARKS; i++) {
 		struct nd_pipe_mark *m = &p->marks[i];
-		if (__atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) == *ev && __atomic_load_n(&m->id, __ATOMIC_ACQUIRE) == id)
-			*vt = __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE);
+		uint64_t at = __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) == *ev && __atomic_load_n(&m->id, __ATOMIC_ACQUIRE) == id &&
+		    at < t)
+			t = at;
 	}
+	*vt = t != UINT64_MAX ? t : __atomic_load_n(&p->evicted_vt, __ATOMIC_ACQUIRE);
 	return 1;
 }
 
