@@ -17,6 +17,8 @@ static inline struct nd_member *slot(int i)
 void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline);
 void nd_member_set_state_as(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id);
 void nd_member_release(int k);
+/* Member pid's slot, or NULL when it is none. */
+struct nd_member *nd_member_of(int pid);
 /* Wakes whoever waits for a change of m (its state or its count). */
 void nd_member_changed(struct nd_member *m);
 

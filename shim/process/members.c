@@ -326,7 +326,7 @@ void nd_member_exec_failed(void)
 }
 
 /* The live member with process id pid, or NULL. */
-static struct nd_member *of(int pid)
+struct nd_member *nd_member_of(int pid)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
@@ -349,7 +349,7 @@ void nd_member_end(void)
 	nd_member_me = -1;
 	/* The kernel tells the parent (SIGCHLD): a wait of its that only a
 	 * signal ends must not be taken for quiet meanwhile. */
-	struct nd_member *parent = of((int)nd_sys0(SYS_getppid));
+	struct nd_member *parent = nd_member_of((int)nd_sys0(SYS_getppid));
 	if (parent)
 		__atomic_add_fetch(&parent->signals, 1, __ATOMIC_SEQ_CST);
 	nd_member_set_state(slot(k), ND_M_EXITING, ND_NO_DEADLINE);
@@ -387,7 +387,7 @@ uint64_t nd_member_born(void)
 
 int nd_member_born_of(int pid, uint64_t *born)
 {
-	struct nd_member *m = of(pid);
+	struct nd_member *m = nd_member_of(pid);
 	if (m)
 		*born = __atomic_load_n(&m->born_vt, __ATOMIC_RELAXED);
 	return m != NULL;
@@ -395,7 +395,7 @@ int nd_member_born_of(int pid, uint64_t *born)
 
 int nd_member_now_of(int pid, uint64_t *vt, uint64_t *id)
 {
-	struct nd_member *m = of(pid);
+	struct nd_member *m = nd_member_of(pid);
 	if (m) {
 		*vt = __atomic_load_n(&m->vt, __ATOMIC_RELAXED);
 		*id = m->id;

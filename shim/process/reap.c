@@ -309,11 +309,78 @@ static int one_behind(const struct kids *k)
 	return 0;
 }
 
+/*
+ * A process whose threads are scheduled (a Pool's parent, a program with a
+ * thread) answers at its present too, but its thread cannot wait as a
+ * timed event of the tree, which the process's other threads may be the
+ * ones to end. It waits instead for the children that could still act or
+ * end before its present: those running at an earlier time, or asleep
+ * until one (behind.c, the process published blocked meanwhile, so the
+ * rest of the tree goes on); then the first end at or before its present
+ * is reported, and a later one kept from the call. A look that finds none
+ * takes a tick, as a clock read does, so a loop of looks moves on in time
+ * until it reaches the end (a look that finds a child behind it waits for
+ * it), as natively a loop spins until the child is done. Until
+ * 2026-12-07 the kernel's answer, reported (`tree-order`): a Pool's
+ * terminate sent SIGTERM to workers that were exiting on one run and
+ * not on another. A program whose SIGCHLD is caught or blocked may have
+ * been told by the signal, and gets the kernel's answer as before; so does
+ * a child that is no member, or one that ended without leaving its time
+ * (killed by SIGKILL).
+ */
+#define PAST_NS 5000000000ULL
+
+static int chld_default(void)
+{
+	struct sigaction own;
+	uint64_t blocked = 0;
+	return nd_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) == 0 &&
+	       !(blocked & (1ULL << (SIGCHLD - 1))) && nd_signals_action(SIGCHLD, &own) == 0 &&
+	       !(own.sa_flags & (SA_SIGINFO | SA_NOCLDWAIT)) && own.sa_handler == SIG_DFL;
+}
+
+/* 1 when a child can be reaped without having left its time (killed, or
+ * outside the shim), or is neither a member nor ended: the kernel's. */
+static int kernels_child(const struct kids *k)
+{
+	for (int i = 0; i < k->n; i++) {
+		uint64_t vt, id;
+		if (nd_vclock_ended(k->pid[i], &vt, &id))
+			continue;
+		if (!nd_member_now_of(k->pid[i], &vt, &id) || nd_reap_ended(k->pid[i], 0) == 1)
+			return 1;
+	}
+	return 0;
+}
+
+static pid_t scheduled_nohang(idtype_t type, id_t id)
+{
+	struct kids k;
+	k.give_up = 0;
+	k.n = 1;
+	k.pid[0] = (int32_t)id;
+	if ((type == P_ALL && children(&k) < 1) || kernels_child(&k))
+		return 0;
+	uint64_t now = nd_vclock_now();
+	if (!nd_member_until_past(k.pid, k.n, now, PAST_NS))
+		nd_log_uncontrolled("tree-order", "a WNOHANG wait waited 5 s of real time for a child running before "
+						  "the caller's present, and answered from the ends made by then");
+	first_end(&k);
+	if (!k.first || k.vt > now) {
+		nd_vclock_read();
+		return !k.first && kernels_child(&k) ? 0 : ND_REAP_NONE;
+	}
+	until_reapable(k.first);
+	return k.first;
+}
+
 pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 {
 	if (!(options & WNOHANG) || nd_member_me < 0 || (options & (WSTOPPED | WCONTINUED | __WCLONE)) ||
 	    (type != P_PID && type != P_ALL))
 		return 0;
+	if (nd_sched_managed() && chld_default())
+		return scheduled_nohang(type, id);
 	uint64_t vt, who;
 	if (type == P_PID) {
 		if (!nd_vclock_ended((int32_t)id, &vt, &who))

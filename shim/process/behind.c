@@ -1,0 +1,87 @@
+/*
+ * Waiting for children that could still act before a point of virtual time
+ * (issue 14), for a WNOHANG wait in a process whose threads are scheduled
+ * (reap.c): "has one ended yet" is answered at the caller's present, so a
+ * child still running at an earlier time, or asleep until one, must first
+ * get there, block, or end. Unlike a timed event of the tree (order.c), the
+ * wait watches those children alone, and publishes the caller as waiting
+ * until its present meanwhile: what it decides depends on them only, the
+ * others' timed events after that present still wait for it, and their
+ * events by count do not (a Pool's two workers each waited for the other's
+ * task while their parent polled them, when the parent took a turn by count). Its thread keeps its process's turn
+ * while it waits, as a turn's wait does.
+ */
+#include "nodice.h"
+#include "members.h"
+#include "member_slots.h"
+#include "holder.h"
+#include "procstate.h"
+#include "vclock.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+/* Member pid runs at a time before (vt, id), or sleeps
+ * until one: it could still act, or end, before it. */
+static int acts_before(int pid, uint64_t vt, uint64_t id)
+{
+	struct nd_member *m = nd_member_of(pid);
+	if (!m)
+		return 0;
+	uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+	uint64_t at = st == ND_M_WAIT ? __atomic_load_n(&m->deadline, __ATOMIC_RELAXED)
+				      : __atomic_load_n(&m->vt, __ATOMIC_RELAXED);
+	uint64_t t, who;
+	/* one that has left its time is in its last instructions; one killed
+	 * stays RUN until a look frees its slot */
+	return (st == ND_M_RUN || st == ND_M_WAIT) && nd_member_before(at, m->id, vt, id) &&
+	       !nd_vclock_ended(pid, &t, &who) && !nd_proc_gone(pid);
+}
+
+static int all_past(const int32_t *pid, int n, uint64_t vt, uint64_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (acts_before(pid[i], vt, id))
+			return 0;
+	return 1;
+}
+
+int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_ns)
+{
+	if (nd_member_me < 0)
+		return 1;
+	uint64_t self = nd_member_id(nd_member_me);
+	if (all_past(pid, n, vt, self))
+		return 1;
+	struct nd_member_state was;
+	struct nd_member *me = slot(nd_member_me);
+	nd_member_state_save(&was);
+	/* taken for asleep without /proc (its looks wake it every millisecond) */
+	__atomic_store_n(&me->quiet, 1 + nd_holder_signals(me), __ATOMIC_SEQ_CST);
+	/* a reader's floor left from an earlier wait would hold every timed
+	 * event of the others (holder.c) while this one is blocked */
+	uint64_t floor = __atomic_exchange_n(&me->floor, ND_NO_FLOOR, __ATOMIC_SEQ_CST);
+	/* published as waiting until vt: the others' timed events after it
+	 * still wait for it (it goes on from there), their events by count do not */
+	nd_member_wait_real(vt);
+	nd_member_keeps_turn(1);
+	__atomic_add_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST); /* every change wakes the wait */
+	uint64_t give_up = nd_sys_monotonic_ns() + bound_ns;
+	int past;
+	for (;;) {
+		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
+		if ((past = all_past(pid, n, vt, self)) || nd_sys_monotonic_ns() > give_up)
+			break;
+		/* a clock read moves a member's time unannounced: look again soon */
+		struct timespec to = { 0, 1000000L };
+		nd_sys(SYS_futex, (long)&nd_tree->epoch, FUTEX_WAIT, e, (long)&to, 0, 0);
+	}
+	__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
+	nd_member_keeps_turn(0);
+	uint64_t none = ND_NO_FLOOR;
+	__atomic_compare_exchange_n(&me->floor, &none, floor, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE);
+	nd_member_state_restore(&was);
+	__atomic_store_n(&me->quiet, 0, __ATOMIC_SEQ_CST);
+	return past;
+}
