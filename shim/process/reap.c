@@ -313,10 +313,13 @@ static int one_behind(const struct kids *k)
  * A process whose threads are scheduled (a Pool's parent, a program with a
  * thread) answers at its present too, but its thread cannot wait as a
  * timed event of the tree, which the process's other threads may be the
- * ones to end. It waits instead for the children that could still act or
- * end before its present: those running at an earlier time, or asleep
- * until one (behind.c, the process published blocked meanwhile, so the
- * rest of the tree goes on); then the first end at or before its present
+ * ones to end. When none of them can run or is outside (the wait would
+ * stop them: a Pool's task handler blocked on a full task pipe), it waits
+ * instead for the children that could still act or end before its
+ * present: those running at an earlier time, or asleep until one
+ * (behind.c); otherwise it looks at once, as a single-threaded process
+ * does (a child behind may be found running, unreported). Then the first
+ * end at or before its present
  * is reported, and a later one kept from the call. A look that finds none
  * takes a tick, as a clock read does, so a loop of looks moves on in time
  * until it reaches the end (a look that finds a child behind it waits for
@@ -362,7 +365,7 @@ static pid_t scheduled_nohang(idtype_t type, id_t id)
 	if ((type == P_ALL && children(&k) < 1) || kernels_child(&k))
 		return 0;
 	uint64_t now = nd_vclock_now();
-	if (!nd_member_until_past(k.pid, k.n, now, PAST_NS))
+	if (!nd_sched_others_active() && !nd_member_until_past(k.pid, k.n, now, PAST_NS))
 		nd_log_uncontrolled("tree-order", "a WNOHANG wait waited 5 s of real time for a child running before "
 						  "the caller's present, and answered from the ends made by then");
 	first_end(&k);

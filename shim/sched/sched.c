@@ -404,6 +404,16 @@ int nd_sched_others_runnable(void)
 	return 0;
 }
 
+int nd_sched_others_active(void)
+{
+	for (int i = 0; i < nd_slots_hi; i++) {
+		int st = __atomic_load_n(&nd_slots[i].state, __ATOMIC_RELAXED);
+		if (i != me && (st == S_RUN || st == S_OUTSIDE))
+			return 1;
+	}
+	return 0;
+}
+
 enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline)
 {
 	nd_slots[me].fds = fds;

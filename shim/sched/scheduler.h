@@ -99,6 +99,9 @@ void nd_sched_parallel_held(int delta);
  * and then leaves for the real wait. */
 struct pollfd;
 int nd_sched_others_runnable(void);
+/* Another thread of the process can run, or waits outside (a call the
+ * kernel may end at any moment). */
+int nd_sched_others_active(void);
 enum nd_woken nd_sched_block_fds(struct pollfd *fds, int n, uint64_t deadline);
 void nd_sched_fd_event(void);
 /* treeread.c: what a scheduled process's threads see of pipes of the tree.
