@@ -19,6 +19,7 @@
 #include "nodice.h"
 #include "block.h"
 #include "childend.h"
+#include "deliver.h"
 #include "members.h"
 #include "reap.h"
 #include "vclock.h"
@@ -27,7 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define ANY 16 /* children a wait for any child waits on in the order */
+#define ANY (ND_DELIVER_FDS - 1) /* children a wait for any child waits on in the order (31), with the eventfd */
 
 /* A scheduled thread's wait for child pid, in the tree's order: 0 when it
  * can be reaped now (or the call answers ECHILD at once), 1 when the turn
