@@ -375,13 +375,14 @@ static void tree(int quick)
 		       t1, t2, t1 / t2);
 	}
 	const char *pool = "/usr/bin/python3 " NODICE_SOURCE_DIR "/bench/pool.py";
-	for (int under = 0; under <= 1; under++) {
+	for (int k = 0; k < 4; k++) { /* then with 400 KB tasks fed one by one */
+		int under = k % 2, payload = k < 2 ? 0 : 400000;
 		char p1[512], p2[512];
-		snprintf(p1, sizeof(p1), "%s 1", pool);
-		snprintf(p2, sizeof(p2), "%s 2", pool);
+		snprintf(p1, sizeof(p1), "%s 1 %d", pool, payload);
+		snprintf(p2, sizeof(p2), "%s 2 %d", pool, payload);
 		double t1 = command(p1, under), t2 = command(p2, under);
 		printf("%-28s %10.2f s 1 worker, %.2f s 2 workers: %.2fx the throughput\n",
-		       under ? "  under nodice" : "multiprocessing.Pool", t1, t2, t1 / t2);
+		       under ? "  under nodice" : payload ? "Pool, 400 KB tasks" : "multiprocessing.Pool", t1, t2, t1 / t2);
 	}
 	/* requests and answers to a server process whose answering thread is
 	 * scheduled: the client's read blocks, the server's is decided */
