@@ -1,15 +1,16 @@
 /*
  * Waiting for children that could still act before a point of virtual time
- * (issue 14), for a WNOHANG wait in a process whose threads are scheduled
- * (reap.c): "has one ended yet" is answered at the caller's present, so a
+ * (issue 14), for a WNOHANG wait of a program whose SIGCHLD is at its
+ * default action (reap.c): "has one ended yet" is answered at the caller's present, so a
  * child still running at an earlier time, or asleep until one, must first
  * get there, block, or end. Unlike a timed event of the tree (order.c), the
  * wait watches those children alone, and publishes the caller as waiting
  * until its present meanwhile: what it decides depends on them only, the
  * others' timed events after that present still wait for it, and their
  * events by count do not (a Pool's two workers each waited for the other's
- * task while their parent polled them, when the parent took a turn by count). Its thread keeps its process's turn
- * while it waits, as a turn's wait does.
+ * task while their parent polled them, when the parent took a turn by
+ * count). Its thread keeps its process's turn while it waits, as a turn's
+ * wait does.
  */
 #include "nodice.h"
 #include "members.h"
@@ -70,12 +71,18 @@ static int acts_before(int pid, uint64_t vt, uint64_t id)
 	if (!m || passed_over(pid, m))
 		return 0;
 	uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+	/* a sleeper's next event is ordered by (deadline, the id its wait is
+	 * ordered by), as holder.c orders it: a shell's reap of its own child
+	 * waits at that child's end with the child's id, and judged by the
+	 * shell's id here it and xargs's poll at the same time each waited for
+	 * the other (5 s, tree-order) */
 	uint64_t at = st == ND_M_WAIT ? __atomic_load_n(&m->deadline, __ATOMIC_RELAXED)
 				      : __atomic_load_n(&m->vt, __ATOMIC_RELAXED);
+	uint64_t by = st == ND_M_WAIT ? __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED) : m->id;
 	uint64_t t, who;
 	/* one that has left its time is in its last instructions; one killed
 	 * stays RUN until a look frees its slot */
-	return (st == ND_M_RUN || st == ND_M_WAIT) && nd_member_before(at, m->id, vt, id) &&
+	return (st == ND_M_RUN || st == ND_M_WAIT) && nd_member_before(at, by, vt, id) &&
 	       !nd_vclock_ended(pid, &t, &who) && !nd_proc_gone(pid);
 }
 

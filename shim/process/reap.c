@@ -16,7 +16,9 @@
  * reported, the first end first (a child that has left its time is in its
  * last instructions, so the call waits the moment it takes to become
  * reapable: a parent that read the end of a child's output and polls finds
- * it on every run); a later one is kept from the call, its SIGCHLD owed.
+ * it on every run); a later one is kept from the call, its SIGCHLD owed;
+ * with SIGCHLD at its default action, the children behind the caller are
+ * waited for first, and a look that finds none takes a tick (below).
  *
  * What is left to the kernel (docs/limits.md): stopped and continued
  * children, waits by process group, a process whose threads are scheduled
@@ -212,38 +214,14 @@ static pid_t ordered_first(struct kids *k)
  * logged. So make's poll
  * right after starting a job and its poll right after reaping one answer
  * the same on every run, whether the kernel's signal was still pending or
- * had come with another's. A loop in the main flow that polls again and
- * again, its clock standing still, finds the end HIDE_NS of real time
- * after it was first kept from it (logged). A child running behind the end
- * found is waited for, as a blocking wait would. SIGCHLD ignored or
- * SA_NOCLDWAIT: the kernel answers (no child is left to be waited for); a
- * process whose threads are scheduled cannot wait here: the kernel's
- * answer, logged.
+ * had come with another's. A child running behind the end found is waited
+ * for, as a blocking wait would. SIGCHLD ignored or SA_NOCLDWAIT: the
+ * kernel answers (no child is left to be waited for); a process whose
+ * threads are scheduled cannot wait here: the kernel's answer, logged.
+ * SIGCHLD at its default action and let in (no one is told by a signal):
+ * scheduled_nohang, below, for every process.
  */
-#define HIDE_NS 20000000ULL
-#define HIDDEN 8
-static struct {
-	uint64_t id, since;
-} hidden[HIDDEN];
-
 enum { REPORT, KEEP, WAIT };
-
-/* 1 while the end of member `id` may still be kept from a loop (HIDE_NS
- * from the first time it was). */
-static int hide(uint64_t id)
-{
-	uint64_t now = nd_sys_monotonic_ns();
-	int free_ = 0;
-	for (int i = 0; i < HIDDEN; i++) {
-		if (hidden[i].id == id)
-			return now - hidden[i].since < HIDE_NS;
-		if (hidden[i].since < hidden[free_].since)
-			free_ = i; /* the oldest makes room */
-	}
-	hidden[free_].id = id;
-	hidden[free_].since = now;
-	return 1;
-}
 
 /* A process whose threads are scheduled cannot wait here. */
 static int kernels_answer(void)
@@ -287,11 +265,8 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id)
 						  "matter of real time");
 		return REPORT;
 	}
-	if (hide(id))
-		return KEEP;
-	nd_log_uncontrolled("tree-order", "a loop polled for a child's end with WNOHANG, reading no clock and "
-					  "waiting for nothing: it found it after a while of real time");
-	return WAIT;
+	(void)id; /* SIGCHLD at its default action and let in: answered by scheduled_nohang */
+	return KEEP;
 }
 
 /* A child still running at a time before (vt, id): it could end first. Or
@@ -310,10 +285,16 @@ static int one_behind(const struct kids *k)
 }
 
 /*
- * A process whose threads are scheduled (a Pool's parent, a program with a
- * thread) answers at its present too, but its thread cannot wait as a
+ * SIGCHLD at its default action and let in: no signal tells the program of
+ * an end, so the answer is wholly the present's. A process whose threads
+ * are scheduled (a Pool's parent, a program with a thread) cannot wait as a
  * timed event of the tree, which the process's other threads may be the
- * ones to end. When none of them can run or is outside (the wait would
+ * ones to end; and a look that finds none must move the caller's clock (a
+ * busy loop of looks found an end 20 ms of real time after it was first
+ * kept from it, until 2026-12-07, reported), which needs the children
+ * behind it waited for (without that wait the loop's clock ran on while a
+ * sleeping child was slow to end in real time: `reapers busypoll` reaped at
+ * 298, 306 and 627 ms instead of 4). When none of the other threads can run or is outside (the wait would
  * stop them: a Pool's task handler blocked on a full task pipe), it waits
  * instead for the children that could still act or end before its
  * present: those running at an earlier time, or asleep until one
@@ -382,7 +363,7 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 	if (!(options & WNOHANG) || nd_member_me < 0 || (options & (WSTOPPED | WCONTINUED | __WCLONE)) ||
 	    (type != P_PID && type != P_ALL))
 		return 0;
-	if (nd_sched_managed() && chld_default())
+	if (chld_default())
 		return scheduled_nohang(type, id);
 	uint64_t vt, who;
 	if (type == P_PID) {
