@@ -1,9 +1,9 @@
 /*
  * Waiting for children that could still act before a point of virtual time
  * (issue 14), for a WNOHANG wait of a program whose SIGCHLD is at its
- * default action (reap.c): "has one ended yet" is answered at the caller's present, so a
- * child still running at an earlier time, or asleep until one, must first
- * get there, block, or end. Unlike a timed event of the tree (order.c), the
+ * default action (reap.c): "has one ended yet" is answered at the caller's
+ * present, so a child still running at an earlier time, or asleep until
+ * one, must first get there, block, or end. Unlike a timed event of the tree (order.c), the
  * wait watches those children alone, and publishes the caller as waiting
  * until its present meanwhile: what it decides depends on them only, the
  * others' timed events after that present still wait for it, and their

@@ -70,10 +70,11 @@ int nd_member_born_of(int pid, uint64_t *born);
 /* Where member pid's time line is now, and its id: 0 if it is none. */
 int nd_member_now_of(int pid, uint64_t *vt, uint64_t *id);
 void nd_member_reaped(int pid);   /* a child was reaped: its slot is free */
-/* behind.c: until none of members pid[0..n) runs at a time
- * before (vt, this member's id), or sleeps until one, where it could still
- * act or end before it; this member blocked for the others meanwhile. 1,
- * or 0 when bound_ns of real time passed first. */
+/* behind.c: until none of members pid[0..n) runs at a time before (vt,
+ * this member's id), or sleeps until one, where it could still act or end
+ * before it; this member published as waiting until vt meanwhile. 1, or 0
+ * when bound_ns of real time passed first (the children still behind are
+ * then passed over by later calls until they change). */
 int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_ns);
 
 /* The process waits on something only another process or the outside world

@@ -219,7 +219,7 @@ static pid_t ordered_first(struct kids *k)
  * kernel answers (no child is left to be waited for); a process whose
  * threads are scheduled cannot wait here: the kernel's answer, logged.
  * SIGCHLD at its default action and let in (no one is told by a signal):
- * scheduled_nohang, below, for every process.
+ * default_nohang, below, for every process.
  */
 enum { REPORT, KEEP, WAIT };
 
@@ -233,7 +233,7 @@ static int kernels_answer(void)
 }
 
 /* For the first end found, at (vt, id) of pid: REPORT, KEEP or WAIT. */
-static int undecided(int32_t pid, uint64_t vt, uint64_t id)
+static int undecided(int32_t pid, uint64_t vt)
 {
 	if (vt <= nd_vclock_now()) /* an end at the caller's present is in its past */
 		return REPORT;
@@ -265,8 +265,7 @@ static int undecided(int32_t pid, uint64_t vt, uint64_t id)
 						  "matter of real time");
 		return REPORT;
 	}
-	(void)id; /* SIGCHLD at its default action and let in: answered by scheduled_nohang */
-	return KEEP;
+	return KEEP; /* not reached: SIGCHLD at its default action and let in is default_nohang's */
 }
 
 /* A child still running at a time before (vt, id): it could end first. Or
@@ -286,31 +285,26 @@ static int one_behind(const struct kids *k)
 
 /*
  * SIGCHLD at its default action and let in: no signal tells the program of
- * an end, so the answer is wholly the present's. A process whose threads
- * are scheduled (a Pool's parent, a program with a thread) cannot wait as a
- * timed event of the tree, which the process's other threads may be the
- * ones to end; and a look that finds none must move the caller's clock (a
- * busy loop of looks found an end 20 ms of real time after it was first
- * kept from it, until 2026-12-07, reported), which needs the children
- * behind it waited for (without that wait the loop's clock ran on while a
- * sleeping child was slow to end in real time: `reapers busypoll` reaped at
- * 298, 306 and 627 ms instead of 4). When none of the other threads can run or is outside (the wait would
- * stop them: a Pool's task handler blocked on a full task pipe), it waits
- * instead for the children that could still act or end before its
- * present: those running at an earlier time, or asleep until one
- * (behind.c); otherwise it looks at once, as a single-threaded process
- * does (a child behind may be found running, unreported). Then the first
- * end at or before its present
- * is reported, and a later one kept from the call. A look that finds none
- * takes a tick, as a clock read does, so a loop of looks moves on in time
- * until it reaches the end (a look that finds a child behind it waits for
- * it), as natively a loop spins until the child is done. Until
- * 2026-12-07 the kernel's answer, reported (`tree-order`): a Pool's
- * terminate sent SIGTERM to workers that were exiting on one run and
- * not on another. A program whose SIGCHLD is caught or blocked may have
- * been told by the signal, and gets the kernel's answer as before; so does
- * a child that is no member, or one that ended without leaving its time
- * (killed by SIGKILL).
+ * an end, so the answer is wholly the present's, for a process with one
+ * thread or several. First the children that could still act or end before
+ * the caller's present (running at an earlier time, or asleep until one)
+ * are waited for (behind.c), when no other thread of the process can run
+ * or is in a call outside: the wait would stop them too (a Pool's task
+ * handler blocked on a full task pipe: 1.35x the throughput of one worker
+ * fell to 1.1x), and then the look is made at once, as before, a child
+ * behind found running or ended by real time, unreported. Then the first
+ * end at or before the present is reported and a later one kept from the
+ * call, and a look that finds none takes a tick, as a clock read does: a
+ * loop of looks moves on in time until it reaches the end, after the same
+ * number of looks on every run. Without the wait the tick let a busy loop's
+ * clock run on while a sleeping child was slow to end in real time
+ * (`reapers busypoll` reaped at 298, 306 and 627 ms instead of 4); without
+ * the tick such a loop found an end 20 ms of real time after it was first
+ * kept from it, reported (until 2026-12-07). A threaded process got the
+ * kernel's answer, reported, and a Pool's terminate sent SIGTERM to the
+ * workers still exiting on one run and not on another. A child that is no
+ * member, or one that ended without leaving its time (killed by SIGKILL),
+ * is the kernel's.
  */
 #define PAST_NS 5000000000ULL
 
@@ -337,7 +331,7 @@ static int kernels_child(const struct kids *k)
 	return 0;
 }
 
-static pid_t scheduled_nohang(idtype_t type, id_t id)
+static pid_t default_nohang(idtype_t type, id_t id)
 {
 	struct kids k;
 	k.give_up = 0;
@@ -364,13 +358,13 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 	    (type != P_PID && type != P_ALL))
 		return 0;
 	if (chld_default())
-		return scheduled_nohang(type, id);
+		return default_nohang(type, id);
 	uint64_t vt, who;
 	if (type == P_PID) {
 		if (!nd_vclock_ended((int32_t)id, &vt, &who))
 			return 0;
 		until_reapable((int32_t)id);
-		switch (undecided((int32_t)id, vt, who)) {
+		switch (undecided((int32_t)id, vt)) {
 		case KEEP:
 			return ND_REAP_NONE;
 		case WAIT: {
@@ -388,7 +382,7 @@ pid_t nd_reap_nohang(idtype_t type, id_t id, int options)
 	if (!k.first)
 		return 0;
 	until_reapable(k.first);
-	int how = undecided(k.first, k.vt, k.id);
+	int how = undecided(k.first, k.vt);
 	if (how == REPORT && one_behind(&k))
 		how = nd_sched_managed() ? kernels_answer() : WAIT;
 	if (how == WAIT)
