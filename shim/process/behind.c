@@ -23,44 +23,15 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-/*
- * Children that outlasted a wait's bound (a `while True: pass` that a
- * subprocess timeout is to kill): passed over by the later waits of this
- * process until they change (their state, count or time), as the tree's
- * timed events pass over a member after 5 s (order.c). Before, each of
- * subprocess's WNOHANG polls between its naps waited the whole bound again:
- * CPython's test_call_timeout took 65 s instead of 30. Entries are written
- * with atomics by whichever thread found them; the oldest place is reused.
- */
-#define PASSED 8
-static struct {
-	int32_t pid;
-	uint32_t change;
-	uint64_t vt;
-} passed[PASSED];
-static unsigned passed_next;
-
-static int passed_over(int pid, struct nd_member *m)
+/* Children that outlasted a wait's bound (a `while True: pass` that a
+ * subprocess timeout is to kill) go to holder.c's skip list: the later
+ * waits of this process pass them over until they change state or count,
+ * as the tree's timed events do after 5 s. Before, each of subprocess's
+ * WNOHANG polls between its naps waited the whole bound again: CPython's
+ * test_call_timeout took 65 s instead of 30. */
+static int slot_of(struct nd_member *m)
 {
-	for (int i = 0; i < PASSED; i++)
-		if (__atomic_load_n(&passed[i].pid, __ATOMIC_ACQUIRE) == pid)
-			return __atomic_load_n(&passed[i].change, __ATOMIC_RELAXED) ==
-				       __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) &&
-			       __atomic_load_n(&passed[i].vt, __ATOMIC_RELAXED) == __atomic_load_n(&m->vt, __ATOMIC_RELAXED);
-	return 0;
-}
-
-static void pass_over(int pid, struct nd_member *m)
-{
-	int i = 0;
-	while (i < PASSED && __atomic_load_n(&passed[i].pid, __ATOMIC_ACQUIRE) != pid)
-		i++;
-	if (i == PASSED)
-		i = (int)(__atomic_fetch_add(&passed_next, 1, __ATOMIC_RELAXED) % PASSED);
-	__atomic_store_n(&passed[i].pid, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&passed[i].change, __atomic_load_n(&m->change, __ATOMIC_ACQUIRE), __ATOMIC_RELAXED);
-	__atomic_store_n(&passed[i].vt, __atomic_load_n(&m->vt, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
-	__atomic_store_n(&passed[i].pid, pid, __ATOMIC_RELEASE);
+	return (int)(m - slot(0));
 }
 
 /* Member pid runs at a time before (vt, id), or sleeps until one: it could
@@ -68,7 +39,7 @@ static void pass_over(int pid, struct nd_member *m)
 static int acts_before(int pid, uint64_t vt, uint64_t id)
 {
 	struct nd_member *m = nd_member_of(pid);
-	if (!m || passed_over(pid, m))
+	if (!m || nd_holder_skipped(slot_of(m)))
 		return 0;
 	uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 	/* a sleeper's next event is ordered by (deadline, the id its wait is
@@ -127,7 +98,7 @@ int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_
 	for (int i = 0; !past && i < n; i++) {
 		struct nd_member *m = nd_member_of(pid[i]);
 		if (m && acts_before(pid[i], vt, self))
-			pass_over(pid[i], m);
+			nd_holder_skip(slot_of(m));
 	}
 	__atomic_sub_fetch(&nd_tree->waiting, 1, __ATOMIC_SEQ_CST);
 	nd_member_keeps_turn(0);

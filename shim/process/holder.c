@@ -111,8 +111,9 @@ static struct skip {
 	int hi; /* places used so far: every look reads only these (usually none) */
 } skips;
 
-static int skipped(int i, struct nd_member *m)
+int nd_holder_skipped(int i)
 {
+	struct nd_member *m = slot(i);
 	int hi = __atomic_load_n(&skips.hi, __ATOMIC_ACQUIRE);
 	for (int k = 0; k < hi; k++) {
 		if (__atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE) != i + 1)
@@ -126,14 +127,15 @@ static int skipped(int i, struct nd_member *m)
 	return 0;
 }
 
-static void skip_from_now(int h, struct nd_member *m)
+void nd_holder_skip(int h)
 {
+	struct nd_member *m = slot(h);
 	int k = 0, free = -1;
 	for (; k < SKIPS; k++) {
 		int32_t w = __atomic_load_n(&skips.who[k], __ATOMIC_ACQUIRE);
 		if (w == h + 1)
 			break;
-		if (free < 0 && (w == 0 || !skipped(w - 1, slot(w - 1))))
+		if (free < 0 && (w == 0 || !nd_holder_skipped(w - 1)))
 			free = k;
 	}
 	if (k == SKIPS)
@@ -165,7 +167,7 @@ int nd_holder(uint64_t d, uint64_t id, uint64_t *now, int count)
 			struct nd_member *m = slot((int)i);
 			uint32_t c = __atomic_load_n(&m->change, __ATOMIC_ACQUIRE);
 			uint32_t st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-			if ((int)i == nd_member_me || skipped((int)i, m))
+			if ((int)i == nd_member_me || nd_holder_skipped((int)i))
 				continue;
 			if (!pass) {
 				if (ahead_of(m, st, d, id, now, count))
@@ -206,7 +208,7 @@ int nd_holder_watch(int h, uint64_t now, struct nd_watch *w, uint64_t hold_ns)
 		 * changes: each of subprocess's naps between its polls of a
 		 * `while True: pass` child waited 5 s again (CPython's
 		 * test_call_timeout: 30 s) */
-		skip_from_now(h, m);
+		nd_holder_skip(h);
 		return 1;
 	}
 	if (now - w->since < LIVE_NS || now - w->checked < LIVE_NS)
@@ -222,7 +224,7 @@ int nd_holder_watch(int h, uint64_t now, struct nd_watch *w, uint64_t hold_ns)
 		if (++w->asleep >= 2) {
 			nd_log_uncontrolled("tree-asleep", "a member waited in the kernel in a call nodice does not see "
 							   "(a libc-internal wait): the others went on without it, on real time");
-			skip_from_now(h, m);
+			nd_holder_skip(h);
 		}
 	} else {
 		w->asleep = 0;

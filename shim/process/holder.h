@@ -22,6 +22,12 @@ int nd_holder(uint64_t d, uint64_t id, uint64_t *now, int count);
 /* The signals sent to m or to a group so far (a quiet wait's mark). */
 uint32_t nd_holder_signals(struct nd_member *m);
 
+/* Members passed over by every later wait of this process until they
+ * change state or count (found asleep in the kernel, or preempted): the
+ * slot h is skipped now; whether slot i is. */
+void nd_holder_skip(int h);
+int nd_holder_skipped(int i);
+
 /* A holder watched since `since`: checked for life every LIVE_NS. */
 struct nd_watch {
 	uint64_t since, checked;
