@@ -211,12 +211,18 @@ void nd_sched_watch(uint64_t started)
 			/* Only threads waiting on the outside world can change
 			 * anything now: the deadline elapses in real time, as it
 			 * would natively (a connect timeout must leave the peer
-			 * process time to answer). Threads outside in waits only
+			 * process time to answer), and no sooner than the tree's
+			 * order reaches it: a Manager's main thread waits 1 s at a
+			 * time while its accepting thread is outside, and past 1 s
+			 * of real time its clock jumped mid-run, each answer
+			 * carrying the second to whichever client asked next (a
+			 * Pool's workers then took other tasks: `manager_pool.py`
+			 * slowed beside CPU hogs). Threads outside in waits only
 			 * the tree can end keep it in the tree's order instead
 			 * (treewait.c). */
 			uint64_t v = nd_vclock_now();
 			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
-			if (now - started >= rel) {
+			if (now - started >= rel && nd_member_may(s->deadline)) {
 				nd_vclock_advance_to(s->deadline);
 				nd_sched_expire(s->deadline);
 				nd_sched_grant(me);
