@@ -113,6 +113,17 @@ static void preempt(int t)
 }
 
 /* A waiting thread looks at the turn after POLL_NS without news. */
+/* A thread outside whose own timeout comes before d: the process's next
+ * event for the tree is that (published by nd_sched_publish_idle), and its
+ * real wait ends first. */
+static int outside_before(uint64_t d)
+{
+	for (int i = 0; i < nd_slots_hi; i++)
+		if (nd_slots[i].state == S_OUTSIDE && nd_slots[i].out_deadline < d)
+			return 1;
+	return 0;
+}
+
 void nd_sched_watch(uint64_t started)
 {
 	nd_sched_lock();
@@ -222,7 +233,7 @@ void nd_sched_watch(uint64_t started)
 			 * (treewait.c). */
 			uint64_t v = nd_vclock_now();
 			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
-			if (now - started >= rel && nd_member_may(s->deadline)) {
+			if (now - started >= rel && !outside_before(s->deadline) && nd_member_may(s->deadline)) {
 				nd_vclock_advance_to(s->deadline);
 				nd_sched_expire(s->deadline);
 				nd_sched_grant(me);
