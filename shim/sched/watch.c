@@ -112,7 +112,6 @@ static void preempt(int t)
 	nd_sched_grant(me);
 }
 
-/* A waiting thread looks at the turn after POLL_NS without news. */
 /* A thread outside whose own timeout comes before d: the process's next
  * event for the tree is that (published by nd_sched_publish_idle), and its
  * real wait ends first. */
@@ -124,6 +123,7 @@ static int outside_before(uint64_t d)
 	return 0;
 }
 
+/* A waiting thread looks at the turn after POLL_NS without news. */
 void nd_sched_watch(uint64_t started)
 {
 	nd_sched_lock();
