@@ -4,13 +4,14 @@
 # (two), another under another seed. A Manager's answers carry time to its
 # clients, not counts (process/carry.c): with counts the task-to-worker
 # assignment followed the server's real-time order (3 outputs in 8 runs).
-# Then five runs with the Manager at the lowest priority beside two CPU hogs:
-# its answers come late and the run lasts seconds of real time, past the
-# Manager's own 1 s waits, which elapse in real time while its accepting
-# thread is outside, and now no sooner than the tree's order reaches them
-# (sched/watch.c). Before 2026-12-07 its clock jumped a second mid-run and
-# the next answer carried it to a worker: 4 outputs in 10 runs, 9 of them
-# not the quiet run's; CI had seen the quiet test differ once under load.
+# Then seven runs (two through LD_PRELOAD) with the Manager at the lowest
+# priority beside two CPU hogs: its answers come late and the run lasts
+# seconds of real time, past the Manager's own 1 s waits, which elapse in
+# real time while its accepting thread is outside, and now no sooner than
+# the tree's order reaches them (sched/watch.c). Before 2026-12-07 its
+# clock jumped a second mid-run and the next answer carried it to a worker:
+# 4 outputs in 10 runs, 9 of them not the quiet run's; CI had seen the
+# quiet test differ once under load.
 # Usage: managers.sh NODICE LIB FIXTURES
 here=$(dirname "$(realpath "$0")")
 . "$here/checks.sh"
@@ -30,9 +31,10 @@ for k in 1 2; do
 	hogs="$hogs $!"
 done
 for i in 1 2 3 4 5; do timeout 120 "$nodice" run --seed 7 -- $py "$f" slow >slow$i 2>>err; done
+for i in 6 7; do timeout 120 env LD_PRELOAD="$lib" NODICE_SEED=7 $py "$f" slow >slow$i 2>>err; done
 kill $hogs 2>/dev/null
 wait 2>/dev/null
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6 7; do
 	cmp -s run1 slow$i && ok || bad "slow$i (Manager slowed) differs: $(cat run1 slow$i)"
 done
 finish managers
