@@ -256,16 +256,14 @@ static int undecided(int32_t pid, uint64_t vt)
 		nd_owed_chld(vt, pid);
 		return KEEP;
 	}
-	/* A handler, and the signal let in: the program may have been told
+	/* A handler, and the signal let in (the default action let in is
+	 * default_nohang's, never here): the program may have been told
 	 * already (a handler that wrote to a pipe its main loop reads: Python's
 	 * forkserver). The kernel's answer, as a moment of real time decided it. */
-	if ((own.sa_flags & SA_SIGINFO) || own.sa_handler != SIG_DFL) {
-		nd_log_uncontrolled("tree-order", "a WNOHANG wait in a program with a SIGCHLD handler reaped a child "
-						  "whose end comes after the caller's present: that it had ended was a "
-						  "matter of real time");
-		return REPORT;
-	}
-	return KEEP; /* not reached: SIGCHLD at its default action and let in is default_nohang's */
+	nd_log_uncontrolled("tree-order", "a WNOHANG wait in a program with a SIGCHLD handler reaped a child "
+					  "whose end comes after the caller's present: that it had ended was a "
+					  "matter of real time");
+	return REPORT;
 }
 
 /* A child still running at a time before (vt, id): it could end first. Or
