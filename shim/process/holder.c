@@ -42,17 +42,74 @@ static int floored(struct nd_member *m, uint32_t st)
 	return (st == ND_M_BLOCKED || st == ND_M_WAIT) && __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE) != ND_NO_FLOOR;
 }
 
-static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count)
+static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count,
+		    uint64_t vt);
+
+/* m's wait (at deadline due, ordered by wid) is held, along the members'
+ * published holders, by this member's own wait. The first link is looked
+ * at again (m naps between its looks, and this member no longer holds it:
+ * its clock is past due); the others are waits for turns, looked at again
+ * every millisecond or sooner. */
+static int waits_on_me(struct nd_member *m, uint64_t due, uint64_t wid)
+{
+	int k = __atomic_load_n(&m->held_by, __ATOMIC_ACQUIRE);
+	uint64_t now = 0;
+	if (k <= 0 || k - 1 == nd_member_me ||
+	    !ahead_of(slot(k - 1), __atomic_load_n(&slot(k - 1)->state, __ATOMIC_ACQUIRE), due, wid, &now, 0, 0))
+		return 0;
+	k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
+	for (int n = 0; k > 0 && n < ND_MEMBERS; n++) {
+		if (k - 1 == nd_member_me)
+			return 1;
+		k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
+	}
+	return 0;
+}
+
+/* An event by count at (d, id) of a member whose clock is at vt, and m in
+ * a wait the tree's order ends at (deadline, wait_id): m holds it when the
+ * event's clock has passed that deadline and m's count at its wake comes
+ * first. m wakes there and goes on from that count, which the event has
+ * passed: whether the event saw what m did next followed real time. A loop
+ * polling a pipe without blocking, whose writer slept 5 ms first, met the
+ * byte at another iteration in every run (docs/limits.md). m is not held
+ * by the event in turn: a member at or past m's deadline does not hold it
+ * (ahead_of below, in time), nor while woken by a pipe at its floor
+ * (floored). But the two orders can disagree along a chain: m's wake held
+ * by a member still before its deadline in time, that member's turn by
+ * this one in count (shared_mutex sem2: a parent's reap at a child's end,
+ * a sibling still at that time, waiting for the turn of one past it, held
+ * 5 s). Each look publishes what holds it (held_by); when m's wait leads
+ * back to this member, the wait's edge is the one left out: the event goes
+ * first, as before. Every member on such a cycle waits, so the
+ * choice does not follow real time. */
+static int wakes_first(struct nd_member *m, uint64_t d, uint64_t id, uint64_t vt)
+{
+	if (!__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE))
+		return 0;
+	uint64_t due = __atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE);
+	/* its count when it wakes there, at least */
+	uint64_t wc = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) + (due >> ND_COUNT_VT_SHIFT);
+	uint64_t wid = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
+	return nd_member_before(due, wid, vt, id) && nd_member_before(wc, m->id, d, id) && !waits_on_me(m, due, wid);
+}
+
+static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count,
+		    uint64_t vt)
 {
 	if (floored(m, st)) {
 		uint64_t at = __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE), c = nd_member_count(m);
-		/* a timed event waits for its wake-up, as for one /proc shows */
-		return !count || nd_member_before(at > c ? at : c, m->id, d, id);
+		/* a timed event waits for its wake-up, as for one /proc shows,
+		 * unless its clock is past the event's: it goes on from there */
+		return count ? nd_member_before(at > c ? at : c, m->id, d, id)
+			     : nd_member_before(__atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
 	switch (st) {
 	case ND_M_WAIT:
-		return !count && nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE),
-						  __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED), d, id);
+		if (count)
+			return wakes_first(m, d, id, vt);
+		return nd_member_before(__atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE),
+					__atomic_load_n(&m->wait_id, __ATOMIC_RELAXED), d, id);
 	case ND_M_RUN: {
 		uint64_t at = __atomic_load_n(&m->exec_at, __ATOMIC_ACQUIRE);
 		/* the look's clock may have been read before the exec began */
@@ -161,6 +218,8 @@ int nd_holder(uint64_t d, uint64_t id, uint64_t *now, int count)
 {
 	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
 	int outside = 0;
+	/* an event by count is this member's, at its clock */
+	uint64_t vt = count && nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->vt, __ATOMIC_RELAXED) : 0;
 	uint32_t seen[ND_MEMBERS]; /* each one's change count as pass 0 found it */
 	for (int pass = 0; pass < 2; pass++)
 		for (uint32_t i = 0; i < hi; i++) {
@@ -170,14 +229,14 @@ int nd_holder(uint64_t d, uint64_t id, uint64_t *now, int count)
 			if ((int)i == nd_member_me || nd_holder_skipped((int)i))
 				continue;
 			if (!pass) {
-				if (ahead_of(m, st, d, id, now, count))
+				if (ahead_of(m, st, d, id, now, count, vt))
 					return (int)i;
 				seen[i] = c;
 				continue;
 			}
 			/* Changed since pass 0: a blocked member woken and running
 			 * again, or waiting for an earlier deadline, holds. */
-			if (c != seen[i] && ahead_of(m, st, d, id, now, count))
+			if (c != seen[i] && ahead_of(m, st, d, id, now, count, vt))
 				return (int)i;
 			if ((st == ND_M_BLOCKED || st == ND_M_WAIT) && !floored(m, st) &&
 			    (asleep(m) <= 0 || __atomic_load_n(&m->change, __ATOMIC_ACQUIRE) != c))
@@ -190,6 +249,28 @@ int nd_holder(uint64_t d, uint64_t id, uint64_t *now, int count)
 			}
 		}
 	return outside ? ND_OUTSIDE_ONLY : -1;
+}
+
+int nd_member_wake_before(uint64_t c, uint64_t *d, uint64_t *id)
+{
+	if (nd_member_me < 0)
+		return 0;
+	uint64_t self = slot(nd_member_me)->id;
+	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
+	int any = 0;
+	for (uint32_t i = 0; i < hi; i++) {
+		struct nd_member *m = slot((int)i);
+		if ((int)i == nd_member_me || nd_holder_skipped((int)i) || __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != ND_M_WAIT ||
+		    !__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE) || !nd_member_before(nd_member_count(m), m->id, c, self))
+			continue;
+		uint64_t t = __atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), w = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
+		if (!any || nd_member_before(t, w, *d, *id)) {
+			*d = t;
+			*id = w;
+			any = 1;
+		}
+	}
+	return any;
 }
 
 /* The holder h has not changed since `since`. A dead one is freed. A

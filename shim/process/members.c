@@ -55,17 +55,33 @@ void nd_member_changed(struct nd_member *m)
 	}
 }
 
-void nd_member_set_state_as(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id)
+/* The flag is stored before the state that makes it read: a member seen
+ * in an ordered wait is seen so from its first look. */
+static void publish(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id, uint32_t ordered)
 {
-	if (st == ND_M_RUN)
+	if (st == ND_M_RUN) {
 		__atomic_store_n(&m->cpu, nd_sys_cpu(), __ATOMIC_RELAXED);
+		__atomic_store_n(&m->held_by, 0, __ATOMIC_RELEASE); /* its wait, if any, is over */
+	}
 	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline &&
-	    __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED) == id)
+	    __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED) == id &&
+	    __atomic_load_n(&m->ordered, __ATOMIC_RELAXED) == ordered)
 		return;
 	__atomic_store_n(&m->wait_id, id, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->ordered, ordered, __ATOMIC_RELEASE);
 	m->deadline = deadline;
 	__atomic_store_n(&m->state, st, __ATOMIC_RELEASE);
 	nd_member_changed(m);
+}
+
+void nd_member_set_state_as(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id)
+{
+	publish(m, st, deadline, id, 0);
+}
+
+void nd_member_set_ordered_wait(struct nd_member *m, uint64_t deadline, uint64_t id)
+{
+	publish(m, ND_M_WAIT, deadline, id, 1);
 }
 
 void nd_member_set_state(struct nd_member *m, uint32_t st, uint64_t deadline)
@@ -408,18 +424,20 @@ void nd_member_state_save(struct nd_member_state *s)
 	s->state = ND_M_RUN;
 	s->deadline = ND_NO_DEADLINE;
 	s->id = 0;
+	s->ordered = 0;
 	if (nd_member_me >= 0) {
 		struct nd_member *m = slot(nd_member_me);
 		s->state = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 		s->deadline = m->deadline;
 		s->id = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
+		s->ordered = __atomic_load_n(&m->ordered, __ATOMIC_RELAXED);
 	}
 }
 
 void nd_member_state_restore(const struct nd_member_state *s)
 {
 	if (nd_member_me >= 0)
-		nd_member_set_state_as(slot(nd_member_me), s->state, s->deadline, s->id);
+		publish(slot(nd_member_me), s->state, s->deadline, s->id, s->ordered);
 }
 
 void nd_member_block(void)
@@ -438,58 +456,4 @@ void nd_member_run(void)
 {
 	if (nd_member_me >= 0)
 		nd_member_set_state(slot(nd_member_me), ND_M_RUN, ND_NO_DEADLINE);
-}
-
-void nd_member_signalled(int pid)
-{
-	uint32_t hi = __atomic_load_n(&nd_tree->members_hi, __ATOMIC_ACQUIRE);
-	uint64_t now = nd_vclock_now();
-	for (uint32_t i = 0; pid > 0 && i < hi; i++) {
-		struct nd_member *m = slot((int)i);
-		if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) != pid)
-			continue;
-		__atomic_add_fetch(&m->signals, 1, __ATOMIC_SEQ_CST);
-		uint64_t s = __atomic_load_n(&m->signal_vt, __ATOMIC_RELAXED);
-		while (s < now && !__atomic_compare_exchange_n(&m->signal_vt, &s, now, 1, __ATOMIC_RELEASE,
-							       __ATOMIC_RELAXED))
-			;
-	}
-}
-
-void nd_member_group_signalled(void)
-{
-	if (nd_tree)
-		__atomic_add_fetch(&nd_tree->group_signals, 1, __ATOMIC_SEQ_CST);
-}
-
-void nd_member_take_signal_time(void)
-{
-	if (nd_member_me >= 0)
-		nd_vclock_advance_to(__atomic_load_n(&slot(nd_member_me)->signal_vt, __ATOMIC_ACQUIRE));
-}
-
-void nd_member_floor_lower(int k, uint64_t c)
-{
-	if (k < 0 || k >= ND_MEMBERS)
-		return;
-	struct nd_member *m = slot(k);
-	uint64_t have = __atomic_load_n(&m->floor, __ATOMIC_ACQUIRE);
-	while (c < have && !__atomic_compare_exchange_n(&m->floor, &have, c, 1, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
-		;
-	if (c < have)
-		nd_member_changed(m);
-}
-
-uint64_t nd_member_floor(void)
-{
-	return nd_member_me >= 0 ? __atomic_load_n(&slot(nd_member_me)->floor, __ATOMIC_ACQUIRE) : ND_NO_FLOOR;
-}
-
-void nd_member_floor_clear(uint64_t seen)
-{
-	if (nd_member_me < 0 || seen == ND_NO_FLOOR)
-		return;
-	struct nd_member *m = slot(nd_member_me);
-	if (__atomic_compare_exchange_n(&m->floor, &seen, ND_NO_FLOOR, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
-		nd_member_changed(m);
 }

@@ -125,6 +125,12 @@ int nd_member_until_quiet(uint64_t d);
  * one at a time in an order that repeats. turn waits for it; turn_done
  * counts the event performed. Async-signal-safe; nothing without a slot. */
 void nd_member_turn(void);
+/* After a turn at count c: the earliest (deadline, id) among the members
+ * behind c in a wait the tree's order ends (1), or none (0). Such a member
+ * wakes there and may then write at a count before c: what was made before
+ * c is complete only until this member's clock passes that deadline
+ * (sched/treeread.c renews its horizon then). */
+int nd_member_wake_before(uint64_t c, uint64_t *d, uint64_t *id);
 /* The same at count at(arg), asked again at every look (a reader of pipes,
  * process/deliver.c, or a scheduled process's line waiters, sched/
  * treeline.c, whose count is decided by what has been made for them; at()
@@ -195,6 +201,7 @@ struct nd_member_state {
 	uint32_t state;
 	uint64_t deadline;
 	uint64_t id; /* the id the wait is ordered by */
+	uint32_t ordered; /* a wait the tree's order ends (tree.h) */
 };
 void nd_member_state_save(struct nd_member_state *s);
 void nd_member_state_restore(const struct nd_member_state *s);

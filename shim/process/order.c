@@ -66,6 +66,7 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 {
 	uint64_t now = 0;
 	int who = nd_holder(d, id, &now, count);
+	__atomic_store_n(&slot(nd_member_me)->held_by, who >= 0 ? who + 1 : 0, __ATOMIC_RELEASE);
 	if (who == -1)
 		return 1;
 	nd_holder_real_now(&now);
@@ -97,7 +98,7 @@ int nd_member_may(uint64_t d)
 	if (nd_member_me < 0)
 		return 1;
 	struct nd_member *me = slot(nd_member_me);
-	nd_member_set_state(me, ND_M_WAIT, d);
+	nd_member_set_ordered_wait(me, d, me->id);
 	if (d != asked_d) {
 		asked_d = d;
 		asked = NO_HOLD;
@@ -150,7 +151,7 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 	struct nd_member *me = slot(nd_member_me);
 	struct hold h = NO_HOLD;
 	int nap = POLL_MS;
-	nd_member_set_state_as(me, ND_M_WAIT, d, id);
+	nd_member_set_ordered_wait(me, d, id);
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
 		int held = h.held;
@@ -163,6 +164,7 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 		if (go && !r)
 			break;
 		if (r) {
+			__atomic_store_n(&me->held_by, 0, __ATOMIC_RELEASE);
 			nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
 			if (r == -EINTR)
 				nd_member_take_signal_time();

@@ -67,6 +67,17 @@ struct nd_member {
 	 * thread): 1 + its signals and the tree's group_signals at its start;
 	 * 0: in no such wait. */
 	uint32_t quiet;
+	/* ND_M_WAIT: 1 when the wait ends at the tree's order alone (order.c:
+	 * a sleep, a timed wait on the tree's descriptors, a scheduler's jump),
+	 * 0 when its deadline elapses in real time (a wait on the outside
+	 * world). A member whose clock has passed an ordered wait's deadline
+	 * performs no event by count after that waiter's until it has woken
+	 * (holder.c). */
+	uint32_t ordered;
+	/* While it waits for the tree (order.c): 1 + the slot of the member
+	 * its last look found ahead of it, 0 when none or not waiting. Read
+	 * along to find a cycle of waits (holder.c, wakes_first). */
+	int32_t held_by;
 	/* ND_M_WAIT: the id its next event is ordered by, with deadline: its
 	 * own, or a reaped child's (a reap comes at the child's end, process/
 	 * reap.c). Until 2026-12-07 the others read its own id there: two

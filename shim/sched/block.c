@@ -45,6 +45,7 @@ int nd_block_until_ready(struct pollfd *fds, int n, int fd, uint64_t deadline)
 		/* ready, or an error the call itself will report; ready pipes of
 		 * the tree only when their writes come before the process's
 		 * horizon (treeread.c) */
+		nd_sched_renew();
 		nd_sched_settle_ends(fds, n);
 		long r = nd_sys(SYS_poll, (long)fds, n, 0, 0, 0, 0);
 		int k = r < 0 || (r > 0 && nd_sched_visible(fds, n)) ? ND_KEEP_NOT : ND_KEEP_BLOCK;

@@ -139,6 +139,9 @@ int nd_sched_look(struct pollfd *fds, int n, int r);
 int nd_sched_keep_end(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_keep(struct pollfd *fds, int n, uint64_t deadline);
 int nd_sched_catch_up(void);
+/* Before a thread looks at pipes of the tree: the horizon renewed at a turn
+ * once this process's clock has passed the wake of a member behind it. */
+void nd_sched_renew(void);
 /* A descriptor waiter about to block while other threads run: its
  * process's count + 1 (0 outside the tree's order), which it gives
  * late_look when it goes on (treeread.c): ND_READY, reported when it went

@@ -238,6 +238,7 @@ static int zero_look(enum nd_sym sym, struct pollfd *fds, nfds_t n, const sigset
 	if (nd_member_me < 0 || !nd_sched_managed() || n > ND_DELIVER_FDS)
 		return ND_NOT_DELIVERED;
 	struct timespec zero = { 0, 0 };
+	nd_sched_renew();
 	long r = nd_sys(SYS_ppoll, (long)fds, (long)n, (long)&zero, (long)mask, 8, 0);
 	if (r < 0)
 		return nd_log_passed(sym), errno = (int)-r, -1;
