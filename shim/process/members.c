@@ -59,10 +59,11 @@ void nd_member_changed(struct nd_member *m)
  * in an ordered wait is seen so from its first look. */
 static void publish(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_t id, uint32_t ordered)
 {
-	if (st == ND_M_RUN) {
+	if (st == ND_M_RUN)
 		__atomic_store_n(&m->cpu, nd_sys_cpu(), __ATOMIC_RELAXED);
-		__atomic_store_n(&m->held_by, 0, __ATOMIC_RELEASE); /* its wait, if any, is over */
-	}
+	/* a new state: what held its last wait no longer does (order.c's
+	 * looks set it again) */
+	__atomic_store_n(&m->held_by, 0, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline &&
 	    __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED) == id &&
 	    __atomic_load_n(&m->ordered, __ATOMIC_RELAXED) == ordered)

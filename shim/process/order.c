@@ -66,6 +66,7 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 {
 	uint64_t now = 0;
 	int who = nd_holder(d, id, &now, count);
+	/* what holds this wait, for a look for a cycle (holder.c) */
 	__atomic_store_n(&slot(nd_member_me)->held_by, who >= 0 ? who + 1 : 0, __ATOMIC_RELEASE);
 	if (who == -1)
 		return 1;
@@ -85,7 +86,10 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 		h->w = (struct nd_watch){ now, now, 0 };
 		return 0;
 	}
-	return nd_holder_watch(who, now, &h->w, hold_for(d, h, count));
+	if (!nd_holder_watch(who, now, &h->w, hold_for(d, h, count)))
+		return 0;
+	__atomic_store_n(&slot(nd_member_me)->held_by, 0, __ATOMIC_RELEASE); /* passed over: not held */
+	return 1;
 }
 
 /* The scheduler's jumps (sched/queue.c) ask without waiting, again and
