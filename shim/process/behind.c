@@ -57,12 +57,32 @@ static int acts_before(int pid, uint64_t vt, uint64_t id)
 	       !nd_vclock_ended(pid, &t, &who) && !nd_proc_gone(pid);
 }
 
-static int all_past(const int32_t *pid, int n, uint64_t vt, uint64_t id)
+/* The first of pid[0..n) that acts before (vt, id), or -1. */
+static int first_before(const int32_t *pid, int n, uint64_t vt, uint64_t id)
 {
 	for (int i = 0; i < n; i++)
 		if (acts_before(pid[i], vt, id))
-			return 0;
-	return 1;
+			return i;
+	return -1;
+}
+
+static int all_past(const int32_t *pid, int n, uint64_t vt, uint64_t id)
+{
+	return first_before(pid, n, vt, id) < 0;
+}
+
+/* Published as what holds this wait (order.c's looks do the same), so that
+ * a wait by count behind a sleeper this one holds in time sees the cycle
+ * (holder.c): a Pool's worker handler asked WNOHANG for a worker behind its
+ * clock, that worker waited for the turn of another, which waited for a
+ * third's sleep(0) to end, which the handler's wait held; each such wait
+ * ran out its 5 s (test_pool_worker_lifetime: 25 s instead of 0.6). */
+static int until_held_by(const int32_t *pid, int n, uint64_t vt, uint64_t id)
+{
+	int k = first_before(pid, n, vt, id);
+	struct nd_member *m = k < 0 ? NULL : nd_member_of(pid[k]);
+	__atomic_store_n(&slot(nd_member_me)->held_by, m ? slot_of(m) + 1 : 0, __ATOMIC_RELEASE);
+	return k < 0;
 }
 
 int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_ns)
@@ -89,7 +109,7 @@ int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_
 	int past;
 	for (;;) {
 		uint32_t e = __atomic_load_n(&nd_tree->epoch, __ATOMIC_SEQ_CST);
-		if ((past = all_past(pid, n, vt, self)) || nd_sys_monotonic_ns() > give_up)
+		if ((past = until_held_by(pid, n, vt, self)) || nd_sys_monotonic_ns() > give_up)
 			break;
 		/* a clock read moves a member's time unannounced: look again soon */
 		struct timespec to = { 0, 1000000L };

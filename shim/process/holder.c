@@ -261,9 +261,12 @@ int nd_member_wake_before(uint64_t c, uint64_t *d, uint64_t *id)
 	for (uint32_t i = 0; i < hi; i++) {
 		struct nd_member *m = slot((int)i);
 		if ((int)i == nd_member_me || nd_holder_skipped((int)i) || __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != ND_M_WAIT ||
-		    !__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE) || !nd_member_before(nd_member_count(m), m->id, c, self))
+		    !__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE))
 			continue;
 		uint64_t t = __atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), w = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
+		/* its count at the wake, as wakes_first judges it */
+		if (!nd_member_before(__atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) + (t >> ND_COUNT_VT_SHIFT), m->id, c, self))
+			continue;
 		if (!any || nd_member_before(t, w, *d, *id)) {
 			*d = t;
 			*id = w;

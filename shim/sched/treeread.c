@@ -69,6 +69,12 @@ static uint64_t horizon; /* the writes stamped before (horizon, this member's id
  * that member (process/holder.c), before a thread looks again (renew).
  * Both are written under the scheduler's lock. */
 static uint64_t wake_due = ND_NO_DEADLINE, wake_due_id;
+/* The clock at the last renewal: one renewal per point of the time line.
+ * A wake the renewal's turn did not wait for (a cycle of waits, holder.c;
+ * a member passed over) stays behind the horizon, and a blocked reader
+ * renewed again and again without end, holding its process's turn
+ * (test_pool_worker_lifetime: 5 s at a time). */
+static uint64_t renewed_vt = UINT64_MAX;
 
 static void set_horizon(uint64_t h)
 {
@@ -81,9 +87,9 @@ static void set_horizon(uint64_t h)
 
 static int expired(void)
 {
-	uint64_t d = __atomic_load_n(&wake_due, __ATOMIC_ACQUIRE);
-	return d != ND_NO_DEADLINE && nd_member_before(d, __atomic_load_n(&wake_due_id, __ATOMIC_RELAXED), nd_vclock_now(),
-						       nd_member_id(nd_member_me));
+	uint64_t d = __atomic_load_n(&wake_due, __ATOMIC_ACQUIRE), now = nd_vclock_now();
+	return d != ND_NO_DEADLINE && now != __atomic_load_n(&renewed_vt, __ATOMIC_ACQUIRE) &&
+	       nd_member_before(d, __atomic_load_n(&wake_due_id, __ATOMIC_RELAXED), now, nd_member_id(nd_member_me));
 }
 
 /* fd, after a poll, is a pipe of the tree ready to read with an end of file
@@ -362,12 +368,15 @@ int nd_sched_catch_up(void)
 	if (!applies())
 		return 0;
 	uint64_t c = nd_member_count(&nd_tree->members[nd_member_me]);
-	int fds = c > __atomic_load_n(&horizon, __ATOMIC_ACQUIRE) || expired();
+	int renew = expired();
+	int fds = c > __atomic_load_n(&horizon, __ATOMIC_ACQUIRE) || renew;
 	int lines = nd_sched_lines_due(c);
 	if (!fds && !lines)
 		return 0;
 	nd_member_turn(); /* every write and hand-off stamped before (c, id) is made */
 	nd_sched_lock();
+	if (renew)
+		__atomic_store_n(&renewed_vt, nd_vclock_now(), __ATOMIC_RELEASE);
 	if (fds) {
 		set_horizon(c > horizon ? c : horizon);
 		wake_seeing();
