@@ -54,11 +54,11 @@ static int waits_on_me(struct nd_member *m, uint64_t due, uint64_t wid)
 {
 	int k = __atomic_load_n(&m->held_by, __ATOMIC_ACQUIRE);
 	uint64_t now = 0;
-	if (k <= 0 || k - 1 == nd_member_me ||
+	if (k <= 0 || k > ND_MEMBERS || k - 1 == nd_member_me ||
 	    !ahead_of(slot(k - 1), __atomic_load_n(&slot(k - 1)->state, __ATOMIC_ACQUIRE), due, wid, &now, 0, 0))
 		return 0;
 	k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
-	for (int n = 0; k > 0 && n < ND_MEMBERS; n++) {
+	for (int n = 0; k > 0 && k <= ND_MEMBERS && n < ND_MEMBERS; n++) {
 		if (k - 1 == nd_member_me)
 			return 1;
 		k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
