@@ -60,9 +60,10 @@
 #define READ_EVENTS (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND | POLLHUP | POLLRDHUP)
 
 static uint64_t horizon; /* the writes stamped before (horizon, this member's id) are all made */
-/* ... until this process's clock passes (wake_due, wake_due_id): the earliest wait,
- * among the members behind the horizon, that the tree's order ends. Such a
- * member wakes there and writes at its count, before the horizon: a look
+/* ... until this process's clock passes (wake_due, wake_due_id): the
+ * earliest wait, among the members behind the horizon, that the tree's
+ * order ends. Such a member wakes there and writes at its count, before
+ * the horizon: a look
  * showed its write once it reached the kernel (asyncio's loop turned 102
  * times instead of 108 about once in 500 runs: a shell's line after its
  * `sleep`). Past it, the horizon is renewed at a turn, which waits for
@@ -72,8 +73,8 @@ static uint64_t wake_due = ND_NO_DEADLINE, wake_due_id;
 /* The clock at the last renewal: one renewal per point of the time line.
  * A wake the renewal's turn did not wait for (a cycle of waits, holder.c;
  * a member passed over) stays behind the horizon, and a blocked reader
- * renewed again and again without end, holding its process's turn
- * (test_pool_worker_lifetime: 5 s at a time). */
+ * would renew again and again, holding its process's turn (found by
+ * reading the code, not seen). */
 static uint64_t renewed_vt = UINT64_MAX;
 
 static void set_horizon(uint64_t h)
