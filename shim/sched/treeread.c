@@ -63,12 +63,11 @@ static uint64_t horizon; /* the writes stamped before (horizon, this member's id
 /* ... until this process's clock passes (wake_due, wake_due_id): the
  * earliest wait, among the members behind the horizon, that the tree's
  * order ends. Such a member wakes there and writes at its count, before
- * the horizon: a look
- * showed its write once it reached the kernel (asyncio's loop turned 102
- * times instead of 108 about once in 500 runs: a shell's line after its
- * `sleep`). Past it, the horizon is renewed at a turn, which waits for
- * that member (process/holder.c), before a thread looks again (renew).
- * Both are written under the scheduler's lock. */
+ * the horizon: a look showed its write once it reached the kernel
+ * (asyncio's loop turned 102 times instead of 108 about once in 500 runs:
+ * a shell's line after its `sleep`). Past it, the horizon is renewed at a
+ * turn, which waits for that member (process/holder.c), before a thread
+ * looks again (renew). Both are written under the scheduler's lock. */
 static uint64_t wake_due = ND_NO_DEADLINE, wake_due_id;
 /* The clock at the last renewal: one renewal per point of the time line.
  * A wake the renewal's turn did not wait for (a cycle of waits, holder.c;
