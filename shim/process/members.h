@@ -100,6 +100,13 @@ void nd_member_take_signal_time(void);
 /* Non-blocking: 1 when this process may perform its event due at d now
  * (published as waiting for d otherwise). */
 int nd_member_may(uint64_t d);
+/* The same for an event whose time came in real time first (a process's
+ * sleeper while another of its threads waits outside, sched/watch.c): not
+ * published as a wait the tree's order ends, since whether it is asked at
+ * all followed real time, and it must not hold the others' turns by count
+ * (holder.c): a Pool's worker past a Manager's 1 s wait would wait for it
+ * in a slow run and not in a quiet one. */
+int nd_member_may_real(uint64_t d);
 
 /* Waits until this process may perform its event due at d: then the clock
  * is at d and 0 is returned. Meanwhile probe(arg, ms), when given, waits up

@@ -97,12 +97,15 @@ static int look(uint64_t d, uint64_t id, struct hold *h, int count)
 static struct hold asked = { .held = -1 };
 static uint64_t asked_d = ND_NO_DEADLINE;
 
-int nd_member_may(uint64_t d)
+static int may(uint64_t d, int ordered)
 {
 	if (nd_member_me < 0)
 		return 1;
 	struct nd_member *me = slot(nd_member_me);
-	nd_member_set_ordered_wait(me, d, me->id);
+	if (ordered)
+		nd_member_set_ordered_wait(me, d, me->id);
+	else
+		nd_member_set_state(me, ND_M_WAIT, d);
 	if (d != asked_d) {
 		asked_d = d;
 		asked = NO_HOLD;
@@ -111,6 +114,16 @@ int nd_member_may(uint64_t d)
 		return 0;
 	asked_d = ND_NO_DEADLINE;
 	return 1;
+}
+
+int nd_member_may(uint64_t d)
+{
+	return may(d, 1);
+}
+
+int nd_member_may_real(uint64_t d)
+{
+	return may(d, 0);
 }
 
 int nd_member_until(uint64_t d, int (*probe)(void *arg, int ms), void *arg)

@@ -233,7 +233,7 @@ void nd_sched_watch(uint64_t started)
 			 * (treewait.c). */
 			uint64_t v = nd_vclock_now();
 			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
-			if (now - started >= rel && !outside_before(s->deadline) && nd_member_may(s->deadline)) {
+			if (now - started >= rel && !outside_before(s->deadline) && nd_member_may_real(s->deadline)) {
 				nd_vclock_advance_to(s->deadline);
 				nd_sched_expire(s->deadline);
 				nd_sched_grant(me);
