@@ -45,6 +45,17 @@ static int floored(struct nd_member *m, uint32_t st)
 static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count,
 		    uint64_t vt);
 
+/* m is in a wait the tree's order ends: its count when it wakes at its
+ * deadline due, at least (the count's steps of time, members.h). */
+static int ordered_wait(struct nd_member *m, uint64_t *due, uint64_t *wake_count)
+{
+	if (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != ND_M_WAIT || !__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE))
+		return 0;
+	*due = __atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE);
+	*wake_count = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) + (*due >> ND_COUNT_VT_SHIFT);
+	return 1;
+}
+
 /* m's wait (at deadline due, ordered by wid) is held, along the members'
  * published holders, by this member's own wait. The first link is looked
  * at again (m naps between its looks, and this member no longer holds it:
@@ -85,11 +96,9 @@ static int waits_on_me(struct nd_member *m, uint64_t due, uint64_t wid)
  * choice does not follow real time. */
 static int wakes_first(struct nd_member *m, uint64_t d, uint64_t id, uint64_t vt)
 {
-	if (!__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE))
+	uint64_t due, wc;
+	if (!ordered_wait(m, &due, &wc))
 		return 0;
-	uint64_t due = __atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE);
-	/* its count when it wakes there, at least */
-	uint64_t wc = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) + (due >> ND_COUNT_VT_SHIFT);
 	uint64_t wid = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
 	return nd_member_before(due, wid, vt, id) && nd_member_before(wc, m->id, d, id) && !waits_on_me(m, due, wid);
 }
@@ -260,13 +269,12 @@ int nd_member_wake_before(uint64_t c, uint64_t *d, uint64_t *id)
 	int any = 0;
 	for (uint32_t i = 0; i < hi; i++) {
 		struct nd_member *m = slot((int)i);
-		if ((int)i == nd_member_me || nd_holder_skipped((int)i) || __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != ND_M_WAIT ||
-		    !__atomic_load_n(&m->ordered, __ATOMIC_ACQUIRE))
+		uint64_t t, wc;
+		/* judged by its count at the wake, as wakes_first judges it */
+		if ((int)i == nd_member_me || nd_holder_skipped((int)i) || !ordered_wait(m, &t, &wc) ||
+		    !nd_member_before(wc, m->id, c, self))
 			continue;
-		uint64_t t = __atomic_load_n(&m->deadline, __ATOMIC_ACQUIRE), w = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
-		/* its count at the wake, as wakes_first judges it */
-		if (!nd_member_before(__atomic_load_n(&m->ev, __ATOMIC_ACQUIRE) + (t >> ND_COUNT_VT_SHIFT), m->id, c, self))
-			continue;
+		uint64_t w = __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED);
 		if (!any || nd_member_before(t, w, *d, *id)) {
 			*d = t;
 			*id = w;
