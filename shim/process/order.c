@@ -181,8 +181,7 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 		if (go && !r)
 			break;
 		if (r) {
-			__atomic_store_n(&me->held_by, 0, __ATOMIC_RELEASE);
-			nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
+			nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE); /* clears held_by too */
 			if (r == -EINTR)
 				nd_member_take_signal_time();
 			return r;
