@@ -30,10 +30,11 @@
  * a read under its own end. The connections of a named Unix listener carry
  * time, not counts (a Manager's client reads its server's answer after the
  * server's timed wait, not at the clock it asked at: CPython's
- * test_waitfor_timeout over a Manager asked again for ever). Their server
- * answers its clients in a real-time order, outside the tree's: the count
- * it wrote at, joined, moved a Pool's task-to-worker assignment with it (a
- * Pool whose workers set a Manager's dict gave 3 outputs in 8 runs). Other
+ * test_waitfor_timeout over a Manager asked again for ever), and the time
+ * is the conversation's (convo.c). Their server answers its clients in a
+ * real-time order, outside the tree's: the count it wrote at, joined, moved
+ * a Pool's task-to-worker assignment with it (a Pool whose workers set a
+ * Manager's dict gave 3 outputs in 8 runs). Other
  * sockets carry nothing, nor bytes stdio flushes where the shim does not see
  * it (sources/stdmark.c).
  */
@@ -72,9 +73,11 @@ struct nd_carry nd_carry_writing(int fd)
 		raise_to(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
 	}
 	uint64_t ev = nd_member_count(&nd_tree->members[nd_member_me]);
+	/* a named listener's connection: how long the writer took (convo.c) */
+	uint64_t vt = nd_pipes_named_conn(fd) ? nd_convo_sending(fd) : nd_vclock_now();
 	__atomic_store_n(&m->start, NO_START, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->ev, ev, __ATOMIC_RELEASE);
-	__atomic_store_n(&m->vt, nd_vclock_now(), __ATOMIC_RELEASE);
+	__atomic_store_n(&m->vt, vt, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->id, nd_member_id(nd_member_me), __ATOMIC_RELEASE);
 	__atomic_store_n(&m->start, __atomic_load_n(&p->written, __ATOMIC_ACQUIRE), __ATOMIC_SEQ_CST);
 	/* a reader lined up from now on sees the mark; one lined before is woken */
@@ -101,8 +104,11 @@ void nd_carry_wrote(struct nd_carry c, ssize_t r)
 void nd_carry_read(int fd, ssize_t r)
 {
 	struct nd_tree_pipe *p = r > 0 ? nd_pipes_carrier(fd, 0) : NULL;
-	if (!p)
+	if (!p) {
+		if (r > 0 && nd_pipes_named_conn(fd)) /* unmarked (written before the accept) */
+			nd_convo_got(fd, 0, 0);
 		return;
+	}
 	uint64_t end = __atomic_add_fetch(&p->readpos, (uint64_t)r, __ATOMIC_ACQ_REL);
 	uint32_t k = __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE);
 	uint64_t best = __atomic_load_n(&p->evicted_ev, __ATOMIC_ACQUIRE);
@@ -123,10 +129,11 @@ void nd_carry_read(int fd, ssize_t r)
 		if (at > vt)
 			vt = at;
 	}
-	if (found) { /* the time first: it is part of the count */
+	if (nd_pipes_named_conn(fd)) { /* time only, the conversation's (convo.c) */
+		nd_convo_got(fd, found, vt);
+	} else if (found) { /* the time first: it is part of the count */
 		nd_vclock_advance_to(vt);
-		if (!nd_pipes_named_conn(fd)) /* a named listener's connection: time only */
-			nd_member_join(best + 1);
+		nd_member_join(best + 1);
 	}
 }
 

@@ -4,6 +4,7 @@
 #define ND_CARRY_H
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Before a write: the mark, and the entry it went to (p NULL when fd
@@ -31,6 +32,21 @@ int nd_carry_hangups(const struct pollfd *fds, nfds_t n, int r);
  * writer's next write (members.h's spins), so that a quick answer is taken
  * without a sleep and a wake-up across CPUs. */
 void nd_carry_await(int fd);
+
+/* A named listener's connection (convo.c): before a write on fd, how long
+ * the writing thread took since it last read fd (its own time), which the
+ * write carries; after a read that found marks (found) carrying took at
+ * most, the reader's clock moves to its own last write on fd plus that. A
+ * descriptor closed or reused is forgotten. */
+uint64_t nd_convo_sending(int fd);
+void nd_convo_got(int fd, int found, uint64_t took);
+void nd_convo_forget(int fd);
+/* A connect of fd to addr (kept when it names a member's listener), and
+ * the member blocked in a wait for events on fd (1): a read of a
+ * connection to a member's listener waits for that member's answer
+ * (members.h's nd_member_block_on). */
+void nd_convo_connected(int fd, const struct sockaddr *addr, socklen_t len);
+int nd_convo_block(int fd, short events);
 
 /* The count this thread's last wait for pipes of the tree was decided at
  * (deliver.c sets it), or 0: the writes stamped before (it, this member's

@@ -61,6 +61,17 @@ static int ordered_wait(struct nd_member *m, uint64_t *due, uint64_t *wake_count
  * at again (m naps between its looks, and this member no longer holds it:
  * its clock is past due); the others are waits for turns, looked at again
  * every millisecond or sooner. */
+/* The published holders from 1 + slot k on lead to this member. */
+static int leads_to_me(int k)
+{
+	for (int n = 0; k > 0 && k <= ND_MEMBERS && n < ND_MEMBERS; n++) {
+		if (k - 1 == nd_member_me)
+			return 1;
+		k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
+	}
+	return 0;
+}
+
 static int waits_on_me(struct nd_member *m, uint64_t due, uint64_t wid)
 {
 	int k = __atomic_load_n(&m->held_by, __ATOMIC_ACQUIRE);
@@ -68,13 +79,30 @@ static int waits_on_me(struct nd_member *m, uint64_t due, uint64_t wid)
 	if (k <= 0 || k > ND_MEMBERS || k - 1 == nd_member_me ||
 	    !ahead_of(slot(k - 1), __atomic_load_n(&slot(k - 1)->state, __ATOMIC_ACQUIRE), due, wid, &now, 0, 0))
 		return 0;
-	k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
-	for (int n = 0; k > 0 && k <= ND_MEMBERS && n < ND_MEMBERS; n++) {
-		if (k - 1 == nd_member_me)
-			return 1;
-		k = __atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE);
-	}
-	return 0;
+	return leads_to_me(__atomic_load_n(&slot(k - 1)->held_by, __ATOMIC_ACQUIRE));
+}
+
+/* m is blocked in a read of a named connection (listeners.c) whose
+ * listener can still answer it: that member runs (a thread of it not
+ * asleep: a request's write wakes the thread that reads it at once), or
+ * waits for a turn that this member's event does not hold. A Pool worker
+ * asleep for its first proxy answer was passed over, or not, as real time
+ * had it; answered, it acts at its count. Not this member's own answer,
+ * nor a listener that sleeps (its next answer waits for something else:
+ * the client is passed over as before). */
+static int answering(struct nd_member *m)
+{
+	int k = __atomic_load_n(&m->answer_from, __ATOMIC_ACQUIRE);
+	if (k <= 0 || k > ND_MEMBERS || k - 1 == nd_member_me)
+		return 0;
+	struct nd_member *s = slot(k - 1);
+	int pid = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
+	uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	if (pid <= 0 || st == ND_M_OUTSIDE || st == ND_M_EXITING || st == ND_M_FREE)
+		return 0;
+	if (st == ND_M_RUN && __atomic_load_n(&s->turn_wait, __ATOMIC_ACQUIRE))
+		return !leads_to_me(__atomic_load_n(&s->held_by, __ATOMIC_ACQUIRE));
+	return !nd_proc_asleep(pid);
 }
 
 /* An event by count at (d, id) of a member whose clock is at vt, and m in
@@ -130,6 +158,10 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 		}
 		return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
 	}
+	case ND_M_BLOCKED: /* waiting for a listener's answer: as a running one */
+		return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d,
+					id) &&
+		       answering(m);
 	case ND_M_EXITING:
 		/* Gone: its parent's wake-up may still be in flight, so this
 		 * look holds once more (the next comes a poll later). */

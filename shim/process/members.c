@@ -64,6 +64,7 @@ static void publish(struct nd_member *m, uint32_t st, uint64_t deadline, uint64_
 	/* a new state: what held its last wait no longer does (order.c's
 	 * looks set it again) */
 	__atomic_store_n(&m->held_by, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->answer_from, 0, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == st && m->deadline == deadline &&
 	    __atomic_load_n(&m->wait_id, __ATOMIC_RELAXED) == id &&
 	    __atomic_load_n(&m->ordered, __ATOMIC_RELAXED) == ordered)
@@ -445,6 +446,15 @@ void nd_member_block(void)
 {
 	if (nd_member_me >= 0)
 		nd_member_set_state(slot(nd_member_me), ND_M_BLOCKED, ND_NO_DEADLINE);
+}
+
+void nd_member_block_on(int server)
+{
+	if (nd_member_me < 0)
+		return;
+	nd_member_set_state(slot(nd_member_me), ND_M_BLOCKED, ND_NO_DEADLINE);
+	if (server >= 0 && server != nd_member_me)
+		__atomic_store_n(&slot(nd_member_me)->answer_from, server + 1, __ATOMIC_RELEASE);
 }
 
 void nd_member_wait_real(uint64_t d)

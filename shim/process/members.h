@@ -81,6 +81,11 @@ int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_
  * can end (a pipe, a child, a signal): it leaves the rule until it runs
  * again. */
 void nd_member_block(void);
+/* The same in a read of a named Unix connection whose listener is member
+ * `server` (-1: none known): while that member runs, it may answer, and
+ * this one then acts at its count; the others wait for it as for a
+ * running one (holder.c). */
+void nd_member_block_on(int server);
 /* How many other members run (not blocked, waiting or gone), counting up to
  * cap: processes that may want a CPU now. */
 int nd_member_others_running(int cap);

@@ -187,7 +187,7 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 			return r;
 		}
 	}
-	nd_vclock_advance_to(d);
+	nd_vclock_slept_to(d);
 	nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
 	return 0;
 }

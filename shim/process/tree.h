@@ -78,6 +78,10 @@ struct nd_member {
 	 * its last look found ahead of it, 0 when none or not waiting. Read
 	 * along to find a cycle of waits (holder.c, wakes_first). */
 	int32_t held_by;
+	/* ND_M_BLOCKED in a read of a named Unix connection: 1 + the slot of
+	 * the member listening on its name, whose answer it waits for (process/
+	 * listeners.c, holder.c); 0 otherwise. */
+	int32_t answer_from;
 	/* ND_M_WAIT: the id its next event is ordered by, with deadline: its
 	 * own, or a reaped child's (a reap comes at the child's end, process/
 	 * reap.c). Until 2026-12-07 the others read its own id there: two
@@ -107,6 +111,7 @@ struct nd_tree_object {
 };
 
 #define ND_TREE_LOCKWAITS 128
+#define ND_TREE_LISTENERS 64
 
 /* A thread waiting for a process-shared semaphore to be handed to it. */
 #define ND_TREE_WAITERS 128
@@ -201,6 +206,12 @@ struct nd_tree {
 	struct nd_tree_lockwait {
 		int32_t pid, blocker;
 	} lockwaits[ND_TREE_LOCKWAITS];
+	/* Named Unix listeners of members (process/listeners.c): the name's
+	 * key, the listening member's slot and pid. */
+	struct nd_tree_listener {
+		uint64_t key; /* 0: free */
+		int32_t member, pid;
+	} listeners[ND_TREE_LISTENERS];
 	struct nd_tree_object objects[ND_TREE_OBJECTS];
 	struct nd_tree_waiter waiters[ND_TREE_WAITERS];
 	struct nd_member members[ND_MEMBERS];

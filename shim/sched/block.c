@@ -116,7 +116,7 @@ int nd_block_member_leave_for(int fd, short events)
 	if (fd >= 0 && __atomic_load_n(&nd_itimer_next, __ATOMIC_RELAXED) != ND_NO_DEADLINE &&
 	    nd_block_fd_internal(fd) && nd_outwait_fd(fd, events) == ND_OUTWAIT_EINTR)
 		return ND_LEAVE_EINTR;
-	return nd_block_member_leave();
+	return nd_convo_block(fd, events); /* a read may wait for a member's answer */
 }
 
 void nd_block_rejoin(void)

@@ -310,8 +310,14 @@ void nd_sched_block_locked(const void *obj, const void *mutex, uint64_t deadline
 		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
 }
 
+/* Where this thread's last block began and until when: a timeout is its
+ * own time slept (vclock.h), however the line reached the deadline. */
+static ND_TLS uint64_t begun_vt, begun_deadline;
+
 static void begin(const void *obj, const void *mutex, uint64_t deadline, int flags)
 {
+	begun_vt = nd_vclock_now();
+	begun_deadline = deadline;
 	nd_sched_depth++;
 	nd_sched_lock();
 	nd_sched_block_locked(obj, mutex, deadline, flags);
@@ -350,7 +356,10 @@ enum nd_woken nd_sched_block_wait(void)
 	nd_sched_wait_turn();
 	go_when_woken = 0;
 	nd_sched_depth--;
-	return nd_slots[me].woken;
+	enum nd_woken w = nd_slots[me].woken;
+	if (w == ND_WOKEN_TIMEOUT && begun_deadline != ND_NO_DEADLINE && begun_deadline > begun_vt)
+		nd_vt_thread_slept += begun_deadline - begun_vt;
+	return w;
 }
 
 enum nd_woken nd_sched_block(const void *obj, uint64_t deadline, int flags)

@@ -26,6 +26,7 @@
  * the pipe's entry.
  */
 #include "nodice.h"
+#include "carry.h"
 #include "devices.h"
 #include "members.h"
 #include "tree.h"
@@ -88,6 +89,7 @@ void nd_pipes_forget(int fd)
 		fd_peer[fd] = 0;
 		fd_conn[fd] = 0;
 		fd_named[fd] = 0;
+		nd_convo_forget(fd);
 	}
 }
 

@@ -19,6 +19,7 @@
 #include "pids.h"
 #include "carry.h"
 #include "devices.h"
+#include "listeners.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -89,22 +90,38 @@ ND_EXPORT int socket(int domain, int type, int protocol)
 	PASS(ND_SYM_socket, fresh(nd_real.socket(domain, type, protocol)));
 }
 
+/* A connection to a member's listener: a blocking read waits for its
+ * answer (listeners.c). */
+static int connected(int fd, const struct sockaddr *addr, socklen_t len, int r)
+{
+	if (r == 0)
+		nd_convo_connected(fd, addr, len);
+	return r;
+}
+
+/* A listener's name is the member's from its accepts (listeners.c). */
+static int accepting(int fd)
+{
+	nd_listener_accepting(fd);
+	return fd;
+}
+
 ND_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	ND_ORDERED();
-	PASS(ND_SYM_connect, ND_OUTSIDE(-1, 0, nd_real.connect(fd, addr, len)));
+	PASS(ND_SYM_connect, connected(fd, addr, len, ND_OUTSIDE(-1, 0, nd_real.connect(fd, addr, len))));
 }
 
 ND_EXPORT int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
 	ND_ORDERED();
-	PASS(ND_SYM_accept, fresh(ND_OUTSIDE(fd, POLLIN, nd_real.accept(fd, addr, len))));
+	PASS(ND_SYM_accept, fresh(ND_OUTSIDE(accepting(fd), POLLIN, nd_real.accept(fd, addr, len))));
 }
 
 ND_EXPORT int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
 {
 	ND_ORDERED();
-	PASS(ND_SYM_accept4, fresh(ND_OUTSIDE(fd, POLLIN, nd_real.accept4(fd, addr, len, flags))));
+	PASS(ND_SYM_accept4, fresh(ND_OUTSIDE(accepting(fd), POLLIN, nd_real.accept4(fd, addr, len, flags))));
 }
 
 /* recv(2), recvfrom(2), recvmsg(2): what a socketpair's end receives

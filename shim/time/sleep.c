@@ -52,7 +52,7 @@ static int wait_until(uint64_t target, uint64_t ns)
 		int r = nd_sched_on ? nd_member_until(target, NULL, NULL) : nd_member_until_quiet(target);
 		if (r < 0)
 			return r;
-		nd_vclock_advance_to(target);
+		nd_vclock_slept_to(target);
 		nd_member_pausing(1);
 		r = real_slice(ns);
 		nd_member_pausing(0);

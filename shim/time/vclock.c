@@ -28,6 +28,7 @@
 static uint64_t own_line;
 uint64_t *nd_vt_line = &own_line;
 ND_TLS uint64_t nd_vt_thread_cpu;
+ND_TLS uint64_t nd_vt_thread_slept;
 static uint64_t vt_idle;		   /* the part of nd_vt that waits added */
 static uint64_t cpu_start_vt, cpu_start_idle; /* both when the CPU clocks started */
 static int64_t cpu_seen; /* the process CPU clock never goes back (see process_cpu) */
@@ -79,6 +80,7 @@ int64_t nd_vclock_cpu_ns(int thread)
 
 void nd_vclock_advance(uint64_t ns)
 {
+	nd_vt_thread_slept += ns; /* only timeouts move the line by an amount */
 	__atomic_add_fetch(&vt_idle, ns, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&nd_vt, ns, __ATOMIC_RELAXED);
 }
@@ -267,9 +269,17 @@ void nd_vclock_real_deadline(uint64_t deadline, struct timespec *real)
 	real->tv_nsec = ns % ND_NS;
 }
 
+void nd_vclock_slept_to(uint64_t deadline)
+{
+	uint64_t now = nd_vclock_now();
+	if (deadline > now)
+		nd_vt_thread_slept += deadline - now;
+	nd_vclock_advance_to(deadline);
+}
+
 int nd_vclock_settle(int err, uint64_t deadline)
 {
 	if (err == ETIMEDOUT)
-		nd_vclock_advance_to(deadline);
+		nd_vclock_slept_to(deadline);
 	return err;
 }

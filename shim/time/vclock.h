@@ -10,6 +10,7 @@
 extern uint64_t *nd_vt_line;
 #define nd_vt (*nd_vt_line)
 extern ND_TLS uint64_t nd_vt_thread_cpu; /* the ticks this thread's reads added */
+extern ND_TLS uint64_t nd_vt_thread_slept; /* what its own timeouts moved the line by */
 static inline uint64_t nd_vclock_read(void)
 {
 	nd_vt_thread_cpu += nd_cfg.tick_ns;
@@ -34,8 +35,18 @@ void nd_vclock_fork_child(void);
 /* CPU time in ns after one read: the process's (every thread's reads, none
  * of the time the line jumped while it waited) or the calling thread's. */
 int64_t nd_vclock_cpu_ns(int thread);
-void nd_vclock_advance(uint64_t ns);
+void nd_vclock_advance(uint64_t ns); /* a timeout's: the thread slept ns */
 void nd_vclock_advance_to(uint64_t vt);
+/* The line moved to a deadline the calling thread's own timed wait reached,
+ * counted as its sleep. */
+void nd_vclock_slept_to(uint64_t deadline);
+/* The calling thread's own time: its reads' ticks and its timeouts, none of
+ * what other threads or times carried by data moved the line by (a named
+ * connection's carried time is this, relative: process/convo.c). */
+static inline uint64_t nd_vclock_thread_own(void)
+{
+	return nd_vt_thread_cpu + nd_vt_thread_slept;
+}
 uint64_t nd_vclock_now(void); /* without moving it */
 /* The wall clock (CLOCK_REALTIME, ns) without moving it. */
 int64_t nd_vclock_wall_now(void);
