@@ -12,18 +12,22 @@
  * tick, fixtures/python/manager_pool.py).
  *
  * A write on such a connection carries how long its writer took since it
- * last read that connection, in the writing thread's own time (its clock
- * reads' ticks and its timeouts: vclock.h), and a read moves the reader's
+ * last read that connection, in the writing thread's own time (what its
+ * timeouts moved the clock by: vclock.h), and a read moves the reader's
  * clock to at least its own last write there plus that: an answer comes
- * after its request by what the server spent on it. Both are the
+ * after its request by the time the server waited on it. Both are the
  * conversation's own, the same in every run whatever else the server did
  * meanwhile. A client's `Condition.wait_for(timeout)` over a Manager still
  * sees each server-side timed wait pass (CPython's test_waitfor_timeout
- * asked again for ever when nothing was carried). What is lost: a reader's
+ * asked again for ever when nothing was carried). The thread's clock reads
+ * are left out: a DataLoader worker's resource-sharer thread read the clock
+ * a varying number of times between a request and its answer, waiting for
+ * the GIL while the worker's main thread ran. What is lost: a reader's
  * clock is not moved past the writer's clock itself (the server's clock,
- * where it ran ahead of the conversation); the first write of a connection
- * carries nothing (nothing was read before it), nor one by a thread other
- * than the one that last read (a separate writer thread).
+ * where it ran ahead of the conversation), nor by the server's computation
+ * (its ticks); the first write of a connection carries nothing (nothing was
+ * read before it), nor one by a thread other than the one that last read
+ * (a separate writer thread).
  */
 #include "nodice.h"
 #include "carry.h"

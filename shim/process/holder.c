@@ -18,6 +18,10 @@
 
 #define LIVE_NS 20000000ULL         /* a holder unchanged this long: is it alive? */
 #define EXEC_GRACE_NS 2000000000ULL /* an exec not adopted by then: outside */
+/* A client blocked for a listener's answer while the listener runs
+ * (answering) holds the others this long at most: its server may be
+ * computing, or serving others, not answering it. */
+#define ANSWER_NS 2000000000ULL
 /* Whether member m can still act before (d, id), BLOCKED and WAIT ones
  * aside: by count (turns.c) d is an event count; a waiting member is asked
  * later, as a blocked one is, whether it really sleeps (a wait with a
@@ -319,7 +323,8 @@ int nd_member_wake_before(uint64_t c, uint64_t *d, uint64_t *id)
 /* The holder h has not changed since `since`. A dead one is freed. A
  * running one seen asleep in the kernel twice, LIVE_NS apart, waits in a call
  * the shim does not see (a libc-internal wait): it is passed over until it
- * changes, and that is logged. 1 when the wait may go ahead regardless
+ * changes, and that is logged; so is a client blocked ANSWER_NS for a
+ * listener that runs (answering). 1 when the wait may go ahead regardless
  * (hold_ns passed). */
 int nd_holder_watch(int h, uint64_t now, struct nd_watch *w, uint64_t hold_ns)
 {
@@ -332,6 +337,14 @@ int nd_holder_watch(int h, uint64_t now, struct nd_watch *w, uint64_t hold_ns)
 		 * changes: each of subprocess's naps between its polls of a
 		 * `while True: pass` child waited 5 s again (CPython's
 		 * test_call_timeout: 30 s) */
+		nd_holder_skip(h);
+		return 1;
+	}
+	if (now - w->since >= ANSWER_NS && __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == ND_M_BLOCKED &&
+	    __atomic_load_n(&m->answer_from, __ATOMIC_ACQUIRE)) {
+		nd_log_uncontrolled("tree-order", "a member waited 2 s of real time for a member's answer on a "
+						  "named connection while that member ran (a long computation, or busy "
+						  "with others): the others went on without it, on real time");
 		nd_holder_skip(h);
 		return 1;
 	}

@@ -59,15 +59,26 @@ int nd_sched_earliest(void)
 }
 
 /* Wakes every sleeper whose deadline is at or before vt; returns how many. */
-int nd_sched_expire(uint64_t vt)
+static int expire(uint64_t vt, int jumped)
 {
 	int n = 0;
 	for (int i = 0; i < nd_slots_hi; i++)
 		if (nd_slots[i].state == S_BLOCKED && nd_slots[i].deadline <= vt) {
+			nd_slots[i].jumped = jumped;
 			nd_sched_runnable(i, ND_WOKEN_TIMEOUT);
 			n++;
 		}
 	return n;
+}
+
+int nd_sched_expire(uint64_t vt)
+{
+	return expire(vt, 0);
+}
+
+int nd_sched_expire_idle(uint64_t vt)
+{
+	return expire(vt, 1);
 }
 
 int nd_sched_jump_held;
@@ -92,7 +103,7 @@ int nd_sched_jump(void)
 		return ND_JUMP_ALARM;
 	}
 	nd_vclock_advance_to(nd_slots[d].deadline);
-	nd_sched_expire(nd_slots[d].deadline);
+	nd_sched_expire_idle(nd_slots[d].deadline);
 	return d;
 }
 

@@ -310,8 +310,10 @@ void nd_sched_block_locked(const void *obj, const void *mutex, uint64_t deadline
 		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
 }
 
-/* Where this thread's last block began and until when: a timeout is its
- * own time slept (vclock.h), however the line reached the deadline. */
+/* Where this thread's last block began and until when: a timeout the line
+ * jumped to is its own time slept (vclock.h); one that other threads' clock
+ * reads passed is not (a GIL's timed wait while another thread ran: how
+ * many expired followed the threads' interleaving). */
 static ND_TLS uint64_t begun_vt, begun_deadline;
 
 static void begin(const void *obj, const void *mutex, uint64_t deadline, int flags)
@@ -357,7 +359,7 @@ enum nd_woken nd_sched_block_wait(void)
 	go_when_woken = 0;
 	nd_sched_depth--;
 	enum nd_woken w = nd_slots[me].woken;
-	if (w == ND_WOKEN_TIMEOUT && begun_deadline != ND_NO_DEADLINE && begun_deadline > begun_vt)
+	if (w == ND_WOKEN_TIMEOUT && nd_slots[me].jumped && begun_deadline != ND_NO_DEADLINE && begun_deadline > begun_vt)
 		nd_vt_thread_slept += begun_deadline - begun_vt;
 	return w;
 }

@@ -214,7 +214,7 @@ static int keep(struct nd_tree_waiter *own)
 	if (r == 1)
 		nd_sched_lines_at(a.f);
 	if (r == 0) {
-		nd_sched_expire(due);
+		nd_sched_expire_idle(due);
 		nd_sched_progress++;
 	}
 	int s = r == 2 && !nd_sched_others_runnable() ? nd_sched_oldest_on(&nd_sched_fd_obj) : -1;

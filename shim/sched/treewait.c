@@ -71,7 +71,7 @@ enum nd_woken nd_sched_tree_return(struct pollfd *fds, int n, uint64_t d, uint64
 		int e = nd_sched_earliest(), next;
 		if (wake != ND_NO_DEADLINE && e >= 0 && nd_slots[e].deadline <= wake) {
 			nd_sched_progress++;
-			nd_sched_expire(wake);
+			nd_sched_expire_idle(wake);
 			next = e;
 		} else if ((next = nd_sched_pick(-1)) < 0) {
 			nd_sched_runnable(me, ND_WOKEN_RETRY); /* look again, in the order */

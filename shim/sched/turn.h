@@ -57,6 +57,10 @@ struct slot {
 	struct nd_tree_waiter *line; /* blocked on nd_sched_line_obj: its place in a line of the tree */
 	int kept; /* a descriptor waiter whose descriptors a keeper waits for (treeread.c) */
 	int keeps; /* the keeper itself, while it waits for them */
+	/* woken by a timeout the line jumped to, nothing else of its process
+	 * able to run (nd_sched_expire_idle), not one that other threads'
+	 * clock reads passed: the thread's own time (vclock.h) */
+	int jumped;
 };
 
 extern struct slot nd_slots[ND_SCHED_SLOTS];
@@ -108,6 +112,7 @@ void nd_sched_recompute_deadline(void);
 void nd_sched_runnable(int i, enum nd_woken why);
 int nd_sched_earliest(void);         /* the blocked slot with the earliest deadline */
 int nd_sched_expire(uint64_t vt);    /* wakes the sleepers due by vt; how many */
+int nd_sched_expire_idle(uint64_t vt); /* the same, the line having jumped to vt */
 #define ND_JUMP_ALARM (-2)
 #define ND_JUMP_HELD (-3)            /* another process of the tree has something due first */
 extern int nd_sched_jump_held;       /* the last jump was held: waiting threads retry it */

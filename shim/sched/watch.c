@@ -235,7 +235,7 @@ void nd_sched_watch(uint64_t started)
 			uint64_t rel = s->deadline > v ? s->deadline - v : 0;
 			if (now - started >= rel && !outside_before(s->deadline) && nd_member_may_real(s->deadline)) {
 				nd_vclock_advance_to(s->deadline);
-				nd_sched_expire(s->deadline);
+				nd_sched_expire_idle(s->deadline);
 				nd_sched_grant(me);
 			}
 		} else if (s->flags & ND_BLOCK_RETRY) {

@@ -40,12 +40,15 @@ void nd_vclock_advance_to(uint64_t vt);
 /* The line moved to a deadline the calling thread's own timed wait reached,
  * counted as its sleep. */
 void nd_vclock_slept_to(uint64_t deadline);
-/* The calling thread's own time: its reads' ticks and its timeouts, none of
- * what other threads or times carried by data moved the line by (a named
- * connection's carried time is this, relative: process/convo.c). */
+/* The calling thread's own time: what its timeouts moved the line by, none
+ * of what other threads or times carried by data did (a named connection's
+ * carried time is this, relative: process/convo.c). Not its clock reads,
+ * nor a scheduled thread's timeout that other threads' reads passed (sched.c):
+ * how many of those a thread meets while it waits for another (a GIL's
+ * timed waits) follows how its process's threads interleaved. */
 static inline uint64_t nd_vclock_thread_own(void)
 {
-	return nd_vt_thread_cpu + nd_vt_thread_slept;
+	return nd_vt_thread_slept;
 }
 uint64_t nd_vclock_now(void); /* without moving it */
 /* The wall clock (CLOCK_REALTIME, ns) without moving it. */

@@ -12,7 +12,8 @@
 # clock jumped a second mid-run and the next answer carried it to a worker:
 # 4 outputs in 10 runs, 9 of them not the quiet run's; CI had seen the
 # quiet test differ once under load.
-# The same with a 1 ms tick, five runs.
+# The same with a 1 ms tick, five runs; and a proxy call that waits 0.2 s
+# on the server (fixtures/python/manager_wait.py).
 # Usage: managers.sh NODICE LIB FIXTURES
 here=$(dirname "$(realpath "$0")")
 . "$here/checks.sh"
@@ -34,6 +35,16 @@ for i in 1 2 3 4 5; do timeout 120 "$nodice" run --seed 7 --tick 1000000 -- $py 
 [ "$(wc -l <tick1)" = 1 ] && ok || bad "no output with a 1 ms tick: $(cat tick1; tail -c 300 err)"
 for i in 2 3 4 5; do
 	cmp -s tick1 tick$i && ok || bad "tick$i (1 ms tick) differs: $(cat tick1 tick$i)"
+done
+# A Manager's method that waits 0.2 s server-side: the client's clock sees
+# each call take 0.2 s (what the server's thread waited on the request), in
+# every run alike; with nothing carried, a client's wait_for never ended.
+w="$fixtures/python/manager_wait.py"
+for i in 1 2 3; do timeout 120 "$nodice" run --seed 7 -- $py "$w" >wait$i 2>>err; done
+awk '{ exit !($1 >= 0.2 && $1 < 0.25 && $2 >= 0.2 && $2 < 0.25) }' wait1 && ok ||
+	bad "a 0.2 s server-side wait took another time on the client's clock: $(cat wait1; tail -c 300 err)"
+for i in 2 3; do
+	cmp -s wait1 wait$i && ok || bad "wait$i differs: $(cat wait1 wait$i)"
 done
 hogs=""
 for k in 1 2; do
