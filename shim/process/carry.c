@@ -73,8 +73,9 @@ struct nd_carry nd_carry_writing(int fd)
 		raise_to(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
 	}
 	uint64_t ev = nd_member_count(&nd_tree->members[nd_member_me]);
-	/* a named listener's connection: how long the writer took (convo.c) */
-	uint64_t vt = nd_pipes_named_conn(fd) ? nd_convo_sending(fd) : nd_vclock_now();
+	/* a named listener's connection: how long the writer took, and the
+	 * time others' data carried to its process meanwhile (convo.c) */
+	uint64_t vt = nd_pipes_named_conn(fd) ? nd_convo_sending(fd, &ev) : nd_vclock_now();
 	__atomic_store_n(&m->start, NO_START, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->ev, ev, __ATOMIC_RELEASE);
 	__atomic_store_n(&m->vt, vt, __ATOMIC_RELEASE);
@@ -106,18 +107,23 @@ void nd_carry_read(int fd, ssize_t r)
 	struct nd_tree_pipe *p = r > 0 ? nd_pipes_carrier(fd, 0) : NULL;
 	if (!p) {
 		if (r > 0 && nd_pipes_named_conn(fd)) /* unmarked (written before the accept) */
-			nd_convo_got(fd, 0, 0);
+			nd_convo_got(fd, 0, 0, 0);
 		return;
 	}
 	uint64_t end = __atomic_add_fetch(&p->readpos, (uint64_t)r, __ATOMIC_ACQ_REL);
 	uint32_t k = __atomic_load_n(&p->nmarks, __ATOMIC_ACQUIRE);
-	uint64_t best = __atomic_load_n(&p->evicted_ev, __ATOMIC_ACQUIRE);
-	uint64_t vt = __atomic_load_n(&p->evicted_vt, __ATOMIC_ACQUIRE);
-	int found = k > ND_PIPE_MARKS;
+	/* a named connection's marks carry how long their writer took: only
+	 * the writes this read begins count, once (convo.c); the others' marks
+	 * carry a count and a time, which every later read may join again */
+	int named = nd_pipes_named_conn(fd);
+	uint64_t begin = named ? end - (uint64_t)r : 0;
+	uint64_t best = named ? 0 : __atomic_load_n(&p->evicted_ev, __ATOMIC_ACQUIRE);
+	uint64_t vt = named ? 0 : __atomic_load_n(&p->evicted_vt, __ATOMIC_ACQUIRE);
+	int found = !named && k > ND_PIPE_MARKS;
 	for (uint32_t i = k > ND_PIPE_MARKS ? k - ND_PIPE_MARKS : 0; i < k; i++) {
 		struct nd_pipe_mark *m = &p->marks[i % ND_PIPE_MARKS];
 		uint64_t start = __atomic_load_n(&m->start, __ATOMIC_ACQUIRE);
-		if (start == NO_START || start >= end)
+		if (start == NO_START || start >= end || start < begin)
 			continue;
 		uint64_t ev = __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE);
 		uint64_t at = __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE);
@@ -129,10 +135,10 @@ void nd_carry_read(int fd, ssize_t r)
 		if (at > vt)
 			vt = at;
 	}
-	if (nd_pipes_named_conn(fd)) { /* time only, the conversation's (convo.c) */
-		nd_convo_got(fd, found, vt);
+	if (named) { /* time only, the conversation's (convo.c) */
+		nd_convo_got(fd, found, vt, best);
 	} else if (found) { /* the time first: it is part of the count */
-		nd_vclock_advance_to(vt);
+		nd_vclock_carried_to(vt);
 		nd_member_join(best + 1);
 	}
 }
@@ -182,7 +188,7 @@ void nd_carry_eof(int fd)
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_ending(fd, 0) : NULL;
 	uint64_t vt = p ? __atomic_load_n(&p->closed_vt, __ATOMIC_ACQUIRE) : 0;
 	if (vt)
-		nd_vclock_advance_to(vt);
+		nd_vclock_carried_to(vt);
 }
 
 int nd_carry_hangups(const struct pollfd *fds, nfds_t n, int r)

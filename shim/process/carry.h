@@ -35,11 +35,13 @@ void nd_carry_await(int fd);
 
 /* A named listener's connection (convo.c): before a write on fd, how long
  * the writing thread took since it last read fd (its own time), which the
- * write carries; after a read that found marks (found) carrying took at
- * most, the reader's clock moves to its own last write on fd plus that. A
- * descriptor closed or reused is forgotten. */
-uint64_t nd_convo_sending(int fd);
-void nd_convo_got(int fd, int found, uint64_t took);
+ * write carries, and in *causal the latest time other members' data
+ * carried into its process since then (0: none); after a read that found
+ * marks (found) carrying took and causal at most, the reader's clock
+ * moves to its own last write on fd plus took, and to causal. A descriptor
+ * closed or reused is forgotten. */
+uint64_t nd_convo_sending(int fd, uint64_t *causal);
+void nd_convo_got(int fd, int found, uint64_t took, uint64_t causal);
 void nd_convo_forget(int fd);
 /* A connect of fd to addr (kept when it names a member's listener), and
  * the member blocked in a wait for events on fd (1): a read of a
@@ -47,6 +49,13 @@ void nd_convo_forget(int fd);
  * (members.h's nd_member_block_on). */
 void nd_convo_connected(int fd, const struct sockaddr *addr, socklen_t len);
 int nd_convo_block(int fd, short events);
+/* A thread serving a request on a named connection stops at its answer, or
+ * at a wait outside (serve_end); a scheduled thread's block in its process
+ * pauses it, and its end counts the block's timeout as the thread's own time
+ * when the line jumped to it (jumped). */
+void nd_convo_serve_end(void);
+void nd_convo_block_begin(uint64_t deadline);
+void nd_convo_block_end(int jumped);
 
 /* The count this thread's last wait for pipes of the tree was decided at
  * (deliver.c sets it), or 0: the writes stamped before (it, this member's

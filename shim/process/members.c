@@ -448,13 +448,18 @@ void nd_member_block(void)
 		nd_member_set_state(slot(nd_member_me), ND_M_BLOCKED, ND_NO_DEADLINE);
 }
 
-void nd_member_block_on(int server)
+void nd_member_block_on(int server, uint64_t out, uint64_t in, int wrote)
 {
 	if (nd_member_me < 0)
 		return;
-	nd_member_set_state(slot(nd_member_me), ND_M_BLOCKED, ND_NO_DEADLINE);
-	if (server >= 0 && server != nd_member_me)
-		__atomic_store_n(&slot(nd_member_me)->answer_from, server + 1, __ATOMIC_RELEASE);
+	struct nd_member *m = slot(nd_member_me);
+	nd_member_set_state(m, ND_M_BLOCKED, ND_NO_DEADLINE);
+	if (server < 0 || server == nd_member_me)
+		return;
+	__atomic_store_n(&m->answer_out, out, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->answer_in, in, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->answer_wrote, (uint32_t)wrote, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->answer_from, server + 1, __ATOMIC_RELEASE);
 }
 
 void nd_member_wait_real(uint64_t d)

@@ -82,10 +82,11 @@ int nd_member_until_past(const int32_t *pid, int n, uint64_t vt, uint64_t bound_
  * again. */
 void nd_member_block(void);
 /* The same in a read of a named Unix connection whose listener is member
- * `server` (-1: none known): while that member runs, it may answer, and
- * this one then acts at its count; the others wait for it as for a
- * running one (holder.c). */
-void nd_member_block_on(int server);
+ * `server` (-1: none known), the keys of its streams (out: what this one
+ * wrote, 0 unknown; in: what it reads) and whether it wrote on it: while
+ * that member owes it an answer, the others wait for it as for a running
+ * one, at its count (holder.c). */
+void nd_member_block_on(int server, uint64_t out, uint64_t in, int wrote);
 /* How many other members run (not blocked, waiting or gone), counting up to
  * cap: processes that may want a CPU now. */
 int nd_member_others_running(int cap);

@@ -187,7 +187,14 @@ int nd_member_until_as(uint64_t d, uint64_t id, int (*probe)(void *arg, int ms),
 			return r;
 		}
 	}
-	nd_vclock_slept_to(d);
+	/* the thread's own timeout only without other threads: a scheduled
+	 * one may keep its process's time for another's sleep (treeread.c's
+	 * keeper: a Manager's serving thread counted the pool's 0.1 s waits as
+	 * its own, and each answer carried them to the client) */
+	if (__atomic_load_n(&nd_threaded, __ATOMIC_RELAXED))
+		nd_vclock_advance_to(d);
+	else
+		nd_vclock_slept_to(d);
 	nd_member_set_state(me, ND_M_RUN, ND_NO_DEADLINE);
 	return 0;
 }

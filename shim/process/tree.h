@@ -82,6 +82,14 @@ struct nd_member {
 	 * the member listening on its name, whose answer it waits for (process/
 	 * listeners.c, holder.c); 0 otherwise. */
 	int32_t answer_from;
+	/* ... and that connection's streams in the tree's pipes (keys): what
+	 * it writes (0: not known) and what it reads; whether it has written
+	 * on it. */
+	uint32_t answer_wrote;
+	uint64_t answer_out, answer_in;
+	/* Threads of it that read a request on a named connection and have
+	 * neither answered it nor waited since (process/convo.c). */
+	uint32_t serving;
 	/* ND_M_WAIT: the id its next event is ordered by, with deadline: its
 	 * own, or a reaped child's (a reap comes at the child's end, process/
 	 * reap.c). Until 2026-12-07 the others read its own id there: two

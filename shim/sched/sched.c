@@ -48,6 +48,7 @@
 #include "scheduler.h"
 #include "turn.h"
 #include "members.h"
+#include "carry.h"
 
 #include <linux/futex.h>
 #include <pthread.h>
@@ -310,16 +311,9 @@ void nd_sched_block_locked(const void *obj, const void *mutex, uint64_t deadline
 		__atomic_store_n(&nd_sched_next_deadline, deadline, __ATOMIC_RELAXED);
 }
 
-/* Where this thread's last block began and until when: a timeout the line
- * jumped to is its own time slept (vclock.h); one that other threads' clock
- * reads passed is not (a GIL's timed wait while another thread ran: how
- * many expired followed the threads' interleaving). */
-static ND_TLS uint64_t begun_vt, begun_deadline;
-
 static void begin(const void *obj, const void *mutex, uint64_t deadline, int flags)
 {
-	begun_vt = nd_vclock_now();
-	begun_deadline = deadline;
+	nd_convo_block_begin(deadline);
 	nd_sched_depth++;
 	nd_sched_lock();
 	nd_sched_block_locked(obj, mutex, deadline, flags);
@@ -359,8 +353,7 @@ enum nd_woken nd_sched_block_wait(void)
 	go_when_woken = 0;
 	nd_sched_depth--;
 	enum nd_woken w = nd_slots[me].woken;
-	if (w == ND_WOKEN_TIMEOUT && nd_slots[me].jumped && begun_deadline != ND_NO_DEADLINE && begun_deadline > begun_vt)
-		nd_vt_thread_slept += begun_deadline - begun_vt;
+	nd_convo_block_end(w == ND_WOKEN_TIMEOUT && nd_slots[me].jumped);
 	return w;
 }
 
@@ -463,6 +456,7 @@ int nd_sched_leave(void)
 {
 	if (!nd_sched_managed())
 		return 0;
+	nd_convo_serve_end(); /* what it waits for outside comes first */
 	nd_sched_depth++;
 	nd_sched_lock();
 	nd_slots[me].state = S_OUTSIDE;

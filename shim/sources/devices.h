@@ -66,6 +66,9 @@ int nd_pipes_paired(int fd);
 /* 1 when fd is such a connection of a named listener (its reads carry
  * time, not counts: process/carry.c). */
 int nd_pipes_named_conn(int fd);
+/* A connected socket's keys in the tree's pipes: the stream it writes (0
+ * while its peer is not known) and the one it reads (process/convo.c). */
+void nd_pipes_conn_keys(int fd, uint64_t *out, uint64_t *in);
 /* sockpeer.c: the inode of the other end of a connected Unix stream socket
  * (fd, inode ino), or 0; *named is 1 when it is a named listener's
  * connection rather than a socketpair's. */

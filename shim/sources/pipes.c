@@ -242,6 +242,16 @@ int nd_pipes_named_conn(int fd)
 	return fd_conn[fd];
 }
 
+void nd_pipes_conn_keys(int fd, uint64_t *out, uint64_t *in)
+{
+	*out = *in = 0;
+	if ((unsigned)fd >= ND_FD_MAX || key_of(fd) == OTHER || fd_kind[fd] != KIND_SOCKET)
+		return;
+	*in = fd_key[fd];
+	if (fd_peer[fd] != OTHER) /* asked of the kernel at its first write: never here */
+		*out = fd_peer[fd];
+}
+
 int nd_pipes_paired(int fd)
 {
 	if ((unsigned)fd >= ND_FD_MAX)

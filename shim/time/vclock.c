@@ -254,7 +254,7 @@ uint64_t nd_vclock_reaped(int pid)
 	uint64_t ev = __atomic_load_n(&e->ev, __ATOMIC_RELAXED);
 	int who = pid;
 	__atomic_compare_exchange_n(&e->pid, &who, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	nd_vclock_advance_to(vt);
+	nd_vclock_carried_to(vt);
 	return ev;
 }
 
@@ -267,6 +267,16 @@ void nd_vclock_real_deadline(uint64_t deadline, struct timespec *real)
 	int64_t ns = real->tv_sec * ND_NS + real->tv_nsec + (int64_t)rel;
 	real->tv_sec = ns / ND_NS;
 	real->tv_nsec = ns % ND_NS;
+}
+
+uint64_t nd_vt_carried;
+
+void nd_vclock_carried_to(uint64_t vt)
+{
+	uint64_t have = __atomic_load_n(&nd_vt_carried, __ATOMIC_RELAXED);
+	while (vt > have && !__atomic_compare_exchange_n(&nd_vt_carried, &have, vt, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	nd_vclock_advance_to(vt);
 }
 
 void nd_vclock_slept_to(uint64_t deadline)

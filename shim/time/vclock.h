@@ -37,6 +37,11 @@ void nd_vclock_fork_child(void);
 int64_t nd_vclock_cpu_ns(int thread);
 void nd_vclock_advance(uint64_t ns); /* a timeout's: the thread slept ns */
 void nd_vclock_advance_to(uint64_t vt);
+/* The line moved to a time another member's data or end carried (a pipe's
+ * write, its end of file, a reaped child's end); nd_vt_carried is the
+ * latest such time this process met (process/convo.c). */
+extern uint64_t nd_vt_carried;
+void nd_vclock_carried_to(uint64_t vt);
 /* The line moved to a deadline the calling thread's own timed wait reached,
  * counted as its sleep. */
 void nd_vclock_slept_to(uint64_t deadline);
