@@ -19,6 +19,15 @@ static inline void nd_add(uint64_t *p, uint64_t v)
 		*(volatile uint64_t *)p += v;
 }
 
+/* *p = max(*p, v), whoever else raises it at once (threads, or processes
+ * sharing *p). */
+static inline void nd_raise(uint64_t *p, uint64_t v)
+{
+	uint64_t have = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v > have && !__atomic_compare_exchange_n(p, &have, v, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		;
+}
+
 /* Marks the process multi-threaded: counters and clock switch to atomics. */
 static inline void nd_mark_threaded(void)
 {

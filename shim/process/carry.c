@@ -40,6 +40,7 @@
  */
 #include "nodice.h"
 #include "carry.h"
+#include "count.h"
 #include "deliver.h"
 #include "devices.h"
 #include "members.h"
@@ -53,14 +54,6 @@
 
 #define NO_START UINT64_MAX
 
-/* *at = max(*at, v) */
-static void raise_to(uint64_t *at, uint64_t v)
-{
-	uint64_t have = __atomic_load_n(at, __ATOMIC_RELAXED);
-	while (v > have && !__atomic_compare_exchange_n(at, &have, v, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		;
-}
-
 struct nd_carry nd_carry_writing(int fd)
 {
 	struct nd_tree_pipe *p = nd_pipes_carrier(fd, 1);
@@ -69,8 +62,8 @@ struct nd_carry nd_carry_writing(int fd)
 	uint32_t k = __atomic_fetch_add(&p->nmarks, 1, __ATOMIC_ACQ_REL);
 	struct nd_pipe_mark *m = &p->marks[k % ND_PIPE_MARKS];
 	if (k >= ND_PIPE_MARKS) {
-		raise_to(&p->evicted_ev, __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE));
-		raise_to(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
+		nd_raise(&p->evicted_ev, __atomic_load_n(&m->ev, __ATOMIC_ACQUIRE));
+		nd_raise(&p->evicted_vt, __atomic_load_n(&m->vt, __ATOMIC_ACQUIRE));
 	}
 	uint64_t ev = nd_member_count(&nd_tree->members[nd_member_me]);
 	/* a named listener's connection: how long the writer took, and the
@@ -156,7 +149,7 @@ void nd_carry_closing(int fd)
 {
 	struct nd_tree_pipe *p = nd_member_me >= 0 ? nd_pipes_ending(fd, 1) : NULL;
 	if (p)
-		raise_to(&p->closed_vt, nd_vclock_now());
+		nd_raise(&p->closed_vt, nd_vclock_now());
 }
 
 static void closing_in(int fd, void *arg)

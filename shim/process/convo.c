@@ -87,10 +87,9 @@ void nd_convo_got(int fd, int found, uint64_t took, uint64_t causal)
 		return;
 	struct convo *c = &convo[fd];
 	uint64_t sent = __atomic_load_n(&c->sent, __ATOMIC_RELAXED);
-	if (found && sent)
-		nd_vclock_advance_to(sent - 1 + took);
-	if (found && causal)
-		nd_vclock_advance_to(causal);
+	uint64_t to = sent ? sent - 1 + took : 0;
+	if (found)
+		nd_vclock_advance_to(causal > to ? causal : to);
 	carried_at_read = __atomic_load_n(&nd_vt_carried, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&c->name, __ATOMIC_RELAXED)) /* a listener's end: a request */
 		serve_start();

@@ -65,11 +65,6 @@ static int ordered_wait(struct nd_member *m, uint64_t *due, uint64_t *wake_count
 	return 1;
 }
 
-/* m's wait (at deadline due, ordered by wid) is held, along the members'
- * published holders, by this member's own wait. The first link is looked
- * at again (m naps between its looks, and this member no longer holds it:
- * its clock is past due); the others are waits for turns, looked at again
- * every millisecond or sooner. */
 /* The published holders from 1 + slot k on lead to this member. */
 static int leads_to_me(int k)
 {
@@ -81,6 +76,11 @@ static int leads_to_me(int k)
 	return 0;
 }
 
+/* m's wait (at deadline due, ordered by wid) is held, along the members'
+ * published holders, by this member's own wait. The first link is looked
+ * at again (m naps between its looks, and this member no longer holds it:
+ * its clock is past due); the others are waits for turns, looked at again
+ * every millisecond or sooner. */
 static int waits_on_me(struct nd_member *m, uint64_t due, uint64_t wid)
 {
 	int k = __atomic_load_n(&m->held_by, __ATOMIC_ACQUIRE);
@@ -155,6 +155,12 @@ static int wakes_first(struct nd_member *m, uint64_t d, uint64_t id, uint64_t vt
 	return nd_member_before(due, wid, vt, id) && nd_member_before(wc, m->id, d, id) && !waits_on_me(m, due, wid);
 }
 
+/* A running member comes before (d, id) by its count or its clock. */
+static int as_running(struct nd_member *m, uint64_t d, uint64_t id, int count)
+{
+	return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+}
+
 static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, uint64_t *now, int count,
 		    uint64_t vt)
 {
@@ -180,12 +186,10 @@ static int ahead_of(struct nd_member *m, uint32_t st, uint64_t d, uint64_t id, u
 			nd_member_set_state(m, ND_M_OUTSIDE, ND_NO_DEADLINE);
 			return 0;
 		}
-		return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d, id);
+		return as_running(m, d, id, count);
 	}
 	case ND_M_BLOCKED: /* waiting for a listener's answer: as a running one */
-		return nd_member_before(count ? nd_member_count(m) : __atomic_load_n(&m->vt, __ATOMIC_RELAXED), m->id, d,
-					id) &&
-		       answering(m);
+		return as_running(m, d, id, count) && answering(m);
 	case ND_M_EXITING:
 		/* Gone: its parent's wake-up may still be in flight, so this
 		 * look holds once more (the next comes a poll later). */

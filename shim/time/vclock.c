@@ -19,6 +19,7 @@
  */
 #include "nodice.h"
 #include "vclock.h"
+#include "count.h"
 #include "tree.h"
 
 #include <errno.h>
@@ -273,9 +274,7 @@ uint64_t nd_vt_carried;
 
 void nd_vclock_carried_to(uint64_t vt)
 {
-	uint64_t have = __atomic_load_n(&nd_vt_carried, __ATOMIC_RELAXED);
-	while (vt > have && !__atomic_compare_exchange_n(&nd_vt_carried, &have, vt, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	nd_raise(&nd_vt_carried, vt);
 	nd_vclock_advance_to(vt);
 }
 
